@@ -1,0 +1,12 @@
+//! The pure domain core of wangqian: validators, code tables, roles, the access policy and the
+//! per-school settings. Nothing here performs I/O or reads the clock: callers pass `now` in.
+
+pub mod codes;
+pub mod contact;
+pub mod credit_code;
+pub mod id_number;
+pub mod policy;
+pub mod role;
+pub mod roster;
+pub mod school_code;
+pub mod settings;

@@ -1,0 +1,281 @@
+//! The single access policy: every "may this actor see or change that record" question is
+//! answered here, so that handlers cannot each invent their own rule.
+//!
+//! Two outcomes are distinguished on purpose: `Forbidden` when the role may never do this kind
+//! of thing (answered 403), `NotFound` when the role may, but the record is outside the actor's
+//! scope (answered 404, so that ids of other schools' records reveal nothing).
+
+use crate::role::{Actor, EmployerRole, Role};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Access {
+    Allowed,
+    Forbidden,
+    NotFound,
+}
+
+impl Access {
+    pub fn is_allowed(self) -> bool {
+        self == Access::Allowed
+    }
+}
+
+/// Where a graduate record sits in the organisation tree.
+#[derive(Debug, Clone, Copy)]
+pub struct GraduateScope<'a> {
+    pub graduate_id: &'a str,
+    pub school_id: &'a str,
+    pub department_id: &'a str,
+}
+
+fn same(a: &Option<String>, b: &str) -> bool {
+    a.as_deref() == Some(b)
+}
+
+fn scoped(ok: bool) -> Access {
+    if ok {
+        Access::Allowed
+    } else {
+        Access::NotFound
+    }
+}
+
+/// Reading a graduate's source record. Employers get access through invitations (a later
+/// capability), not through this rule.
+pub fn view_graduate(actor: &Actor, g: GraduateScope<'_>) -> Access {
+    match actor.role {
+        Role::Graduate => scoped(same(&actor.graduate_id, g.graduate_id)),
+        Role::DepartmentReviewer => scoped(
+            same(&actor.school_id, g.school_id) && same(&actor.department_id, g.department_id),
+        ),
+        Role::SchoolAdmin => scoped(same(&actor.school_id, g.school_id)),
+        Role::ProvincialAdmin => Access::Allowed,
+        Role::EmployerMember => Access::Forbidden,
+    }
+}
+
+/// Listing graduates of a school (filters narrow it further for reviewers).
+pub fn list_school_graduates(actor: &Actor, school_id: &str) -> Access {
+    match actor.role {
+        Role::SchoolAdmin | Role::DepartmentReviewer => scoped(same(&actor.school_id, school_id)),
+        Role::ProvincialAdmin => Access::Allowed,
+        Role::Graduate | Role::EmployerMember => Access::Forbidden,
+    }
+}
+
+/// Roster import, unbinding, reviewer accounts, settings: the school administrator's own school.
+pub fn administer_school(actor: &Actor, school_id: &str) -> Access {
+    match actor.role {
+        Role::SchoolAdmin => scoped(same(&actor.school_id, school_id)),
+        Role::Graduate
+        | Role::EmployerMember
+        | Role::DepartmentReviewer
+        | Role::ProvincialAdmin => Access::Forbidden,
+    }
+}
+
+/// Reading a school's settings: its staff and the province.
+pub fn view_school_settings(actor: &Actor, school_id: &str) -> Access {
+    match actor.role {
+        Role::SchoolAdmin | Role::DepartmentReviewer => scoped(same(&actor.school_id, school_id)),
+        Role::ProvincialAdmin => Access::Allowed,
+        Role::Graduate | Role::EmployerMember => Access::Forbidden,
+    }
+}
+
+/// Platform-level employer verification.
+pub fn verify_employer_for_platform(actor: &Actor) -> Access {
+    match actor.role {
+        Role::ProvincialAdmin => Access::Allowed,
+        Role::Graduate
+        | Role::EmployerMember
+        | Role::DepartmentReviewer
+        | Role::SchoolAdmin => Access::Forbidden,
+    }
+}
+
+/// School-level employer verification: only for employers that applied to recruit there.
+pub fn verify_employer_for_school(
+    actor: &Actor,
+    school_id: &str,
+    employer_recruits_at_school: bool,
+) -> Access {
+    match actor.role {
+        Role::SchoolAdmin => {
+            scoped(same(&actor.school_id, school_id) && employer_recruits_at_school)
+        }
+        Role::Graduate
+        | Role::EmployerMember
+        | Role::DepartmentReviewer
+        | Role::ProvincialAdmin => Access::Forbidden,
+    }
+}
+
+/// Reading an employer's registration and certification data.
+pub fn view_employer(actor: &Actor, employer_id: &str, recruits_at_actor_school: bool) -> Access {
+    match actor.role {
+        Role::EmployerMember => scoped(same(&actor.employer_id, employer_id)),
+        Role::ProvincialAdmin => Access::Allowed,
+        Role::SchoolAdmin => scoped(recruits_at_actor_school),
+        Role::Graduate | Role::DepartmentReviewer => Access::Forbidden,
+    }
+}
+
+/// Approving colleagues who ask to join the company: its manager.
+pub fn manage_employer_members(actor: &Actor, employer_id: &str) -> Access {
+    match actor.role {
+        Role::EmployerMember => {
+            if !same(&actor.employer_id, employer_id) {
+                Access::NotFound
+            } else if actor.employer_role == Some(EmployerRole::Manager) {
+                Access::Allowed
+            } else {
+                Access::Forbidden
+            }
+        }
+        Role::Graduate | Role::DepartmentReviewer | Role::SchoolAdmin | Role::ProvincialAdmin => {
+            Access::Forbidden
+        }
+    }
+}
+
+/// Decisions on "become the new manager" requests are the platform's (SPEC §3).
+pub fn decide_manager_request(actor: &Actor) -> Access {
+    verify_employer_for_platform(actor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role) -> Actor {
+        Actor {
+            account_id: "a1".into(),
+            role,
+            school_id: None,
+            department_id: None,
+            employer_id: None,
+            employer_role: None,
+            graduate_id: None,
+        }
+    }
+
+    fn school_admin(school: &str) -> Actor {
+        Actor {
+            school_id: Some(school.into()),
+            ..actor(Role::SchoolAdmin)
+        }
+    }
+
+    fn reviewer(school: &str, dept: &str) -> Actor {
+        Actor {
+            school_id: Some(school.into()),
+            department_id: Some(dept.into()),
+            ..actor(Role::DepartmentReviewer)
+        }
+    }
+
+    fn graduate(id: &str, school: &str) -> Actor {
+        Actor {
+            graduate_id: Some(id.into()),
+            school_id: Some(school.into()),
+            ..actor(Role::Graduate)
+        }
+    }
+
+    fn employer(id: &str, role: EmployerRole) -> Actor {
+        Actor {
+            employer_id: Some(id.into()),
+            employer_role: Some(role),
+            ..actor(Role::EmployerMember)
+        }
+    }
+
+    const G: GraduateScope<'static> = GraduateScope {
+        graduate_id: "g1",
+        school_id: "s1",
+        department_id: "d1",
+    };
+
+    #[test]
+    fn graduate_records_are_visible_only_inside_the_actors_scope() {
+        assert_eq!(view_graduate(&graduate("g1", "s1"), G), Access::Allowed);
+        assert_eq!(view_graduate(&graduate("g2", "s1"), G), Access::NotFound);
+        assert_eq!(view_graduate(&reviewer("s1", "d1"), G), Access::Allowed);
+        assert_eq!(view_graduate(&reviewer("s1", "d2"), G), Access::NotFound);
+        assert_eq!(view_graduate(&reviewer("s2", "d1"), G), Access::NotFound);
+        assert_eq!(view_graduate(&school_admin("s1"), G), Access::Allowed);
+        assert_eq!(view_graduate(&school_admin("s2"), G), Access::NotFound);
+        assert_eq!(view_graduate(&actor(Role::ProvincialAdmin), G), Access::Allowed);
+        assert_eq!(
+            view_graduate(&employer("e1", EmployerRole::Manager), G),
+            Access::Forbidden
+        );
+    }
+
+    #[test]
+    fn only_the_schools_own_administrator_administers_it() {
+        assert_eq!(administer_school(&school_admin("s1"), "s1"), Access::Allowed);
+        assert_eq!(administer_school(&school_admin("s2"), "s1"), Access::NotFound);
+        for a in [
+            reviewer("s1", "d1"),
+            graduate("g1", "s1"),
+            actor(Role::ProvincialAdmin),
+            employer("e1", EmployerRole::Manager),
+        ] {
+            assert_eq!(administer_school(&a, "s1"), Access::Forbidden, "{a:?}");
+        }
+    }
+
+    #[test]
+    fn employer_members_are_managed_by_their_own_manager_only() {
+        let m = employer("e1", EmployerRole::Manager);
+        assert_eq!(manage_employer_members(&m, "e1"), Access::Allowed);
+        assert_eq!(manage_employer_members(&m, "e2"), Access::NotFound);
+        let hr = employer("e1", EmployerRole::Hr);
+        assert_eq!(manage_employer_members(&hr, "e1"), Access::Forbidden);
+        assert_eq!(
+            manage_employer_members(&school_admin("s1"), "e1"),
+            Access::Forbidden
+        );
+    }
+
+    #[test]
+    fn employer_verification_belongs_to_the_province_or_the_applied_school() {
+        assert!(verify_employer_for_platform(&actor(Role::ProvincialAdmin)).is_allowed());
+        assert_eq!(
+            verify_employer_for_platform(&school_admin("s1")),
+            Access::Forbidden
+        );
+        assert_eq!(
+            verify_employer_for_school(&school_admin("s1"), "s1", true),
+            Access::Allowed
+        );
+        assert_eq!(
+            verify_employer_for_school(&school_admin("s1"), "s1", false),
+            Access::NotFound
+        );
+        assert_eq!(
+            verify_employer_for_school(&school_admin("s2"), "s1", true),
+            Access::NotFound
+        );
+    }
+
+    #[test]
+    fn employers_see_only_their_own_company() {
+        let m = employer("e1", EmployerRole::Hr);
+        assert_eq!(view_employer(&m, "e1", false), Access::Allowed);
+        assert_eq!(view_employer(&m, "e2", false), Access::NotFound);
+        assert_eq!(view_employer(&school_admin("s1"), "e1", true), Access::Allowed);
+        assert_eq!(view_employer(&school_admin("s1"), "e1", false), Access::NotFound);
+        assert_eq!(view_employer(&graduate("g", "s"), "e1", true), Access::Forbidden);
+    }
+
+    #[test]
+    fn role_names_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+    }
+}

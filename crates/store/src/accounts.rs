@@ -1,0 +1,730 @@
+//! Accounts, login with lock-out and rate limiting, database sessions, graduate binding and
+//! staff accounts.
+
+use sha2::{Digest, Sha256};
+use wangqian_domain::id_number::IdNumber;
+use wangqian_domain::policy::{self, Access};
+use wangqian_domain::role::{Actor, EmployerRole, Role};
+
+use crate::audit::{self, AuditEntry};
+use crate::error::{is_unique_violation, FieldError};
+use crate::pii::PiiField;
+use crate::{new_id, now_ms, password, ServiceError, ServiceResult, Store};
+
+/// Session and lock-out timing, from configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    pub idle_timeout_ms: i64,
+    pub absolute_timeout_ms: i64,
+    pub max_failures: i64,
+    pub lockout_ms: i64,
+    /// Failures from one client address within `client_window_ms` before it must wait.
+    pub client_max_failures: i64,
+    pub client_window_ms: i64,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy {
+            idle_timeout_ms: 30 * 60 * 1000,
+            absolute_timeout_ms: 12 * 60 * 60 * 1000,
+            max_failures: 5,
+            lockout_ms: 15 * 60 * 1000,
+            client_max_failures: 50,
+            client_window_ms: 15 * 60 * 1000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: String,
+    pub login_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub display_name: String,
+    pub school_id: Option<String>,
+    pub department_id: Option<String>,
+    pub employer_id: Option<String>,
+    pub employer_role: Option<String>,
+    pub graduate_id: Option<String>,
+    pub status: String,
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+}
+
+const ACCOUNT_COLUMNS: &str = "a.id, a.login_name, a.password_hash, a.role, a.display_name, a.school_id, \
+    a.department_id, a.employer_id, a.employer_role, a.graduate_id, a.status, a.failed_logins, a.locked_until";
+
+impl AccountRow {
+    pub fn actor(&self) -> anyhow::Result<Actor> {
+        let role = Role::parse(&self.role)
+            .ok_or_else(|| anyhow::anyhow!("unknown role {} in account {}", self.role, self.id))?;
+        Ok(Actor {
+            account_id: self.id.clone(),
+            role,
+            school_id: self.school_id.clone(),
+            department_id: self.department_id.clone(),
+            employer_id: self.employer_id.clone(),
+            employer_role: self.employer_role.as_deref().and_then(EmployerRole::parse),
+            graduate_id: self.graduate_id.clone(),
+        })
+    }
+}
+
+/// What a session resolves to on each request.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub actor: Actor,
+    pub display_name: String,
+    pub csrf_token: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoginOutcome {
+    /// The cookie value; only its hash is stored.
+    pub session_token: String,
+    pub session: SessionInfo,
+}
+
+fn random_token() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+const BAD_CREDENTIALS: &str = "账号或密码错误";
+
+/// Logs in by login name, or by national ID number for graduates.
+pub async fn login(
+    store: &Store,
+    login: &str,
+    password_text: &str,
+    client_key: &str,
+    policy: &SessionPolicy,
+) -> ServiceResult<LoginOutcome> {
+    let now = now_ms();
+    let login = login.trim();
+    if login.is_empty() || password_text.is_empty() {
+        return Err(ServiceError::Validation(vec![FieldError::new(
+            "login",
+            "请输入账号和密码",
+        )]));
+    }
+    let throttled: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT window_start, failures FROM login_throttle WHERE client_key = $1",
+    )
+    .bind(client_key.to_string())
+    .fetch_optional(store.reader())
+    .await?;
+    if let Some((start, failures)) = throttled {
+        if now - start < policy.client_window_ms && failures >= policy.client_max_failures {
+            return Err(ServiceError::RateLimited);
+        }
+    }
+
+    let account = find_login_account(store, login).await?;
+    let Some(account) = account else {
+        // Spend the same time as a real check so that timing does not reveal which names exist.
+        let dummy = DUMMY_HASH
+            .get_or_try_init(|| password::hash(random_token()))
+            .await?
+            .clone();
+        let _ = password::verify(password_text.to_string(), dummy).await;
+        note_client_failure(store, client_key, now, policy).await?;
+        return Err(ServiceError::Unauthenticated(BAD_CREDENTIALS.into()));
+    };
+    if let Some(until) = account.locked_until {
+        if until > now {
+            return Err(ServiceError::Locked {
+                minutes: (until - now + 59_999) / 60_000,
+            });
+        }
+    }
+    let ok = password::verify(password_text.to_string(), account.password_hash.clone()).await?;
+    if !ok {
+        note_client_failure(store, client_key, now, policy).await?;
+        let failures = account.failed_logins + 1;
+        let (failures, locked_until) = if failures >= policy.max_failures {
+            (0, Some(now + policy.lockout_ms))
+        } else {
+            (failures, None)
+        };
+        sqlx::query("UPDATE accounts SET failed_logins = $1, locked_until = $2, updated_at = $3 WHERE id = $4")
+            .bind(failures)
+            .bind(locked_until)
+            .bind(now)
+            .bind(account.id.clone())
+            .execute(store.writer())
+            .await?;
+        if locked_until.is_some() {
+            return Err(ServiceError::Locked {
+                minutes: (policy.lockout_ms + 59_999) / 60_000,
+            });
+        }
+        return Err(ServiceError::Unauthenticated(format!(
+            "{BAD_CREDENTIALS}（还可尝试 {} 次）",
+            policy.max_failures - failures
+        )));
+    }
+    match account.status.as_str() {
+        "active" => {}
+        "pending_join" => {
+            return Err(ServiceError::Unauthenticated(
+                "加入公司的申请正在等待公司管理员审核".into(),
+            ))
+        }
+        "pending_manager" => {
+            return Err(ServiceError::Unauthenticated(
+                "成为公司管理员的申请正在等待平台审核".into(),
+            ))
+        }
+        "rejected" => return Err(ServiceError::Unauthenticated("账号申请未通过审核".into())),
+        _ => return Err(ServiceError::Unauthenticated("账号已停用".into())),
+    }
+    sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = NULL, last_login_at = $1, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(account.id.clone())
+        .execute(store.writer())
+        .await?;
+    let actor = account.actor()?;
+    open_session(store, actor, account.display_name, policy).await
+}
+
+/// The hash of a random string, verified against when the account is unknown.
+static DUMMY_HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+async fn find_login_account(store: &Store, login: &str) -> ServiceResult<Option<AccountRow>> {
+    if let Ok(id) = IdNumber::parse(login) {
+        let hash = store.pii.search_hash(PiiField::IdNumber, id.as_str());
+        // A person may have records in two cohorts; the most recently bound account wins.
+        let row = sqlx::query_as::<_, AccountRow>(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN graduates g ON g.id = a.graduate_id \
+             WHERE g.id_number_hash = $1 AND a.status = 'active' ORDER BY g.bound_at DESC LIMIT 1"
+        ))
+        .bind(hash)
+        .fetch_optional(store.reader())
+        .await?;
+        return Ok(row);
+    }
+    let row = sqlx::query_as::<_, AccountRow>(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.login_name = $1"
+    ))
+    .bind(login.to_string())
+    .fetch_optional(store.reader())
+    .await?;
+    Ok(row)
+}
+
+async fn note_client_failure(
+    store: &Store,
+    client_key: &str,
+    now: i64,
+    policy: &SessionPolicy,
+) -> ServiceResult<()> {
+    // A window that has run out starts again at one failure.
+    sqlx::query(
+        "INSERT INTO login_throttle (client_key, window_start, failures) VALUES ($1, $2, 1) \
+         ON CONFLICT (client_key) DO UPDATE SET \
+           failures = CASE WHEN $2 - login_throttle.window_start >= $3 THEN 1 ELSE login_throttle.failures + 1 END, \
+           window_start = CASE WHEN $2 - login_throttle.window_start >= $3 THEN $2 ELSE login_throttle.window_start END",
+    )
+    .bind(client_key.to_string())
+    .bind(now)
+    .bind(policy.client_window_ms)
+    .execute(store.writer())
+    .await?;
+    Ok(())
+}
+
+async fn open_session(
+    store: &Store,
+    actor: Actor,
+    display_name: String,
+    policy: &SessionPolicy,
+) -> ServiceResult<LoginOutcome> {
+    let now = now_ms();
+    let token = random_token();
+    let csrf = random_token();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, last_seen_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $4, $5)",
+    )
+    .bind(token_hash(&token))
+    .bind(actor.account_id.clone())
+    .bind(csrf.clone())
+    .bind(now)
+    .bind(now + policy.absolute_timeout_ms)
+    .execute(store.writer())
+    .await?;
+    Ok(LoginOutcome {
+        session_token: token,
+        session: SessionInfo {
+            actor,
+            display_name,
+            csrf_token: csrf,
+        },
+    })
+}
+
+/// Resolves a session cookie; expired sessions are deleted and answer `None`.
+pub async fn load_session(
+    store: &Store,
+    token: &str,
+    policy: &SessionPolicy,
+) -> ServiceResult<Option<SessionInfo>> {
+    let now = now_ms();
+    let hash = token_hash(token);
+    let row = sqlx::query_as::<_, (String, i64, i64)>(
+        "SELECT csrf_token, last_seen_at, expires_at FROM sessions WHERE token_hash = $1",
+    )
+    .bind(hash.clone())
+    .fetch_optional(store.reader())
+    .await?;
+    let Some((csrf, last_seen, expires)) = row else {
+        return Ok(None);
+    };
+    if now >= expires || now - last_seen >= policy.idle_timeout_ms {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(hash)
+            .execute(store.writer())
+            .await?;
+        return Ok(None);
+    }
+    let account = sqlx::query_as::<_, AccountRow>(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN sessions s ON s.account_id = a.id WHERE s.token_hash = $1"
+    ))
+    .bind(hash.clone())
+    .fetch_optional(store.reader())
+    .await?;
+    let Some(account) = account else {
+        return Ok(None);
+    };
+    if account.status != "active" {
+        return Ok(None);
+    }
+    // Touch at most once a minute: reads should not all become writes.
+    if now - last_seen > 60_000 {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(now)
+            .bind(hash)
+            .execute(store.writer())
+            .await?;
+    }
+    Ok(Some(SessionInfo {
+        actor: account.actor()?,
+        display_name: account.display_name,
+        csrf_token: csrf,
+    }))
+}
+
+pub async fn logout(store: &Store, token: &str) -> ServiceResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash(token))
+        .execute(store.writer())
+        .await?;
+    Ok(())
+}
+
+/// Test and operations hook: ages a session as if time had passed.
+pub async fn age_session(store: &Store, token: &str, by_ms: i64) -> ServiceResult<()> {
+    sqlx::query(
+        "UPDATE sessions SET last_seen_at = last_seen_at - $1, created_at = created_at - $1, expires_at = expires_at - $1 WHERE token_hash = $2",
+    )
+    .bind(by_ms)
+    .bind(token_hash(token))
+    .execute(store.writer())
+    .await?;
+    Ok(())
+}
+
+/// Input of graduate binding (SPEC §3).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct BindGraduate {
+    pub school_id: String,
+    pub name: String,
+    pub student_no: String,
+    pub id_number: String,
+    pub password: String,
+    pub password_confirm: String,
+}
+
+pub async fn bind_graduate(
+    store: &Store,
+    input: BindGraduate,
+    policy: &SessionPolicy,
+) -> ServiceResult<LoginOutcome> {
+    let mut errors = Vec::new();
+    let id = match IdNumber::parse(&input.id_number) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            errors.push(FieldError::new("id_number", e.to_string()));
+            None
+        }
+    };
+    let name = wangqian_domain::roster::normalize_person_name(&input.name);
+    let student_no = input.student_no.trim().to_string();
+    if name.is_empty() {
+        errors.push(FieldError::new("name", "请输入姓名"));
+    }
+    if student_no.is_empty() {
+        errors.push(FieldError::new("student_no", "请输入学号"));
+    }
+    if input.school_id.trim().is_empty() {
+        errors.push(FieldError::new("school_id", "请选择学校"));
+    }
+    if let Err(m) = password::check_strength(&input.password) {
+        errors.push(FieldError::new("password", m));
+    } else if input.password != input.password_confirm {
+        errors.push(FieldError::new("password_confirm", "两次输入的密码不一致"));
+    }
+    let Some(id) = id.filter(|_| errors.is_empty()) else {
+        return Err(ServiceError::Validation(errors));
+    };
+    let hash = store.pii.search_hash(PiiField::IdNumber, id.as_str());
+    let matches = sqlx::query_as::<_, (String, String, Option<String>, String)>(
+        "SELECT id, department_id, account_id, student_no FROM graduates \
+         WHERE school_id = $1 AND id_number_hash = $2 AND name = $3",
+    )
+    .bind(input.school_id.trim().to_string())
+    .bind(hash)
+    .bind(name.clone())
+    .fetch_all(store.reader())
+    .await?;
+    let matches: Vec<_> = matches
+        .into_iter()
+        .filter(|m| m.3 == student_no)
+        .collect();
+    let (graduate_id, department_id, account_id) = match matches.as_slice() {
+        [] => return Err(ServiceError::BadRequest("信息不匹配或没有注册，请核对学校、姓名、学号和身份证号；如仍不符请联系学校就业中心".into())),
+        [(g, d, a, _)] => (g.clone(), d.clone(), a.clone()),
+        _ => return Err(ServiceError::Conflict("信息重复：找到多条生源记录，请联系学校就业中心处理".into())),
+    };
+    if account_id.is_some() {
+        return Err(ServiceError::Conflict(
+            "该生源信息已绑定账号，请直接登录；如非本人操作请联系学校解除绑定".into(),
+        ));
+    }
+    let password_hash = password::hash(input.password).await?;
+    let account_id = new_id();
+    let now = now_ms();
+    let mut tx = store.writer().begin().await?;
+    sqlx::query(
+        "INSERT INTO accounts (id, login_name, password_hash, role, display_name, school_id, department_id, graduate_id, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'graduate', $4, $5, $6, $7, 'active', $8, $8)",
+    )
+    .bind(account_id.clone())
+    .bind(format!("graduate:{graduate_id}"))
+    .bind(password_hash)
+    .bind(name.clone())
+    .bind(input.school_id.trim().to_string())
+    .bind(department_id.clone())
+    .bind(graduate_id.clone())
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            ServiceError::Conflict("该生源信息已绑定账号，请直接登录".into())
+        } else {
+            e.into()
+        }
+    })?;
+    // Guarded update: two racing bindings of one record cannot both win.
+    let done = sqlx::query(
+        "UPDATE graduates SET account_id = $1, bound_at = $2, updated_at = $2 WHERE id = $3 AND account_id IS NULL",
+    )
+    .bind(account_id.clone())
+    .bind(now)
+    .bind(graduate_id.clone())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(ServiceError::Conflict(
+            "该生源信息已绑定账号，请直接登录".into(),
+        ));
+    }
+    tx.commit().await?;
+    let actor = Actor {
+        account_id,
+        role: Role::Graduate,
+        school_id: Some(input.school_id.trim().to_string()),
+        department_id: Some(department_id),
+        employer_id: None,
+        employer_role: None,
+        graduate_id: Some(graduate_id),
+    };
+    open_session(store, actor, name, policy).await
+}
+
+/// A school administrator releases a graduate's record from its account (解除绑定).
+pub async fn unbind_graduate(store: &Store, actor: &Actor, graduate_id: &str) -> ServiceResult<()> {
+    let row = sqlx::query_as::<_, (String, String, Option<String>)>(
+        "SELECT school_id, department_id, account_id FROM graduates WHERE id = $1",
+    )
+    .bind(graduate_id.to_string())
+    .fetch_optional(store.reader())
+    .await?;
+    let Some((school_id, _dept, account_id)) = row else {
+        return Err(ServiceError::NotFound("毕业生"));
+    };
+    match policy::administer_school(actor, &school_id) {
+        Access::Allowed => {}
+        Access::Forbidden => return Err(ServiceError::Forbidden),
+        Access::NotFound => return Err(ServiceError::NotFound("毕业生")),
+    }
+    let Some(account_id) = account_id else {
+        return Err(ServiceError::Conflict("该毕业生尚未绑定账号".into()));
+    };
+    let now = now_ms();
+    let mut tx = store.writer().begin().await?;
+    let done = sqlx::query(
+        "UPDATE graduates SET account_id = NULL, bound_at = NULL, updated_at = $1 WHERE id = $2 AND account_id = $3",
+    )
+    .bind(now)
+    .bind(graduate_id.to_string())
+    .bind(account_id.clone())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(ServiceError::Conflict("绑定状态已变化，请刷新后重试".into()));
+    }
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(account_id.clone())
+        .execute(&mut *tx)
+        .await?;
+    // The account is kept (disabled, name freed) so that history keeps pointing at someone.
+    sqlx::query(
+        "UPDATE accounts SET status = 'disabled', login_name = login_name || ':unbound:' || $1, graduate_id = NULL, updated_at = $2 WHERE id = $3",
+    )
+    .bind(now.to_string())
+    .bind(now)
+    .bind(account_id.clone())
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_account_id: Some(&actor.account_id),
+            action: "unbind_graduate",
+            target_kind: "graduate",
+            target_id: graduate_id,
+            school_id: Some(&school_id),
+            detail: serde_json::json!({ "account_id": account_id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Login names of staff and employer accounts: 4–32 letters, digits, '_', '-', '.', '@'.
+pub fn check_login_name(name: &str) -> Result<(), &'static str> {
+    let n = name.chars().count();
+    if !(4..=32).contains(&n) {
+        return Err("账号长度应为 4–32 个字符");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@'))
+    {
+        return Err("账号只能包含字母、数字和 _ - . @");
+    }
+    if name.starts_with("graduate:") {
+        return Err("该账号名不可用");
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct NewReviewer {
+    pub department_id: String,
+    pub login_name: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct StaffRow {
+    pub id: String,
+    pub login_name: String,
+    pub display_name: String,
+    pub role: String,
+    pub department_id: Option<String>,
+    pub department_name: Option<String>,
+    pub status: String,
+    pub last_login_at: Option<i64>,
+}
+
+/// A school administrator creates a department reviewer scoped to one department.
+pub async fn create_reviewer(store: &Store, actor: &Actor, input: NewReviewer) -> ServiceResult<StaffRow> {
+    let school_id = actor.school_id.clone().unwrap_or_default();
+    match policy::administer_school(actor, &school_id) {
+        Access::Allowed => {}
+        Access::Forbidden | Access::NotFound => return Err(ServiceError::Forbidden),
+    }
+    let mut errors = Vec::new();
+    let login_name = input.login_name.trim().to_string();
+    if let Err(m) = check_login_name(&login_name) {
+        errors.push(FieldError::new("login_name", m));
+    }
+    let display_name = input.display_name.trim().to_string();
+    if display_name.is_empty() || display_name.chars().count() > 50 {
+        errors.push(FieldError::new("display_name", "请输入姓名（不超过 50 字）"));
+    }
+    if let Err(m) = password::check_strength(&input.password) {
+        errors.push(FieldError::new("password", m));
+    }
+    let dept = sqlx::query_as::<_, (String,)>(
+        "SELECT name FROM departments WHERE id = $1 AND school_id = $2",
+    )
+    .bind(input.department_id.clone())
+    .bind(school_id.clone())
+    .fetch_optional(store.reader())
+    .await?;
+    if dept.is_none() {
+        errors.push(FieldError::new("department_id", "请选择本校的院系"));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    let hash = password::hash(input.password).await?;
+    let id = new_id();
+    let now = now_ms();
+    let mut tx = store.writer().begin().await?;
+    sqlx::query(
+        "INSERT INTO accounts (id, login_name, password_hash, role, display_name, school_id, department_id, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'department_reviewer', $4, $5, $6, 'active', $7, $7)",
+    )
+    .bind(id.clone())
+    .bind(login_name.clone())
+    .bind(hash)
+    .bind(display_name)
+    .bind(school_id.clone())
+    .bind(input.department_id.clone())
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            ServiceError::field("login_name", "该账号已被使用")
+        } else {
+            e.into()
+        }
+    })?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_account_id: Some(&actor.account_id),
+            action: "create_reviewer",
+            target_kind: "account",
+            target_id: &id,
+            school_id: Some(&school_id),
+            detail: serde_json::json!({ "department_id": input.department_id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    list_staff(store, actor)
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or(ServiceError::NotFound("账号"))
+}
+
+/// Staff accounts of the administrator's school.
+pub async fn list_staff(store: &Store, actor: &Actor) -> ServiceResult<Vec<StaffRow>> {
+    let school_id = actor.school_id.clone().unwrap_or_default();
+    match policy::administer_school(actor, &school_id) {
+        Access::Allowed => {}
+        Access::Forbidden | Access::NotFound => return Err(ServiceError::Forbidden),
+    }
+    Ok(sqlx::query_as::<_, StaffRow>(
+        "SELECT a.id, a.login_name, a.display_name, a.role, a.department_id, d.name AS department_name, a.status, a.last_login_at \
+         FROM accounts a LEFT JOIN departments d ON d.id = a.department_id \
+         WHERE a.school_id = $1 AND a.role IN ('department_reviewer', 'school_admin') ORDER BY a.role DESC, d.name, a.login_name",
+    )
+    .bind(school_id)
+    .fetch_all(store.reader())
+    .await?)
+}
+
+/// Disables or re-enables a reviewer of the administrator's school.
+pub async fn set_reviewer_active(
+    store: &Store,
+    actor: &Actor,
+    account_id: &str,
+    active: bool,
+) -> ServiceResult<()> {
+    let school_id = actor.school_id.clone().unwrap_or_default();
+    match policy::administer_school(actor, &school_id) {
+        Access::Allowed => {}
+        Access::Forbidden | Access::NotFound => return Err(ServiceError::Forbidden),
+    }
+    let now = now_ms();
+    let mut tx = store.writer().begin().await?;
+    let done = sqlx::query(
+        "UPDATE accounts SET status = $1, updated_at = $2 WHERE id = $3 AND school_id = $4 AND role = 'department_reviewer'",
+    )
+    .bind(if active { "active" } else { "disabled" })
+    .bind(now)
+    .bind(account_id.to_string())
+    .bind(school_id.clone())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(ServiceError::NotFound("审核员账号"));
+    }
+    if !active {
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+            .bind(account_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_account_id: Some(&actor.account_id),
+            action: if active { "enable_reviewer" } else { "disable_reviewer" },
+            target_kind: "account",
+            target_id: account_id,
+            school_id: Some(&school_id),
+            detail: serde_json::json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Creates an account directly (demo data and bootstrap of administrators).
+pub async fn insert_account(
+    conn: &mut sqlx::AnyConnection,
+    a: &AccountRow,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO accounts (id, login_name, password_hash, role, display_name, school_id, department_id, employer_id, employer_role, graduate_id, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+    )
+    .bind(a.id.clone())
+    .bind(a.login_name.clone())
+    .bind(a.password_hash.clone())
+    .bind(a.role.clone())
+    .bind(a.display_name.clone())
+    .bind(a.school_id.clone())
+    .bind(a.department_id.clone())
+    .bind(a.employer_id.clone())
+    .bind(a.employer_role.clone())
+    .bind(a.graduate_id.clone())
+    .bind(a.status.clone())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,882 @@
+//! Employer registration (SPEC §3, seeds 000/004), joining an existing company, and the
+//! verification queues of the province and the schools.
+
+use wangqian_domain::codes;
+use wangqian_domain::contact::{Email, MobileNumber, Postcode};
+use wangqian_domain::credit_code::{CreditCode, CreditCodeError};
+use wangqian_domain::policy::{self, Access};
+use wangqian_domain::role::{Actor, Role};
+use wangqian_domain::settings::EmployerVerification;
+
+use crate::accounts::check_login_name;
+use crate::audit::{self, AuditEntry};
+use crate::blobs::{save_upload, BlobStore, NewUpload};
+use crate::error::{is_unique_violation, FieldError};
+use crate::pii::PiiField;
+use crate::{new_id, now_ms, password, Page, Paging, ServiceError, ServiceResult, Store};
+
+/// The four registration steps in one submission (the page walks through them).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct RegisterEmployer {
+    // Step 1: the company.
+    pub company_name: String,
+    pub credit_code: String,
+    // Step 2: the account of the manager.
+    pub login_name: String,
+    pub manager_name: String,
+    pub phone: String,
+    pub password: String,
+    pub password_confirm: String,
+    // Step 3: certification data.
+    pub province: String,
+    pub city: String,
+    pub address: String,
+    pub company_phone: String,
+    pub email: String,
+    #[serde(default)]
+    pub hr_email: String,
+    pub postcode: String,
+    pub unit_nature_code: String,
+    pub industry_code: String,
+    pub size_code: String,
+    #[serde(default)]
+    pub registered_capital_code: String,
+    #[serde(default)]
+    pub tags: String,
+    // Step 4: where it recruits.
+    #[serde(default)]
+    pub school_ids: Vec<String>,
+}
+
+/// An uploaded image already type-checked by the caller.
+pub struct UploadedFile {
+    pub content_type: String,
+    pub original_name: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Registered {
+    pub employer_id: String,
+    pub account_id: String,
+    pub status: String,
+    /// Set when the credit code fails its check character: an administrator must confirm it.
+    pub credit_code_warning: Option<String>,
+}
+
+fn required(errors: &mut Vec<FieldError>, field: &str, value: &str, label: &str, max: usize) {
+    let n = value.trim().chars().count();
+    if n == 0 {
+        errors.push(FieldError::new(field, format!("请填写{label}")));
+    } else if n > max {
+        errors.push(FieldError::new(field, format!("{label}不能超过 {max} 字")));
+    }
+}
+
+fn code_in(errors: &mut Vec<FieldError>, field: &str, value: &str, table: &codes::CodeTable) {
+    if table.by_code(value.trim()).is_none() {
+        errors.push(FieldError::new(field, format!("请选择{}", table.title)));
+    }
+}
+
+struct AccountFields {
+    login_name: String,
+    manager_name: String,
+    phone: MobileNumber,
+}
+
+fn check_account_fields(
+    errors: &mut Vec<FieldError>,
+    login_name: &str,
+    name: &str,
+    phone: &str,
+    pw: &str,
+    pw2: &str,
+) -> Option<AccountFields> {
+    if let Err(m) = check_login_name(login_name.trim()) {
+        errors.push(FieldError::new("login_name", m));
+    }
+    required(errors, "manager_name", name, "经办人姓名", 50);
+    let phone = match MobileNumber::parse(phone) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            errors.push(FieldError::new("phone", e.to_string()));
+            None
+        }
+    };
+    if let Err(m) = password::check_strength(pw) {
+        errors.push(FieldError::new("password", m));
+    } else if pw != pw2 {
+        errors.push(FieldError::new("password_confirm", "两次输入的密码不一致"));
+    }
+    Some(AccountFields {
+        login_name: login_name.trim().to_string(),
+        manager_name: name.trim().to_string(),
+        phone: phone?,
+    })
+}
+
+pub async fn register_employer(
+    store: &Store,
+    blobs: &dyn BlobStore,
+    input: RegisterEmployer,
+    authorisation_letter: Option<UploadedFile>,
+    licence: Option<UploadedFile>,
+) -> ServiceResult<Registered> {
+    let mut errors = Vec::new();
+    required(&mut errors, "company_name", &input.company_name, "单位名称", 100);
+    let (credit_code, warning) = match CreditCode::parse_allowing_bad_check(&input.credit_code) {
+        Ok((c, w)) => (Some(c), w),
+        Err(e) => {
+            errors.push(FieldError::new("credit_code", e.to_string()));
+            (None, None)
+        }
+    };
+    let account = check_account_fields(
+        &mut errors,
+        &input.login_name,
+        &input.manager_name,
+        &input.phone,
+        &input.password,
+        &input.password_confirm,
+    );
+    required(&mut errors, "province", &input.province, "所在省份", 20);
+    required(&mut errors, "city", &input.city, "所在城市", 30);
+    required(&mut errors, "address", &input.address, "单位地址", 200);
+    required(&mut errors, "company_phone", &input.company_phone, "单位电话", 30);
+    if let Err(e) = Email::parse(&input.email) {
+        errors.push(FieldError::new("email", e.to_string()));
+    }
+    if !input.hr_email.trim().is_empty() {
+        if let Err(e) = Email::parse(&input.hr_email) {
+            errors.push(FieldError::new("hr_email", e.to_string()));
+        }
+    }
+    if let Err(e) = Postcode::parse(&input.postcode) {
+        errors.push(FieldError::new("postcode", e.to_string()));
+    }
+    code_in(&mut errors, "unit_nature_code", &input.unit_nature_code, &codes::UNIT_NATURE);
+    code_in(&mut errors, "industry_code", &input.industry_code, &codes::INDUSTRY);
+    code_in(&mut errors, "size_code", &input.size_code, &codes::UNIT_SIZE);
+    if !input.registered_capital_code.trim().is_empty() {
+        code_in(
+            &mut errors,
+            "registered_capital_code",
+            &input.registered_capital_code,
+            &codes::REGISTERED_CAPITAL,
+        );
+    }
+    if input.tags.chars().count() > 100 {
+        errors.push(FieldError::new("tags", "标签不能超过 100 字"));
+    }
+    if authorisation_letter.is_none() {
+        errors.push(FieldError::new(
+            "authorisation_letter",
+            "请上传加盖公章的网络签约授权书",
+        ));
+    }
+    if licence.is_none() {
+        errors.push(FieldError::new("licence", "请上传营业执照（或法人证书）图片"));
+    }
+    let mut school_ids = input.school_ids.clone();
+    school_ids.retain(|s| !s.trim().is_empty());
+    school_ids.sort();
+    school_ids.dedup();
+    for s in &school_ids {
+        if crate::orgs::get_school(store, s).await?.is_none() {
+            errors.push(FieldError::new("school_ids", "所选学校不存在"));
+            break;
+        }
+    }
+    let (Some(credit_code), Some(account)) = (credit_code, account) else {
+        return Err(ServiceError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    let exists = sqlx::query_as::<_, (String,)>("SELECT id FROM employers WHERE credit_code = $1")
+        .bind(credit_code.as_str().to_string())
+        .fetch_optional(store.reader())
+        .await?;
+    if exists.is_some() {
+        return Err(ServiceError::Conflict(
+            "该单位已注册：可申请加入公司（由公司管理员审核），或申请成为新的管理员（由平台审核）".into(),
+        ));
+    }
+    let password_hash = password::hash(input.password.clone()).await?;
+    let now = now_ms();
+    let employer_id = new_id();
+    let account_id = new_id();
+    let warning_text = warning.as_ref().map(CreditCodeError::to_string);
+    let mut tx = store.writer().begin().await?;
+    let auth_id = match authorisation_letter {
+        Some(f) => Some(
+            save_upload(
+                blobs,
+                &mut tx,
+                NewUpload {
+                    kind: "authorisation_letter",
+                    content_type: f.content_type,
+                    original_name: f.original_name,
+                    bytes: f.bytes,
+                    uploaded_by: Some(account_id.clone()),
+                    school_id: None,
+                },
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let licence_id = match licence {
+        Some(f) => Some(
+            save_upload(
+                blobs,
+                &mut tx,
+                NewUpload {
+                    kind: "licence",
+                    content_type: f.content_type,
+                    original_name: f.original_name,
+                    bytes: f.bytes,
+                    uploaded_by: Some(account_id.clone()),
+                    school_id: None,
+                },
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    sqlx::query(
+        "INSERT INTO employers (id, name, credit_code, credit_code_warning, province, city, address, phone, email, hr_email, postcode, \
+           unit_nature_code, industry_code, size_code, registered_capital_code, tags, authorisation_upload_id, licence_upload_id, \
+           status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 'pending', $19, $19)",
+    )
+    .bind(employer_id.clone())
+    .bind(input.company_name.trim().to_string())
+    .bind(credit_code.as_str().to_string())
+    .bind(warning_text.clone())
+    .bind(input.province.trim().to_string())
+    .bind(input.city.trim().to_string())
+    .bind(input.address.trim().to_string())
+    .bind(input.company_phone.trim().to_string())
+    .bind(input.email.trim().to_string())
+    .bind(input.hr_email.trim().to_string())
+    .bind(input.postcode.trim().to_string())
+    .bind(input.unit_nature_code.trim().to_string())
+    .bind(input.industry_code.trim().to_string())
+    .bind(input.size_code.trim().to_string())
+    .bind(input.registered_capital_code.trim().to_string())
+    .bind(input.tags.trim().to_string())
+    .bind(auth_id)
+    .bind(licence_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            ServiceError::Conflict("该单位已注册：可申请加入公司或成为新的管理员".into())
+        } else {
+            e.into()
+        }
+    })?;
+    insert_employer_account(
+        &mut tx,
+        &store.pii,
+        &account_id,
+        &account,
+        &password_hash,
+        &employer_id,
+        "manager",
+        "active",
+        now,
+    )
+    .await?;
+    for s in &school_ids {
+        sqlx::query(
+            "INSERT INTO employer_schools (employer_id, school_id, status, created_at, updated_at) VALUES ($1, $2, 'pending', $3, $3)",
+        )
+        .bind(employer_id.clone())
+        .bind(s.clone())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_account_id: Some(&account_id),
+            action: "register_employer",
+            target_kind: "employer",
+            target_id: &employer_id,
+            school_id: None,
+            detail: serde_json::json!({ "credit_code_warning": warning_text }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Registered {
+        employer_id,
+        account_id,
+        status: "pending".into(),
+        credit_code_warning: warning_text,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_employer_account(
+    conn: &mut sqlx::AnyConnection,
+    pii: &crate::Pii,
+    account_id: &str,
+    a: &AccountFields,
+    password_hash: &str,
+    employer_id: &str,
+    employer_role: &str,
+    status: &str,
+    now: i64,
+) -> ServiceResult<()> {
+    sqlx::query(
+        "INSERT INTO accounts (id, login_name, password_hash, role, display_name, employer_id, employer_role, status, \
+           phone_enc, phone_hash, phone_masked, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'employer_member', $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+    )
+    .bind(account_id.to_string())
+    .bind(a.login_name.clone())
+    .bind(password_hash.to_string())
+    .bind(a.manager_name.clone())
+    .bind(employer_id.to_string())
+    .bind(employer_role.to_string())
+    .bind(status.to_string())
+    .bind(pii.encrypt(PiiField::AccountPhone, a.phone.as_str()))
+    .bind(pii.search_hash(PiiField::AccountPhone, a.phone.as_str()))
+    .bind(a.phone.masked())
+    .bind(now)
+    .execute(conn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            ServiceError::field("login_name", "该账号已被使用")
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinKind {
+    /// 申请加入公司: the company's manager decides.
+    Join,
+    /// 申请成为新的管理员: the platform decides (e.g. the former HR has left).
+    BecomeManager,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct JoinEmployer {
+    pub credit_code: String,
+    pub kind: JoinKind,
+    pub login_name: String,
+    pub manager_name: String,
+    pub phone: String,
+    pub password: String,
+    pub password_confirm: String,
+}
+
+pub async fn join_employer(
+    store: &Store,
+    blobs: &dyn BlobStore,
+    input: JoinEmployer,
+    authorisation_letter: Option<UploadedFile>,
+) -> ServiceResult<Registered> {
+    let mut errors = Vec::new();
+    let code = CreditCode::parse_allowing_bad_check(&input.credit_code)
+        .map_err(|e| errors.push(FieldError::new("credit_code", e.to_string())))
+        .ok();
+    let account = check_account_fields(
+        &mut errors,
+        &input.login_name,
+        &input.manager_name,
+        &input.phone,
+        &input.password,
+        &input.password_confirm,
+    );
+    if input.kind == JoinKind::BecomeManager && authorisation_letter.is_none() {
+        errors.push(FieldError::new(
+            "authorisation_letter",
+            "申请成为管理员须上传加盖公章的授权书",
+        ));
+    }
+    let (Some((code, _)), Some(account)) = (code, account) else {
+        return Err(ServiceError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    let employer = sqlx::query_as::<_, (String,)>("SELECT id FROM employers WHERE credit_code = $1")
+        .bind(code.as_str().to_string())
+        .fetch_optional(store.reader())
+        .await?;
+    let Some((employer_id,)) = employer else {
+        return Err(ServiceError::field(
+            "credit_code",
+            "该统一社会信用代码的单位尚未注册，请先注册单位",
+        ));
+    };
+    let password_hash = password::hash(input.password.clone()).await?;
+    let account_id = new_id();
+    let now = now_ms();
+    let (role, status) = match input.kind {
+        JoinKind::Join => ("hr", "pending_join"),
+        JoinKind::BecomeManager => ("manager", "pending_manager"),
+    };
+    let mut tx = store.writer().begin().await?;
+    if let Some(f) = authorisation_letter {
+        save_upload(
+            blobs,
+            &mut tx,
+            NewUpload {
+                kind: "authorisation_letter",
+                content_type: f.content_type,
+                original_name: f.original_name,
+                bytes: f.bytes,
+                uploaded_by: Some(account_id.clone()),
+                school_id: None,
+            },
+        )
+        .await?;
+    }
+    insert_employer_account(
+        &mut tx,
+        &store.pii,
+        &account_id,
+        &account,
+        &password_hash,
+        &employer_id,
+        role,
+        status,
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_account_id: Some(&account_id),
+            action: match input.kind {
+                JoinKind::Join => "request_join_employer",
+                JoinKind::BecomeManager => "request_become_manager",
+            },
+            target_kind: "employer",
+            target_id: &employer_id,
+            school_id: None,
+            detail: serde_json::json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Registered {
+        employer_id,
+        account_id,
+        status: status.into(),
+        credit_code_warning: None,
+    })
+}
+
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct MemberRow {
+    pub id: String,
+    pub login_name: String,
+    pub display_name: String,
+    pub employer_role: Option<String>,
+    pub status: String,
+    pub phone_masked: Option<String>,
+    pub created_at: i64,
+}
+
+pub async fn list_members(store: &Store, actor: &Actor, employer_id: &str) -> ServiceResult<Vec<MemberRow>> {
+    match policy::view_employer(actor, employer_id, false) {
+        Access::Allowed => {}
+        Access::Forbidden => return Err(ServiceError::Forbidden),
+        Access::NotFound => return Err(ServiceError::NotFound("单位")),
+    }
+    Ok(sqlx::query_as::<_, MemberRow>(
+        "SELECT id, login_name, display_name, employer_role, status, phone_masked, created_at FROM accounts \
+         WHERE employer_id = $1 AND role = 'employer_member' ORDER BY created_at",
+    )
+    .bind(employer_id.to_string())
+    .fetch_all(store.reader())
+    .await?)
+}
+
+/// The manager approves or rejects a colleague's join request; the platform decides requests
+/// to become the new manager (the old manager then becomes an ordinary HR account).
+pub async fn decide_member(
+    store: &Store,
+    actor: &Actor,
+    employer_id: &str,
+    account_id: &str,
+    approve: bool,
+) -> ServiceResult<()> {
+    let row = sqlx::query_as::<_, (String,)>(
+        "SELECT status FROM accounts WHERE id = $1 AND employer_id = $2 AND role = 'employer_member'",
+    )
+    .bind(account_id.to_string())
+    .bind(employer_id.to_string())
+    .fetch_optional(store.reader())
+    .await?;
+    let Some((status,)) = row else {
+        return Err(ServiceError::NotFound("申请"));
+    };
+    let access = match status.as_str() {
+        "pending_join" => policy::manage_employer_members(actor, employer_id),
+        "pending_manager" => policy::decide_manager_request(actor),
+        _ => return Err(ServiceError::Conflict("该申请已处理".into())),
+    };
+    match access {
+        Access::Allowed => {}
+        Access::Forbidden => return Err(ServiceError::Forbidden),
+        Access::NotFound => return Err(ServiceError::NotFound("申请")),
+    }
+    let now = now_ms();
+    let mut tx = store.writer().begin().await?;
+    if approve && status == "pending_manager" {
+        sqlx::query(
+            "UPDATE accounts SET employer_role = 'hr', updated_at = $1 WHERE employer_id = $2 AND employer_role = 'manager' AND status = 'active'",
+        )
+        .bind(now)
+        .bind(employer_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    }
+    let done = sqlx::query(
+        "UPDATE accounts SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+    )
+    .bind(if approve { "active" } else { "rejected" })
+    .bind(now)
+    .bind(account_id.to_string())
+    .bind(status.clone())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(ServiceError::Conflict("该申请已处理".into()));
+    }
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_account_id: Some(&actor.account_id),
+            action: if approve { "approve_member" } else { "reject_member" },
+            target_kind: "account",
+            target_id: account_id,
+            school_id: None,
+            detail: serde_json::json!({ "employer_id": employer_id, "request": status }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct EmployerRow {
+    pub id: String,
+    pub name: String,
+    pub credit_code: String,
+    pub credit_code_warning: Option<String>,
+    pub credit_code_override_by: Option<String>,
+    pub province: String,
+    pub city: String,
+    pub address: String,
+    pub phone: String,
+    pub email: String,
+    pub postcode: String,
+    pub unit_nature_code: String,
+    pub industry_code: String,
+    pub size_code: String,
+    pub registered_capital_code: String,
+    pub tags: String,
+    pub authorisation_upload_id: Option<String>,
+    pub licence_upload_id: Option<String>,
+    pub status: String,
+    pub decision_reason: Option<String>,
+    pub created_at: i64,
+}
+
+const EMPLOYER_COLUMNS: &str = "e.id, e.name, e.credit_code, e.credit_code_warning, e.credit_code_override_by, e.province, e.city, \
+    e.address, e.phone, e.email, e.postcode, e.unit_nature_code, e.industry_code, e.size_code, e.registered_capital_code, e.tags, \
+    e.authorisation_upload_id, e.licence_upload_id, e.status, e.decision_reason, e.created_at";
+
+async fn recruits_at(store: &Store, employer_id: &str, school_id: Option<&str>) -> ServiceResult<bool> {
+    let Some(school_id) = school_id else {
+        return Ok(false);
+    };
+    let row = sqlx::query_as::<_, (String,)>(
+        "SELECT status FROM employer_schools WHERE employer_id = $1 AND school_id = $2",
+    )
+    .bind(employer_id.to_string())
+    .bind(school_id.to_string())
+    .fetch_optional(store.reader())
+    .await?;
+    Ok(row.is_some())
+}
+
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct EmployerSchoolRow {
+    pub school_id: String,
+    pub school_name: String,
+    pub status: String,
+    pub decision_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EmployerDetail {
+    #[serde(flatten)]
+    pub employer: EmployerRow,
+    pub unit_nature: Option<String>,
+    pub industry: Option<String>,
+    pub schools: Vec<EmployerSchoolRow>,
+}
+
+pub async fn get_employer(store: &Store, actor: &Actor, employer_id: &str) -> ServiceResult<EmployerDetail> {
+    let employer = sqlx::query_as::<_, EmployerRow>(&format!(
+        "SELECT {EMPLOYER_COLUMNS} FROM employers e WHERE e.id = $1"
+    ))
+    .bind(employer_id.to_string())
+    .fetch_optional(store.reader())
+    .await?
+    .ok_or(ServiceError::NotFound("单位"))?;
+    let at_school = recruits_at(store, employer_id, actor.school_id.as_deref()).await?;
+    match policy::view_employer(actor, employer_id, at_school) {
+        Access::Allowed => {}
+        Access::Forbidden => return Err(ServiceError::Forbidden),
+        Access::NotFound => return Err(ServiceError::NotFound("单位")),
+    }
+    let schools = sqlx::query_as::<_, EmployerSchoolRow>(
+        "SELECT es.school_id, s.name AS school_name, es.status, es.decision_reason FROM employer_schools es \
+         JOIN schools s ON s.id = es.school_id WHERE es.employer_id = $1 ORDER BY s.code",
+    )
+    .bind(employer_id.to_string())
+    .fetch_all(store.reader())
+    .await?;
+    Ok(EmployerDetail {
+        unit_nature: codes::UNIT_NATURE
+            .name_of(&employer.unit_nature_code)
+            .map(str::to_string),
+        industry: codes::INDUSTRY.name_of(&employer.industry_code).map(str::to_string),
+        employer,
+        schools,
+    })
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct VerificationFilter {
+    /// pending (default), verified, rejected
+    pub status: Option<String>,
+    pub keyword: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// The verification queue: all employers for the province, applicants to its own school for a
+/// school administrator (with the school-level status).
+pub async fn list_for_verification(
+    store: &Store,
+    actor: &Actor,
+    filter: &VerificationFilter,
+) -> ServiceResult<Page<EmployerRow>> {
+    let status = filter.status.clone().unwrap_or_else(|| "pending".into());
+    if !matches!(status.as_str(), "pending" | "verified" | "rejected") {
+        return Err(ServiceError::field("status", "状态只能是 pending、verified 或 rejected"));
+    }
+    let paging = Paging::new(filter.page, filter.per_page);
+    let keyword = format!(
+        "%{}%",
+        filter.keyword.as_deref().unwrap_or("").trim().replace(['%', '_'], "")
+    );
+    let (count_sql, list_sql, scope): (String, String, String) = match actor.role {
+        Role::ProvincialAdmin => (
+            "SELECT COUNT(*) FROM employers e WHERE e.status = $1 AND e.name LIKE $2 AND $3 = $3".into(),
+            format!("SELECT {EMPLOYER_COLUMNS} FROM employers e WHERE e.status = $1 AND e.name LIKE $2 AND $3 = $3 ORDER BY e.created_at LIMIT {} OFFSET {}", paging.per_page, paging.offset()),
+            String::new(),
+        ),
+        Role::SchoolAdmin => (
+            "SELECT COUNT(*) FROM employers e JOIN employer_schools es ON es.employer_id = e.id WHERE es.status = $1 AND e.name LIKE $2 AND es.school_id = $3".into(),
+            format!("SELECT {EMPLOYER_COLUMNS} FROM employers e JOIN employer_schools es ON es.employer_id = e.id WHERE es.status = $1 AND e.name LIKE $2 AND es.school_id = $3 ORDER BY e.created_at LIMIT {} OFFSET {}", paging.per_page, paging.offset()),
+            actor.school_id.clone().unwrap_or_default(),
+        ),
+        Role::Graduate | Role::EmployerMember | Role::DepartmentReviewer => {
+            return Err(ServiceError::Forbidden)
+        }
+    };
+    let (total,) = sqlx::query_as::<_, (i64,)>(&count_sql)
+        .bind(status.clone())
+        .bind(keyword.clone())
+        .bind(scope.clone())
+        .fetch_one(store.reader())
+        .await?;
+    let items = sqlx::query_as::<_, EmployerRow>(&list_sql)
+        .bind(status)
+        .bind(keyword)
+        .bind(scope)
+        .fetch_all(store.reader())
+        .await?;
+    Ok(Page {
+        items,
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    })
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct VerifyEmployer {
+    pub approve: bool,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Confirms a credit code that fails its check character (logged).
+    #[serde(default)]
+    pub override_credit_code_warning: bool,
+}
+
+/// Platform verification (province) or school verification (school administrator).
+pub async fn verify_employer(
+    store: &Store,
+    actor: &Actor,
+    employer_id: &str,
+    input: VerifyEmployer,
+) -> ServiceResult<()> {
+    let row = sqlx::query_as::<_, (String, Option<String>, Option<String>)>(
+        "SELECT status, credit_code_warning, credit_code_override_by FROM employers WHERE id = $1",
+    )
+    .bind(employer_id.to_string())
+    .fetch_optional(store.reader())
+    .await?;
+    let Some((_status, warning, overridden)) = row else {
+        return Err(ServiceError::NotFound("单位"));
+    };
+    let reason = input.reason.as_deref().map(str::trim).unwrap_or("").to_string();
+    if !input.approve && reason.is_empty() {
+        return Err(ServiceError::field("reason", "审核不通过须填写原因"));
+    }
+    if reason.chars().count() > 200 {
+        return Err(ServiceError::field("reason", "原因不能超过 200 字"));
+    }
+    let needs_override = input.approve && warning.is_some() && overridden.is_none();
+    if needs_override && !input.override_credit_code_warning {
+        return Err(ServiceError::Conflict(format!(
+            "{}：请核对营业执照后确认忽略校验警告再审核通过",
+            warning.unwrap_or_default()
+        )));
+    }
+    let now = now_ms();
+    let new_status = if input.approve { "verified" } else { "rejected" };
+    let mut tx = store.writer().begin().await?;
+    let school_id = match actor.role {
+        Role::ProvincialAdmin => {
+            sqlx::query(
+                "UPDATE employers SET status = $1, decision_reason = $2, decided_by = $3, decided_at = $4, updated_at = $4 WHERE id = $5",
+            )
+            .bind(new_status)
+            .bind(reason.clone())
+            .bind(actor.account_id.clone())
+            .bind(now)
+            .bind(employer_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+            None
+        }
+        Role::SchoolAdmin => {
+            let school_id = actor.school_id.clone().unwrap_or_default();
+            let applied = recruits_at(store, employer_id, Some(&school_id)).await?;
+            match policy::verify_employer_for_school(actor, &school_id, applied) {
+                Access::Allowed => {}
+                Access::Forbidden => return Err(ServiceError::Forbidden),
+                Access::NotFound => return Err(ServiceError::NotFound("单位")),
+            }
+            sqlx::query(
+                "UPDATE employer_schools SET status = $1, decision_reason = $2, decided_by = $3, decided_at = $4, updated_at = $4 \
+                 WHERE employer_id = $5 AND school_id = $6",
+            )
+            .bind(new_status)
+            .bind(reason.clone())
+            .bind(actor.account_id.clone())
+            .bind(now)
+            .bind(employer_id.to_string())
+            .bind(school_id.clone())
+            .execute(&mut *tx)
+            .await?;
+            Some(school_id)
+        }
+        Role::Graduate | Role::EmployerMember | Role::DepartmentReviewer => {
+            return Err(ServiceError::Forbidden)
+        }
+    };
+    if needs_override {
+        sqlx::query("UPDATE employers SET credit_code_override_by = $1 WHERE id = $2")
+            .bind(actor.account_id.clone())
+            .bind(employer_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            AuditEntry {
+                actor_account_id: Some(&actor.account_id),
+                action: "override_credit_code_warning",
+                target_kind: "employer",
+                target_id: employer_id,
+                school_id: school_id.as_deref(),
+                detail: serde_json::json!({}),
+            },
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_account_id: Some(&actor.account_id),
+            action: if input.approve { "verify_employer" } else { "reject_employer" },
+            target_kind: "employer",
+            target_id: employer_id,
+            school_id: school_id.as_deref(),
+            detail: serde_json::json!({ "reason": reason, "level": if school_id.is_some() { "school" } else { "platform" } }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether an employer may sign with graduates of a school under that school's settings.
+/// The lifecycle enforces this before any invitation.
+pub async fn may_sign_at(
+    store: &Store,
+    employer_id: &str,
+    school_id: &str,
+    rule: EmployerVerification,
+) -> ServiceResult<bool> {
+    let row = sqlx::query_as::<_, (String, Option<String>)>(
+        "SELECT e.status, es.status FROM employers e LEFT JOIN employer_schools es ON es.employer_id = e.id AND es.school_id = $2 WHERE e.id = $1",
+    )
+    .bind(employer_id.to_string())
+    .bind(school_id.to_string())
+    .fetch_optional(store.reader())
+    .await?;
+    Ok(match row {
+        None => false,
+        Some((platform, school)) => match rule {
+            EmployerVerification::PlatformSufficient => {
+                platform == "verified" || school.as_deref() == Some("verified")
+            }
+            EmployerVerification::SchoolRequired => school.as_deref() == Some("verified"),
+        },
+    })
+}
+
+/// The employer whose certificate (authorisation letter or licence) an upload is.
+pub async fn employer_of_upload(store: &Store, upload_id: &str) -> ServiceResult<Option<String>> {
+    let row = sqlx::query_as::<_, (String,)>(
+        "SELECT id FROM employers WHERE authorisation_upload_id = $1 OR licence_upload_id = $1",
+    )
+    .bind(upload_id.to_string())
+    .fetch_optional(store.reader())
+    .await?;
+    Ok(row.map(|r| r.0))
+}

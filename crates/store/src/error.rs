@@ -1,0 +1,67 @@
+//! The one error type services return. It knows nothing of HTTP; the web layer maps it.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Input that fails validation; every field's problem is listed.
+    #[error("提交的信息有误")]
+    Validation(Vec<FieldError>),
+    /// Bad input that is not about one field (e.g. an unreadable file).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The record does not exist or is outside the actor's scope.
+    #[error("{0}不存在或无权访问")]
+    NotFound(&'static str),
+    /// The actor's role may not do this at all.
+    #[error("无权执行此操作")]
+    Forbidden,
+    /// The request conflicts with the current state (duplicate, already done).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("登录失败次数过多，账号已临时锁定，请于 {minutes} 分钟后再试")]
+    Locked { minutes: i64 },
+    #[error("尝试过于频繁，请稍后再试")]
+    RateLimited,
+    #[error("服务器内部错误")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ServiceError {
+    pub fn field(field: &str, message: impl Into<String>) -> ServiceError {
+        ServiceError::Validation(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<sqlx::Error> for ServiceError {
+    fn from(e: sqlx::Error) -> Self {
+        ServiceError::Internal(e.into())
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// True when the database refused a row for a unique or primary key.
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db.is_unique_violation(),
+        _ => false,
+    }
+}

@@ -1,0 +1,204 @@
+//! Storage for wangqian on SQLite (embedded default) or PostgreSQL (scale-out), through one
+//! portable SQL codebase on sqlx's `Any` driver, and the services that run each operation in a
+//! single transaction.
+//!
+//! Portable subset (see TECH-NOTES): `$n` placeholders, TEXT ids, times as unix milliseconds,
+//! 0/1 integers for flags. Each backend has its own migration folder, chosen at run time.
+
+pub mod accounts;
+pub mod audit;
+pub mod blobs;
+pub mod demo;
+pub mod employers;
+pub mod error;
+pub mod graduates;
+pub mod jobs;
+pub mod orgs;
+pub mod password;
+pub mod pii;
+pub mod roster_import;
+pub mod settings;
+
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
+
+pub use error::{FieldError, ServiceError, ServiceResult};
+pub use pii::Pii;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Handle on the database. On SQLite all writes go through a one-connection pool so that
+/// concurrent requests queue in the process instead of failing with "database is locked";
+/// reads use a separate pool (WAL lets them run beside the writer). On PostgreSQL both are
+/// the same pool.
+#[derive(Clone)]
+pub struct Store {
+    reader: AnyPool,
+    writer: AnyPool,
+    backend: Backend,
+    pub pii: Pii,
+}
+
+static MIGRATIONS_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static MIGRATIONS_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Store {
+    /// Connects, creating a SQLite file if missing, and applies pending migrations.
+    pub async fn connect(url: &str, pii: Pii) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            anyhow::bail!("不支持的 DATABASE_URL（应以 sqlite: 或 postgres: 开头）");
+        };
+        let store = match backend {
+            Backend::Sqlite => {
+                let url = sqlite_url_with_create(url);
+                let writer = sqlite_pool(&url, 1).await?;
+                // The writer connection switches the file to WAL before readers open it.
+                let reader = sqlite_pool(&url, 8).await?;
+                Store {
+                    reader,
+                    writer,
+                    backend,
+                    pii,
+                }
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect(url)
+                    .await?;
+                Store {
+                    reader: pool.clone(),
+                    writer: pool,
+                    backend,
+                    pii,
+                }
+            }
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self.backend {
+            Backend::Sqlite => MIGRATIONS_SQLITE.run(&self.writer).await?,
+            Backend::Postgres => MIGRATIONS_POSTGRES.run(&self.writer).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
+    }
+
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
+    /// Liveness of the database, for `/healthz`.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").fetch_one(&self.reader).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+fn sqlite_url_with_create(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+async fn sqlite_pool(url: &str, max: u32) -> anyhow::Result<AnyPool> {
+    let pool = AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(60))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                // busy_timeout covers other processes (a CLI import beside the server).
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?;
+    Ok(pool)
+}
+
+/// Current time as unix milliseconds: the storage layer's only clock.
+pub fn now_ms() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A page of results with the total, for every list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> i64 {
+        if self.per_page <= 0 {
+            0
+        } else {
+            (self.total + self.per_page - 1) / self.per_page
+        }
+    }
+}
+
+/// Normalised paging request: page from 1, 1..=200 items.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Paging {
+    pub fn new(page: Option<i64>, per_page: Option<i64>) -> Paging {
+        Paging {
+            page: page.unwrap_or(1).max(1),
+            per_page: per_page.unwrap_or(20).clamp(1, 200),
+        }
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * self.per_page
+    }
+}

@@ -1,0 +1,628 @@
+//! Roster import (生源信息, SPEC §4): validate every row first (streaming, nothing written),
+//! then stage the rows in chunks with visible progress, then merge them into `graduates` in
+//! one transaction. Any error anywhere leaves the graduates untouched.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use wangqian_domain::policy::{self, Access};
+use wangqian_domain::role::Actor;
+use wangqian_domain::roster::{RosterHeader, RosterRecord};
+use wangqian_sheets::{RowReader, SheetKind};
+
+use crate::audit::{self, AuditEntry};
+use crate::blobs::{save_upload, BlobStore, NewUpload};
+use crate::jobs::{self, JobRow};
+use crate::pii::PiiField;
+use crate::{new_id, now_ms, ServiceError, ServiceResult, Store};
+
+pub const JOB_KIND: &str = "roster_import";
+/// At most this many row errors are kept in the report; the count covers all of them.
+const MAX_REPORTED_ERRORS: usize = 1000;
+const STAGING_CHUNK: usize = 400;
+const PROGRESS_EVERY: usize = 2000;
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ImportPayload {
+    pub upload_id: String,
+    pub school_id: String,
+    pub file_kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RowError {
+    pub row: usize,
+    pub column: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub inserted: i64,
+    pub updated: i64,
+    pub error_count: usize,
+    pub errors: Vec<RowError>,
+    pub message: String,
+}
+
+/// Accepts the uploaded file and queues the import; the answer is the job to watch.
+pub async fn start_import(
+    store: &Store,
+    blobs: &dyn BlobStore,
+    actor: &Actor,
+    school_id: &str,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> ServiceResult<String> {
+    match policy::administer_school(actor, school_id) {
+        Access::Allowed => {}
+        Access::Forbidden => return Err(ServiceError::Forbidden),
+        Access::NotFound => return Err(ServiceError::NotFound("学校")),
+    }
+    if bytes.is_empty() {
+        return Err(ServiceError::field("file", "文件为空"));
+    }
+    let kind = SheetKind::detect(file_name, &bytes[..bytes.len().min(8192)])
+        .map_err(|e| ServiceError::field("file", e.to_string()))?;
+    let (content_type, kind_name) = match kind {
+        SheetKind::Xlsx => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        SheetKind::Csv => ("text/csv", "csv"),
+    };
+    let mut tx = store.writer().begin().await?;
+    let upload_id = save_upload(
+        blobs,
+        &mut tx,
+        NewUpload {
+            kind: "roster",
+            content_type: content_type.into(),
+            original_name: file_name.chars().take(200).collect(),
+            bytes,
+            uploaded_by: Some(actor.account_id.clone()),
+            school_id: Some(school_id.to_string()),
+        },
+    )
+    .await?;
+    let payload = serde_json::to_value(ImportPayload {
+        upload_id,
+        school_id: school_id.to_string(),
+        file_kind: kind_name.into(),
+    })
+    .map_err(anyhow::Error::from)?;
+    let job_id = jobs::enqueue(
+        &mut tx,
+        JOB_KIND,
+        Some(school_id),
+        &payload,
+        Some(&actor.account_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(job_id)
+}
+
+/// The import job as its owner sees it.
+pub async fn get_import(store: &Store, actor: &Actor, job_id: &str) -> ServiceResult<JobRow> {
+    let job = jobs::get(store, job_id)
+        .await?
+        .filter(|j| j.kind == JOB_KIND)
+        .ok_or(ServiceError::NotFound("导入任务"))?;
+    match policy::administer_school(actor, job.school_id.as_deref().unwrap_or("")) {
+        Access::Allowed => Ok(job),
+        Access::Forbidden => Err(ServiceError::Forbidden),
+        Access::NotFound => Err(ServiceError::NotFound("导入任务")),
+    }
+}
+
+/// Runs a claimed import job to its end and records the outcome on the job.
+pub async fn run_job(store: &Store, blobs: &dyn BlobStore, job: &JobRow) -> anyhow::Result<()> {
+    let payload: ImportPayload = serde_json::from_str(&job.payload)?;
+    let outcome = import_file(store, blobs, &job.id, &payload).await;
+    let (ok, report) = match outcome {
+        Ok(report) => (report.error_count == 0, report),
+        Err(e) => {
+            tracing::error!(job.id = %job.id, error = ?e, "roster import failed");
+            (
+                false,
+                ImportReport {
+                    message: "导入失败：服务器内部错误，请稍后重试".into(),
+                    ..ImportReport::default()
+                },
+            )
+        }
+    };
+    if !ok {
+        // Nothing of a failed import may stay behind.
+        sqlx::query("DELETE FROM roster_staging WHERE job_id = $1")
+            .bind(job.id.clone())
+            .execute(store.writer())
+            .await?;
+        let mut conn = store.writer().acquire().await?;
+        jobs::finish(
+            &mut conn,
+            &job.id,
+            false,
+            "失败",
+            &serde_json::to_value(&report)?,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn local_file(blobs: &dyn BlobStore, store: &Store, upload_id: &str) -> anyhow::Result<(PathBuf, Option<tempfile_guard::TempFile>)> {
+    let upload = crate::blobs::find_upload(store, upload_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("upload {upload_id} missing"))?;
+    if let Some(p) = blobs.local_path(&upload.storage_key) {
+        return Ok((p, None));
+    }
+    let bytes = blobs.get(&upload.storage_key).await?;
+    let tmp = tempfile_guard::TempFile::write(bytes).await?;
+    Ok((tmp.path.clone(), Some(tmp)))
+}
+
+mod tempfile_guard {
+    /// A copy of a remote blob on local disk, removed when dropped.
+    pub struct TempFile {
+        pub path: std::path::PathBuf,
+    }
+
+    impl TempFile {
+        pub async fn write(bytes: Vec<u8>) -> std::io::Result<TempFile> {
+            let path = std::env::temp_dir().join(format!("wangqian-{}", crate::new_id()));
+            tokio::fs::write(&path, bytes).await?;
+            Ok(TempFile { path })
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+fn open_reader(path: &std::path::Path, kind: &str) -> Result<RowReader, ImportReport> {
+    let kind = if kind == "xlsx" { SheetKind::Xlsx } else { SheetKind::Csv };
+    RowReader::open(path, kind).map_err(|e| file_error(e.to_string()))
+}
+
+fn file_error(message: String) -> ImportReport {
+    ImportReport {
+        error_count: 1,
+        errors: vec![RowError {
+            row: 0,
+            column: String::new(),
+            reason: message.clone(),
+        }],
+        message,
+        ..ImportReport::default()
+    }
+}
+
+/// Imports one file: the report lists every problem; graduates change only when there is none.
+pub async fn import_file(
+    store: &Store,
+    blobs: &dyn BlobStore,
+    job_id: &str,
+    payload: &ImportPayload,
+) -> anyhow::Result<ImportReport> {
+    let (path, _guard) = local_file(blobs, store, &payload.upload_id).await?;
+
+    // Pass 1: validate everything, keeping only keys for duplicate checks.
+    let report = match validate(store, job_id, &path, &payload.file_kind).await? {
+        Ok(rows) => rows,
+        Err(report) => return Ok(report),
+    };
+    let total_rows = report;
+
+    // Pass 2: stage validated rows in chunks (progress visible), then merge in one transaction.
+    let mut reader = match open_reader(&path, &payload.file_kind) {
+        Ok(r) => r,
+        Err(report) => return Ok(report),
+    };
+    let header = match reader.next() {
+        Some(Ok(row)) => RosterHeader::parse(&row.cells)
+            .map_err(|missing| anyhow::anyhow!("header changed between passes: {missing:?}"))?,
+        _ => anyhow::bail!("file changed between passes"),
+    };
+    let mut departments: BTreeSet<String> = BTreeSet::new();
+    let mut majors: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut classes: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let mut chunk: Vec<(usize, RosterRecord)> = Vec::with_capacity(STAGING_CHUNK);
+    let mut staged = 0usize;
+    for row in reader {
+        let row = row.map_err(|e| anyhow::anyhow!("file unreadable in pass 2: {e}"))?;
+        let record = header
+            .record(&row.cells)
+            .map_err(|_| anyhow::anyhow!("row {} changed between passes", row.number))?;
+        departments.insert(record.department.clone());
+        majors.insert((record.department.clone(), record.major.clone()));
+        if let Some(c) = &record.class_name {
+            classes.insert((record.department.clone(), record.major.clone(), c.clone()));
+        }
+        chunk.push((row.number, record));
+        if chunk.len() == STAGING_CHUNK {
+            stage_chunk(store, job_id, &payload.school_id, &chunk).await?;
+            staged += chunk.len();
+            chunk.clear();
+            if staged % PROGRESS_EVERY < STAGING_CHUNK {
+                jobs::set_progress(store, job_id, "写入", staged as i64, total_rows as i64).await?;
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        stage_chunk(store, job_id, &payload.school_id, &chunk).await?;
+        staged += chunk.len();
+    }
+    jobs::set_progress(store, job_id, "合并", staged as i64, total_rows as i64).await?;
+    merge(store, job_id, payload, staged, &departments, &majors, &classes).await
+}
+
+/// Returns the number of data rows, or the report of everything wrong.
+async fn validate(
+    store: &Store,
+    job_id: &str,
+    path: &std::path::Path,
+    kind: &str,
+) -> anyhow::Result<Result<usize, ImportReport>> {
+    let mut reader = match open_reader(path, kind) {
+        Ok(r) => r,
+        Err(report) => return Ok(Err(report)),
+    };
+    let estimated = reader.estimated_rows().unwrap_or(0) as i64;
+    let header = match reader.next() {
+        None => return Ok(Err(file_error("文件中没有数据".into()))),
+        Some(Err(e)) => return Ok(Err(file_error(e.to_string()))),
+        Some(Ok(row)) => match RosterHeader::parse(&row.cells) {
+            Ok(h) => h,
+            Err(missing) => {
+                return Ok(Err(ImportReport {
+                    error_count: missing.len(),
+                    errors: missing
+                        .iter()
+                        .map(|m| RowError {
+                            row: row.number,
+                            column: m.clone(),
+                            reason: "缺少必需的列（请使用导入模板）".into(),
+                        })
+                        .collect(),
+                    message: "表头不完整，未导入任何数据".into(),
+                    ..ImportReport::default()
+                }))
+            }
+        },
+    };
+    let mut errors: Vec<RowError> = Vec::new();
+    let mut error_count = 0usize;
+    let mut push = |errors: &mut Vec<RowError>, e: RowError| {
+        error_count += 1;
+        if errors.len() < MAX_REPORTED_ERRORS {
+            errors.push(e);
+        }
+    };
+    let mut student_nos: HashMap<String, usize> = HashMap::new();
+    let mut id_numbers: HashMap<String, usize> = HashMap::new();
+    let mut rows = 0usize;
+    for row in reader {
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                push(
+                    &mut errors,
+                    RowError {
+                        row: rows + 2,
+                        column: String::new(),
+                        reason: e.to_string(),
+                    },
+                );
+                break;
+            }
+        };
+        rows += 1;
+        match header.record(&row.cells) {
+            Ok(record) => {
+                if let Some(first) = student_nos.insert(record.student_no.clone(), row.number) {
+                    push(
+                        &mut errors,
+                        RowError {
+                            row: row.number,
+                            column: "学号".into(),
+                            reason: format!("与第 {first} 行学号重复"),
+                        },
+                    );
+                }
+                if let Some(first) =
+                    id_numbers.insert(record.id_number.as_str().to_string(), row.number)
+                {
+                    push(
+                        &mut errors,
+                        RowError {
+                            row: row.number,
+                            column: "身份证号".into(),
+                            reason: format!("与第 {first} 行身份证号重复"),
+                        },
+                    );
+                }
+            }
+            Err(field_errors) => {
+                for fe in field_errors {
+                    push(
+                        &mut errors,
+                        RowError {
+                            row: row.number,
+                            column: fe.column.to_string(),
+                            reason: fe.reason,
+                        },
+                    );
+                }
+            }
+        }
+        if rows % PROGRESS_EVERY == 0 {
+            jobs::set_progress(store, job_id, "校验", rows as i64, estimated.max(rows as i64))
+                .await?;
+        }
+    }
+    if rows == 0 && error_count == 0 {
+        return Ok(Err(file_error("文件中没有数据行".into())));
+    }
+    if error_count > 0 {
+        return Ok(Err(ImportReport {
+            rows,
+            error_count,
+            errors,
+            message: format!("发现 {error_count} 处错误，未导入任何数据；请修改后重新上传"),
+            ..ImportReport::default()
+        }));
+    }
+    Ok(Ok(rows))
+}
+
+const STAGING_COLUMNS: [&str; 25] = [
+    "job_id",
+    "row_no",
+    "new_id",
+    "school_id",
+    "department",
+    "major",
+    "class_name",
+    "graduation_year",
+    "student_no",
+    "name",
+    "gender",
+    "ethnicity_code",
+    "political_status_code",
+    "id_number_enc",
+    "id_number_hash",
+    "id_number_masked",
+    "mobile_enc",
+    "mobile_hash",
+    "mobile_masked",
+    "email",
+    "home_address_enc",
+    "education_level_code",
+    "training_mode_code",
+    "years_of_schooling",
+    "origin_location",
+];
+
+async fn stage_chunk(
+    store: &Store,
+    job_id: &str,
+    school_id: &str,
+    chunk: &[(usize, RosterRecord)],
+) -> anyhow::Result<()> {
+    let width = STAGING_COLUMNS.len();
+    let mut sql = format!(
+        "INSERT INTO roster_staging ({}) VALUES ",
+        STAGING_COLUMNS.join(", ")
+    );
+    for i in 0..chunk.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..width {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", i * width + c + 1));
+        }
+        sql.push(')');
+    }
+    let pii = &store.pii;
+    let mut q = sqlx::query(&sql);
+    for (row_no, r) in chunk {
+        let id = r.id_number.as_str();
+        let mobile = r.mobile.as_ref();
+        q = q
+            .bind(job_id.to_string())
+            .bind(*row_no as i64)
+            .bind(new_id())
+            .bind(school_id.to_string())
+            .bind(r.department.clone())
+            .bind(r.major.clone())
+            .bind(r.class_name.clone())
+            .bind(i64::from(r.graduation_year))
+            .bind(r.student_no.clone())
+            .bind(r.name.clone())
+            .bind(r.gender.code().to_string())
+            .bind(r.ethnicity_code.clone())
+            .bind(r.political_status_code.clone())
+            .bind(pii.encrypt(PiiField::IdNumber, id))
+            .bind(pii.search_hash(PiiField::IdNumber, id))
+            .bind(r.id_number.masked())
+            .bind(mobile.map(|m| pii.encrypt(PiiField::Mobile, m.as_str())))
+            .bind(mobile.map(|m| pii.search_hash(PiiField::Mobile, m.as_str())))
+            .bind(mobile.map(|m| m.masked()))
+            .bind(r.email.as_ref().map(|e| e.as_str().to_string()))
+            .bind(
+                r.home_address
+                    .as_deref()
+                    .map(|a| pii.encrypt(PiiField::HomeAddress, a)),
+            )
+            .bind(r.education_level_code.clone())
+            .bind(r.training_mode_code.clone())
+            .bind(i64::from(r.years_of_schooling))
+            .bind(r.origin_location.clone());
+    }
+    q.execute(store.writer()).await?;
+    Ok(())
+}
+
+async fn merge(
+    store: &Store,
+    job_id: &str,
+    payload: &ImportPayload,
+    staged: usize,
+    departments: &BTreeSet<String>,
+    majors: &BTreeSet<(String, String)>,
+    classes: &BTreeSet<(String, String, String)>,
+) -> anyhow::Result<ImportReport> {
+    let school_id = payload.school_id.as_str();
+    let now = now_ms();
+    let mut tx = store.writer().begin().await?;
+    for d in departments {
+        sqlx::query(
+            "INSERT INTO departments (id, school_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) \
+             ON CONFLICT (school_id, name) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(school_id.to_string())
+        .bind(d.clone())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let dept_ids: HashMap<String, String> = sqlx::query_as::<_, (String, String)>(
+        "SELECT name, id FROM departments WHERE school_id = $1",
+    )
+    .bind(school_id.to_string())
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    for (d, m) in majors {
+        let dept = dept_ids
+            .get(d)
+            .ok_or_else(|| anyhow::anyhow!("department {d} missing after insert"))?;
+        sqlx::query(
+            "INSERT INTO majors (id, school_id, department_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
+             ON CONFLICT (department_id, name) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(school_id.to_string())
+        .bind(dept.clone())
+        .bind(m.clone())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let major_ids: HashMap<(String, String), String> = sqlx::query_as::<_, (String, String, String)>(
+        "SELECT d.name, m.name, m.id FROM majors m JOIN departments d ON d.id = m.department_id WHERE m.school_id = $1",
+    )
+    .bind(school_id.to_string())
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|(d, m, id)| ((d, m), id))
+    .collect();
+    for (d, m, c) in classes {
+        let major = major_ids
+            .get(&(d.clone(), m.clone()))
+            .ok_or_else(|| anyhow::anyhow!("major {m} missing after insert"))?;
+        sqlx::query(
+            "INSERT INTO classes (id, school_id, major_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
+             ON CONFLICT (major_id, name) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(school_id.to_string())
+        .bind(major.clone())
+        .bind(c.clone())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let (updated,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM roster_staging s JOIN graduates g ON g.school_id = s.school_id AND g.student_no = s.student_no \
+         WHERE s.job_id = $1",
+    )
+    .bind(job_id.to_string())
+    .fetch_one(&mut *tx)
+    .await?;
+    // One set-based statement: the import lands whole or not at all. Existing records keep
+    // their id, binding and locks; everything from the roster is refreshed.
+    sqlx::query(
+        "INSERT INTO graduates (id, school_id, department_id, major_id, class_id, graduation_year, student_no, name, gender, \
+           ethnicity_code, political_status_code, id_number_enc, id_number_hash, id_number_masked, mobile_enc, mobile_hash, \
+           mobile_masked, email, home_address_enc, education_level_code, training_mode_code, years_of_schooling, origin_location, \
+           import_job_id, created_at, updated_at) \
+         SELECT s.new_id, s.school_id, d.id, m.id, c.id, s.graduation_year, s.student_no, s.name, s.gender, s.ethnicity_code, \
+           s.political_status_code, s.id_number_enc, s.id_number_hash, s.id_number_masked, s.mobile_enc, s.mobile_hash, \
+           s.mobile_masked, s.email, s.home_address_enc, s.education_level_code, s.training_mode_code, s.years_of_schooling, \
+           s.origin_location, s.job_id, $2, $2 \
+         FROM roster_staging s \
+         JOIN departments d ON d.school_id = s.school_id AND d.name = s.department \
+         JOIN majors m ON m.department_id = d.id AND m.name = s.major \
+         LEFT JOIN classes c ON c.major_id = m.id AND c.name = s.class_name \
+         WHERE s.job_id = $1 \
+         ON CONFLICT (school_id, student_no) DO UPDATE SET department_id = excluded.department_id, major_id = excluded.major_id, \
+           class_id = excluded.class_id, graduation_year = excluded.graduation_year, name = excluded.name, gender = excluded.gender, \
+           ethnicity_code = excluded.ethnicity_code, political_status_code = excluded.political_status_code, \
+           id_number_enc = excluded.id_number_enc, id_number_hash = excluded.id_number_hash, id_number_masked = excluded.id_number_masked, \
+           mobile_enc = excluded.mobile_enc, mobile_hash = excluded.mobile_hash, mobile_masked = excluded.mobile_masked, \
+           email = excluded.email, home_address_enc = excluded.home_address_enc, education_level_code = excluded.education_level_code, \
+           training_mode_code = excluded.training_mode_code, years_of_schooling = excluded.years_of_schooling, \
+           origin_location = excluded.origin_location, import_job_id = excluded.import_job_id, updated_at = excluded.updated_at",
+    )
+    .bind(job_id.to_string())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    // Bound graduates moved to another department keep a matching account scope.
+    sqlx::query(
+        "UPDATE accounts SET department_id = (SELECT g.department_id FROM graduates g WHERE g.id = accounts.graduate_id) \
+         WHERE role = 'graduate' AND school_id = $1 AND graduate_id IN (SELECT g.id FROM graduates g WHERE g.import_job_id = $2)",
+    )
+    .bind(school_id.to_string())
+    .bind(job_id.to_string())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM roster_staging WHERE job_id = $1")
+        .bind(job_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    let inserted = staged as i64 - updated;
+    let report = ImportReport {
+        rows: staged,
+        inserted,
+        updated,
+        error_count: 0,
+        errors: Vec::new(),
+        message: format!("导入成功：共 {staged} 行，新增 {inserted} 人，更新 {updated} 人"),
+    };
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_account_id: None,
+            action: "import_roster",
+            target_kind: "job",
+            target_id: job_id,
+            school_id: Some(school_id),
+            detail: serde_json::json!({ "rows": staged, "inserted": inserted, "updated": updated }),
+        },
+    )
+    .await?;
+    sqlx::query("UPDATE jobs SET progress_done = $1, progress_total = $1 WHERE id = $2")
+        .bind(staged as i64)
+        .bind(job_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    jobs::finish(&mut tx, job_id, true, "完成", &serde_json::to_value(&report)?).await?;
+    tx.commit().await?;
+    Ok(report)
+}

@@ -1,0 +1,147 @@
+//! Per-school, per-cohort signing settings (SPEC §10). A missing row means the domain defaults.
+
+use time::Date;
+use wangqian_domain::policy::{self, Access};
+use wangqian_domain::role::Actor;
+use wangqian_domain::settings::{
+    BindingMoment, EmployerVerification, ReviewLevels, SigningSettings,
+};
+
+use crate::audit::{self, AuditEntry};
+use crate::error::FieldError;
+use crate::{now_ms, ServiceError, ServiceResult, Store};
+
+fn iso(d: Date) -> String {
+    d.to_string()
+}
+
+fn parse_date(s: &str) -> anyhow::Result<Date> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    Ok(Date::parse(s, &fmt)?)
+}
+
+#[derive(sqlx::FromRow)]
+struct SettingsRow {
+    graduation_year: i64,
+    signing_opens_on: String,
+    signing_closes_on: String,
+    review_levels: String,
+    binding_moment: String,
+    employer_may_request_termination: i64,
+    termination_not_before: String,
+    max_terminations: i64,
+    invitation_validity_days: i64,
+    employer_verification: String,
+}
+
+impl SettingsRow {
+    fn into_domain(self) -> anyhow::Result<SigningSettings> {
+        let bad = |what: &str| anyhow::anyhow!("stored setting {what} unreadable");
+        Ok(SigningSettings {
+            graduation_year: u16::try_from(self.graduation_year)?,
+            signing_opens_on: parse_date(&self.signing_opens_on)?,
+            signing_closes_on: parse_date(&self.signing_closes_on)?,
+            review_levels: ReviewLevels::parse(&self.review_levels).ok_or_else(|| bad("review_levels"))?,
+            binding_moment: BindingMoment::parse(&self.binding_moment)
+                .ok_or_else(|| bad("binding_moment"))?,
+            employer_may_request_termination: self.employer_may_request_termination != 0,
+            termination_not_before: parse_date(&self.termination_not_before)?,
+            max_terminations: u8::try_from(self.max_terminations)?,
+            invitation_validity_days: u8::try_from(self.invitation_validity_days)?,
+            employer_verification: EmployerVerification::parse(&self.employer_verification)
+                .ok_or_else(|| bad("employer_verification"))?,
+        })
+    }
+}
+
+/// Settings in force for a school's cohort (no access check: used by other services).
+pub async fn effective(store: &Store, school_id: &str, year: u16) -> ServiceResult<SigningSettings> {
+    let row = sqlx::query_as::<_, SettingsRow>(
+        "SELECT graduation_year, signing_opens_on, signing_closes_on, review_levels, binding_moment, \
+         employer_may_request_termination, termination_not_before, max_terminations, invitation_validity_days, \
+         employer_verification FROM signing_settings WHERE school_id = $1 AND graduation_year = $2",
+    )
+    .bind(school_id.to_string())
+    .bind(i64::from(year))
+    .fetch_optional(store.reader())
+    .await?;
+    match row {
+        Some(r) => Ok(r.into_domain()?),
+        None => Ok(SigningSettings::defaults_for(year)),
+    }
+}
+
+pub async fn get_settings(
+    store: &Store,
+    actor: &Actor,
+    school_id: &str,
+    year: u16,
+) -> ServiceResult<SigningSettings> {
+    match policy::view_school_settings(actor, school_id) {
+        Access::Allowed => {}
+        Access::Forbidden => return Err(ServiceError::Forbidden),
+        Access::NotFound => return Err(ServiceError::NotFound("学校")),
+    }
+    effective(store, school_id, year).await
+}
+
+pub async fn update_settings(
+    store: &Store,
+    actor: &Actor,
+    school_id: &str,
+    settings: SigningSettings,
+) -> ServiceResult<SigningSettings> {
+    match policy::administer_school(actor, school_id) {
+        Access::Allowed => {}
+        Access::Forbidden => return Err(ServiceError::Forbidden),
+        Access::NotFound => return Err(ServiceError::NotFound("学校")),
+    }
+    if let Err(errors) = settings.validate() {
+        return Err(ServiceError::Validation(
+            errors
+                .into_iter()
+                .map(|e| FieldError::new(e.field, e.reason))
+                .collect(),
+        ));
+    }
+    let now = now_ms();
+    let mut tx = store.writer().begin().await?;
+    sqlx::query(
+        "INSERT INTO signing_settings (school_id, graduation_year, signing_opens_on, signing_closes_on, review_levels, \
+           binding_moment, employer_may_request_termination, termination_not_before, max_terminations, \
+           invitation_validity_days, employer_verification, updated_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
+         ON CONFLICT (school_id, graduation_year) DO UPDATE SET signing_opens_on = $3, signing_closes_on = $4, \
+           review_levels = $5, binding_moment = $6, employer_may_request_termination = $7, termination_not_before = $8, \
+           max_terminations = $9, invitation_validity_days = $10, employer_verification = $11, updated_by = $12, updated_at = $13",
+    )
+    .bind(school_id.to_string())
+    .bind(i64::from(settings.graduation_year))
+    .bind(iso(settings.signing_opens_on))
+    .bind(iso(settings.signing_closes_on))
+    .bind(settings.review_levels.as_str())
+    .bind(settings.binding_moment.as_str())
+    .bind(i64::from(settings.employer_may_request_termination))
+    .bind(iso(settings.termination_not_before))
+    .bind(i64::from(settings.max_terminations))
+    .bind(i64::from(settings.invitation_validity_days))
+    .bind(settings.employer_verification.as_str())
+    .bind(actor.account_id.clone())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_account_id: Some(&actor.account_id),
+            action: "update_signing_settings",
+            target_kind: "school",
+            target_id: school_id,
+            school_id: Some(school_id),
+            detail: serde_json::to_value(&settings).map_err(anyhow::Error::from)?,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(settings)
+}

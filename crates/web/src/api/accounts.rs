@@ -1,0 +1,180 @@
+//! Login, logout, the current account, school search and graduate binding.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use wangqian_store::accounts::{self, BindGraduate, LoginOutcome};
+use wangqian_store::orgs;
+
+use crate::auth::{clear_cookie, session_cookie, ApiAuth, SessionToken};
+use crate::error::{ApiError, ApiResult};
+use super::ApiJson;
+use crate::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Login name, or the national ID number for graduates.
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionResponse {
+    pub account_id: String,
+    pub role: String,
+    pub role_label: String,
+    pub display_name: String,
+    pub school_id: Option<String>,
+    pub department_id: Option<String>,
+    pub employer_id: Option<String>,
+    pub employer_role: Option<String>,
+    pub graduate_id: Option<String>,
+    /// Send back as `X-CSRF-Token` on every state-changing request.
+    pub csrf_token: String,
+}
+
+impl From<&accounts::SessionInfo> for SessionResponse {
+    fn from(s: &accounts::SessionInfo) -> Self {
+        SessionResponse {
+            account_id: s.actor.account_id.clone(),
+            role: s.actor.role.as_str().into(),
+            role_label: s.actor.role.label().into(),
+            display_name: s.display_name.clone(),
+            school_id: s.actor.school_id.clone(),
+            department_id: s.actor.department_id.clone(),
+            employer_id: s.actor.employer_id.clone(),
+            employer_role: s.actor.employer_role.map(|r| r.as_str().to_string()),
+            graduate_id: s.actor.graduate_id.clone(),
+            csrf_token: s.csrf_token.clone(),
+        }
+    }
+}
+
+pub fn client_key(addr: &SocketAddr) -> String {
+    format!("ip:{}", addr.ip())
+}
+
+pub(crate) fn session_response(state: &AppState, outcome: &LoginOutcome, status: StatusCode) -> Response {
+    (
+        status,
+        [(SET_COOKIE, session_cookie(state, &outcome.session_token))],
+        Json(SessionResponse::from(&outcome.session)),
+    )
+        .into_response()
+}
+
+/// Logs in; the answer sets the session cookie and carries the CSRF token.
+#[utoipa::path(post, path = "/api/session", operation_id = "login", tag = "accounts",
+    request_body = LoginRequest,
+    responses((status = 200, body = SessionResponse), (status = 401, body = crate::error::ErrorBody),
+              (status = 423, description = "账号已临时锁定"), (status = 429, description = "尝试过于频繁")))]
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> ApiResult<Response> {
+    let outcome = accounts::login(
+        &state.store,
+        &body.login,
+        &body.password,
+        &client_key(&addr),
+        &state.session_policy,
+    )
+    .await?;
+    Ok(session_response(&state, &outcome, StatusCode::OK))
+}
+
+#[utoipa::path(delete, path = "/api/session", operation_id = "logout", tag = "accounts",
+    responses((status = 204, description = "已退出")))]
+pub async fn logout(
+    State(state): State<AppState>,
+    token: Option<Extension<SessionToken>>,
+) -> ApiResult<Response> {
+    if let Some(Extension(SessionToken(t))) = token {
+        accounts::logout(&state.store, &t).await?;
+    }
+    Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, clear_cookie())]).into_response())
+}
+
+#[utoipa::path(get, path = "/api/me", operation_id = "get_current_account", tag = "accounts",
+    responses((status = 200, body = SessionResponse), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn get_current_account(ApiAuth(s): ApiAuth) -> Json<SessionResponse> {
+    Json(SessionResponse::from(&s))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SchoolSearch {
+    /// Part of the school name, or its 5-digit code.
+    pub q: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/schools", operation_id = "search_schools", tag = "organisations",
+    params(SchoolSearch), responses((status = 200, body = serde_json::Value)))]
+pub async fn search_schools(
+    State(state): State<AppState>,
+    Query(q): Query<SchoolSearch>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let rows = orgs::search_schools(&state.store, q.q.as_deref().unwrap_or("")).await?;
+    Ok(Json(serde_json::json!({ "items": rows })))
+}
+
+#[utoipa::path(get, path = "/api/schools/{school_id}/departments", operation_id = "list_departments", tag = "organisations",
+    params(("school_id" = String, Path)), responses((status = 200, body = serde_json::Value)))]
+pub async fn list_departments(
+    State(state): State<AppState>,
+    ApiAuth(_s): ApiAuth,
+    Path(school_id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let rows = orgs::departments(&state.store, &school_id).await?;
+    Ok(Json(serde_json::json!({ "items": rows })))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BindRequest {
+    pub school_id: String,
+    pub name: String,
+    pub student_no: String,
+    pub id_number: String,
+    pub password: String,
+    pub password_confirm: String,
+}
+
+/// Binds a graduate to their roster record (school + name + student number + ID number must
+/// match exactly one record) and logs them in.
+#[utoipa::path(post, path = "/api/graduates/bind", operation_id = "bind_graduate", tag = "accounts",
+    request_body = BindRequest,
+    responses((status = 201, body = SessionResponse), (status = 400, description = "信息不匹配或没有注册", body = crate::error::ErrorBody),
+              (status = 409, description = "信息重复 / 已绑定", body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+pub async fn bind_graduate(
+    State(state): State<AppState>,
+    ApiJson(b): ApiJson<BindRequest>,
+) -> ApiResult<Response> {
+    let outcome = accounts::bind_graduate(
+        &state.store,
+        BindGraduate {
+            school_id: b.school_id,
+            name: b.name,
+            student_no: b.student_no,
+            id_number: b.id_number,
+            password: b.password,
+            password_confirm: b.password_confirm,
+        },
+        &state.session_policy,
+    )
+    .await?;
+    Ok(session_response(&state, &outcome, StatusCode::CREATED))
+}
+
+/// Turns an unparseable JSON body into the API's envelope.
+pub fn json_rejection(e: axum::extract::rejection::JsonRejection) -> ApiError {
+    ApiError::bad_request(format!("请求内容不是有效的 JSON：{}", e.body_text()))
+}

@@ -1,0 +1,249 @@
+//! Employer registration, joining, members and verification.
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use wangqian_store::employers::{
+    self, JoinEmployer, JoinKind, RegisterEmployer, VerificationFilter, VerifyEmployer,
+};
+
+use super::ApiJson;
+use crate::auth::ApiAuth;
+use crate::error::{ApiError, ApiResult};
+use crate::uploads::{certificate, read_form, Form};
+use crate::AppState;
+
+/// Reads the registration fields from a multipart form: either one `data` part holding JSON,
+/// or one part per field (HTML forms).
+fn registration_from(form: &Form) -> Result<RegisterEmployer, ApiError> {
+    if let Some(data) = form.fields.get("data").and_then(|v| v.first()) {
+        return serde_json::from_str(data)
+            .map_err(|e| ApiError::bad_request(format!("data 字段不是有效的注册信息：{e}")));
+    }
+    Ok(RegisterEmployer {
+        company_name: form.text("company_name"),
+        credit_code: form.text("credit_code"),
+        login_name: form.text("login_name"),
+        manager_name: form.text("manager_name"),
+        phone: form.text("phone"),
+        password: form.text("password"),
+        password_confirm: form.text("password_confirm"),
+        province: form.text("province"),
+        city: form.text("city"),
+        address: form.text("address"),
+        company_phone: form.text("company_phone"),
+        email: form.text("email"),
+        hr_email: form.text("hr_email"),
+        postcode: form.text("postcode"),
+        unit_nature_code: form.text("unit_nature_code"),
+        industry_code: form.text("industry_code"),
+        size_code: form.text("size_code"),
+        registered_capital_code: form.text("registered_capital_code"),
+        tags: form.text("tags"),
+        school_ids: form.all("school_ids"),
+    })
+}
+
+/// Registers a company and its manager account (steps 1–4). Multipart: `data` (JSON of the
+/// fields) or one part per field, plus files `authorisation_letter` and `licence` (JPG/PNG/PDF
+/// ≤ 5 MB, type judged from the bytes). The employer then waits for verification.
+#[utoipa::path(post, path = "/api/employers", operation_id = "register_employer", tag = "employers",
+    request_body(content_type = "multipart/form-data", content = serde_json::Value),
+    responses((status = 201, body = serde_json::Value), (status = 409, description = "单位已注册", body = crate::error::ErrorBody),
+              (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn register_employer(
+    State(state): State<AppState>,
+    mp: Multipart,
+) -> ApiResult<(StatusCode, Json<employers::Registered>)> {
+    let registered = register(&state, mp).await?;
+    Ok((StatusCode::CREATED, Json(registered)))
+}
+
+pub async fn register(state: &AppState, mp: Multipart) -> ApiResult<employers::Registered> {
+    let mut form = read_form(mp, state.config.max_upload_mib).await?;
+    let input = registration_from(&form)?;
+    let letter = certificate(&mut form, "authorisation_letter", "授权书")?;
+    let licence = certificate(&mut form, "licence", "营业执照")?;
+    Ok(employers::register_employer(&state.store, state.blobs.as_ref(), input, letter, licence).await?)
+}
+
+/// Asks to join an already registered company (its manager approves) or to become its new
+/// manager (the platform approves; needs the stamped letter).
+#[utoipa::path(post, path = "/api/employers/join", operation_id = "join_employer", tag = "employers",
+    request_body(content_type = "multipart/form-data", content = serde_json::Value),
+    responses((status = 201, body = serde_json::Value), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn join_employer(
+    State(state): State<AppState>,
+    mp: Multipart,
+) -> ApiResult<(StatusCode, Json<employers::Registered>)> {
+    let mut form = read_form(mp, state.config.max_upload_mib).await?;
+    let input: JoinEmployer = if let Some(d) = form.fields.get("data").and_then(|v| v.first()) {
+        serde_json::from_str(d)
+            .map_err(|e| ApiError::bad_request(format!("data 字段不是有效的申请信息：{e}")))?
+    } else {
+        JoinEmployer {
+            credit_code: form.text("credit_code"),
+            kind: match form.text("kind").as_str() {
+                "become_manager" => JoinKind::BecomeManager,
+                _ => JoinKind::Join,
+            },
+            login_name: form.text("login_name"),
+            manager_name: form.text("manager_name"),
+            phone: form.text("phone"),
+            password: form.text("password"),
+            password_confirm: form.text("password_confirm"),
+        }
+    };
+    let letter = certificate(&mut form, "authorisation_letter", "授权书")?;
+    let r = employers::join_employer(&state.store, state.blobs.as_ref(), input, letter).await?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+#[utoipa::path(get, path = "/api/employers/{id}", operation_id = "get_employer", tag = "employers",
+    params(("id" = String, Path)), responses((status = 200, body = serde_json::Value), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_employer(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<employers::EmployerDetail>> {
+    Ok(Json(employers::get_employer(&state.store, &s.actor, &id).await?))
+}
+
+#[utoipa::path(get, path = "/api/employers/{id}/members", operation_id = "list_employer_members", tag = "employers",
+    params(("id" = String, Path)), responses((status = 200, body = serde_json::Value)))]
+pub async fn list_employer_members(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let rows = employers::list_members(&state.store, &s.actor, &id).await?;
+    Ok(Json(serde_json::json!({ "items": rows })))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    pub approve: bool,
+}
+
+/// The manager decides a join request; the platform decides a "become manager" request.
+#[utoipa::path(post, path = "/api/employers/{id}/members/{account_id}/decision", operation_id = "decide_employer_member", tag = "employers",
+    params(("id" = String, Path), ("account_id" = String, Path)), request_body = DecisionRequest,
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn decide_employer_member(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path((id, account_id)): Path<(String, String)>,
+    ApiJson(b): ApiJson<DecisionRequest>,
+) -> ApiResult<StatusCode> {
+    employers::decide_member(&state.store, &s.actor, &id, &account_id, b.approve).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct VerificationQuery {
+    /// pending (default), verified, rejected
+    pub status: Option<String>,
+    pub keyword: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// The verification queue (province: all employers; school: those applying to it).
+#[utoipa::path(get, path = "/api/employer-verifications", operation_id = "list_employer_verifications", tag = "employers",
+    params(VerificationQuery), responses((status = 200, body = serde_json::Value), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list_employer_verifications(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Query(q): Query<VerificationQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let page = employers::list_for_verification(
+        &state.store,
+        &s.actor,
+        &VerificationFilter {
+            status: q.status,
+            keyword: q.keyword,
+            page: q.page,
+            per_page: q.per_page,
+        },
+    )
+    .await?;
+    Ok(Json(super::school::page_json(&page)?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    pub approve: bool,
+    /// Required when rejecting (≤ 200 characters).
+    pub reason: Option<String>,
+    /// Confirms a credit code that fails its check character; the override is logged.
+    #[serde(default)]
+    pub override_credit_code_warning: bool,
+}
+
+#[utoipa::path(post, path = "/api/employers/{id}/verification", operation_id = "verify_employer", tag = "employers",
+    params(("id" = String, Path)), request_body = VerifyRequest,
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+              (status = 409, description = "信用代码校验警告需确认", body = crate::error::ErrorBody)))]
+pub async fn verify_employer(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<VerifyRequest>,
+) -> ApiResult<StatusCode> {
+    employers::verify_employer(
+        &state.store,
+        &s.actor,
+        &id,
+        VerifyEmployer {
+            approve: b.approve,
+            reason: b.reason,
+            override_credit_code_warning: b.override_credit_code_warning,
+        },
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An uploaded certificate, for the reviewers of its employer and the employer itself.
+#[utoipa::path(get, path = "/api/uploads/{id}", operation_id = "download_upload", tag = "employers",
+    params(("id" = String, Path)), responses((status = 200, description = "文件"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn download_upload(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let not_found = || ApiError::from(wangqian_store::ServiceError::NotFound("文件"));
+    let upload = wangqian_store::blobs::find_upload(&state.store, &id)
+        .await
+        .map_err(|e| ApiError::from(wangqian_store::ServiceError::from(e)))?
+        .ok_or_else(not_found)?;
+    // Certificates are visible to whoever may view the employer that references them.
+    let owner = employers::employer_of_upload(&state.store, &id).await?;
+    let allowed = match owner {
+        Some(employer_id) => {
+            employers::get_employer(&state.store, &s.actor, &employer_id).await.is_ok()
+        }
+        None => false,
+    };
+    if !allowed {
+        return Err(not_found());
+    }
+    let bytes = state
+        .blobs
+        .get(&upload.storage_key)
+        .await
+        .map_err(|e| ApiError::from(anyhow::Error::from(e)))?;
+    Ok((
+        [
+            (CONTENT_TYPE, upload.content_type),
+            (CONTENT_DISPOSITION, "inline".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

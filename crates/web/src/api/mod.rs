@@ -1,0 +1,109 @@
+//! The JSON API. Every operation has a snake_case operationId in SPEC's English words and is
+//! listed in the OpenAPI document served at `/api/openapi.json`.
+
+mod accounts;
+mod employers;
+mod roster;
+mod school;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{delete, get, post, put};
+use axum::extract::FromRequest;
+use axum::{Json, Router};
+
+use crate::AppState;
+
+pub use accounts::*;
+pub use employers::*;
+pub use roster::*;
+pub use school::*;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/openapi.json", get(crate::openapi::serve))
+        .route("/api/session", post(accounts::login).delete(accounts::logout))
+        .route("/api/me", get(accounts::get_current_account))
+        .route("/api/schools", get(accounts::search_schools))
+        .route(
+            "/api/schools/{school_id}/departments",
+            get(accounts::list_departments),
+        )
+        .route("/api/graduates/bind", post(accounts::bind_graduate))
+        .route("/api/graduates", get(school::list_graduates))
+        .route("/api/graduates/{id}", get(school::get_graduate))
+        .route("/api/graduates/{id}/unbind", post(school::unbind_graduate))
+        .route("/api/roster-imports", post(roster::import_roster))
+        .route("/api/roster-imports/{id}", get(roster::get_roster_import))
+        .route("/api/roster-template", get(roster::download_roster_template))
+        .route("/api/staff", get(school::list_staff))
+        .route("/api/staff/reviewers", post(school::create_reviewer))
+        .route(
+            "/api/staff/reviewers/{id}/active",
+            put(school::set_reviewer_active),
+        )
+        .route(
+            "/api/settings/{year}",
+            get(school::get_signing_settings).put(school::update_signing_settings),
+        )
+        .route("/api/code-tables", get(school::list_code_tables))
+        .route("/api/employers", post(employers::register_employer))
+        .route("/api/employers/join", post(employers::join_employer))
+        .route("/api/employers/{id}", get(employers::get_employer))
+        .route(
+            "/api/employers/{id}/members",
+            get(employers::list_employer_members),
+        )
+        .route(
+            "/api/employers/{id}/members/{account_id}/decision",
+            post(employers::decide_employer_member),
+        )
+        .route(
+            "/api/employers/{id}/verification",
+            post(employers::verify_employer),
+        )
+        .route(
+            "/api/employer-verifications",
+            get(employers::list_employer_verifications),
+        )
+        .route("/api/uploads/{id}", get(employers::download_upload))
+        .route("/api/{*rest}", delete(not_found).get(not_found).post(not_found).put(not_found))
+}
+
+async fn not_found() -> crate::error::ApiError {
+    crate::error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "接口不存在")
+}
+
+/// 200 when the database answers.
+#[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "system",
+    responses((status = 200, description = "数据库可用"), (status = 503, description = "数据库不可用")))]
+pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.store.ping().await {
+        (StatusCode::OK, Json(serde_json::json!({ "status": "ok" })))
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "database unavailable" })),
+        )
+    }
+}
+
+/// `Json<T>` whose rejections (bad syntax, unknown fields, wrong types) use the API envelope.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = crate::error::ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(accounts::json_rejection(e)),
+        }
+    }
+}

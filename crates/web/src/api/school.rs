@@ -1,0 +1,209 @@
+//! School-side operations: graduates, staff, settings, code tables.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use wangqian_domain::codes;
+use wangqian_domain::role::Role;
+use wangqian_domain::settings::SigningSettings;
+use wangqian_store::accounts::{self, NewReviewer};
+use wangqian_store::graduates::{self, GraduateFilter};
+use wangqian_store::settings;
+
+use super::ApiJson;
+use crate::auth::ApiAuth;
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct GraduateQuery {
+    /// Defaults to the actor's school; required for the provincial administrator.
+    pub school_id: Option<String>,
+    pub graduation_year: Option<i64>,
+    pub department_id: Option<String>,
+    /// Name fragment or exact student number.
+    pub keyword: Option<String>,
+    pub bound: Option<bool>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/graduates", operation_id = "list_graduates", tag = "graduates",
+    params(GraduateQuery), responses((status = 200, body = serde_json::Value), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list_graduates(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Query(q): Query<GraduateQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let school_id = q
+        .school_id
+        .clone()
+        .or_else(|| s.actor.school_id.clone())
+        .ok_or_else(|| ApiError::bad_request("请指定学校（school_id）"))?;
+    let page = graduates::list_graduates(
+        &state.store,
+        &s.actor,
+        &school_id,
+        &GraduateFilter {
+            graduation_year: q.graduation_year,
+            department_id: q.department_id,
+            keyword: q.keyword,
+            bound: q.bound,
+            page: q.page,
+            per_page: q.per_page,
+        },
+    )
+    .await?;
+    Ok(Json(page_json(&page)?))
+}
+
+pub fn page_json<T: serde::Serialize>(page: &wangqian_store::Page<T>) -> anyhow::Result<serde_json::Value> {
+    Ok(serde_json::json!({
+        "items": serde_json::to_value(&page.items)?,
+        "meta": { "total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages() }
+    }))
+}
+
+#[utoipa::path(get, path = "/api/graduates/{id}", operation_id = "get_graduate", tag = "graduates",
+    params(("id" = String, Path)), responses((status = 200, body = serde_json::Value), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_graduate(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<graduates::GraduateRecord>> {
+    Ok(Json(graduates::get_graduate(&state.store, &s.actor, &id).await?))
+}
+
+/// 解除绑定: a school administrator frees a graduate's record from its account.
+#[utoipa::path(post, path = "/api/graduates/{id}/unbind", operation_id = "unbind_graduate", tag = "graduates",
+    params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn unbind_graduate(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    accounts::unbind_graduate(&state.store, &s.actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/staff", operation_id = "list_staff", tag = "staff",
+    responses((status = 200, body = serde_json::Value), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list_staff(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+) -> ApiResult<Json<serde_json::Value>> {
+    let rows = accounts::list_staff(&state.store, &s.actor).await?;
+    Ok(Json(serde_json::json!({ "items": rows })))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReviewerRequest {
+    pub department_id: String,
+    pub login_name: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+#[utoipa::path(post, path = "/api/staff/reviewers", operation_id = "create_reviewer", tag = "staff",
+    request_body = CreateReviewerRequest,
+    responses((status = 201, body = serde_json::Value), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create_reviewer(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    ApiJson(b): ApiJson<CreateReviewerRequest>,
+) -> ApiResult<(StatusCode, Json<accounts::StaffRow>)> {
+    let row = accounts::create_reviewer(
+        &state.store,
+        &s.actor,
+        NewReviewer {
+            department_id: b.department_id,
+            login_name: b.login_name,
+            display_name: b.display_name,
+            password: b.password,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(row)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActiveRequest {
+    pub active: bool,
+}
+
+#[utoipa::path(put, path = "/api/staff/reviewers/{id}/active", operation_id = "set_reviewer_active", tag = "staff",
+    params(("id" = String, Path)), request_body = ActiveRequest,
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn set_reviewer_active(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ActiveRequest>,
+) -> ApiResult<StatusCode> {
+    accounts::set_reviewer_active(&state.store, &s.actor, &id, b.active).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn year(y: i64) -> Result<u16, ApiError> {
+    u16::try_from(y)
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(|| ApiError::bad_request("毕业年度应在 2000–2100 之间"))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SettingsQuery {
+    pub school_id: Option<String>,
+}
+
+/// The signing settings of a school's cohort (defaults until changed).
+#[utoipa::path(get, path = "/api/settings/{year}", operation_id = "get_signing_settings", tag = "settings",
+    params(("year" = i64, Path), SettingsQuery), responses((status = 200, body = serde_json::Value)))]
+pub async fn get_signing_settings(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(y): Path<i64>,
+    Query(q): Query<SettingsQuery>,
+) -> ApiResult<Json<SigningSettings>> {
+    let school_id = q
+        .school_id
+        .or_else(|| s.actor.school_id.clone())
+        .ok_or_else(|| ApiError::bad_request("请指定学校（school_id）"))?;
+    Ok(Json(
+        settings::get_settings(&state.store, &s.actor, &school_id, year(y)?).await?,
+    ))
+}
+
+#[utoipa::path(put, path = "/api/settings/{year}", operation_id = "update_signing_settings", tag = "settings",
+    params(("year" = i64, Path)), request_body = serde_json::Value,
+    responses((status = 200, body = serde_json::Value), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn update_signing_settings(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(y): Path<i64>,
+    ApiJson(body): ApiJson<SigningSettings>,
+) -> ApiResult<Json<SigningSettings>> {
+    if s.actor.role != Role::SchoolAdmin {
+        return Err(wangqian_store::ServiceError::Forbidden.into());
+    }
+    if i64::from(body.graduation_year) != y {
+        return Err(ApiError::bad_request("路径中的毕业年度与内容不一致"));
+    }
+    let school_id = s.actor.school_id.clone().unwrap_or_default();
+    Ok(Json(
+        settings::update_settings(&state.store, &s.actor, &school_id, body).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/code-tables", operation_id = "list_code_tables", tag = "reference",
+    responses((status = 200, body = serde_json::Value)))]
+pub async fn list_code_tables() -> Json<serde_json::Value> {
+    let tables: Vec<_> = codes::all_tables()
+        .iter()
+        .map(|t| serde_json::json!({ "key": t.key, "title": t.title, "entries": t.entries }))
+        .collect();
+    Json(serde_json::json!({ "items": tables }))
+}

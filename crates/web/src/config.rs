@@ -1,0 +1,180 @@
+//! Typed configuration: defaults → optional TOML file → `WANGQIAN_*` environment variables
+//! (`__` nests) → command-line flags. `DATABASE_URL` is read as is, by convention.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// Address to listen on.
+    pub bind: String,
+    /// sqlite:… (default, a local file) or postgres://…
+    pub database_url: String,
+    /// Folder for the SQLite file, uploads and the generated key file.
+    pub data_dir: PathBuf,
+    /// 64 hex characters; when empty the key is read from (or created in) `data_dir/pii.key`.
+    #[serde(default, skip_serializing)]
+    pub pii_key: Option<String>,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub cookie_secure: bool,
+    /// Largest request body (roster files), in MiB.
+    pub max_upload_mib: usize,
+    /// Run background jobs in this process.
+    pub run_jobs: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: "127.0.0.1:8080".into(),
+            database_url: "sqlite://data/wangqian.db".into(),
+            data_dir: PathBuf::from("data"),
+            pii_key: None,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            cookie_secure: false,
+            max_upload_mib: 20,
+            run_jobs: true,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("database_url", &mask_url_password(&self.database_url))
+            .field("data_dir", &self.data_dir)
+            .field("pii_key", &self.pii_key.as_ref().map(|_| "<hidden>"))
+            .field("session_idle_minutes", &self.session_idle_minutes)
+            .field("session_absolute_hours", &self.session_absolute_hours)
+            .field("cookie_secure", &self.cookie_secure)
+            .field("max_upload_mib", &self.max_upload_mib)
+            .field("run_jobs", &self.run_jobs)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`, for logs.
+pub fn mask_url_password(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((cred, host)) = rest.split_once('@') {
+            if let Some((user, _)) = cred.split_once(':') {
+                return format!("{scheme}://{user}:***@{host}");
+            }
+        }
+    }
+    url.to_string()
+}
+
+impl Config {
+    /// Loads the layers; `file` is an optional TOML path.
+    pub fn load(file: Option<&std::path::Path>) -> anyhow::Result<Config> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(f) = file {
+            fig = fig.merge(Toml::file(f));
+        } else {
+            fig = fig.merge(Toml::file("wangqian.toml"));
+        }
+        fig = fig.merge(Env::prefixed("WANGQIAN_").split("__"));
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            fig = fig.merge(Serialized::default("database_url", url));
+        }
+        let known = [
+            "BIND",
+            "DATABASE_URL",
+            "DATA_DIR",
+            "PII_KEY",
+            "SESSION_IDLE_MINUTES",
+            "SESSION_ABSOLUTE_HOURS",
+            "COOKIE_SECURE",
+            "MAX_UPLOAD_MIB",
+            "RUN_JOBS",
+            "TEST_PG",
+            "LOG",
+        ];
+        for (k, _) in std::env::vars() {
+            if let Some(name) = k.strip_prefix("WANGQIAN_") {
+                if !known.contains(&name) {
+                    tracing::warn!(variable = %k, "unknown WANGQIAN_ variable ignored");
+                }
+            }
+        }
+        Ok(fig.extract()?)
+    }
+
+    /// The PII key: configured, or read from / created in the data folder.
+    pub fn pii_key(&self) -> anyhow::Result<SecretString> {
+        if let Some(k) = self.pii_key.as_ref().filter(|k| !k.trim().is_empty()) {
+            return Ok(SecretString::from(k.trim().to_string()));
+        }
+        let path = self.data_dir.join("pii.key");
+        if let Ok(k) = std::fs::read_to_string(&path) {
+            return Ok(SecretString::from(k.trim().to_string()));
+        }
+        std::fs::create_dir_all(&self.data_dir)?;
+        let k = wangqian_store::Pii::generate_hex();
+        std::fs::write(&path, &k)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        tracing::warn!(path = %path.display(), "created a new PII key file; keep it with the database, data cannot be read without it");
+        Ok(SecretString::from(k))
+    }
+
+    pub fn pii(&self) -> anyhow::Result<wangqian_store::Pii> {
+        wangqian_store::Pii::from_hex(self.pii_key()?.expose_secret())
+    }
+
+    /// Commented defaults, for `wangqian config print-default`.
+    pub fn sample_toml() -> String {
+        let d = Config::default();
+        format!(
+            "# wangqian configuration. Every key can also be set as WANGQIAN_<KEY> (upper case).\n\
+             # Address to listen on\nbind = \"{}\"\n\
+             # sqlite://path (embedded default) or postgres://user@host/db; DATABASE_URL overrides\ndatabase_url = \"{}\"\n\
+             # Folder for the SQLite file, uploads and the PII key file (pii.key)\ndata_dir = \"{}\"\n\
+             # 64 hex characters; leave unset to use data_dir/pii.key\n# pii_key = \"\"\n\
+             session_idle_minutes = {}\nsession_absolute_hours = {}\n\
+             # true behind HTTPS\ncookie_secure = {}\n\
+             # Largest upload (roster files), MiB\nmax_upload_mib = {}\n\
+             # Run background jobs (roster imports) in this process\nrun_jobs = {}\n",
+            d.bind,
+            d.database_url,
+            d.data_dir.display(),
+            d.session_idle_minutes,
+            d.session_absolute_hours,
+            d.cookie_secure,
+            d.max_upload_mib,
+            d.run_jobs
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_never_reach_the_logs() {
+        assert_eq!(
+            mask_url_password("postgres://wq:s3cret@db.local:5432/wq"),
+            "postgres://wq:***@db.local:5432/wq"
+        );
+        let c = Config {
+            database_url: "postgres://wq:s3cret@h/db".into(),
+            pii_key: Some("00".repeat(32)),
+            ..Config::default()
+        };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"));
+        assert!(!shown.contains(&"00".repeat(32)));
+    }
+}

@@ -1,0 +1,43 @@
+//! Background job runner: polls the jobs table (so any node can pick up work queued by another)
+//! and wakes at once when this node queues something.
+
+use std::time::Duration;
+
+use wangqian_store::{jobs, roster_import};
+
+use crate::AppState;
+
+pub async fn run(state: AppState) {
+    let worker_id = format!("node-{}", wangqian_store::new_id());
+    let mut last_sweep = std::time::Instant::now();
+    loop {
+        if last_sweep.elapsed() > Duration::from_secs(60) {
+            last_sweep = std::time::Instant::now();
+            if let Err(e) = jobs::requeue_stale(&state.store, 10 * 60 * 1000).await {
+                tracing::warn!(error = ?e, "could not requeue stale jobs");
+            }
+        }
+        match jobs::claim_next(&state.store, &worker_id).await {
+            Ok(Some(job)) => {
+                let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind);
+                let _enter = span.enter();
+                let result = match job.kind.as_str() {
+                    roster_import::JOB_KIND => {
+                        roster_import::run_job(&state.store, state.blobs.as_ref(), &job).await
+                    }
+                    other => Err(anyhow::anyhow!("unknown job kind {other}")),
+                };
+                if let Err(e) = result {
+                    tracing::error!(error = ?e, "job failed");
+                }
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = ?e, "could not poll jobs"),
+        }
+        tokio::select! {
+            _ = state.jobs_wakeup.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(1000)) => {}
+        }
+    }
+}
