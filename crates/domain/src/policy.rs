@@ -88,10 +88,9 @@ pub fn view_school_settings(actor: &Actor, school_id: &str) -> Access {
 pub fn verify_employer_for_platform(actor: &Actor) -> Access {
     match actor.role {
         Role::ProvincialAdmin => Access::Allowed,
-        Role::Graduate
-        | Role::EmployerMember
-        | Role::DepartmentReviewer
-        | Role::SchoolAdmin => Access::Forbidden,
+        Role::Graduate | Role::EmployerMember | Role::DepartmentReviewer | Role::SchoolAdmin => {
+            Access::Forbidden
+        }
     }
 }
 
@@ -207,7 +206,10 @@ mod tests {
         assert_eq!(view_graduate(&reviewer("s2", "d1"), G), Access::NotFound);
         assert_eq!(view_graduate(&school_admin("s1"), G), Access::Allowed);
         assert_eq!(view_graduate(&school_admin("s2"), G), Access::NotFound);
-        assert_eq!(view_graduate(&actor(Role::ProvincialAdmin), G), Access::Allowed);
+        assert_eq!(
+            view_graduate(&actor(Role::ProvincialAdmin), G),
+            Access::Allowed
+        );
         assert_eq!(
             view_graduate(&employer("e1", EmployerRole::Manager), G),
             Access::Forbidden
@@ -216,8 +218,14 @@ mod tests {
 
     #[test]
     fn only_the_schools_own_administrator_administers_it() {
-        assert_eq!(administer_school(&school_admin("s1"), "s1"), Access::Allowed);
-        assert_eq!(administer_school(&school_admin("s2"), "s1"), Access::NotFound);
+        assert_eq!(
+            administer_school(&school_admin("s1"), "s1"),
+            Access::Allowed
+        );
+        assert_eq!(
+            administer_school(&school_admin("s2"), "s1"),
+            Access::NotFound
+        );
         for a in [
             reviewer("s1", "d1"),
             graduate("g1", "s1"),
@@ -267,9 +275,18 @@ mod tests {
         let m = employer("e1", EmployerRole::Hr);
         assert_eq!(view_employer(&m, "e1", false), Access::Allowed);
         assert_eq!(view_employer(&m, "e2", false), Access::NotFound);
-        assert_eq!(view_employer(&school_admin("s1"), "e1", true), Access::Allowed);
-        assert_eq!(view_employer(&school_admin("s1"), "e1", false), Access::NotFound);
-        assert_eq!(view_employer(&graduate("g", "s"), "e1", true), Access::Forbidden);
+        assert_eq!(
+            view_employer(&school_admin("s1"), "e1", true),
+            Access::Allowed
+        );
+        assert_eq!(
+            view_employer(&school_admin("s1"), "e1", false),
+            Access::NotFound
+        );
+        assert_eq!(
+            view_employer(&graduate("g", "s"), "e1", true),
+            Access::Forbidden
+        );
     }
 
     #[test]

@@ -35,7 +35,11 @@ impl CsvRows {
             io::copy(&mut Gb18030Reader::new(&mut file), &mut io::sink()).map_err(io_error)?;
         }
 
-        file.seek(SeekFrom::Start(if scan.bom { UTF8_BOM.len() as u64 } else { 0 }))?;
+        file.seek(SeekFrom::Start(if scan.bom {
+            UTF8_BOM.len() as u64
+        } else {
+            0
+        }))?;
         let mut source: Box<dyn Read + Send> = if scan.utf8 {
             Box::new(file)
         } else {
@@ -357,7 +361,10 @@ mod tests {
                 Err(e) => panic!("{e}"),
             }
         }
-        assert_eq!(String::from_utf8(out).ok().as_deref(), Some("姓名,学号\n张三,2022001\n"));
+        assert_eq!(
+            String::from_utf8(out).ok().as_deref(),
+            Some("姓名,学号\n张三,2022001\n")
+        );
     }
 
     #[test]

@@ -293,8 +293,12 @@ mod tests {
         assert!(not_sheet("a.pdf", b"%PDF-1.7\n").contains("PDF"));
         assert!(not_sheet("a.zip", b"PK\x05\x06\0\0").contains("ZIP"));
         assert!(not_sheet("a.bin", b"abc\0def").contains("二进制"));
-        assert!(not_sheet("a.xls", &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]).contains(".xls"));
-        assert!(not_sheet("a.xlsx", &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]).contains("密码"));
+        assert!(
+            not_sheet("a.xls", &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]).contains(".xls")
+        );
+        assert!(
+            not_sheet("a.xlsx", &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]).contains("密码")
+        );
         assert!(not_sheet("a.txt", b"\xFF\xFEa\0b\0").contains("UTF-16"));
         assert!(not_sheet("a.csv", b"").contains("为空"));
     }
@@ -302,7 +306,10 @@ mod tests {
     #[test]
     fn detect_text_with_excel_name() {
         let msg = not_sheet("名单.xlsx", "姓名,学号\n".as_bytes());
-        assert!(msg.contains("文件扩展名为 .xlsx，但内容不是有效的 XLSX 文件"), "{msg}");
+        assert!(
+            msg.contains("文件扩展名为 .xlsx，但内容不是有效的 XLSX 文件"),
+            "{msg}"
+        );
         let msg = not_sheet(r"C:\fakepath\导出.XLS", b"<html><table>");
         assert!(msg.contains(".xls") && msg.contains("网页"), "{msg}");
     }
@@ -310,7 +317,10 @@ mod tests {
     #[test]
     fn clean_trims_invisible_marks() {
         assert_eq!(clean("\u{3000} 张三\u{a0}\u{200b}"), "张三");
-        assert_eq!(finish_row(vec!["a".into(), String::new()]), Some(vec!["a".into()]));
+        assert_eq!(
+            finish_row(vec!["a".into(), String::new()]),
+            Some(vec!["a".into()])
+        );
         assert_eq!(finish_row(vec![String::new(), String::new()]), None);
     }
 }

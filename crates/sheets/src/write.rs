@@ -50,7 +50,8 @@ pub fn write_xlsx(
     // Header text is bold, so give it a little extra room.
     let mut widths: Vec<usize> = headers.iter().map(|h| display_width(h) + 2).collect();
     for (col, header) in headers.iter().enumerate() {
-        sheet.write_string_with_format(0, col as u16, *header, &header_format)
+        sheet
+            .write_string_with_format(0, col as u16, *header, &header_format)
             .map_err(xlsx_error)?;
     }
     for (index, row) in rows.into_iter().enumerate() {
@@ -81,14 +82,18 @@ pub fn write_xlsx(
                 )));
             }
             widths[col] = widths[col].max(display_width(&value));
-            sheet.write_string_with_format(row_num as u32, col as u16, value, &text)
+            sheet
+                .write_string_with_format(row_num as u32, col as u16, value, &text)
                 .map_err(xlsx_error)?;
         }
     }
     for (col, width) in widths.iter().enumerate() {
         // Whole-column text format: cells the clerk types later are text too.
-        sheet.set_column_format(col as u16, &text).map_err(xlsx_error)?;
-        sheet.set_column_width(col as u16, (width + 2).clamp(MIN_WIDTH, MAX_WIDTH) as f64)
+        sheet
+            .set_column_format(col as u16, &text)
+            .map_err(xlsx_error)?;
+        sheet
+            .set_column_width(col as u16, (width + 2).clamp(MIN_WIDTH, MAX_WIDTH) as f64)
             .map_err(xlsx_error)?;
     }
     sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
@@ -112,9 +117,7 @@ pub fn write_csv(
                 .write_field(defuse(cell).as_bytes())
                 .map_err(csv_write_error)?;
         }
-        writer
-            .write_record(None::<&[u8]>)
-            .map_err(csv_write_error)
+        writer.write_record(None::<&[u8]>).map_err(csv_write_error)
     };
     write_row(&mut headers.iter().copied())?;
     for row in rows {
@@ -136,7 +139,9 @@ fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
         Some('+' | '-') => {
             let rest = chars.as_str();
             // "-", "-5", "+86 133-0000-0000" are harmless; "-2+3" or "+cmd|..." are not.
-            !rest.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | ' ' | '-'))
+            !rest
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | ' ' | '-'))
         }
         _ => false,
     };

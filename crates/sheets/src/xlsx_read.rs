@@ -151,16 +151,18 @@ fn stream(file: File, out: &mut Batcher) -> Result<(), Stop> {
     let mut workbook: Xlsx<BufReader<File>> =
         Xlsx::new(BufReader::new(file)).map_err(open_error)?;
     let name = first_worksheet(&workbook).ok_or(SheetError::NoWorksheet)?;
-    let mut cells = workbook
-        .worksheet_cells_reader(&name)
-        .map_err(read_error)?;
+    let mut cells = workbook.worksheet_cells_reader(&name).map_err(read_error)?;
     out.send(Msg::Ready(estimate(cells.dimensions())))?;
 
     let mut current: Option<(u32, Vec<String>)> = None;
     while let Some(cell) = cells.next_cell().map_err(read_error)? {
         let (row, col) = cell.get_position();
         if col >= MAX_COLUMNS {
-            return Err(SheetError::Corrupt(format!("单元格列号超出 Excel 上限（第 {} 行）", u64::from(row) + 1)).into());
+            return Err(SheetError::Corrupt(format!(
+                "单元格列号超出 Excel 上限（第 {} 行）",
+                u64::from(row) + 1
+            ))
+            .into());
         }
         if current.as_ref().is_some_and(|(r, _)| *r != row) {
             if let Some((r, values)) = current.take() {
@@ -307,7 +309,10 @@ mod tests {
         assert_eq!(format_number(1e-7), "0.0000001");
         assert_eq!(format_number(1.1e20), "110000000000000000000");
         // Like Excel, only 15 significant digits survive a numeric ID.
-        assert_eq!(format_number(110_105_194_912_310_020.0), "110105194912310000");
+        assert_eq!(
+            format_number(110_105_194_912_310_020.0),
+            "110105194912310000"
+        );
     }
 
     #[test]

@@ -116,12 +116,11 @@ pub async fn login(
             "请输入账号和密码",
         )]));
     }
-    let throttled: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT window_start, failures FROM login_throttle WHERE client_key = $1",
-    )
-    .bind(client_key.to_string())
-    .fetch_optional(store.reader())
-    .await?;
+    let throttled: Option<(i64, i64)> =
+        sqlx::query_as("SELECT window_start, failures FROM login_throttle WHERE client_key = $1")
+            .bind(client_key.to_string())
+            .fetch_optional(store.reader())
+            .await?;
     if let Some((start, failures)) = throttled {
         if now - start < policy.client_window_ms && failures >= policy.client_max_failures {
             return Err(ServiceError::RateLimited);
@@ -396,14 +395,18 @@ pub async fn bind_graduate(
     .bind(name.clone())
     .fetch_all(store.reader())
     .await?;
-    let matches: Vec<_> = matches
-        .into_iter()
-        .filter(|m| m.3 == student_no)
-        .collect();
+    let matches: Vec<_> = matches.into_iter().filter(|m| m.3 == student_no).collect();
     let (graduate_id, department_id, account_id) = match matches.as_slice() {
-        [] => return Err(ServiceError::BadRequest("信息不匹配或没有注册，请核对学校、姓名、学号和身份证号；如仍不符请联系学校就业中心".into())),
+        [] => return Err(ServiceError::BadRequest(
+            "信息不匹配或没有注册，请核对学校、姓名、学号和身份证号；如仍不符请联系学校就业中心"
+                .into(),
+        )),
         [(g, d, a, _)] => (g.clone(), d.clone(), a.clone()),
-        _ => return Err(ServiceError::Conflict("信息重复：找到多条生源记录，请联系学校就业中心处理".into())),
+        _ => {
+            return Err(ServiceError::Conflict(
+                "信息重复：找到多条生源记录，请联系学校就业中心处理".into(),
+            ))
+        }
     };
     if account_id.is_some() {
         return Err(ServiceError::Conflict(
@@ -492,7 +495,9 @@ pub async fn unbind_graduate(store: &Store, actor: &Actor, graduate_id: &str) ->
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() != 1 {
-        return Err(ServiceError::Conflict("绑定状态已变化，请刷新后重试".into()));
+        return Err(ServiceError::Conflict(
+            "绑定状态已变化，请刷新后重试".into(),
+        ));
     }
     sqlx::query("DELETE FROM sessions WHERE account_id = $1")
         .bind(account_id.clone())
@@ -562,7 +567,11 @@ pub struct StaffRow {
 }
 
 /// A school administrator creates a department reviewer scoped to one department.
-pub async fn create_reviewer(store: &Store, actor: &Actor, input: NewReviewer) -> ServiceResult<StaffRow> {
+pub async fn create_reviewer(
+    store: &Store,
+    actor: &Actor,
+    input: NewReviewer,
+) -> ServiceResult<StaffRow> {
     let school_id = actor.school_id.clone().unwrap_or_default();
     match policy::administer_school(actor, &school_id) {
         Access::Allowed => {}
@@ -575,7 +584,10 @@ pub async fn create_reviewer(store: &Store, actor: &Actor, input: NewReviewer) -
     }
     let display_name = input.display_name.trim().to_string();
     if display_name.is_empty() || display_name.chars().count() > 50 {
-        errors.push(FieldError::new("display_name", "请输入姓名（不超过 50 字）"));
+        errors.push(FieldError::new(
+            "display_name",
+            "请输入姓名（不超过 50 字）",
+        ));
     }
     if let Err(m) = password::check_strength(&input.password) {
         errors.push(FieldError::new("password", m));
@@ -690,7 +702,11 @@ pub async fn set_reviewer_active(
         &mut tx,
         AuditEntry {
             actor_account_id: Some(&actor.account_id),
-            action: if active { "enable_reviewer" } else { "disable_reviewer" },
+            action: if active {
+                "enable_reviewer"
+            } else {
+                "disable_reviewer"
+            },
             target_kind: "account",
             target_id: account_id,
             school_id: Some(&school_id),

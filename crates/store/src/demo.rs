@@ -50,11 +50,13 @@ const SCHOOLS: [DemoSchool; 2] = [
 ];
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "林",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚",
-    "子涵", "欣怡", "浩然", "雨轩", "梓萱", "宇航", "思远", "佳怡", "俊杰", "诗琪",
+    "伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "杰", "娟", "涛", "明", "超", "秀英",
+    "霞", "平", "刚", "子涵", "欣怡", "浩然", "雨轩", "梓萱", "宇航", "思远", "佳怡", "俊杰",
+    "诗琪",
 ];
 const ANHUI_COUNTIES: &[(&str, &str)] = &[
     ("340102", "安徽省合肥市瑶海区"),
@@ -68,7 +70,9 @@ const ANHUI_COUNTIES: &[(&str, &str)] = &[
 
 const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CREDIT_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const CREDIT_WEIGHTS: [usize; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const CREDIT_WEIGHTS: [usize; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// Completes 17 digits with the GB 11643 check character (demo data only; validation lives in
 /// the domain).
@@ -106,7 +110,12 @@ pub fn current_cohort(now_ms: i64) -> u16 {
     }
 }
 
-fn roster_csv(rng: &mut StdRng, school: &DemoSchool, cohort: u16, count: usize) -> (Vec<u8>, Vec<(String, String, String)>) {
+fn roster_csv(
+    rng: &mut StdRng,
+    school: &DemoSchool,
+    cohort: u16,
+    count: usize,
+) -> (Vec<u8>, Vec<(String, String, String)>) {
     let headers: Vec<&str> = ROSTER_COLUMNS.iter().map(|c| c.header).collect();
     let mut out = csv_line(&headers.iter().map(|h| h.to_string()).collect::<Vec<_>>());
     let mut people = Vec::new();
@@ -119,7 +128,11 @@ fn roster_csv(rng: &mut StdRng, school: &DemoSchool, cohort: u16, count: usize) 
         let (dept, major) = majors[i % majors.len()];
         let (county, origin) = ANHUI_COUNTIES[rng.gen_range(0..ANHUI_COUNTIES.len())];
         let birth_year = i32::from(cohort) - 22 + rng.gen_range(-1..=1);
-        let birth = format!("{birth_year}{:02}{:02}", rng.gen_range(1..=12), rng.gen_range(1..=28));
+        let birth = format!(
+            "{birth_year}{:02}{:02}",
+            rng.gen_range(1..=12),
+            rng.gen_range(1..=28)
+        );
         let female = rng.gen_bool(0.5);
         let mut seq: u32 = rng.gen_range(0..=999);
         if (seq % 2 == 0) != female {
@@ -132,15 +145,28 @@ fn roster_csv(rng: &mut StdRng, school: &DemoSchool, cohort: u16, count: usize) 
             GIVEN[rng.gen_range(0..GIVEN.len())]
         );
         let student_no = format!("{}{}{:04}", cohort - 4, &school.code[3..], i + 1);
-        let mobile = format!("13{}{:08}", rng.gen_range(3..=9), rng.gen_range(0..100_000_000u32));
-        let class = format!("{}{}班", &major.chars().take(2).collect::<String>(), i % 2 + 1);
+        let mobile = format!(
+            "13{}{:08}",
+            rng.gen_range(3..=9),
+            rng.gen_range(0..100_000_000u32)
+        );
+        let class = format!(
+            "{}{}班",
+            &major.chars().take(2).collect::<String>(),
+            i % 2 + 1
+        );
         let training = if i % 50 == 49 { "定向" } else { "非定向" };
         let cells = vec![
             student_no.clone(),
             name.clone(),
             if female { "女" } else { "男" }.to_string(),
             "汉族".into(),
-            if i % 3 == 0 { "中共党员" } else { "共青团员" }.to_string(),
+            if i % 3 == 0 {
+                "中共党员"
+            } else {
+                "共青团员"
+            }
+            .to_string(),
             id.clone(),
             "本科生毕业".into(),
             training.into(),
@@ -160,6 +186,12 @@ fn roster_csv(rng: &mut StdRng, school: &DemoSchool, cohort: u16, count: usize) 
     (out, people)
 }
 
+/// A roster of `rows` synthetic graduates (valid ID numbers) for load tests.
+pub fn synthetic_roster_csv(rows: usize, year: u16) -> Vec<u8> {
+    let mut rng = StdRng::seed_from_u64(rows as u64);
+    roster_csv(&mut rng, &SCHOOLS[0], year, rows).0
+}
+
 fn csv_line(cells: &[String]) -> Vec<u8> {
     let mut line = cells
         .iter()
@@ -177,7 +209,10 @@ fn csv_line(cells: &[String]) -> Vec<u8> {
 }
 
 /// Seeds the demo province unless data exists. Returns the accounts to print.
-pub async fn seed(store: &Store, blobs: &dyn BlobStore) -> anyhow::Result<Option<Vec<DemoAccount>>> {
+pub async fn seed(
+    store: &Store,
+    blobs: &dyn BlobStore,
+) -> anyhow::Result<Option<Vec<DemoAccount>>> {
     let (schools,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM schools")
         .fetch_one(store.reader())
         .await?;
@@ -206,7 +241,12 @@ pub async fn seed(store: &Store, blobs: &dyn BlobStore) -> anyhow::Result<Option
     };
 
     let mut tx = store.writer().begin().await?;
-    insert_account(&mut tx, &account("province", "provincial_admin", "省就业指导中心"), now).await?;
+    insert_account(
+        &mut tx,
+        &account("province", "provincial_admin", "省就业指导中心"),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     accounts.push(DemoAccount {
         role: "省级管理员",
@@ -218,13 +258,18 @@ pub async fn seed(store: &Store, blobs: &dyn BlobStore) -> anyhow::Result<Option
     for school in &SCHOOLS {
         let school_id = new_id();
         let mut tx = store.writer().begin().await?;
-        crate::orgs::insert_school(&mut tx, &school_id, school.code, school.name, "安徽省", now).await?;
+        crate::orgs::insert_school(&mut tx, &school_id, school.code, school.name, "安徽省", now)
+            .await?;
         let admin_login = format!("admin{}", school.code);
         insert_account(
             &mut tx,
             &AccountRow {
                 school_id: Some(school_id.clone()),
-                ..account(&admin_login, "school_admin", &format!("{}就业中心", school.name))
+                ..account(
+                    &admin_login,
+                    "school_admin",
+                    &format!("{}就业中心", school.name),
+                )
             },
             now,
         )
@@ -318,10 +363,38 @@ pub async fn seed(store: &Store, blobs: &dyn BlobStore) -> anyhow::Result<Option
     }
 
     let employers = [
-        ("合肥星辰软件有限公司", "340100", "hr1", "verified", "34", "39"),
-        ("芜湖长江汽车零部件股份有限公司", "340200", "hr2", "verified", "22", "39"),
-        ("安徽省皖信会计师事务所", "340100", "hr3", "verified", "37", "39"),
-        ("蚌埠新材料科技有限公司", "340300", "hr4", "pending", "22", "39"),
+        (
+            "合肥星辰软件有限公司",
+            "340100",
+            "hr1",
+            "verified",
+            "34",
+            "39",
+        ),
+        (
+            "芜湖长江汽车零部件股份有限公司",
+            "340200",
+            "hr2",
+            "verified",
+            "22",
+            "39",
+        ),
+        (
+            "安徽省皖信会计师事务所",
+            "340100",
+            "hr3",
+            "verified",
+            "37",
+            "39",
+        ),
+        (
+            "蚌埠新材料科技有限公司",
+            "340300",
+            "hr4",
+            "pending",
+            "22",
+            "39",
+        ),
     ];
     for (i, (name, division, login, status, industry, nature)) in employers.iter().enumerate() {
         let org: String = (0..9)
@@ -366,7 +439,11 @@ pub async fn seed(store: &Store, blobs: &dyn BlobStore) -> anyhow::Result<Option
             &AccountRow {
                 employer_id: Some(employer_id.clone()),
                 employer_role: Some("manager".into()),
-                ..account(login, "employer_member", &format!("{}人事", &name.chars().take(4).collect::<String>()))
+                ..account(
+                    login,
+                    "employer_member",
+                    &format!("{}人事", &name.chars().take(4).collect::<String>()),
+                )
             },
             now,
         )
@@ -377,7 +454,11 @@ pub async fn seed(store: &Store, blobs: &dyn BlobStore) -> anyhow::Result<Option
             login: login.to_string(),
             note: format!(
                 "{name}（信用代码 {code}，{}）",
-                if *status == "verified" { "已审核" } else { "待审核" }
+                if *status == "verified" {
+                    "已审核"
+                } else {
+                    "待审核"
+                }
             ),
         });
     }

@@ -124,7 +124,13 @@ pub async fn register_employer(
     licence: Option<UploadedFile>,
 ) -> ServiceResult<Registered> {
     let mut errors = Vec::new();
-    required(&mut errors, "company_name", &input.company_name, "单位名称", 100);
+    required(
+        &mut errors,
+        "company_name",
+        &input.company_name,
+        "单位名称",
+        100,
+    );
     let (credit_code, warning) = match CreditCode::parse_allowing_bad_check(&input.credit_code) {
         Ok((c, w)) => (Some(c), w),
         Err(e) => {
@@ -143,7 +149,13 @@ pub async fn register_employer(
     required(&mut errors, "province", &input.province, "所在省份", 20);
     required(&mut errors, "city", &input.city, "所在城市", 30);
     required(&mut errors, "address", &input.address, "单位地址", 200);
-    required(&mut errors, "company_phone", &input.company_phone, "单位电话", 30);
+    required(
+        &mut errors,
+        "company_phone",
+        &input.company_phone,
+        "单位电话",
+        30,
+    );
     if let Err(e) = Email::parse(&input.email) {
         errors.push(FieldError::new("email", e.to_string()));
     }
@@ -155,9 +167,24 @@ pub async fn register_employer(
     if let Err(e) = Postcode::parse(&input.postcode) {
         errors.push(FieldError::new("postcode", e.to_string()));
     }
-    code_in(&mut errors, "unit_nature_code", &input.unit_nature_code, &codes::UNIT_NATURE);
-    code_in(&mut errors, "industry_code", &input.industry_code, &codes::INDUSTRY);
-    code_in(&mut errors, "size_code", &input.size_code, &codes::UNIT_SIZE);
+    code_in(
+        &mut errors,
+        "unit_nature_code",
+        &input.unit_nature_code,
+        &codes::UNIT_NATURE,
+    );
+    code_in(
+        &mut errors,
+        "industry_code",
+        &input.industry_code,
+        &codes::INDUSTRY,
+    );
+    code_in(
+        &mut errors,
+        "size_code",
+        &input.size_code,
+        &codes::UNIT_SIZE,
+    );
     if !input.registered_capital_code.trim().is_empty() {
         code_in(
             &mut errors,
@@ -176,7 +203,10 @@ pub async fn register_employer(
         ));
     }
     if licence.is_none() {
-        errors.push(FieldError::new("licence", "请上传营业执照（或法人证书）图片"));
+        errors.push(FieldError::new(
+            "licence",
+            "请上传营业执照（或法人证书）图片",
+        ));
     }
     let mut school_ids = input.school_ids.clone();
     school_ids.retain(|s| !s.trim().is_empty());
@@ -200,7 +230,8 @@ pub async fn register_employer(
         .await?;
     if exists.is_some() {
         return Err(ServiceError::Conflict(
-            "该单位已注册：可申请加入公司（由公司管理员审核），或申请成为新的管理员（由平台审核）".into(),
+            "该单位已注册：可申请加入公司（由公司管理员审核），或申请成为新的管理员（由平台审核）"
+                .into(),
         ));
     }
     let password_hash = password::hash(input.password.clone()).await?;
@@ -412,10 +443,11 @@ pub async fn join_employer(
     if !errors.is_empty() {
         return Err(ServiceError::Validation(errors));
     }
-    let employer = sqlx::query_as::<_, (String,)>("SELECT id FROM employers WHERE credit_code = $1")
-        .bind(code.as_str().to_string())
-        .fetch_optional(store.reader())
-        .await?;
+    let employer =
+        sqlx::query_as::<_, (String,)>("SELECT id FROM employers WHERE credit_code = $1")
+            .bind(code.as_str().to_string())
+            .fetch_optional(store.reader())
+            .await?;
     let Some((employer_id,)) = employer else {
         return Err(ServiceError::field(
             "credit_code",
@@ -492,7 +524,11 @@ pub struct MemberRow {
     pub created_at: i64,
 }
 
-pub async fn list_members(store: &Store, actor: &Actor, employer_id: &str) -> ServiceResult<Vec<MemberRow>> {
+pub async fn list_members(
+    store: &Store,
+    actor: &Actor,
+    employer_id: &str,
+) -> ServiceResult<Vec<MemberRow>> {
     match policy::view_employer(actor, employer_id, false) {
         Access::Allowed => {}
         Access::Forbidden => return Err(ServiceError::Forbidden),
@@ -563,7 +599,11 @@ pub async fn decide_member(
         &mut tx,
         AuditEntry {
             actor_account_id: Some(&actor.account_id),
-            action: if approve { "approve_member" } else { "reject_member" },
+            action: if approve {
+                "approve_member"
+            } else {
+                "reject_member"
+            },
             target_kind: "account",
             target_id: account_id,
             school_id: None,
@@ -604,7 +644,11 @@ const EMPLOYER_COLUMNS: &str = "e.id, e.name, e.credit_code, e.credit_code_warni
     e.address, e.phone, e.email, e.postcode, e.unit_nature_code, e.industry_code, e.size_code, e.registered_capital_code, e.tags, \
     e.authorisation_upload_id, e.licence_upload_id, e.status, e.decision_reason, e.created_at";
 
-async fn recruits_at(store: &Store, employer_id: &str, school_id: Option<&str>) -> ServiceResult<bool> {
+async fn recruits_at(
+    store: &Store,
+    employer_id: &str,
+    school_id: Option<&str>,
+) -> ServiceResult<bool> {
     let Some(school_id) = school_id else {
         return Ok(false);
     };
@@ -635,7 +679,11 @@ pub struct EmployerDetail {
     pub schools: Vec<EmployerSchoolRow>,
 }
 
-pub async fn get_employer(store: &Store, actor: &Actor, employer_id: &str) -> ServiceResult<EmployerDetail> {
+pub async fn get_employer(
+    store: &Store,
+    actor: &Actor,
+    employer_id: &str,
+) -> ServiceResult<EmployerDetail> {
     let employer = sqlx::query_as::<_, EmployerRow>(&format!(
         "SELECT {EMPLOYER_COLUMNS} FROM employers e WHERE e.id = $1"
     ))
@@ -660,7 +708,9 @@ pub async fn get_employer(store: &Store, actor: &Actor, employer_id: &str) -> Se
         unit_nature: codes::UNIT_NATURE
             .name_of(&employer.unit_nature_code)
             .map(str::to_string),
-        industry: codes::INDUSTRY.name_of(&employer.industry_code).map(str::to_string),
+        industry: codes::INDUSTRY
+            .name_of(&employer.industry_code)
+            .map(str::to_string),
         employer,
         schools,
     })
@@ -684,12 +734,20 @@ pub async fn list_for_verification(
 ) -> ServiceResult<Page<EmployerRow>> {
     let status = filter.status.clone().unwrap_or_else(|| "pending".into());
     if !matches!(status.as_str(), "pending" | "verified" | "rejected") {
-        return Err(ServiceError::field("status", "状态只能是 pending、verified 或 rejected"));
+        return Err(ServiceError::field(
+            "status",
+            "状态只能是 pending、verified 或 rejected",
+        ));
     }
     let paging = Paging::new(filter.page, filter.per_page);
     let keyword = format!(
         "%{}%",
-        filter.keyword.as_deref().unwrap_or("").trim().replace(['%', '_'], "")
+        filter
+            .keyword
+            .as_deref()
+            .unwrap_or("")
+            .trim()
+            .replace(['%', '_'], "")
     );
     let (count_sql, list_sql, scope): (String, String, String) = match actor.role {
         Role::ProvincialAdmin => (
@@ -752,7 +810,12 @@ pub async fn verify_employer(
     let Some((_status, warning, overridden)) = row else {
         return Err(ServiceError::NotFound("单位"));
     };
-    let reason = input.reason.as_deref().map(str::trim).unwrap_or("").to_string();
+    let reason = input
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or("")
+        .to_string();
     if !input.approve && reason.is_empty() {
         return Err(ServiceError::field("reason", "审核不通过须填写原因"));
     }
@@ -767,7 +830,11 @@ pub async fn verify_employer(
         )));
     }
     let now = now_ms();
-    let new_status = if input.approve { "verified" } else { "rejected" };
+    let new_status = if input.approve {
+        "verified"
+    } else {
+        "rejected"
+    };
     let mut tx = store.writer().begin().await?;
     let school_id = match actor.role {
         Role::ProvincialAdmin => {

@@ -73,7 +73,10 @@ pub async fn list_graduates(
     if let Some(year) = filter.graduation_year {
         args.push(year.to_string());
         // Compared as integer on both backends.
-        conditions.push(format!("g.graduation_year = CAST(${} AS BIGINT)", args.len()));
+        conditions.push(format!(
+            "g.graduation_year = CAST(${} AS BIGINT)",
+            args.len()
+        ));
     }
     if let Some(d) = department {
         args.push(d);
@@ -83,7 +86,10 @@ pub async fn list_graduates(
         args.push(format!("%{k}%"));
         let n = args.len();
         args.push(k);
-        conditions.push(format!("(g.name LIKE ${n} OR g.student_no = ${})", args.len()));
+        conditions.push(format!(
+            "(g.name LIKE ${n} OR g.student_no = ${})",
+            args.len()
+        ));
     }
     match filter.bound {
         Some(true) => conditions.push("g.account_id IS NOT NULL".into()),
@@ -132,11 +138,12 @@ pub struct GraduateRecord {
 }
 
 pub async fn get_graduate(store: &Store, actor: &Actor, id: &str) -> ServiceResult<GraduateRecord> {
-    let summary = sqlx::query_as::<_, GraduateSummary>(&format!("{SUMMARY_SELECT} WHERE g.id = $1"))
-        .bind(id.to_string())
-        .fetch_optional(store.reader())
-        .await?
-        .ok_or(ServiceError::NotFound("毕业生"))?;
+    let summary =
+        sqlx::query_as::<_, GraduateSummary>(&format!("{SUMMARY_SELECT} WHERE g.id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(store.reader())
+            .await?
+            .ok_or(ServiceError::NotFound("毕业生"))?;
     match policy::view_graduate(
         actor,
         GraduateScope {
@@ -167,7 +174,10 @@ pub async fn get_graduate(store: &Store, actor: &Actor, id: &str) -> ServiceResu
         None => None,
     };
     Ok(GraduateRecord {
-        ethnicity: eth.as_deref().and_then(|c| codes::ETHNICITY.name_of(c)).map(str::to_string),
+        ethnicity: eth
+            .as_deref()
+            .and_then(|c| codes::ETHNICITY.name_of(c))
+            .map(str::to_string),
         political_status: pol
             .as_deref()
             .and_then(|c| codes::POLITICAL_STATUS.name_of(c))

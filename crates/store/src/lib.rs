@@ -112,7 +112,10 @@ impl Store {
 
     /// Liveness of the database, for `/healthz`.
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").fetch_one(&self.reader).await.is_ok()
+        sqlx::query("SELECT 1")
+            .fetch_one(&self.reader)
+            .await
+            .is_ok()
     }
 
     pub async fn close(&self) {

@@ -24,12 +24,14 @@ pub async fn search_schools(store: &Store, keyword: &str) -> ServiceResult<Vec<S
 }
 
 pub async fn get_school(store: &Store, id: &str) -> ServiceResult<Option<SchoolRow>> {
-    Ok(sqlx::query_as::<_, SchoolRow>(
-        "SELECT id, code, name, province FROM schools WHERE id = $1",
+    Ok(
+        sqlx::query_as::<_, SchoolRow>(
+            "SELECT id, code, name, province FROM schools WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(store.reader())
+        .await?,
     )
-    .bind(id.to_string())
-    .fetch_optional(store.reader())
-    .await?)
 }
 
 pub async fn school_by_code(store: &Store, code: &str) -> ServiceResult<Option<SchoolRow>> {

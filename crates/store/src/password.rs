@@ -1,6 +1,8 @@
 //! argon2id password hashing, run off the async threads (≈100 ms of CPU each).
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 
 pub async fn hash(password: String) -> anyhow::Result<String> {

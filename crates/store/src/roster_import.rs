@@ -153,7 +153,11 @@ pub async fn run_job(store: &Store, blobs: &dyn BlobStore, job: &JobRow) -> anyh
     Ok(())
 }
 
-async fn local_file(blobs: &dyn BlobStore, store: &Store, upload_id: &str) -> anyhow::Result<(PathBuf, Option<tempfile_guard::TempFile>)> {
+async fn local_file(
+    blobs: &dyn BlobStore,
+    store: &Store,
+    upload_id: &str,
+) -> anyhow::Result<(PathBuf, Option<tempfile_guard::TempFile>)> {
     let upload = crate::blobs::find_upload(store, upload_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("upload {upload_id} missing"))?;
@@ -187,7 +191,11 @@ mod tempfile_guard {
 }
 
 fn open_reader(path: &std::path::Path, kind: &str) -> Result<RowReader, ImportReport> {
-    let kind = if kind == "xlsx" { SheetKind::Xlsx } else { SheetKind::Csv };
+    let kind = if kind == "xlsx" {
+        SheetKind::Xlsx
+    } else {
+        SheetKind::Csv
+    };
     RowReader::open(path, kind).map_err(|e| file_error(e.to_string()))
 }
 
@@ -260,7 +268,16 @@ pub async fn import_file(
         staged += chunk.len();
     }
     jobs::set_progress(store, job_id, "合并", staged as i64, total_rows as i64).await?;
-    merge(store, job_id, payload, staged, &departments, &majors, &classes).await
+    merge(
+        store,
+        job_id,
+        payload,
+        staged,
+        &departments,
+        &majors,
+        &classes,
+    )
+    .await
 }
 
 /// Returns the number of data rows, or the report of everything wrong.
@@ -363,8 +380,14 @@ async fn validate(
             }
         }
         if rows % PROGRESS_EVERY == 0 {
-            jobs::set_progress(store, job_id, "校验", rows as i64, estimated.max(rows as i64))
-                .await?;
+            jobs::set_progress(
+                store,
+                job_id,
+                "校验",
+                rows as i64,
+                estimated.max(rows as i64),
+            )
+            .await?;
         }
     }
     if rows == 0 && error_count == 0 {
@@ -622,7 +645,85 @@ async fn merge(
         .bind(job_id.to_string())
         .execute(&mut *tx)
         .await?;
-    jobs::finish(&mut tx, job_id, true, "完成", &serde_json::to_value(&report)?).await?;
+    jobs::finish(
+        &mut tx,
+        job_id,
+        true,
+        "完成",
+        &serde_json::to_value(&report)?,
+    )
+    .await?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// The command-line import: same pipeline as the web job, run in this process.
+pub async fn import_local_file(
+    store: &Store,
+    blobs: &dyn BlobStore,
+    school_code: &str,
+    path: &std::path::Path,
+) -> anyhow::Result<ImportReport> {
+    let school = crate::orgs::school_by_code(store, school_code)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("院校代码 {school_code} 不存在"))?;
+    let bytes = tokio::fs::read(path).await?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let kind = match SheetKind::detect(&name, &bytes[..bytes.len().min(8192)]) {
+        Ok(k) => k,
+        Err(e) => return Ok(file_error(e.to_string())),
+    };
+    let kind_name = if kind == SheetKind::Xlsx {
+        "xlsx"
+    } else {
+        "csv"
+    };
+    let mut tx = store.writer().begin().await?;
+    let upload_id = save_upload(
+        blobs,
+        &mut tx,
+        NewUpload {
+            kind: "roster",
+            content_type: "application/octet-stream".into(),
+            original_name: name,
+            bytes,
+            uploaded_by: None,
+            school_id: Some(school.id.clone()),
+        },
+    )
+    .await?;
+    let payload = ImportPayload {
+        upload_id,
+        school_id: school.id.clone(),
+        file_kind: kind_name.into(),
+    };
+    let job_id = jobs::enqueue(
+        &mut tx,
+        JOB_KIND,
+        Some(&school.id),
+        &serde_json::to_value(&payload)?,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    // Mark it running so that a server's worker sharing the database leaves it alone.
+    sqlx::query("UPDATE jobs SET status = 'running', locked_by = 'cli' WHERE id = $1")
+        .bind(job_id.clone())
+        .execute(store.writer())
+        .await?;
+    let job = jobs::get(store, &job_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("job vanished"))?;
+    run_job(store, blobs, &job).await?;
+    let job = jobs::get(store, &job_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("job vanished"))?;
+    Ok(job
+        .result
+        .as_deref()
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or_default())
 }

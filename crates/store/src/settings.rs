@@ -41,7 +41,8 @@ impl SettingsRow {
             graduation_year: u16::try_from(self.graduation_year)?,
             signing_opens_on: parse_date(&self.signing_opens_on)?,
             signing_closes_on: parse_date(&self.signing_closes_on)?,
-            review_levels: ReviewLevels::parse(&self.review_levels).ok_or_else(|| bad("review_levels"))?,
+            review_levels: ReviewLevels::parse(&self.review_levels)
+                .ok_or_else(|| bad("review_levels"))?,
             binding_moment: BindingMoment::parse(&self.binding_moment)
                 .ok_or_else(|| bad("binding_moment"))?,
             employer_may_request_termination: self.employer_may_request_termination != 0,
@@ -55,7 +56,11 @@ impl SettingsRow {
 }
 
 /// Settings in force for a school's cohort (no access check: used by other services).
-pub async fn effective(store: &Store, school_id: &str, year: u16) -> ServiceResult<SigningSettings> {
+pub async fn effective(
+    store: &Store,
+    school_id: &str,
+    year: u16,
+) -> ServiceResult<SigningSettings> {
     let row = sqlx::query_as::<_, SettingsRow>(
         "SELECT graduation_year, signing_opens_on, signing_closes_on, review_levels, binding_moment, \
          employer_may_request_termination, termination_not_before, max_terminations, invitation_validity_days, \

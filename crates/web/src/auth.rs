@@ -34,7 +34,11 @@ pub fn cookie_value(parts: &axum::http::HeaderMap, name: &str) -> Option<String>
 pub fn session_cookie(state: &AppState, token: &str) -> String {
     format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{}",
-        if state.config.cookie_secure { "; Secure" } else { "" }
+        if state.config.cookie_secure {
+            "; Secure"
+        } else {
+            ""
+        }
     )
 }
 

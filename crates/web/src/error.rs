@@ -72,10 +72,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Validation(fields) => ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 code: "validation_failed",
-                message: fields
-                    .first()
-                    .map(|f| f.message.clone())
-                    .unwrap_or(message),
+                message: fields.first().map(|f| f.message.clone()).unwrap_or(message),
                 fields,
             },
             ServiceError::BadRequest(m) => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", m),
@@ -85,7 +82,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unauthenticated(m) => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", m)
             }
-            ServiceError::Locked { .. } => ApiError::new(StatusCode::LOCKED, "account_locked", message),
+            ServiceError::Locked { .. } => {
+                ApiError::new(StatusCode::LOCKED, "account_locked", message)
+            }
             ServiceError::RateLimited => {
                 ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
             }

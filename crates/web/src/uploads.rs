@@ -46,12 +46,18 @@ pub async fn read_form(mut mp: Multipart, max_mib: usize) -> Result<Form, ApiErr
     {
         let name = field.name().unwrap_or("").to_string();
         if let Some(file_name) = field.file_name().map(str::to_string) {
-            let bytes = field.bytes().await.map_err(|e| multipart_error(e, max_mib))?;
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| multipart_error(e, max_mib))?;
             if !bytes.is_empty() {
                 form.files.insert(name, (file_name, bytes.to_vec()));
             }
         } else {
-            let text = field.text().await.map_err(|e| multipart_error(e, max_mib))?;
+            let text = field
+                .text()
+                .await
+                .map_err(|e| multipart_error(e, max_mib))?;
             form.fields.entry(name).or_default().push(text);
         }
     }
@@ -59,7 +65,11 @@ pub async fn read_form(mut mp: Multipart, max_mib: usize) -> Result<Form, ApiErr
 }
 
 /// An image (JPEG/PNG) or PDF, judged from its bytes, not its name, and size-limited.
-pub fn certificate(form: &mut Form, name: &str, label: &str) -> Result<Option<UploadedFile>, ApiError> {
+pub fn certificate(
+    form: &mut Form,
+    name: &str,
+    label: &str,
+) -> Result<Option<UploadedFile>, ApiError> {
     let Some((file_name, bytes)) = form.files.remove(name) else {
         return Ok(None);
     };

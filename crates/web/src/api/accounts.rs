@@ -12,9 +12,9 @@ use utoipa::ToSchema;
 use wangqian_store::accounts::{self, BindGraduate, LoginOutcome};
 use wangqian_store::orgs;
 
+use super::ApiJson;
 use crate::auth::{clear_cookie, session_cookie, ApiAuth, SessionToken};
 use crate::error::{ApiError, ApiResult};
-use super::ApiJson;
 use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -61,7 +61,11 @@ pub fn client_key(addr: &SocketAddr) -> String {
     format!("ip:{}", addr.ip())
 }
 
-pub(crate) fn session_response(state: &AppState, outcome: &LoginOutcome, status: StatusCode) -> Response {
+pub(crate) fn session_response(
+    state: &AppState,
+    outcome: &LoginOutcome,
+    status: StatusCode,
+) -> Response {
     (
         status,
         [(SET_COOKIE, session_cookie(state, &outcome.session_token))],

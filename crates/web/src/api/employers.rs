@@ -67,7 +67,10 @@ pub async fn register(state: &AppState, mp: Multipart) -> ApiResult<employers::R
     let input = registration_from(&form)?;
     let letter = certificate(&mut form, "authorisation_letter", "授权书")?;
     let licence = certificate(&mut form, "licence", "营业执照")?;
-    Ok(employers::register_employer(&state.store, state.blobs.as_ref(), input, letter, licence).await?)
+    Ok(
+        employers::register_employer(&state.store, state.blobs.as_ref(), input, letter, licence)
+            .await?,
+    )
 }
 
 /// Asks to join an already registered company (its manager approves) or to become its new
@@ -109,7 +112,9 @@ pub async fn get_employer(
     ApiAuth(s): ApiAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<employers::EmployerDetail>> {
-    Ok(Json(employers::get_employer(&state.store, &s.actor, &id).await?))
+    Ok(Json(
+        employers::get_employer(&state.store, &s.actor, &id).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/employers/{id}/members", operation_id = "list_employer_members", tag = "employers",
@@ -225,9 +230,9 @@ pub async fn download_upload(
     // Certificates are visible to whoever may view the employer that references them.
     let owner = employers::employer_of_upload(&state.store, &id).await?;
     let allowed = match owner {
-        Some(employer_id) => {
-            employers::get_employer(&state.store, &s.actor, &employer_id).await.is_ok()
-        }
+        Some(employer_id) => employers::get_employer(&state.store, &s.actor, &employer_id)
+            .await
+            .is_ok(),
         None => false,
     };
     if !allowed {

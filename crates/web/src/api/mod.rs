@@ -10,7 +10,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
-use axum::extract::FromRequest;
 use axum::{Json, Router};
 
 use crate::AppState;
@@ -24,7 +23,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(crate::openapi::serve))
-        .route("/api/session", post(accounts::login).delete(accounts::logout))
+        .route(
+            "/api/session",
+            post(accounts::login).delete(accounts::logout),
+        )
         .route("/api/me", get(accounts::get_current_account))
         .route("/api/schools", get(accounts::search_schools))
         .route(
@@ -37,7 +39,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/graduates/{id}/unbind", post(school::unbind_graduate))
         .route("/api/roster-imports", post(roster::import_roster))
         .route("/api/roster-imports/{id}", get(roster::get_roster_import))
-        .route("/api/roster-template", get(roster::download_roster_template))
+        .route(
+            "/api/roster-template",
+            get(roster::download_roster_template),
+        )
         .route("/api/staff", get(school::list_staff))
         .route("/api/staff/reviewers", post(school::create_reviewer))
         .route(
@@ -69,7 +74,13 @@ pub fn routes() -> Router<AppState> {
             get(employers::list_employer_verifications),
         )
         .route("/api/uploads/{id}", get(employers::download_upload))
-        .route("/api/{*rest}", delete(not_found).get(not_found).post(not_found).put(not_found))
+        .route(
+            "/api/{*rest}",
+            delete(not_found)
+                .get(not_found)
+                .post(not_found)
+                .put(not_found),
+        )
 }
 
 async fn not_found() -> crate::error::ApiError {
@@ -101,7 +112,7 @@ where
     type Rejection = crate::error::ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
+        match <Json<T> as axum::extract::FromRequest<S>>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(e) => Err(accounts::json_rejection(e)),
         }

@@ -62,10 +62,9 @@ pub async fn start(
     mp: Multipart,
 ) -> ApiResult<String> {
     let mut form = read_form(mp, state.config.max_upload_mib).await?;
-    let (name, bytes) = form
-        .files
-        .remove("file")
-        .ok_or_else(|| ApiError::bad_request("请选择要导入的文件").with_field("file", "请选择文件"))?;
+    let (name, bytes) = form.files.remove("file").ok_or_else(|| {
+        ApiError::bad_request("请选择要导入的文件").with_field("file", "请选择文件")
+    })?;
     let school_id = s
         .actor
         .school_id
@@ -109,7 +108,10 @@ pub struct TemplateQuery {
     params(TemplateQuery), responses((status = 200, description = "XLSX 或 CSV 文件")))]
 pub async fn download_roster_template(Query(q): Query<TemplateQuery>) -> ApiResult<Response> {
     let headers: Vec<&str> = ROSTER_COLUMNS.iter().map(|c| c.header).collect();
-    let example: Vec<String> = ROSTER_COLUMNS.iter().map(|c| c.example.to_string()).collect();
+    let example: Vec<String> = ROSTER_COLUMNS
+        .iter()
+        .map(|c| c.example.to_string())
+        .collect();
     let csv = q.format.as_deref() == Some("csv");
     let bytes = if csv {
         wangqian_sheets::write_csv(&headers, vec![example])

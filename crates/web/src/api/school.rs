@@ -58,7 +58,9 @@ pub async fn list_graduates(
     Ok(Json(page_json(&page)?))
 }
 
-pub fn page_json<T: serde::Serialize>(page: &wangqian_store::Page<T>) -> anyhow::Result<serde_json::Value> {
+pub fn page_json<T: serde::Serialize>(
+    page: &wangqian_store::Page<T>,
+) -> anyhow::Result<serde_json::Value> {
     Ok(serde_json::json!({
         "items": serde_json::to_value(&page.items)?,
         "meta": { "total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages() }
@@ -72,7 +74,9 @@ pub async fn get_graduate(
     ApiAuth(s): ApiAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<graduates::GraduateRecord>> {
-    Ok(Json(graduates::get_graduate(&state.store, &s.actor, &id).await?))
+    Ok(Json(
+        graduates::get_graduate(&state.store, &s.actor, &id).await?,
+    ))
 }
 
 /// 解除绑定: a school administrator frees a graduate's record from its account.
