@@ -11,6 +11,7 @@ pub type BlobFuture<'a, T> = Pin<Box<dyn Future<Output = std::io::Result<T>> + S
 pub trait BlobStore: Send + Sync {
     fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> BlobFuture<'a, ()>;
     fn get<'a>(&'a self, key: &'a str) -> BlobFuture<'a, Vec<u8>>;
+    fn delete<'a>(&'a self, key: &'a str) -> BlobFuture<'a, ()>;
     /// A local path for streaming readers, when the store is a folder.
     fn local_path(&self, key: &str) -> Option<PathBuf>;
 }
@@ -61,6 +62,15 @@ impl BlobStore for LocalFolder {
 
     fn get<'a>(&'a self, key: &'a str) -> BlobFuture<'a, Vec<u8>> {
         Box::pin(async move { tokio::fs::read(self.path(key)?).await })
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BlobFuture<'a, ()> {
+        Box::pin(async move {
+            match tokio::fs::remove_file(self.path(key)?).await {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            }
+        })
     }
 
     fn local_path(&self, key: &str) -> Option<PathBuf> {

@@ -213,7 +213,22 @@ fn file_error(message: String) -> ImportReport {
 }
 
 /// Imports one file: the report lists every problem; graduates change only when there is none.
+/// The uploaded file holds personal data in clear, so it is deleted once read, whatever the
+/// outcome (the upload row stays as the record of who imported what).
 pub async fn import_file(
+    store: &Store,
+    blobs: &dyn BlobStore,
+    job_id: &str,
+    payload: &ImportPayload,
+) -> anyhow::Result<ImportReport> {
+    let outcome = import_file_inner(store, blobs, job_id, payload).await;
+    if let Some(upload) = crate::blobs::find_upload(store, &payload.upload_id).await? {
+        blobs.delete(&upload.storage_key).await?;
+    }
+    outcome
+}
+
+async fn import_file_inner(
     store: &Store,
     blobs: &dyn BlobStore,
     job_id: &str,

@@ -1,0 +1,9 @@
+//! One integration binary (saves link time): black-box tests through the real HTTP server.
+
+mod helpers;
+
+mod access;
+mod accounts;
+mod employers;
+mod roster;
+mod system;

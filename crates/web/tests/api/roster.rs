@@ -1,0 +1,255 @@
+use reqwest::multipart::{Form, Part};
+
+use crate::helpers::{wait_for_import, Client, TestApp};
+
+const HEADER: &str = "学号,姓名,性别,民族,政治面貌,身份证号,学历,培养方式,院系,专业,班级,学制,生源所在地,手机号码,电子邮箱,家庭地址,毕业年度";
+
+fn file(name: &str, bytes: Vec<u8>) -> Form {
+    Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()))
+}
+
+async fn import(c: &Client, name: &str, bytes: Vec<u8>) -> serde_json::Value {
+    let (status, body) = c
+        .post_multipart("/api/roster-imports", file(name, bytes))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    wait_for_import(c, body["id"].as_str().unwrap()).await
+}
+
+async fn count(c: &Client, keyword: &str) -> i64 {
+    let (_, body) = c
+        .get_json(&format!("/api/graduates?keyword={keyword}"))
+        .await;
+    body["meta"]["total"].as_i64().unwrap()
+}
+
+fn good_rows() -> String {
+    format!(
+        "{HEADER}\n\
+         2027990001,林晓,女,汉族,共青团员,11010519491231002X,本科生毕业,非定向,新材料学院,材料科学与工程,材料1班,4,安徽省合肥市蜀山区,13355665660,linxiao@qq.com,合肥市长江西路1号,2027\n\
+         2027990002,韩冬,男,回族,中共党员,34052419800101001X,31,1,新材料学院,材料科学与工程,,4年,安徽省马鞍山市含山县,,,,2027届\n"
+    )
+}
+
+#[tokio::test]
+async fn a_file_with_any_bad_row_imports_nothing_and_says_row_column_and_reason() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as("admin19101").await;
+    let csv = format!(
+        "{}2027990003,错误,男,汉族,群众,340524198001010013,本科生毕业,非定向,新材料学院,材料科学与工程,,4,安徽省,12345,bad-mail,,2027\n",
+        good_rows()
+    );
+    let job = import(&admin, "roster.csv", csv.into_bytes()).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    let errors = job["result"]["errors"].as_array().unwrap();
+    let columns: Vec<&str> = errors
+        .iter()
+        .map(|e| e["column"].as_str().unwrap())
+        .collect();
+    assert!(errors.iter().all(|e| e["row"] == 4), "{errors:?}");
+    for col in ["身份证号", "手机号码", "电子邮箱"] {
+        assert!(columns.contains(&col), "{col} not reported in {columns:?}");
+    }
+    assert!(job["result"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("未导入任何数据"));
+    assert_eq!(count(&admin, "2027990001").await, 0, "nothing was imported");
+}
+
+#[tokio::test]
+async fn a_valid_file_imports_and_reimporting_updates_by_student_number() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as("admin19101").await;
+    let job = import(&admin, "roster.csv", good_rows().into_bytes()).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["result"]["inserted"], 2);
+    assert_eq!(job["progress_done"], 2);
+    let (_, list) = admin.get_json("/api/graduates?keyword=2027990001").await;
+    let g = &list["items"][0];
+    assert_eq!(g["name"], "林晓");
+    assert_eq!(g["department"], "新材料学院");
+    assert_eq!(g["id_number_masked"], "110105********002X");
+    assert_eq!(g["mobile_masked"], "133****5660");
+
+    let renamed = good_rows().replace("林晓", "林晓雨");
+    let job = import(&admin, "roster.csv", renamed.into_bytes()).await;
+    assert_eq!(job["result"]["updated"], 2);
+    assert_eq!(job["result"]["inserted"], 0);
+    let (_, list) = admin.get_json("/api/graduates?keyword=2027990001").await;
+    assert_eq!(list["meta"]["total"], 1);
+    assert_eq!(list["items"][0]["name"], "林晓雨");
+}
+
+#[tokio::test]
+async fn xlsx_files_import_like_csv_and_the_template_downloads() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as("admin19101").await;
+    let r = admin.get("/api/roster-template").await;
+    assert_eq!(r.status(), 200);
+    let template = r.bytes().await.unwrap();
+    assert_eq!(&template[..2], b"PK");
+
+    let rows: Vec<Vec<String>> = good_rows()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    let headers: Vec<&str> = HEADER.split(',').collect();
+    let xlsx = wangqian_sheets::write_xlsx("生源信息", &headers, rows).unwrap();
+    let job = import(&admin, "roster.xlsx", xlsx).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["result"]["inserted"], 2);
+}
+
+#[tokio::test]
+async fn broken_and_disguised_files_get_clear_chinese_errors() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as("admin19101").await;
+    // A PNG renamed .xlsx is refused at once.
+    let (status, body) = admin
+        .post_multipart(
+            "/api/roster-imports",
+            file("roster.xlsx", crate::helpers::png_bytes()),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains(".xlsx"));
+
+    // A truncated workbook fails its job with a message, and imports nothing.
+    let headers: Vec<&str> = HEADER.split(',').collect();
+    let xlsx =
+        wangqian_sheets::write_xlsx("生源信息", &headers, Vec::<Vec<String>>::new()).unwrap();
+    let job = import(&admin, "roster.xlsx", xlsx[..xlsx.len() / 2].to_vec()).await;
+    assert_eq!(job["status"], "failed");
+    assert!(
+        job["result"]["message"].as_str().unwrap().contains("XLSX"),
+        "{job}"
+    );
+
+    // A header without required columns.
+    let job = import(
+        &admin,
+        "roster.csv",
+        "学号,姓名\n1,张三\n".as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(job["status"], "failed");
+    let missing: Vec<&str> = job["result"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["column"].as_str().unwrap())
+        .collect();
+    assert!(missing.contains(&"身份证号"), "{missing:?}");
+}
+
+#[tokio::test]
+async fn a_50_mb_upload_is_refused_with_413() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as("admin19101").await;
+    let big = vec![b'a'; 50 * 1024 * 1024];
+    let (status, body) = admin
+        .post_multipart("/api/roster-imports", file("big.csv", big))
+        .await;
+    assert_eq!(status, 413, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("过大"));
+}
+
+#[tokio::test]
+async fn only_a_school_administrator_imports_rosters() {
+    let app = TestApp::spawn().await;
+    for login in ["rev19101a", "hr1", "province"] {
+        let c = app.login_as(login).await;
+        let (status, _) = c
+            .post_multipart(
+                "/api/roster-imports",
+                file("r.csv", good_rows().into_bytes()),
+            )
+            .await;
+        assert_eq!(status, 403, "{login}");
+    }
+    let other = app.login_as("admin19102").await;
+    let job = import(&other, "r.csv", good_rows().into_bytes()).await;
+    let admin = app.login_as("admin19101").await;
+    let (status, _) = admin
+        .get_json(&format!(
+            "/api/roster-imports/{}",
+            job["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(status, 404, "another school's import is invisible");
+}
+
+#[tokio::test]
+async fn no_plaintext_id_number_or_phone_is_stored_anywhere() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as("admin19101").await;
+    let job = import(&admin, "roster.csv", good_rows().into_bytes()).await;
+    assert_eq!(job["status"], "succeeded");
+    let secrets = ["11010519491231002X", "34052419800101001X", "13355665660"];
+    // Every text column of every table, read raw.
+    let tables: Vec<String> = match app.state.store.backend() {
+        wangqian_store::Backend::Sqlite => sqlx::query_as::<_, (String,)>(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
+        ),
+        wangqian_store::Backend::Postgres => sqlx::query_as::<_, (String,)>(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%'",
+        ),
+    }
+    .fetch_all(app.state.store.reader())
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|t| t.0)
+    .collect();
+    assert!(tables.contains(&"graduates".to_string()));
+    for table in tables {
+        let rows = sqlx::query(&format!("SELECT * FROM {table}"))
+            .fetch_all(app.state.store.reader())
+            .await
+            .unwrap();
+        for row in rows {
+            use sqlx::Row;
+            for i in 0..row.len() {
+                if let Ok(Some(text)) = row.try_get::<Option<String>, _>(i) {
+                    for s in secrets {
+                        assert!(!text.contains(s), "plaintext {s} in {table}");
+                    }
+                }
+            }
+        }
+    }
+    // For SQLite, also the raw bytes of the database files (pages not yet checkpointed too).
+    if app.state.store.backend() == wangqian_store::Backend::Sqlite {
+        for f in ["test.db", "test.db-wal"] {
+            if let Ok(bytes) = std::fs::read(app.data_dir.join(f)) {
+                for s in secrets {
+                    assert!(
+                        !bytes.windows(s.len()).any(|w| w == s.as_bytes()),
+                        "plaintext {s} in {f}"
+                    );
+                }
+            }
+        }
+    }
+    // The uploaded roster file is deleted once imported: no copy stays in the uploads folder.
+    let mut stack = vec![app.data_dir.join("uploads")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let bytes = std::fs::read(&p).unwrap();
+                for s in secrets {
+                    assert!(
+                        !bytes.windows(s.len()).any(|w| w == s.as_bytes()),
+                        "plaintext {s} in {}",
+                        p.display()
+                    );
+                }
+            }
+        }
+    }
+}
