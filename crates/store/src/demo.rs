@@ -124,21 +124,28 @@ fn roster_csv(
         .iter()
         .flat_map(|(d, ms)| ms.iter().map(move |m| (*d, *m)))
         .collect();
+    let mut seen = std::collections::HashSet::new();
     for i in 0..count {
         let (dept, major) = majors[i % majors.len()];
-        let (county, origin) = ANHUI_COUNTIES[rng.gen_range(0..ANHUI_COUNTIES.len())];
-        let birth_year = i32::from(cohort) - 22 + rng.gen_range(-1..=1);
-        let birth = format!(
-            "{birth_year}{:02}{:02}",
-            rng.gen_range(1..=12),
-            rng.gen_range(1..=28)
-        );
         let female = rng.gen_bool(0.5);
-        let mut seq: u32 = rng.gen_range(0..=999);
-        if (seq % 2 == 0) != female {
-            seq = (seq + 1) % 1000;
-        }
-        let id = with_id_check(&format!("{county}{birth}{seq:03}"));
+        // Draw until unseen: a roster never holds one person twice.
+        let (id, origin) = loop {
+            let (county, origin) = ANHUI_COUNTIES[rng.gen_range(0..ANHUI_COUNTIES.len())];
+            let birth_year = i32::from(cohort) - 22 + rng.gen_range(-1..=1);
+            let birth = format!(
+                "{birth_year}{:02}{:02}",
+                rng.gen_range(1..=12),
+                rng.gen_range(1..=28)
+            );
+            let mut seq: u32 = rng.gen_range(0..=999);
+            if seq.is_multiple_of(2) != female {
+                seq = (seq + 1) % 1000;
+            }
+            let id = with_id_check(&format!("{county}{birth}{seq:03}"));
+            if seen.insert(id.clone()) {
+                break (id, origin);
+            }
+        };
         let name = format!(
             "{}{}",
             SURNAMES[rng.gen_range(0..SURNAMES.len())],

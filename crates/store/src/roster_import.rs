@@ -394,7 +394,7 @@ async fn validate(
                 }
             }
         }
-        if rows % PROGRESS_EVERY == 0 {
+        if rows.is_multiple_of(PROGRESS_EVERY) {
             jobs::set_progress(
                 store,
                 job_id,
