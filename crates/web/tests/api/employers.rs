@@ -44,7 +44,11 @@ async fn an_employer_registers_waits_for_verification_and_is_verified_by_the_pro
         .post_multipart(
             "/api/employers",
             form(
-                &registration("91350200776049653A", "zhou_hr", std::slice::from_ref(&school)),
+                &registration(
+                    "91350200776049653A",
+                    "zhou_hr",
+                    std::slice::from_ref(&school),
+                ),
                 png_bytes(),
                 png_bytes(),
             ),
