@@ -7,6 +7,7 @@ use wangqian_domain::policy::{self, Access};
 use wangqian_domain::role::{Actor, EmployerRole, Role};
 
 use crate::audit::{self, AuditEntry};
+use crate::error::allow;
 use crate::error::{is_unique_violation, FieldError};
 use crate::pii::PiiField;
 use crate::{new_id, now_ms, password, ServiceError, ServiceResult, Store};
@@ -476,11 +477,7 @@ pub async fn unbind_graduate(store: &Store, actor: &Actor, graduate_id: &str) ->
     let Some((school_id, _dept, account_id)) = row else {
         return Err(ServiceError::NotFound("毕业生"));
     };
-    match policy::administer_school(actor, &school_id) {
-        Access::Allowed => {}
-        Access::Forbidden => return Err(ServiceError::Forbidden),
-        Access::NotFound => return Err(ServiceError::NotFound("毕业生")),
-    }
+    allow(policy::administer_school(actor, &school_id), "毕业生")?;
     let Some(account_id) = account_id else {
         return Err(ServiceError::Conflict("该毕业生尚未绑定账号".into()));
     };

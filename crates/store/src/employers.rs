@@ -11,6 +11,7 @@ use wangqian_domain::settings::EmployerVerification;
 use crate::accounts::check_login_name;
 use crate::audit::{self, AuditEntry};
 use crate::blobs::{save_upload, BlobStore, NewUpload};
+use crate::error::allow;
 use crate::error::{is_unique_violation, FieldError};
 use crate::pii::PiiField;
 use crate::{new_id, now_ms, password, Page, Paging, ServiceError, ServiceResult, Store};
@@ -240,42 +241,15 @@ pub async fn register_employer(
     let account_id = new_id();
     let warning_text = warning.as_ref().map(CreditCodeError::to_string);
     let mut tx = store.writer().begin().await?;
-    let auth_id = match authorisation_letter {
-        Some(f) => Some(
-            save_upload(
-                blobs,
-                &mut tx,
-                NewUpload {
-                    kind: "authorisation_letter",
-                    content_type: f.content_type,
-                    original_name: f.original_name,
-                    bytes: f.bytes,
-                    uploaded_by: Some(account_id.clone()),
-                    school_id: None,
-                },
-            )
-            .await?,
-        ),
-        None => None,
-    };
-    let licence_id = match licence {
-        Some(f) => Some(
-            save_upload(
-                blobs,
-                &mut tx,
-                NewUpload {
-                    kind: "licence",
-                    content_type: f.content_type,
-                    original_name: f.original_name,
-                    bytes: f.bytes,
-                    uploaded_by: Some(account_id.clone()),
-                    school_id: None,
-                },
-            )
-            .await?,
-        ),
-        None => None,
-    };
+    let auth_id = save_certificate(
+        blobs,
+        &mut tx,
+        "authorisation_letter",
+        authorisation_letter,
+        &account_id,
+    )
+    .await?;
+    let licence_id = save_certificate(blobs, &mut tx, "licence", licence, &account_id).await?;
     sqlx::query(
         "INSERT INTO employers (id, name, credit_code, credit_code_warning, province, city, address, phone, email, hr_email, postcode, \
            unit_nature_code, industry_code, size_code, registered_capital_code, tags, authorisation_upload_id, licence_upload_id, \
@@ -353,7 +327,34 @@ pub async fn register_employer(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Stores an employer's certificate, if given, in the caller's transaction.
+async fn save_certificate(
+    blobs: &dyn BlobStore,
+    conn: &mut sqlx::AnyConnection,
+    kind: &'static str,
+    file: Option<UploadedFile>,
+    uploaded_by: &str,
+) -> anyhow::Result<Option<String>> {
+    let Some(f) = file else {
+        return Ok(None);
+    };
+    let id = save_upload(
+        blobs,
+        conn,
+        NewUpload {
+            kind,
+            content_type: f.content_type,
+            original_name: f.original_name,
+            bytes: f.bytes,
+            uploaded_by: Some(uploaded_by.to_string()),
+            school_id: None,
+        },
+    )
+    .await?;
+    Ok(Some(id))
+}
+
+#[expect(clippy::too_many_arguments, reason = "one row's worth of columns")]
 async fn insert_employer_account(
     conn: &mut sqlx::AnyConnection,
     pii: &crate::Pii,
@@ -462,21 +463,14 @@ pub async fn join_employer(
         JoinKind::BecomeManager => ("manager", "pending_manager"),
     };
     let mut tx = store.writer().begin().await?;
-    if let Some(f) = authorisation_letter {
-        save_upload(
-            blobs,
-            &mut tx,
-            NewUpload {
-                kind: "authorisation_letter",
-                content_type: f.content_type,
-                original_name: f.original_name,
-                bytes: f.bytes,
-                uploaded_by: Some(account_id.clone()),
-                school_id: None,
-            },
-        )
-        .await?;
-    }
+    save_certificate(
+        blobs,
+        &mut tx,
+        "authorisation_letter",
+        authorisation_letter,
+        &account_id,
+    )
+    .await?;
     insert_employer_account(
         &mut tx,
         &store.pii,
@@ -529,11 +523,7 @@ pub async fn list_members(
     actor: &Actor,
     employer_id: &str,
 ) -> ServiceResult<Vec<MemberRow>> {
-    match policy::view_employer(actor, employer_id, false) {
-        Access::Allowed => {}
-        Access::Forbidden => return Err(ServiceError::Forbidden),
-        Access::NotFound => return Err(ServiceError::NotFound("单位")),
-    }
+    allow(policy::view_employer(actor, employer_id, false), "单位")?;
     Ok(sqlx::query_as::<_, MemberRow>(
         "SELECT id, login_name, display_name, employer_role, status, phone_masked, created_at FROM accounts \
          WHERE employer_id = $1 AND role = 'employer_member' ORDER BY created_at",
@@ -692,11 +682,7 @@ pub async fn get_employer(
     .await?
     .ok_or(ServiceError::NotFound("单位"))?;
     let at_school = recruits_at(store, employer_id, actor.school_id.as_deref()).await?;
-    match policy::view_employer(actor, employer_id, at_school) {
-        Access::Allowed => {}
-        Access::Forbidden => return Err(ServiceError::Forbidden),
-        Access::NotFound => return Err(ServiceError::NotFound("单位")),
-    }
+    allow(policy::view_employer(actor, employer_id, at_school), "单位")?;
     let schools = sqlx::query_as::<_, EmployerSchoolRow>(
         "SELECT es.school_id, s.name AS school_name, es.status, es.decision_reason FROM employer_schools es \
          JOIN schools s ON s.id = es.school_id WHERE es.employer_id = $1 ORDER BY s.code",
@@ -853,11 +839,10 @@ pub async fn verify_employer(
         Role::SchoolAdmin => {
             let school_id = actor.school_id.clone().unwrap_or_default();
             let applied = recruits_at(store, employer_id, Some(&school_id)).await?;
-            match policy::verify_employer_for_school(actor, &school_id, applied) {
-                Access::Allowed => {}
-                Access::Forbidden => return Err(ServiceError::Forbidden),
-                Access::NotFound => return Err(ServiceError::NotFound("单位")),
-            }
+            allow(
+                policy::verify_employer_for_school(actor, &school_id, applied),
+                "单位",
+            )?;
             sqlx::query(
                 "UPDATE employer_schools SET status = $1, decision_reason = $2, decided_by = $3, decided_at = $4, updated_at = $4 \
                  WHERE employer_id = $5 AND school_id = $6",

@@ -65,3 +65,14 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
         _ => false,
     }
 }
+
+/// Turns a policy answer into the service outcome: 403 for a role that may never act, 404 (named
+/// record) for a record outside the actor's scope.
+pub fn allow(access: wangqian_domain::policy::Access, record: &'static str) -> ServiceResult<()> {
+    use wangqian_domain::policy::Access;
+    match access {
+        Access::Allowed => Ok(()),
+        Access::Forbidden => Err(ServiceError::Forbidden),
+        Access::NotFound => Err(ServiceError::NotFound(record)),
+    }
+}

@@ -1,9 +1,10 @@
 //! Reading graduates' source records, scoped by the access policy.
 
 use wangqian_domain::codes;
-use wangqian_domain::policy::{self, Access, GraduateScope};
+use wangqian_domain::policy::{self, GraduateScope};
 use wangqian_domain::role::{Actor, Role};
 
+use crate::error::allow;
 use crate::pii::PiiField;
 use crate::{Page, Paging, ServiceError, ServiceResult, Store};
 
@@ -50,11 +51,7 @@ pub async fn list_graduates(
     school_id: &str,
     filter: &GraduateFilter,
 ) -> ServiceResult<Page<GraduateSummary>> {
-    match policy::list_school_graduates(actor, school_id) {
-        Access::Allowed => {}
-        Access::Forbidden => return Err(ServiceError::Forbidden),
-        Access::NotFound => return Err(ServiceError::NotFound("学校")),
-    }
+    allow(policy::list_school_graduates(actor, school_id), "学校")?;
     let paging = Paging::new(filter.page, filter.per_page);
     // Reviewers see their own department only, whatever the filter says.
     let department = if actor.role == Role::DepartmentReviewer {
@@ -144,18 +141,17 @@ pub async fn get_graduate(store: &Store, actor: &Actor, id: &str) -> ServiceResu
             .fetch_optional(store.reader())
             .await?
             .ok_or(ServiceError::NotFound("毕业生"))?;
-    match policy::view_graduate(
-        actor,
-        GraduateScope {
-            graduate_id: &summary.id,
-            school_id: &summary.school_id,
-            department_id: &summary.department_id,
-        },
-    ) {
-        Access::Allowed => {}
-        Access::Forbidden => return Err(ServiceError::Forbidden),
-        Access::NotFound => return Err(ServiceError::NotFound("毕业生")),
-    }
+    allow(
+        policy::view_graduate(
+            actor,
+            GraduateScope {
+                graduate_id: &summary.id,
+                school_id: &summary.school_id,
+                department_id: &summary.department_id,
+            },
+        ),
+        "毕业生",
+    )?;
     let (eth, pol, years, origin, email, addr_enc): (
         Option<String>,
         Option<String>,

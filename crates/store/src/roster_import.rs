@@ -12,6 +12,7 @@ use wangqian_sheets::{RowReader, SheetKind};
 
 use crate::audit::{self, AuditEntry};
 use crate::blobs::{save_upload, BlobStore, NewUpload};
+use crate::error::allow;
 use crate::jobs::{self, JobRow};
 use crate::pii::PiiField;
 use crate::{new_id, now_ms, ServiceError, ServiceResult, Store};
@@ -55,11 +56,7 @@ pub async fn start_import(
     file_name: &str,
     bytes: Vec<u8>,
 ) -> ServiceResult<String> {
-    match policy::administer_school(actor, school_id) {
-        Access::Allowed => {}
-        Access::Forbidden => return Err(ServiceError::Forbidden),
-        Access::NotFound => return Err(ServiceError::NotFound("学校")),
-    }
+    allow(policy::administer_school(actor, school_id), "学校")?;
     if bytes.is_empty() {
         return Err(ServiceError::field("file", "文件为空"));
     }

@@ -1,13 +1,14 @@
 //! Per-school, per-cohort signing settings (SPEC §10). A missing row means the domain defaults.
 
 use time::Date;
-use wangqian_domain::policy::{self, Access};
+use wangqian_domain::policy;
 use wangqian_domain::role::Actor;
 use wangqian_domain::settings::{
     BindingMoment, EmployerVerification, ReviewLevels, SigningSettings,
 };
 
 use crate::audit::{self, AuditEntry};
+use crate::error::allow;
 use crate::error::FieldError;
 use crate::{now_ms, ServiceError, ServiceResult, Store};
 
@@ -82,11 +83,7 @@ pub async fn get_settings(
     school_id: &str,
     year: u16,
 ) -> ServiceResult<SigningSettings> {
-    match policy::view_school_settings(actor, school_id) {
-        Access::Allowed => {}
-        Access::Forbidden => return Err(ServiceError::Forbidden),
-        Access::NotFound => return Err(ServiceError::NotFound("学校")),
-    }
+    allow(policy::view_school_settings(actor, school_id), "学校")?;
     effective(store, school_id, year).await
 }
 
@@ -96,11 +93,7 @@ pub async fn update_settings(
     school_id: &str,
     settings: SigningSettings,
 ) -> ServiceResult<SigningSettings> {
-    match policy::administer_school(actor, school_id) {
-        Access::Allowed => {}
-        Access::Forbidden => return Err(ServiceError::Forbidden),
-        Access::NotFound => return Err(ServiceError::NotFound("学校")),
-    }
+    allow(policy::administer_school(actor, school_id), "学校")?;
     if let Err(errors) = settings.validate() {
         return Err(ServiceError::Validation(
             errors
