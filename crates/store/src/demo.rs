@@ -9,9 +9,10 @@ use rand::{Rng, SeedableRng};
 use wangqian_domain::roster::ROSTER_COLUMNS;
 
 use crate::accounts::{insert_account, AccountRow};
-use crate::blobs::{save_upload, BlobStore, NewUpload};
-use crate::roster_import::{import_file, ImportPayload};
+use crate::blobs::BlobStore;
+use crate::roster_import::{import_file, queue_import};
 use crate::{new_id, now_ms, password, Store};
+use wangqian_sheets::SheetKind;
 
 pub const DEMO_PASSWORD: &str = "Demo2026";
 
@@ -283,29 +284,13 @@ pub async fn seed(
         .await?;
         // The roster goes through the real import: upload, job, validation, staging, merge.
         let (csv, people) = roster_csv(&mut rng, school, cohort, 150);
-        let upload_id = save_upload(
+        let (job_id, payload) = queue_import(
+            &mut tx,
             blobs,
-            &mut tx,
-            NewUpload {
-                kind: "roster",
-                content_type: "text/csv".into(),
-                original_name: format!("{}-demo-roster.csv", school.code),
-                bytes: csv,
-                uploaded_by: None,
-                school_id: Some(school_id.clone()),
-            },
-        )
-        .await?;
-        let payload = ImportPayload {
-            upload_id,
-            school_id: school_id.clone(),
-            file_kind: "csv".into(),
-        };
-        let job_id = crate::jobs::enqueue(
-            &mut tx,
-            crate::roster_import::JOB_KIND,
-            Some(&school_id),
-            &serde_json::to_value(&payload)?,
+            &school_id,
+            &format!("{}-demo-roster.csv", school.code),
+            SheetKind::Csv,
+            csv,
             None,
         )
         .await?;

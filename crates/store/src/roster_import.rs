@@ -62,6 +62,31 @@ pub async fn start_import(
     }
     let kind = SheetKind::detect(file_name, &bytes[..bytes.len().min(8192)])
         .map_err(|e| ServiceError::field("file", e.to_string()))?;
+    let mut tx = store.writer().begin().await?;
+    let (job_id, _) = queue_import(
+        &mut tx,
+        blobs,
+        school_id,
+        file_name,
+        kind,
+        bytes,
+        Some(&actor.account_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(job_id)
+}
+
+/// Stores a roster file and queues its import job, in the caller's transaction.
+pub async fn queue_import(
+    conn: &mut sqlx::AnyConnection,
+    blobs: &dyn BlobStore,
+    school_id: &str,
+    file_name: &str,
+    kind: SheetKind,
+    bytes: Vec<u8>,
+    uploaded_by: Option<&str>,
+) -> anyhow::Result<(String, ImportPayload)> {
     let (content_type, kind_name) = match kind {
         SheetKind::Xlsx => (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -69,36 +94,33 @@ pub async fn start_import(
         ),
         SheetKind::Csv => ("text/csv", "csv"),
     };
-    let mut tx = store.writer().begin().await?;
     let upload_id = save_upload(
         blobs,
-        &mut tx,
+        &mut *conn,
         NewUpload {
             kind: "roster",
             content_type: content_type.into(),
             original_name: file_name.chars().take(200).collect(),
             bytes,
-            uploaded_by: Some(actor.account_id.clone()),
+            uploaded_by: uploaded_by.map(str::to_string),
             school_id: Some(school_id.to_string()),
         },
     )
     .await?;
-    let payload = serde_json::to_value(ImportPayload {
+    let payload = ImportPayload {
         upload_id,
         school_id: school_id.to_string(),
         file_kind: kind_name.into(),
-    })
-    .map_err(anyhow::Error::from)?;
+    };
     let job_id = jobs::enqueue(
-        &mut tx,
+        conn,
         JOB_KIND,
         Some(school_id),
-        &payload,
-        Some(&actor.account_id),
+        &serde_json::to_value(&payload)?,
+        uploaded_by,
     )
     .await?;
-    tx.commit().await?;
-    Ok(job_id)
+    Ok((job_id, payload))
 }
 
 /// The import job as its owner sees it.
@@ -688,38 +710,8 @@ pub async fn import_local_file(
         Ok(k) => k,
         Err(e) => return Ok(file_error(e.to_string())),
     };
-    let kind_name = if kind == SheetKind::Xlsx {
-        "xlsx"
-    } else {
-        "csv"
-    };
     let mut tx = store.writer().begin().await?;
-    let upload_id = save_upload(
-        blobs,
-        &mut tx,
-        NewUpload {
-            kind: "roster",
-            content_type: "application/octet-stream".into(),
-            original_name: name,
-            bytes,
-            uploaded_by: None,
-            school_id: Some(school.id.clone()),
-        },
-    )
-    .await?;
-    let payload = ImportPayload {
-        upload_id,
-        school_id: school.id.clone(),
-        file_kind: kind_name.into(),
-    };
-    let job_id = jobs::enqueue(
-        &mut tx,
-        JOB_KIND,
-        Some(&school.id),
-        &serde_json::to_value(&payload)?,
-        None,
-    )
-    .await?;
+    let (job_id, _) = queue_import(&mut tx, blobs, &school.id, &name, kind, bytes, None).await?;
     tx.commit().await?;
     // Mark it running so that a server's worker sharing the database leaves it alone.
     sqlx::query("UPDATE jobs SET status = 'running', locked_by = 'cli' WHERE id = $1")
