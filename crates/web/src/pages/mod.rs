@@ -99,6 +99,30 @@ fn messages(e: ServiceError) -> Vec<String> {
     }
 }
 
+/// `Form<T>` whose rejections (a missing or malformed field) show a Chinese page, not axum's text.
+struct PageForm<T>(T);
+
+impl<S, T> axum::extract::FromRequest<S> for PageForm<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match <Form<T> as axum::extract::FromRequest<S>>::from_request(req, state).await {
+            Ok(Form(v)) => Ok(PageForm(v)),
+            Err(e) => Err(error_page(
+                None,
+                ApiError::bad_request(format!(
+                    "表单内容不完整或格式不正确，请返回检查后重新提交（{}）",
+                    e.body_text()
+                )),
+            )),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "message.html")]
 struct MessagePage {
@@ -137,7 +161,7 @@ struct LoginForm {
 async fn login_submit(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    Form(f): Form<LoginForm>,
+    PageForm(f): PageForm<LoginForm>,
 ) -> Response {
     match accounts::login(
         &state.store,
@@ -340,7 +364,7 @@ async fn bind_form(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn bind_submit(State(state): State<AppState>, Form(f): Form<BindForm>) -> Response {
+async fn bind_submit(State(state): State<AppState>, PageForm(f): PageForm<BindForm>) -> Response {
     let input = BindGraduate {
         school_id: f.school_id.clone(),
         name: f.name.clone(),
@@ -701,7 +725,7 @@ struct StaffForm {
 async fn staff_create(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
-    Form(f): Form<StaffForm>,
+    PageForm(f): PageForm<StaffForm>,
 ) -> Response {
     let input = accounts::NewReviewer {
         department_id: f.department_id,
@@ -729,7 +753,7 @@ async fn staff_active(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
-    Form(f): Form<ActiveForm>,
+    PageForm(f): PageForm<ActiveForm>,
 ) -> Response {
     match accounts::set_reviewer_active(&state.store, &s.actor, &id, f.active == "true").await {
         Ok(()) => Redirect::to("/school/staff?notice=saved").into_response(),
@@ -794,7 +818,7 @@ fn parse_form_date(field: &str, v: &str, errors: &mut Vec<String>) -> time::Date
 async fn settings_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
-    Form(f): Form<SettingsForm>,
+    PageForm(f): PageForm<SettingsForm>,
 ) -> Response {
     let mut errors = Vec::new();
     let st = SigningSettings {
@@ -894,7 +918,7 @@ async fn verify_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
-    Form(f): Form<VerifyForm>,
+    PageForm(f): PageForm<VerifyForm>,
 ) -> Response {
     let input = VerifyEmployer {
         approve: f.approve == "true",
@@ -921,7 +945,7 @@ async fn member_decision(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
-    Form(f): Form<DecisionForm>,
+    PageForm(f): PageForm<DecisionForm>,
 ) -> Response {
     let employer = s.actor.employer_id.clone().unwrap_or_default();
     match employers::decide_member(&state.store, &s.actor, &employer, &id, f.approve == "true")

@@ -362,3 +362,28 @@ async fn signing_settings_start_from_defaults_and_are_validated() {
     let (_, theirs) = other.get_json("/api/settings/2027").await;
     assert_eq!(theirs["review_levels"], "two");
 }
+
+#[tokio::test]
+async fn a_malformed_page_form_gets_a_chinese_400_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as("admin19101").await;
+    let csrf = admin.csrf.clone().unwrap();
+    let r = admin
+        .post_form(
+            "/school/settings",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("graduation_year", "2027"),
+                ("max_terminations", "很多"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("表单内容不完整或格式不正确"));
+    let (_, s) = admin.get_json("/api/settings/2027").await;
+    assert_eq!(s["max_terminations"], 3);
+}
