@@ -904,12 +904,23 @@ pub async fn may_sign_at(
     school_id: &str,
     rule: EmployerVerification,
 ) -> ServiceResult<bool> {
+    let mut conn = store.reader().acquire().await?;
+    may_sign_on(&mut conn, employer_id, school_id, rule).await
+}
+
+/// [`may_sign_at`] on a connection the caller holds (inside its transaction).
+pub async fn may_sign_on(
+    conn: &mut sqlx::AnyConnection,
+    employer_id: &str,
+    school_id: &str,
+    rule: EmployerVerification,
+) -> ServiceResult<bool> {
     let row = sqlx::query_as::<_, (String, Option<String>)>(
         "SELECT e.status, es.status FROM employers e LEFT JOIN employer_schools es ON es.employer_id = e.id AND es.school_id = $2 WHERE e.id = $1",
     )
     .bind(employer_id.to_string())
     .bind(school_id.to_string())
-    .fetch_optional(store.reader())
+    .fetch_optional(conn)
     .await?;
     Ok(match row {
         None => false,

@@ -28,6 +28,9 @@ pub enum ServiceError {
     /// The record does not exist or is outside the actor's scope.
     #[error("{0}不存在或无权访问")]
     NotFound(&'static str),
+    /// Nothing matched a search; the message explains what to check.
+    #[error("{0}")]
+    Missing(String),
     /// The actor's role may not do this at all.
     #[error("无权执行此操作")]
     Forbidden,

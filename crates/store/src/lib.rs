@@ -13,6 +13,7 @@ pub mod employers;
 pub mod error;
 pub mod graduates;
 pub mod jobs;
+pub mod lifecycle;
 pub mod orgs;
 pub mod password;
 pub mod pii;

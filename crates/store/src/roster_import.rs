@@ -188,7 +188,7 @@ async fn local_file(
     Ok((tmp.path.clone(), Some(tmp)))
 }
 
-mod tempfile_guard {
+pub(crate) mod tempfile_guard {
     /// A copy of a remote blob on local disk, removed when dropped.
     pub struct TempFile {
         pub path: std::path::PathBuf,

@@ -62,6 +62,17 @@ pub async fn effective(
     school_id: &str,
     year: u16,
 ) -> ServiceResult<SigningSettings> {
+    let mut conn = store.reader().acquire().await?;
+    effective_in(&mut conn, school_id, year).await
+}
+
+/// [`effective`] on a connection the caller holds (inside a transaction, so that a busy pool
+/// is not asked for a second connection).
+pub async fn effective_in(
+    conn: &mut sqlx::AnyConnection,
+    school_id: &str,
+    year: u16,
+) -> ServiceResult<SigningSettings> {
     let row = sqlx::query_as::<_, SettingsRow>(
         "SELECT graduation_year, signing_opens_on, signing_closes_on, review_levels, binding_moment, \
          employer_may_request_termination, termination_not_before, max_terminations, invitation_validity_days, \
@@ -69,7 +80,7 @@ pub async fn effective(
     )
     .bind(school_id.to_string())
     .bind(i64::from(year))
-    .fetch_optional(store.reader())
+    .fetch_optional(conn)
     .await?;
     match row {
         Some(r) => Ok(r.into_domain()?),

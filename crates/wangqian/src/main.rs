@@ -48,6 +48,8 @@ enum Command {
     },
     /// Print the default configuration as commented TOML
     PrintConfig,
+    /// Check every flow trail's hash chain against its record; exits 1 when one is altered
+    CheckTrail,
 }
 
 #[tokio::main]
@@ -81,6 +83,24 @@ async fn main() -> anyhow::Result<()> {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await
+        }
+        Command::CheckTrail => {
+            let state = AppState::new(config).await?;
+            let report = wangqian_store::lifecycle::trail::check(&state.store).await?;
+            state.store.close().await;
+            println!(
+                "已检查 {} 条记录、{} 条流程追踪。",
+                report.records, report.events
+            );
+            if report.problems.is_empty() {
+                println!("流程追踪完整，未发现改动。");
+                Ok(())
+            } else {
+                for (kind, id, problem) in &report.problems {
+                    println!("{kind} {id}: {problem}");
+                }
+                anyhow::bail!("发现 {} 条记录的流程追踪被改动", report.problems.len())
+            }
         }
         Command::Migrate => {
             let state = AppState::new(config).await?;

@@ -76,7 +76,9 @@ impl From<ServiceError> for ApiError {
                 fields,
             },
             ServiceError::BadRequest(m) => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", m),
-            ServiceError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message),
+            ServiceError::NotFound(_) | ServiceError::Missing(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+            }
             ServiceError::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
             ServiceError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
             ServiceError::Unauthenticated(m) => {

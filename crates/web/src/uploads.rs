@@ -93,3 +93,36 @@ pub fn certificate(
         bytes,
     }))
 }
+
+/// Largest proof image for an other-destination registration (seed 002: 2 MB, JPG/PNG).
+pub const MAX_PROOF_BYTES: usize = 2 * 1024 * 1024;
+
+/// A JPG or PNG proof image ≤ 2 MB, judged from its bytes.
+pub fn proof_image(
+    form: &mut Form,
+    name: &str,
+    label: &str,
+) -> Result<Option<UploadedFile>, ApiError> {
+    let Some((file_name, bytes)) = form.files.remove(name) else {
+        return Ok(None);
+    };
+    if bytes.len() > MAX_PROOF_BYTES {
+        return Err(
+            ApiError::payload_too_large(2).with_field(name, format!("{label}不能超过 2 MB"))
+        );
+    }
+    let content_type = match infer::get(&bytes).map(|k| k.mime_type()) {
+        Some(m @ ("image/jpeg" | "image/png")) => m.to_string(),
+        _ => {
+            return Err(
+                ApiError::bad_request(format!("{label}须为 JPG 或 PNG 图片"))
+                    .with_field(name, format!("{label}文件类型不正确")),
+            )
+        }
+    };
+    Ok(Some(UploadedFile {
+        content_type,
+        original_name: file_name.chars().take(200).collect(),
+        bytes,
+    }))
+}

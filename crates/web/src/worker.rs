@@ -16,6 +16,12 @@ pub async fn run(state: AppState) {
             if let Err(e) = jobs::requeue_stale(&state.store, 10 * 60 * 1000).await {
                 tracing::warn!(error = ?e, "could not requeue stale jobs");
             }
+            // Reads already treat past-deadline invitations as expired; this writes it down.
+            match wangqian_store::lifecycle::invitations::expire_due(&state.store, 500).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(expired = n, "invitations expired"),
+                Err(e) => tracing::warn!(error = ?e, "could not expire invitations"),
+            }
         }
         match jobs::claim_next(&state.store, &worker_id).await {
             Ok(Some(job)) => {

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod employers;
+mod lifecycle;
 mod roster;
 mod school;
 
@@ -16,6 +17,7 @@ use crate::AppState;
 
 pub use accounts::*;
 pub use employers::*;
+pub use lifecycle::*;
 pub use roster::*;
 pub use school::*;
 
@@ -74,6 +76,123 @@ pub fn routes() -> Router<AppState> {
             get(employers::list_employer_verifications),
         )
         .route("/api/uploads/{id}", get(employers::download_upload))
+        .route("/api/graduate-search", post(lifecycle::find_graduates))
+        .route("/api/send-list", get(lifecycle::list_send_list))
+        .route("/api/send-list/import", post(lifecycle::import_send_list))
+        .route(
+            "/api/send-list/{graduate_id}",
+            delete(lifecycle::remove_from_send_list),
+        )
+        .route("/api/invitations", post(lifecycle::send_invitations))
+        .route("/api/agreements", get(lifecycle::list_agreements))
+        .route("/api/agreements/{id}", get(lifecycle::get_agreement))
+        .route(
+            "/api/agreements/{id}/trail",
+            get(lifecycle::get_agreement_trail),
+        )
+        .route(
+            "/api/agreements/{id}/withdraw",
+            post(lifecycle::withdraw_invitation),
+        )
+        .route(
+            "/api/agreements/{id}/invitation",
+            post(lifecycle::edit_invitation),
+        )
+        .route(
+            "/api/agreements/{id}/resend",
+            post(lifecycle::resend_invitation),
+        )
+        .route(
+            "/api/agreements/{id}/accept",
+            post(lifecycle::accept_invitation),
+        )
+        .route(
+            "/api/agreements/{id}/reject",
+            post(lifecycle::reject_invitation),
+        )
+        .route(
+            "/api/agreements/{id}/cancel",
+            post(lifecycle::cancel_signing),
+        )
+        .route(
+            "/api/agreements/{id}/review",
+            post(lifecycle::review_agreement),
+        )
+        .route(
+            "/api/agreements/{id}/revoke-review",
+            post(lifecycle::revoke_review),
+        )
+        .route(
+            "/api/agreements/{id}/amendments",
+            post(lifecycle::propose_amendment),
+        )
+        .route(
+            "/api/agreements/{id}/amendments/answer",
+            post(lifecycle::confirm_amendment),
+        )
+        .route(
+            "/api/agreements/{id}/amendments/withdraw",
+            post(lifecycle::withdraw_amendment),
+        )
+        .route(
+            "/api/agreements/{id}/termination",
+            post(lifecycle::request_termination),
+        )
+        .route(
+            "/api/agreements/{id}/termination/answer",
+            post(lifecycle::answer_termination),
+        )
+        .route(
+            "/api/agreements/{id}/termination/cancel",
+            post(lifecycle::cancel_termination),
+        )
+        .route(
+            "/api/agreements/{id}/termination/review",
+            post(lifecycle::review_termination),
+        )
+        .route(
+            "/api/agreements/{id}/force-termination",
+            post(lifecycle::force_terminate),
+        )
+        .route(
+            "/api/agreements/{id}/submit",
+            post(lifecycle::submit_paper_agreement),
+        )
+        .route(
+            "/api/agreements/{id}/signed-scan",
+            post(lifecycle::upload_signed_agreement),
+        )
+        .route(
+            "/api/paper-agreements",
+            post(lifecycle::create_paper_agreement),
+        )
+        .route(
+            "/api/paper-agreements/{id}",
+            put(lifecycle::update_paper_agreement),
+        )
+        .route("/api/todo-counts", get(lifecycle::todo_counts))
+        .route("/api/messages", get(lifecycle::list_messages))
+        .route(
+            "/api/messages/{id}/read",
+            post(lifecycle::mark_message_read),
+        )
+        .route(
+            "/api/destinations",
+            get(lifecycle::list_destinations).post(lifecycle::register_destination),
+        )
+        .route("/api/destinations/{id}", get(lifecycle::get_destination))
+        .route(
+            "/api/destinations/{id}/withdraw",
+            post(lifecycle::withdraw_destination),
+        )
+        .route(
+            "/api/destinations/{id}/review",
+            post(lifecycle::review_destination),
+        )
+        .route(
+            "/api/destinations/{id}/release",
+            post(lifecycle::request_destination_release),
+        )
         .route(
             "/api/{*rest}",
             delete(not_found)

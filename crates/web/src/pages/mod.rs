@@ -29,6 +29,8 @@ use crate::auth::{clear_cookie, session_cookie, MaybeAuth, PageAuth, SessionToke
 use crate::error::ApiError;
 use crate::AppState;
 
+mod agreements;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
@@ -46,6 +48,10 @@ pub fn routes() -> Router<AppState> {
         .route("/verify", get(verify_list))
         .route("/verify/{id}", post(verify_submit))
         .route("/employer/members/{id}/decision", post(member_decision))
+        .route("/agreements", get(agreements::list))
+        .route("/agreements/{id}", get(agreements::detail))
+        .route("/agreements/{id}/accept", post(agreements::accept))
+        .route("/agreements/{id}/act", post(agreements::act))
 }
 
 pub struct UserBar {

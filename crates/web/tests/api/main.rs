@@ -5,5 +5,6 @@ mod helpers;
 mod access;
 mod accounts;
 mod employers;
+mod lifecycle;
 mod roster;
 mod system;

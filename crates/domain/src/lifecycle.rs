@@ -1,0 +1,900 @@
+//! The agreement lifecycle (SPEC §5–§8): the states of an online agreement, a paper agreement and
+//! an other-destination registration, the actions that move them, and who may take each action
+//! under which school settings.
+//!
+//! Everything here is data plus guards: [`decide`] and [`decide_destination`] answer "may this
+//! party take this action now, and where does it lead", and the storage layer only carries the
+//! answer out. Nothing reads the clock: callers say whether a deadline has passed.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration, OffsetDateTime, UtcOffset};
+
+use crate::role::Role;
+use crate::settings::{BindingMoment, ReviewLevels};
+
+/// Which side of the agreement an actor is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Party {
+    Graduate,
+    Employer,
+    DepartmentReviewer,
+    SchoolAdmin,
+    /// The platform itself (expiry of an invitation).
+    System,
+}
+
+impl Party {
+    pub const ALL: [Party; 5] = [
+        Party::Graduate,
+        Party::Employer,
+        Party::DepartmentReviewer,
+        Party::SchoolAdmin,
+        Party::System,
+    ];
+
+    /// The party a role acts as; the province only reads.
+    pub fn of(role: Role) -> Option<Party> {
+        match role {
+            Role::Graduate => Some(Party::Graduate),
+            Role::EmployerMember => Some(Party::Employer),
+            Role::DepartmentReviewer => Some(Party::DepartmentReviewer),
+            Role::SchoolAdmin => Some(Party::SchoolAdmin),
+            Role::ProvincialAdmin => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Party::Graduate => "graduate",
+            Party::Employer => "employer",
+            Party::DepartmentReviewer => "department_reviewer",
+            Party::SchoolAdmin => "school_admin",
+            Party::System => "system",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Party> {
+        Party::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Party::Graduate => "毕业生",
+            Party::Employer => "用人单位",
+            Party::DepartmentReviewer => "院系",
+            Party::SchoolAdmin => "学校",
+            Party::System => "系统",
+        }
+    }
+}
+
+/// Online (网上签约) or paper (线下签约) agreement; the first digit of the agreement number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgreementKind {
+    Online,
+    Paper,
+}
+
+impl AgreementKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgreementKind::Online => "online",
+            AgreementKind::Paper => "paper",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AgreementKind> {
+        match s {
+            "online" => Some(AgreementKind::Online),
+            "paper" => Some(AgreementKind::Paper),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AgreementKind::Online => "网上签约",
+            AgreementKind::Paper => "线下签约",
+        }
+    }
+
+    /// The digit that opens the agreement number (SPEC §9).
+    pub fn number_digit(self) -> char {
+        match self {
+            AgreementKind::Online => '1',
+            AgreementKind::Paper => '2',
+        }
+    }
+}
+
+macro_rules! states {
+    ($(#[$m:meta])* pub enum $name:ident { $($variant:ident => ($code:literal, $label:literal),)* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant,)* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code,)* }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($code => Some($name::$variant),)* _ => None }
+            }
+
+            /// The status word shown in the Chinese UI (SPEC §13).
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label,)* }
+            }
+        }
+    };
+}
+
+states! {
+    /// The state of an online or paper agreement.
+    pub enum AgreementState {
+        Invited => ("invited", "单位发起邀约"),
+        Withdrawn => ("withdrawn", "已撤回"),
+        Rejected => ("rejected", "已拒绝"),
+        Expired => ("expired", "已过期"),
+        Signed => ("signed", "签约成功，待学校审核"),
+        DeptApproved => ("dept_approved", "院系已审核（待学校审核）"),
+        ReviewRejected => ("review_rejected", "签约审核不通过"),
+        Cancelled => ("cancelled", "已撤销签约"),
+        AmendmentPending => ("amendment_pending", "修改待学生确认"),
+        AmendmentReview => ("amendment_review", "修改待学校审核"),
+        Effective => ("effective", "签约审核通过（已生效）"),
+        TerminationRequested => ("termination_requested", "待解约（对方处理中）"),
+        TerminationReview => ("termination_review", "等待解约审核"),
+        TerminationDeptApproved => ("termination_dept_approved", "院系已同意解约（待学校审核）"),
+        Terminated => ("terminated", "解约审核通过（已解约）"),
+        Draft => ("draft", "草稿"),
+        ContentReview => ("content_review", "协议书待审核"),
+        AwaitingFeedback => ("awaiting_feedback", "待反馈"),
+        FeedbackReview => ("feedback_review", "等待签约审核"),
+    }
+}
+
+impl AgreementState {
+    /// States after which nothing more happens to the record (a resend reopens withdrawn,
+    /// rejected and expired invitations, which is why they are not listed).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            AgreementState::Terminated | AgreementState::Cancelled | AgreementState::ReviewRejected
+        )
+    }
+
+    /// Whether a record in this state holds the graduate's one binding outcome (SPEC §4).
+    pub fn holds_outcome(self, kind: AgreementKind) -> bool {
+        use AgreementState::*;
+        match kind {
+            AgreementKind::Online => matches!(
+                self,
+                Signed
+                    | DeptApproved
+                    | AmendmentPending
+                    | AmendmentReview
+                    | Effective
+                    | TerminationRequested
+                    | TerminationReview
+                    | TerminationDeptApproved
+            ),
+            AgreementKind::Paper => matches!(
+                self,
+                ContentReview
+                    | AwaitingFeedback
+                    | FeedbackReview
+                    | Effective
+                    | TerminationReview
+                    | TerminationDeptApproved
+            ),
+        }
+    }
+
+    /// The states each kind can be in.
+    pub fn belongs_to(self, kind: AgreementKind) -> bool {
+        use AgreementState::*;
+        match kind {
+            AgreementKind::Online => !matches!(
+                self,
+                Draft | ContentReview | AwaitingFeedback | FeedbackReview
+            ),
+            AgreementKind::Paper => matches!(
+                self,
+                Draft
+                    | ContentReview
+                    | AwaitingFeedback
+                    | FeedbackReview
+                    | Effective
+                    | TerminationReview
+                    | TerminationDeptApproved
+                    | Terminated
+            ),
+        }
+    }
+}
+
+states! {
+    /// What a party does to an agreement. Each is one flow-trail event.
+    pub enum AgreementAction {
+        Invite => ("invite", "发起邀约"),
+        EditInvitation => ("edit_invitation", "修改邀约"),
+        Resend => ("resend", "重新发送邀约"),
+        Withdraw => ("withdraw", "撤回邀约"),
+        Accept => ("accept", "接受邀约（签约）"),
+        Reject => ("reject", "拒绝邀约"),
+        Expire => ("expire", "邀约过期"),
+        CancelSigning => ("cancel_signing", "撤销签约"),
+        ApproveSigning => ("approve_signing", "签约审核通过"),
+        RejectSigning => ("reject_signing", "签约审核不通过"),
+        RevokeReview => ("revoke_review", "撤回审核"),
+        ProposeAmendment => ("propose_amendment", "提出修改"),
+        ConfirmAmendment => ("confirm_amendment", "确认修改"),
+        DeclineAmendment => ("decline_amendment", "不同意修改"),
+        WithdrawAmendment => ("withdraw_amendment", "撤回修改"),
+        RequestTermination => ("request_termination", "申请解约"),
+        AgreeTermination => ("agree_termination", "同意解约"),
+        CancelTermination => ("cancel_termination", "撤回解约申请"),
+        ApproveTermination => ("approve_termination", "解约审核通过"),
+        RejectTermination => ("reject_termination", "解约审核不通过"),
+        ForceTerminate => ("force_terminate", "强制解约"),
+        CreateDraft => ("create_draft", "填写协议书（草稿）"),
+        SubmitPaper => ("submit_paper", "生成并提交协议书"),
+        UploadSignedScan => ("upload_signed_scan", "上传签字盖章协议书"),
+    }
+}
+
+/// What a transition does to the graduate's one binding outcome (SPEC §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeSlot {
+    Keep,
+    /// The record now holds the outcome; fails if another record holds it.
+    Take,
+    /// The record gives the outcome back: the graduate may sign again.
+    Release,
+}
+
+/// The answer to an allowed action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    pub to: AgreementState,
+    pub slot: OutcomeSlot,
+    /// The agreement becomes effective for the first time: assign its number.
+    pub assign_number: bool,
+    /// The graduate spends one of their terminations.
+    pub counts_termination: bool,
+    /// An amendment's terms become current (confirmed before review, or approved after).
+    pub adopt_amendment: bool,
+    /// A proposed amendment is dropped and the previous terms stay.
+    pub drop_amendment: bool,
+}
+
+impl Transition {
+    fn to(to: AgreementState) -> Transition {
+        Transition {
+            to,
+            slot: OutcomeSlot::Keep,
+            assign_number: false,
+            counts_termination: false,
+            adopt_amendment: false,
+            drop_amendment: false,
+        }
+    }
+    fn take(mut self) -> Self {
+        self.slot = OutcomeSlot::Take;
+        self
+    }
+    fn release(mut self) -> Self {
+        self.slot = OutcomeSlot::Release;
+        self
+    }
+    fn numbered(mut self) -> Self {
+        self.assign_number = true;
+        self
+    }
+    fn adopt(mut self) -> Self {
+        self.adopt_amendment = true;
+        self
+    }
+    fn drop_amendment(mut self) -> Self {
+        self.drop_amendment = true;
+        self
+    }
+}
+
+/// Why an action is refused. The web layer answers 403 for `Role`, 409 for the others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// This party may never take this action in this state.
+    Role,
+    /// Nobody may take this action in this state.
+    State,
+    /// The action exists here but a rule or setting forbids it now (message in Chinese).
+    Rule(&'static str),
+}
+
+impl Refusal {
+    pub fn message(&self, state: AgreementState, action: AgreementAction) -> String {
+        match self {
+            Refusal::Role => format!("无权执行“{}”", action.label()),
+            Refusal::State => format!(
+                "当前状态为“{}”，不能执行“{}”",
+                state.label(),
+                action.label()
+            ),
+            Refusal::Rule(m) => (*m).to_string(),
+        }
+    }
+}
+
+/// Everything besides state, action and party that a decision depends on. The storage layer
+/// fills it from the record, the school's settings for the cohort and the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Context {
+    pub kind: AgreementKind,
+    pub review_levels: ReviewLevels,
+    pub binding_moment: BindingMoment,
+    pub employer_may_request_termination: bool,
+    /// Today is inside the school's signing window.
+    pub signing_open: bool,
+    /// Today is on or after the school's first termination day.
+    pub termination_open: bool,
+    /// Terminations the graduate has used, and the school's maximum.
+    pub terminations_used: u8,
+    pub max_terminations: u8,
+    /// The invitation's response deadline has passed.
+    pub deadline_passed: bool,
+    /// Who asked for the pending termination.
+    pub termination_requested_by: Option<Party>,
+    /// Where a pending amendment returns when declined (signed or effective).
+    pub amendment_from: Option<AgreementState>,
+}
+
+impl Context {
+    /// A permissive context for tests and previews: window open, one chance left.
+    pub fn open(kind: AgreementKind) -> Context {
+        Context {
+            kind,
+            review_levels: ReviewLevels::Two,
+            binding_moment: BindingMoment::OnAttestation,
+            employer_may_request_termination: true,
+            signing_open: true,
+            termination_open: true,
+            terminations_used: 0,
+            max_terminations: 3,
+            deadline_passed: false,
+            termination_requested_by: None,
+            amendment_from: None,
+        }
+    }
+}
+
+const WINDOW_CLOSED: &str = "不在学校设置的网签开放时间内";
+const DEADLINE_PASSED: &str = "邀约已过反馈有效期（过期不反馈视为主动放弃）";
+const NOT_YET_DUE: &str = "邀约尚未到期";
+const EMPLOYER_MAY_NOT_TERMINATE: &str = "学校未开放用人单位发起解约，请由毕业生发起";
+const TERMINATION_NOT_OPEN: &str = "尚未到学校规定的可解约日期";
+const NO_TERMINATIONS_LEFT: &str = "解约次数已达学校规定的上限";
+const BOUND_ON_ACCEPTANCE: &str = "本校规定学生确认签约即生效，不能撤销签约，只能走解约流程";
+const NOT_THE_OTHER_PARTY: &str = "解约须由对方同意";
+const NOT_THE_REQUESTER: &str = "只有发起解约的一方可以撤回申请";
+
+/// Decides an action on an agreement: where it leads, or why it is refused.
+///
+/// Review rules, in one place:
+/// - online signing and termination: with two levels the department reviewer approves first
+///   and the school administrator decides; with one level the school administrator alone;
+///   either level may reject;
+/// - paper agreements (content, then the signed scan): one step, by the graduate's department
+///   reviewer or the school administrator;
+/// - an amendment of an effective agreement: the school administrator re-reviews; a rejection
+///   keeps the previous terms in force.
+pub fn decide(
+    state: AgreementState,
+    action: AgreementAction,
+    party: Party,
+    ctx: &Context,
+) -> Result<Transition, Refusal> {
+    use AgreementAction as A;
+    use AgreementState as S;
+    use Party as P;
+
+    if !state.belongs_to(ctx.kind) {
+        return Err(Refusal::State);
+    }
+    let two_levels = ctx.review_levels == ReviewLevels::Two;
+    let online = ctx.kind == AgreementKind::Online;
+    let paper = !online;
+    // `who` lists the parties that may act; the first check that fails decides the refusal.
+    let only = |who: &[Party]| -> Result<(), Refusal> {
+        if who.contains(&party) {
+            Ok(())
+        } else {
+            Err(Refusal::Role)
+        }
+    };
+    let rule = |ok: bool, why: &'static str| -> Result<(), Refusal> {
+        if ok {
+            Ok(())
+        } else {
+            Err(Refusal::Rule(why))
+        }
+    };
+    let staff: &[Party] = &[P::DepartmentReviewer, P::SchoolAdmin];
+
+    match (state, action) {
+        // Force-termination ends any agreement that holds the graduate's outcome.
+        (s, A::ForceTerminate) if s.holds_outcome(ctx.kind) => {
+            only(&[P::SchoolAdmin])?;
+            Ok(Transition::to(S::Terminated).release().drop_amendment())
+        }
+
+        // --- invitation (online) ---
+        (S::Invited, A::Withdraw) if online => {
+            only(&[P::Employer])?;
+            Ok(Transition::to(S::Withdrawn))
+        }
+        (S::Invited, A::EditInvitation) if online => {
+            only(&[P::Employer])?;
+            Ok(Transition::to(S::Invited))
+        }
+        (S::Withdrawn | S::Rejected | S::Expired, A::Resend) if online => {
+            only(&[P::Employer])?;
+            rule(ctx.signing_open, WINDOW_CLOSED)?;
+            Ok(Transition::to(S::Invited))
+        }
+        (S::Invited, A::Accept) if online => {
+            only(&[P::Graduate])?;
+            rule(!ctx.deadline_passed, DEADLINE_PASSED)?;
+            rule(ctx.signing_open, WINDOW_CLOSED)?;
+            Ok(Transition::to(S::Signed).take())
+        }
+        (S::Invited, A::Reject) if online => {
+            only(&[P::Graduate])?;
+            rule(!ctx.deadline_passed, DEADLINE_PASSED)?;
+            Ok(Transition::to(S::Rejected))
+        }
+        (S::Invited, A::Expire) if online => {
+            only(&[P::System])?;
+            rule(ctx.deadline_passed, NOT_YET_DUE)?;
+            Ok(Transition::to(S::Expired))
+        }
+
+        // --- signing review (online) ---
+        (S::Signed, A::ApproveSigning) if online => {
+            if two_levels {
+                only(&[P::DepartmentReviewer])?;
+                Ok(Transition::to(S::DeptApproved))
+            } else {
+                only(&[P::SchoolAdmin])?;
+                Ok(Transition::to(S::Effective).numbered())
+            }
+        }
+        (S::DeptApproved, A::ApproveSigning) if online => {
+            only(&[P::SchoolAdmin])?;
+            Ok(Transition::to(S::Effective).numbered())
+        }
+        (S::Signed, A::RejectSigning) if online => {
+            only(if two_levels { staff } else { &[P::SchoolAdmin] })?;
+            Ok(Transition::to(S::ReviewRejected).release())
+        }
+        (S::DeptApproved, A::RejectSigning) if online => {
+            only(&[P::SchoolAdmin])?;
+            Ok(Transition::to(S::ReviewRejected).release())
+        }
+        (S::DeptApproved | S::Effective, A::RevokeReview) if online => {
+            only(&[P::SchoolAdmin])?;
+            Ok(Transition::to(S::Signed))
+        }
+        (S::ReviewRejected, A::RevokeReview) if online => {
+            only(&[P::SchoolAdmin])?;
+            Ok(Transition::to(S::Signed).take())
+        }
+        (S::Signed | S::DeptApproved, A::CancelSigning) if online => {
+            only(&[P::Graduate, P::Employer])?;
+            rule(
+                ctx.binding_moment == BindingMoment::OnAttestation,
+                BOUND_ON_ACCEPTANCE,
+            )?;
+            Ok(Transition::to(S::Cancelled).release())
+        }
+
+        // --- amendments (online) ---
+        (S::Signed | S::Effective, A::ProposeAmendment) if online => {
+            only(&[P::Employer])?;
+            Ok(Transition::to(S::AmendmentPending))
+        }
+        (S::AmendmentPending, A::ConfirmAmendment) => {
+            only(&[P::Graduate])?;
+            match ctx.amendment_from {
+                Some(S::Effective) => Ok(Transition::to(S::AmendmentReview)),
+                _ => Ok(Transition::to(S::Signed).adopt()),
+            }
+        }
+        (S::AmendmentPending, A::DeclineAmendment | A::WithdrawAmendment) => {
+            only(if action == A::DeclineAmendment {
+                &[P::Graduate]
+            } else {
+                &[P::Employer]
+            })?;
+            let back = match ctx.amendment_from {
+                Some(S::Effective) => S::Effective,
+                _ => S::Signed,
+            };
+            Ok(Transition::to(back).drop_amendment())
+        }
+        (S::AmendmentReview, A::ApproveSigning) => {
+            only(&[P::SchoolAdmin])?;
+            Ok(Transition::to(S::Effective).adopt())
+        }
+        (S::AmendmentReview, A::RejectSigning) => {
+            only(&[P::SchoolAdmin])?;
+            Ok(Transition::to(S::Effective).drop_amendment())
+        }
+
+        // --- paper agreements ---
+        (S::Draft, A::SubmitPaper) if paper => {
+            only(&[P::Graduate])?;
+            rule(ctx.signing_open, WINDOW_CLOSED)?;
+            Ok(Transition::to(S::ContentReview).take())
+        }
+        (S::ContentReview, A::ApproveSigning) if paper => {
+            only(staff)?;
+            Ok(Transition::to(S::AwaitingFeedback))
+        }
+        (S::ContentReview, A::RejectSigning) if paper => {
+            only(staff)?;
+            Ok(Transition::to(S::Draft).release())
+        }
+        (S::AwaitingFeedback, A::UploadSignedScan) if paper => {
+            only(&[P::Graduate])?;
+            Ok(Transition::to(S::FeedbackReview))
+        }
+        (S::FeedbackReview, A::ApproveSigning) if paper => {
+            only(staff)?;
+            Ok(Transition::to(S::Effective).numbered())
+        }
+        (S::FeedbackReview, A::RejectSigning) if paper => {
+            only(staff)?;
+            Ok(Transition::to(S::AwaitingFeedback))
+        }
+        (S::Effective, A::RevokeReview) if paper => {
+            only(&[P::SchoolAdmin])?;
+            Ok(Transition::to(S::FeedbackReview))
+        }
+
+        // --- termination (both kinds) ---
+        (S::Effective, A::RequestTermination) => {
+            if online {
+                only(&[P::Graduate, P::Employer])?;
+                rule(
+                    party != P::Employer || ctx.employer_may_request_termination,
+                    EMPLOYER_MAY_NOT_TERMINATE,
+                )?;
+            } else {
+                // Paper: the graduate asks with the employer's stamped proof (SPEC §7).
+                only(&[P::Graduate])?;
+            }
+            rule(ctx.termination_open, TERMINATION_NOT_OPEN)?;
+            rule(
+                ctx.terminations_used < ctx.max_terminations,
+                NO_TERMINATIONS_LEFT,
+            )?;
+            Ok(Transition::to(if online {
+                S::TerminationRequested
+            } else {
+                S::TerminationReview
+            }))
+        }
+        (S::TerminationRequested, A::AgreeTermination) => {
+            only(&[P::Graduate, P::Employer])?;
+            rule(
+                ctx.termination_requested_by.is_some()
+                    && ctx.termination_requested_by != Some(party),
+                NOT_THE_OTHER_PARTY,
+            )?;
+            Ok(Transition::to(S::TerminationReview))
+        }
+        (S::TerminationRequested, A::CancelTermination) => {
+            only(&[P::Graduate, P::Employer])?;
+            rule(
+                ctx.termination_requested_by == Some(party),
+                NOT_THE_REQUESTER,
+            )?;
+            Ok(Transition::to(S::Effective))
+        }
+        (S::TerminationReview, A::ApproveTermination) => {
+            if two_levels {
+                only(&[P::DepartmentReviewer])?;
+                Ok(Transition::to(S::TerminationDeptApproved))
+            } else {
+                only(&[P::SchoolAdmin])?;
+                Ok(terminated())
+            }
+        }
+        (S::TerminationDeptApproved, A::ApproveTermination) => {
+            only(&[P::SchoolAdmin])?;
+            Ok(terminated())
+        }
+        (S::TerminationReview, A::RejectTermination) => {
+            only(if two_levels { staff } else { &[P::SchoolAdmin] })?;
+            Ok(Transition::to(S::Effective))
+        }
+        (S::TerminationDeptApproved, A::RejectTermination) => {
+            only(&[P::SchoolAdmin])?;
+            Ok(Transition::to(S::Effective))
+        }
+
+        _ => Err(Refusal::State),
+    }
+}
+
+fn terminated() -> Transition {
+    let mut t = Transition::to(AgreementState::Terminated).release();
+    t.counts_termination = true;
+    t
+}
+
+/// Whether a party may take an action in some state of the kind under some settings: tells a
+/// request that comes too early or too late (409) from one the party may never make (403).
+pub fn party_may_ever(action: AgreementAction, party: Party, kind: AgreementKind) -> bool {
+    let mut ctx = Context::open(kind);
+    ctx.deadline_passed = party == Party::System;
+    for levels in [ReviewLevels::One, ReviewLevels::Two] {
+        for requested_by in [Party::Graduate, Party::Employer] {
+            ctx.review_levels = levels;
+            ctx.termination_requested_by = Some(requested_by);
+            if AgreementState::ALL
+                .iter()
+                .any(|s| decide(*s, action, party, &ctx).is_ok())
+            {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The actions a party could take now, for the buttons of a page and the API's `actions` list.
+pub fn available_actions(
+    state: AgreementState,
+    party: Party,
+    ctx: &Context,
+) -> Vec<AgreementAction> {
+    AgreementAction::ALL
+        .iter()
+        .copied()
+        .filter(|a| decide(state, *a, party, ctx).is_ok())
+        .collect()
+}
+
+/// Whose move it is in a state, for to-do counts and "waiting for" columns. Review steps name
+/// the level that acts under the settings in force.
+pub fn awaiting(state: AgreementState, ctx: &Context) -> Option<Party> {
+    use AgreementState as S;
+    let first_review =
+        if ctx.kind == AgreementKind::Online && ctx.review_levels == ReviewLevels::One {
+            Party::SchoolAdmin
+        } else {
+            Party::DepartmentReviewer
+        };
+    match state {
+        S::Invited | S::AmendmentPending | S::Draft | S::AwaitingFeedback => Some(Party::Graduate),
+        S::Signed | S::ContentReview | S::FeedbackReview => Some(first_review),
+        S::TerminationReview => Some(if ctx.review_levels == ReviewLevels::Two {
+            Party::DepartmentReviewer
+        } else {
+            Party::SchoolAdmin
+        }),
+        S::DeptApproved | S::AmendmentReview | S::TerminationDeptApproved => {
+            Some(Party::SchoolAdmin)
+        }
+        S::TerminationRequested => match ctx.termination_requested_by {
+            Some(Party::Graduate) => Some(Party::Employer),
+            Some(Party::Employer) => Some(Party::Graduate),
+            _ => None,
+        },
+        S::Withdrawn
+        | S::Rejected
+        | S::Expired
+        | S::ReviewRejected
+        | S::Cancelled
+        | S::Effective
+        | S::Terminated => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Other destinations (SPEC §8)
+
+states! {
+    /// The state of an other-destination registration (其他去向登记).
+    pub enum DestinationState {
+        Submitted => ("submitted", "待审核"),
+        Withdrawn => ("withdrawn", "已撤回"),
+        Approved => ("approved", "审核通过"),
+        Rejected => ("rejected", "审核不通过"),
+        ReleaseRequested => ("release_requested", "申请解除，待审核"),
+        Released => ("released", "已解除"),
+    }
+}
+
+states! {
+    pub enum DestinationAction {
+        Register => ("register", "登记去向"),
+        WithdrawRegistration => ("withdraw_registration", "撤回登记"),
+        Approve => ("approve", "审核通过"),
+        RejectRegistration => ("reject_registration", "审核不通过"),
+        RequestRelease => ("request_release", "申请解除"),
+        ApproveRelease => ("approve_release", "解除审核通过"),
+        RejectRelease => ("reject_release", "解除审核不通过"),
+    }
+}
+
+impl DestinationState {
+    pub fn holds_outcome(self) -> bool {
+        matches!(
+            self,
+            DestinationState::Submitted
+                | DestinationState::Approved
+                | DestinationState::ReleaseRequested
+        )
+    }
+}
+
+/// Decides an action on a destination registration. Reviews are one step, by the graduate's
+/// department reviewer or the school administrator.
+pub fn decide_destination(
+    state: DestinationState,
+    action: DestinationAction,
+    party: Party,
+) -> Result<(DestinationState, OutcomeSlot), Refusal> {
+    use DestinationAction as A;
+    use DestinationState as S;
+    let staff = matches!(party, Party::DepartmentReviewer | Party::SchoolAdmin);
+    let (who_ok, to, slot) = match (state, action) {
+        (S::Submitted, A::WithdrawRegistration) => {
+            (party == Party::Graduate, S::Withdrawn, OutcomeSlot::Release)
+        }
+        (S::Submitted, A::Approve) => (staff, S::Approved, OutcomeSlot::Keep),
+        (S::Submitted, A::RejectRegistration) => (staff, S::Rejected, OutcomeSlot::Release),
+        (S::Approved, A::RequestRelease) => (
+            party == Party::Graduate,
+            S::ReleaseRequested,
+            OutcomeSlot::Keep,
+        ),
+        (S::ReleaseRequested, A::ApproveRelease) => (staff, S::Released, OutcomeSlot::Release),
+        (S::ReleaseRequested, A::RejectRelease) => (staff, S::Approved, OutcomeSlot::Keep),
+        _ => return Err(Refusal::State),
+    };
+    if who_ok {
+        Ok((to, slot))
+    } else {
+        Err(Refusal::Role)
+    }
+}
+
+pub fn destination_awaiting(state: DestinationState) -> Option<Party> {
+    match state {
+        DestinationState::Submitted | DestinationState::ReleaseRequested => {
+            Some(Party::DepartmentReviewer)
+        }
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadlines, numbers and the trail
+
+/// China Standard Time; the deadlines of the product are China's calendar days.
+pub const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
+    Ok(o) => o,
+    Err(_) => panic!("valid offset"),
+};
+
+/// The China-time calendar day of an instant.
+pub fn china_date(at_ms: i64) -> Date {
+    let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    at.to_offset(CHINA).date()
+}
+
+/// The end (24:00 China time) of a calendar day, as unix milliseconds.
+pub fn end_of_china_day_ms(day: Date) -> i64 {
+    let next = day.next_day().unwrap_or(day);
+    let midnight = next.midnight().assume_offset(CHINA);
+    i64::try_from(midnight.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// An invitation sent at `sent_at_ms` with `validity_days` days to answer expires at 24:00 China
+/// time of the last day, the last day being `validity_days` after the day it was sent: one sent
+/// on 21 November with 5 days may be answered until 26 November 24:00.
+pub fn invitation_deadline_ms(sent_at_ms: i64, validity_days: u8) -> i64 {
+    let last = china_date(sent_at_ms) + Duration::days(i64::from(validity_days));
+    end_of_china_day_ms(last)
+}
+
+/// True from the deadline on: 24:00 itself belongs to the next day.
+pub fn deadline_passed(deadline_ms: i64, now_ms: i64) -> bool {
+    now_ms >= deadline_ms
+}
+
+/// The stored state of an invitation read at `now`: an invitation whose deadline has passed is
+/// expired whether or not a sweep has written it yet.
+pub fn state_at(stored: AgreementState, deadline_ms: Option<i64>, now_ms: i64) -> AgreementState {
+    match (stored, deadline_ms) {
+        (AgreementState::Invited, Some(d)) if deadline_passed(d, now_ms) => AgreementState::Expired,
+        _ => stored,
+    }
+}
+
+/// The agreement number (协议书编号, SPEC §9): kind digit, graduation year, the school's
+/// 5-digit code and a 6-digit sequence per kind, school and year, e.g. `1202719101000042`.
+pub fn agreement_number(kind: AgreementKind, year: u16, school_code: &str, seq: u32) -> String {
+    format!("{}{year:04}{school_code}{seq:06}", kind.number_digit())
+}
+
+/// Splits an agreement number into its parts, or `None` when it is not one.
+pub fn parse_agreement_number(s: &str) -> Option<(AgreementKind, u16, &str, u32)> {
+    if s.len() != 16 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let kind = match &s[..1] {
+        "1" => AgreementKind::Online,
+        "2" => AgreementKind::Paper,
+        _ => return None,
+    };
+    Some((
+        kind,
+        s[1..5].parse().ok()?,
+        &s[5..10],
+        s[10..].parse().ok()?,
+    ))
+}
+
+/// One step of a record's flow trail, as the chain check sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrailStep {
+    pub from: Option<String>,
+    pub to: String,
+}
+
+/// Replays a trail: every step must start where the previous one ended. Returns the state the
+/// trail leads to, or the index of the first step that does not follow.
+pub fn replay(steps: &[TrailStep]) -> Result<Option<&str>, usize> {
+    let mut at: Option<&str> = None;
+    for (i, s) in steps.iter().enumerate() {
+        if i > 0 && s.from.as_deref() != at {
+            return Err(i);
+        }
+        at = Some(&s.to);
+    }
+    Ok(at)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Free-text limits shared by every flow
+
+/// Reasons for a termination, a rejection or a release (SPEC §6: at most 200 characters).
+pub const MAX_REASON_CHARS: usize = 200;
+
+/// Trims and checks a reason; `required` for rejections and termination requests.
+pub fn check_reason(text: Option<&str>, required: bool) -> Result<String, &'static str> {
+    let t = text.unwrap_or("").trim();
+    if t.is_empty() && required {
+        return Err("请填写原因");
+    }
+    if t.chars().count() > MAX_REASON_CHARS {
+        return Err("原因不能超过200字");
+    }
+    Ok(t.to_string())
+}
+
+#[cfg(test)]
+mod tests;

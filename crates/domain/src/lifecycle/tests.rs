@@ -1,0 +1,662 @@
+use super::*;
+use std::collections::HashMap;
+
+/// The expected transitions, written out by hand from SPEC §5–§7 and independently of `decide`:
+/// `state action party -> to`. The context used: termination asked by the graduate, amendment
+/// proposed on a signed agreement, window open, deadline not passed.
+fn expected(kind: AgreementKind, levels: ReviewLevels, binding: BindingMoment) -> Vec<String> {
+    let mut t: Vec<String> = Vec::new();
+    let mut add = |line: &str| t.push(line.to_string());
+    let holds: Vec<AgreementState> = AgreementState::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.holds_outcome(kind))
+        .collect();
+    for s in &holds {
+        add(&format!(
+            "{} force_terminate school_admin -> terminated",
+            s.as_str()
+        ));
+    }
+    let two = levels == ReviewLevels::Two;
+    match kind {
+        AgreementKind::Online => {
+            add("invited withdraw employer -> invited_withdrawn");
+            add("invited edit_invitation employer -> invited");
+            for s in ["withdrawn", "rejected", "expired"] {
+                add(&format!("{s} resend employer -> invited"));
+            }
+            add("invited accept graduate -> signed");
+            add("invited reject graduate -> rejected");
+            if two {
+                add("signed approve_signing department_reviewer -> dept_approved");
+                add("signed reject_signing department_reviewer -> review_rejected");
+                add("signed reject_signing school_admin -> review_rejected");
+            } else {
+                add("signed approve_signing school_admin -> effective");
+                add("signed reject_signing school_admin -> review_rejected");
+            }
+            add("dept_approved approve_signing school_admin -> effective");
+            add("dept_approved reject_signing school_admin -> review_rejected");
+            add("dept_approved revoke_review school_admin -> signed");
+            add("effective revoke_review school_admin -> signed");
+            add("review_rejected revoke_review school_admin -> signed");
+            if binding == BindingMoment::OnAttestation {
+                for s in ["signed", "dept_approved"] {
+                    add(&format!("{s} cancel_signing graduate -> cancelled"));
+                    add(&format!("{s} cancel_signing employer -> cancelled"));
+                }
+            }
+            add("signed propose_amendment employer -> amendment_pending");
+            add("effective propose_amendment employer -> amendment_pending");
+            add("amendment_pending confirm_amendment graduate -> signed");
+            add("amendment_pending decline_amendment graduate -> signed");
+            add("amendment_pending withdraw_amendment employer -> signed");
+            add("amendment_review approve_signing school_admin -> effective");
+            add("amendment_review reject_signing school_admin -> effective");
+            add("effective request_termination graduate -> termination_requested");
+            add("effective request_termination employer -> termination_requested");
+            add("termination_requested agree_termination employer -> termination_review");
+            add("termination_requested cancel_termination graduate -> effective");
+        }
+        AgreementKind::Paper => {
+            add("draft submit_paper graduate -> content_review");
+            for p in ["department_reviewer", "school_admin"] {
+                add(&format!(
+                    "content_review approve_signing {p} -> awaiting_feedback"
+                ));
+                add(&format!("content_review reject_signing {p} -> draft"));
+                add(&format!("feedback_review approve_signing {p} -> effective"));
+                add(&format!(
+                    "feedback_review reject_signing {p} -> awaiting_feedback"
+                ));
+            }
+            add("awaiting_feedback upload_signed_scan graduate -> feedback_review");
+            add("effective revoke_review school_admin -> feedback_review");
+            add("effective request_termination graduate -> termination_review");
+        }
+    }
+    if two {
+        add("termination_review approve_termination department_reviewer -> termination_dept_approved");
+        add("termination_review reject_termination department_reviewer -> effective");
+        add("termination_review reject_termination school_admin -> effective");
+    } else {
+        add("termination_review approve_termination school_admin -> terminated");
+        add("termination_review reject_termination school_admin -> effective");
+    }
+    // Reached only under two levels, but a school that switches to one level mid-flight must
+    // still be able to finish what its departments approved.
+    add("termination_dept_approved approve_termination school_admin -> terminated");
+    add("termination_dept_approved reject_termination school_admin -> effective");
+    // The pairs the termination/amendment rules reject for a role that may otherwise act are
+    // listed by the rule tests below, not here.
+    t.into_iter()
+        .map(|l| l.replace("invited_withdrawn", "withdrawn"))
+        .collect()
+}
+
+/// Actions that exist in a state but are refused to one of the two signing parties by a rule
+/// of the context (not by role): the graduate asked for the termination, so only the employer
+/// may agree and only the graduate may cancel.
+fn refused_by_rule(state: &str, action: &str, party: &str) -> bool {
+    matches!(
+        (state, action, party),
+        ("termination_requested", "agree_termination", "graduate")
+            | ("termination_requested", "cancel_termination", "employer")
+    )
+}
+
+#[test]
+fn every_transition_for_every_party_matches_the_table() {
+    let mut checked = 0;
+    for kind in [AgreementKind::Online, AgreementKind::Paper] {
+        for levels in [ReviewLevels::One, ReviewLevels::Two] {
+            for binding in [BindingMoment::OnAcceptance, BindingMoment::OnAttestation] {
+                let ctx = Context {
+                    review_levels: levels,
+                    binding_moment: binding,
+                    termination_requested_by: Some(Party::Graduate),
+                    amendment_from: Some(AgreementState::Signed),
+                    ..Context::open(kind)
+                };
+                let mut table: HashMap<(String, String, String), String> = HashMap::new();
+                for line in expected(kind, levels, binding) {
+                    let (lhs, to) = line.split_once(" -> ").unwrap();
+                    let mut w = lhs.split(' ');
+                    let key = (
+                        w.next().unwrap().to_string(),
+                        w.next().unwrap().to_string(),
+                        w.next().unwrap().to_string(),
+                    );
+                    assert!(table.insert(key, to.to_string()).is_none(), "{line}");
+                }
+                for &state in AgreementState::ALL {
+                    for &action in AgreementAction::ALL {
+                        let some_party_may = Party::ALL.iter().any(|p| {
+                            table.contains_key(&(
+                                state.as_str().into(),
+                                action.as_str().into(),
+                                p.as_str().into(),
+                            ))
+                        });
+                        for &party in &Party::ALL {
+                            checked += 1;
+                            let key = (
+                                state.as_str().to_string(),
+                                action.as_str().to_string(),
+                                party.as_str().to_string(),
+                            );
+                            let got = decide(state, action, party, &ctx);
+                            let what = format!(
+                                "{kind:?} {levels:?} {binding:?}: {} {} by {}",
+                                state.as_str(),
+                                action.as_str(),
+                                party.as_str()
+                            );
+                            match table.get(&key) {
+                                Some(to) => {
+                                    let t = got.unwrap_or_else(|e| panic!("{what} refused: {e:?}"));
+                                    assert_eq!(t.to.as_str(), to, "{what}");
+                                }
+                                None if kind == AgreementKind::Online
+                                    && refused_by_rule(&key.0, &key.1, &key.2) =>
+                                {
+                                    assert!(matches!(got, Err(Refusal::Rule(_))), "{what}: {got:?}")
+                                }
+                                None if some_party_may => {
+                                    assert_eq!(got, Err(Refusal::Role), "{what}")
+                                }
+                                None if state.belongs_to(kind)
+                                    && !is_rule_gated(state, action, kind, binding) =>
+                                {
+                                    assert_eq!(got, Err(Refusal::State), "{what}")
+                                }
+                                None => assert!(got.is_err(), "{what}: {got:?}"),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(
+        checked,
+        2 * 2 * 2 * AgreementState::ALL.len() * AgreementAction::ALL.len() * 5
+    );
+}
+
+/// (state, action) pairs that exist but whose rule fails in the table's context for everyone:
+/// expiry before the deadline, cancelling where acceptance binds.
+fn is_rule_gated(
+    state: AgreementState,
+    action: AgreementAction,
+    kind: AgreementKind,
+    binding: BindingMoment,
+) -> bool {
+    use AgreementAction as A;
+    use AgreementState as S;
+    kind == AgreementKind::Online
+        && match (state, action) {
+            (S::Invited, A::Expire) => true,
+            (S::Signed | S::DeptApproved, A::CancelSigning) => {
+                binding == BindingMoment::OnAcceptance
+            }
+            _ => false,
+        }
+}
+
+fn online() -> Context {
+    Context::open(AgreementKind::Online)
+}
+
+#[test]
+fn an_invitation_past_its_deadline_cannot_be_answered_but_expires() {
+    let ctx = Context {
+        deadline_passed: true,
+        ..online()
+    };
+    for a in [AgreementAction::Accept, AgreementAction::Reject] {
+        assert_eq!(
+            decide(AgreementState::Invited, a, Party::Graduate, &ctx),
+            Err(Refusal::Rule(DEADLINE_PASSED))
+        );
+    }
+    let t = decide(
+        AgreementState::Invited,
+        AgreementAction::Expire,
+        Party::System,
+        &ctx,
+    )
+    .unwrap();
+    assert_eq!(t.to, AgreementState::Expired);
+    assert_eq!(
+        decide(
+            AgreementState::Invited,
+            AgreementAction::Expire,
+            Party::System,
+            &online()
+        ),
+        Err(Refusal::Rule(NOT_YET_DUE))
+    );
+}
+
+#[test]
+fn accepting_takes_the_outcome_and_approval_assigns_the_number_once() {
+    let t = decide(
+        AgreementState::Invited,
+        AgreementAction::Accept,
+        Party::Graduate,
+        &online(),
+    )
+    .unwrap();
+    assert_eq!(t.slot, OutcomeSlot::Take);
+    let t = decide(
+        AgreementState::DeptApproved,
+        AgreementAction::ApproveSigning,
+        Party::SchoolAdmin,
+        &online(),
+    )
+    .unwrap();
+    assert!(t.assign_number);
+    // Approving an amendment keeps the number the agreement already has.
+    let t = decide(
+        AgreementState::AmendmentReview,
+        AgreementAction::ApproveSigning,
+        Party::SchoolAdmin,
+        &online(),
+    )
+    .unwrap();
+    assert!(!t.assign_number && t.adopt_amendment);
+}
+
+#[test]
+fn signing_outside_the_window_is_refused() {
+    let ctx = Context {
+        signing_open: false,
+        ..online()
+    };
+    assert_eq!(
+        decide(
+            AgreementState::Invited,
+            AgreementAction::Accept,
+            Party::Graduate,
+            &ctx
+        ),
+        Err(Refusal::Rule(WINDOW_CLOSED))
+    );
+    let paper = Context {
+        signing_open: false,
+        ..Context::open(AgreementKind::Paper)
+    };
+    assert_eq!(
+        decide(
+            AgreementState::Draft,
+            AgreementAction::SubmitPaper,
+            Party::Graduate,
+            &paper
+        ),
+        Err(Refusal::Rule(WINDOW_CLOSED))
+    );
+}
+
+#[test]
+fn termination_follows_the_school_settings() {
+    let e = AgreementState::Effective;
+    let r = AgreementAction::RequestTermination;
+    let no_employer = Context {
+        employer_may_request_termination: false,
+        ..online()
+    };
+    assert_eq!(
+        decide(e, r, Party::Employer, &no_employer),
+        Err(Refusal::Rule(EMPLOYER_MAY_NOT_TERMINATE))
+    );
+    assert!(decide(e, r, Party::Graduate, &no_employer).is_ok());
+    let early = Context {
+        termination_open: false,
+        ..online()
+    };
+    assert_eq!(
+        decide(e, r, Party::Graduate, &early),
+        Err(Refusal::Rule(TERMINATION_NOT_OPEN))
+    );
+    let spent = Context {
+        terminations_used: 3,
+        max_terminations: 3,
+        ..online()
+    };
+    assert_eq!(
+        decide(e, r, Party::Graduate, &spent),
+        Err(Refusal::Rule(NO_TERMINATIONS_LEFT))
+    );
+    let none_allowed = Context {
+        max_terminations: 0,
+        ..online()
+    };
+    assert!(decide(e, r, Party::Graduate, &none_allowed).is_err());
+    // Paper: the employer is not a party on the platform.
+    let paper = Context::open(AgreementKind::Paper);
+    assert_eq!(decide(e, r, Party::Employer, &paper), Err(Refusal::Role));
+    assert_eq!(
+        decide(e, r, Party::Graduate, &paper).unwrap().to,
+        AgreementState::TerminationReview
+    );
+}
+
+#[test]
+fn only_the_other_party_agrees_and_only_the_requester_cancels() {
+    let s = AgreementState::TerminationRequested;
+    let by_employer = Context {
+        termination_requested_by: Some(Party::Employer),
+        ..online()
+    };
+    assert!(decide(
+        s,
+        AgreementAction::AgreeTermination,
+        Party::Graduate,
+        &by_employer
+    )
+    .is_ok());
+    assert!(decide(
+        s,
+        AgreementAction::AgreeTermination,
+        Party::Employer,
+        &by_employer
+    )
+    .is_err());
+    assert!(decide(
+        s,
+        AgreementAction::CancelTermination,
+        Party::Employer,
+        &by_employer
+    )
+    .is_ok());
+    assert!(decide(
+        s,
+        AgreementAction::CancelTermination,
+        Party::Graduate,
+        &by_employer
+    )
+    .is_err());
+    assert_eq!(awaiting(s, &by_employer), Some(Party::Graduate));
+}
+
+#[test]
+fn approved_termination_counts_and_releases() {
+    let one = Context {
+        review_levels: ReviewLevels::One,
+        ..online()
+    };
+    let t = decide(
+        AgreementState::TerminationReview,
+        AgreementAction::ApproveTermination,
+        Party::SchoolAdmin,
+        &one,
+    )
+    .unwrap();
+    assert_eq!(t.to, AgreementState::Terminated);
+    assert!(t.counts_termination);
+    assert_eq!(t.slot, OutcomeSlot::Release);
+    // A forced termination releases but is not the graduate's choice: it does not count.
+    let f = decide(
+        AgreementState::Effective,
+        AgreementAction::ForceTerminate,
+        Party::SchoolAdmin,
+        &one,
+    )
+    .unwrap();
+    assert!(!f.counts_termination && f.slot == OutcomeSlot::Release);
+}
+
+#[test]
+fn an_amendment_of_an_effective_agreement_goes_back_to_the_school() {
+    let ctx = Context {
+        amendment_from: Some(AgreementState::Effective),
+        ..online()
+    };
+    let p = AgreementState::AmendmentPending;
+    let confirm = decide(p, AgreementAction::ConfirmAmendment, Party::Graduate, &ctx).unwrap();
+    assert_eq!(confirm.to, AgreementState::AmendmentReview);
+    assert!(
+        !confirm.adopt_amendment,
+        "adopted only when the school approves"
+    );
+    let decline = decide(p, AgreementAction::DeclineAmendment, Party::Graduate, &ctx).unwrap();
+    assert_eq!(decline.to, AgreementState::Effective);
+    assert!(decline.drop_amendment);
+    // Before review, the graduate's confirmation adopts the new terms at once.
+    let before = Context {
+        amendment_from: Some(AgreementState::Signed),
+        ..online()
+    };
+    let c = decide(
+        p,
+        AgreementAction::ConfirmAmendment,
+        Party::Graduate,
+        &before,
+    )
+    .unwrap();
+    assert!(c.adopt_amendment && c.to == AgreementState::Signed);
+}
+
+#[test]
+fn outcome_is_held_exactly_by_the_states_between_take_and_release() {
+    // Walk every allowed transition from every state: a Take must start outside the
+    // outcome-holding states and end inside, a Release the reverse, a Keep stays on its side.
+    for kind in [AgreementKind::Online, AgreementKind::Paper] {
+        for from_amend in [AgreementState::Signed, AgreementState::Effective] {
+            let ctx = Context {
+                termination_requested_by: Some(Party::Graduate),
+                amendment_from: Some(from_amend),
+                ..Context::open(kind)
+            };
+            for &s in AgreementState::ALL {
+                for &a in AgreementAction::ALL {
+                    for p in Party::ALL {
+                        if let Ok(t) = decide(s, a, p, &ctx) {
+                            let before = s.holds_outcome(kind);
+                            let after = t.to.holds_outcome(kind);
+                            match t.slot {
+                                OutcomeSlot::Take => assert!(!before && after, "{s:?} {a:?}"),
+                                OutcomeSlot::Release => assert!(before && !after, "{s:?} {a:?}"),
+                                OutcomeSlot::Keep => assert_eq!(before, after, "{s:?} {a:?}"),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_province_acts_as_no_party() {
+    assert_eq!(Party::of(Role::ProvincialAdmin), None);
+    assert_eq!(Party::of(Role::EmployerMember), Some(Party::Employer));
+}
+
+#[test]
+fn destination_transitions_for_every_party() {
+    use DestinationAction as A;
+    use DestinationState as S;
+    let allowed = [
+        (
+            S::Submitted,
+            A::WithdrawRegistration,
+            &[Party::Graduate][..],
+            S::Withdrawn,
+        ),
+        (
+            S::Submitted,
+            A::Approve,
+            &[Party::DepartmentReviewer, Party::SchoolAdmin][..],
+            S::Approved,
+        ),
+        (
+            S::Submitted,
+            A::RejectRegistration,
+            &[Party::DepartmentReviewer, Party::SchoolAdmin][..],
+            S::Rejected,
+        ),
+        (
+            S::Approved,
+            A::RequestRelease,
+            &[Party::Graduate][..],
+            S::ReleaseRequested,
+        ),
+        (
+            S::ReleaseRequested,
+            A::ApproveRelease,
+            &[Party::DepartmentReviewer, Party::SchoolAdmin][..],
+            S::Released,
+        ),
+        (
+            S::ReleaseRequested,
+            A::RejectRelease,
+            &[Party::DepartmentReviewer, Party::SchoolAdmin][..],
+            S::Approved,
+        ),
+    ];
+    for &s in DestinationState::ALL {
+        for &a in DestinationAction::ALL {
+            let row = allowed.iter().find(|r| r.0 == s && r.1 == a);
+            for p in Party::ALL {
+                let got = decide_destination(s, a, p);
+                match row {
+                    Some((_, _, who, to)) if who.contains(&p) => {
+                        let (t, slot) = got.unwrap();
+                        assert_eq!(t, *to);
+                        assert_eq!(
+                            slot == OutcomeSlot::Release,
+                            s.holds_outcome() && !t.holds_outcome()
+                        );
+                    }
+                    Some(_) => assert_eq!(got, Err(Refusal::Role), "{s:?} {a:?} {p:?}"),
+                    None => assert_eq!(got, Err(Refusal::State), "{s:?} {a:?} {p:?}"),
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn deadlines_end_at_midnight_china_time() {
+    // 2026-11-21 15:30 UTC is 23:30 in China: still the 21st there.
+    let sent = 1_795_275_000_000; // 2026-11-21T15:30:00Z
+    assert_eq!(china_date(sent), time::macros::date!(2026 - 11 - 21));
+    let d = invitation_deadline_ms(sent, 5);
+    // 2026-11-27 00:00 China = 2026-11-26 16:00 UTC.
+    assert_eq!(d, 1_795_708_800_000);
+    assert!(!deadline_passed(d, d - 1));
+    assert!(deadline_passed(d, d));
+    assert_eq!(
+        state_at(AgreementState::Invited, Some(d), d),
+        AgreementState::Expired
+    );
+    assert_eq!(
+        state_at(AgreementState::Invited, Some(d), d - 1),
+        AgreementState::Invited
+    );
+    assert_eq!(
+        state_at(AgreementState::Signed, Some(d), d + 1),
+        AgreementState::Signed
+    );
+    // Sent at 00:10 China time (16:10 UTC the day before) counts from the China day.
+    let early = 1_795_242_600_000; // 2026-11-21T06:30:00Z = 14:30 China
+    assert_eq!(china_date(early), time::macros::date!(2026 - 11 - 21));
+    let just_after_midnight = 1_795_191_000_000; // 2026-11-21T00:10:00+08:00
+    assert_eq!(
+        china_date(just_after_midnight),
+        time::macros::date!(2026 - 11 - 21)
+    );
+    assert_eq!(
+        china_date(just_after_midnight - 20 * 60 * 1000),
+        time::macros::date!(2026 - 11 - 20)
+    );
+}
+
+#[test]
+fn agreement_numbers_round_trip() {
+    let n = agreement_number(AgreementKind::Online, 2027, "19101", 42);
+    assert_eq!(n, "1202719101000042");
+    assert_eq!(
+        parse_agreement_number(&n),
+        Some((AgreementKind::Online, 2027, "19101", 42))
+    );
+    assert_eq!(
+        agreement_number(AgreementKind::Paper, 2027, "19102", 1),
+        "2202719102000001"
+    );
+    assert_eq!(parse_agreement_number("3202719101000042"), None);
+    assert_eq!(parse_agreement_number("120271910100004"), None);
+}
+
+#[test]
+fn replay_finds_the_first_step_out_of_order() {
+    let step = |f: Option<&str>, t: &str| TrailStep {
+        from: f.map(str::to_string),
+        to: t.to_string(),
+    };
+    let good = vec![step(None, "invited"), step(Some("invited"), "signed")];
+    assert_eq!(replay(&good), Ok(Some("signed")));
+    let bad = vec![step(None, "invited"), step(Some("signed"), "effective")];
+    assert_eq!(replay(&bad), Err(1));
+    assert_eq!(replay(&[]), Ok(None));
+}
+
+#[test]
+fn reasons_are_limited_to_200_characters() {
+    assert_eq!(check_reason(Some("  "), true), Err("请填写原因"));
+    assert_eq!(check_reason(None, false), Ok(String::new()));
+    assert!(check_reason(Some(&"解".repeat(200)), true).is_ok());
+    assert_eq!(
+        check_reason(Some(&"解".repeat(201)), true),
+        Err("原因不能超过200字")
+    );
+}
+
+#[test]
+fn every_state_has_a_status_word_and_round_trips() {
+    for &s in AgreementState::ALL {
+        assert_eq!(AgreementState::parse(s.as_str()), Some(s));
+        assert!(!s.label().is_empty());
+    }
+    for &a in AgreementAction::ALL {
+        assert_eq!(AgreementAction::parse(a.as_str()), Some(a));
+    }
+    for &s in DestinationState::ALL {
+        assert_eq!(DestinationState::parse(s.as_str()), Some(s));
+    }
+}
+
+#[test]
+fn a_party_that_may_act_elsewhere_is_told_apart_from_one_that_never_may() {
+    let k = AgreementKind::Online;
+    assert!(party_may_ever(
+        AgreementAction::ApproveSigning,
+        Party::DepartmentReviewer,
+        k
+    ));
+    assert!(party_may_ever(
+        AgreementAction::ApproveSigning,
+        Party::SchoolAdmin,
+        k
+    ));
+    assert!(!party_may_ever(
+        AgreementAction::ApproveSigning,
+        Party::Graduate,
+        k
+    ));
+    assert!(!party_may_ever(AgreementAction::Accept, Party::Employer, k));
+    assert!(party_may_ever(AgreementAction::Expire, Party::System, k));
+    assert!(!party_may_ever(
+        AgreementAction::ForceTerminate,
+        Party::DepartmentReviewer,
+        k
+    ));
+    assert!(!party_may_ever(
+        AgreementAction::RequestTermination,
+        Party::Employer,
+        AgreementKind::Paper
+    ));
+}

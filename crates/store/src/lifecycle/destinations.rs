@@ -1,0 +1,637 @@
+//! Other destinations (其他去向登记, SPEC §8): registration by category with up to four proof
+//! images, withdrawal during review, one-step review, release (解除) on request.
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+use wangqian_domain::codes;
+use wangqian_domain::lifecycle::{
+    self as lc, decide_destination, destination_awaiting, DestinationAction as A,
+    DestinationState as S, OutcomeSlot, Party, Refusal,
+};
+use wangqian_domain::policy::Access;
+use wangqian_domain::role::{Actor, Role};
+
+use super::messages::{self, NewMessage, Recipient};
+use super::{
+    actor_name, idempotency, party_of, release_outcome, take_outcome, trail, IdemKey, STALE,
+};
+use crate::blobs::{save_upload, BlobStore, NewUpload};
+use crate::employers::UploadedFile;
+use crate::error::allow;
+use crate::{new_id, now_ms, FieldError, Page, Paging, ServiceError, ServiceResult, Store};
+
+const DESTINATION: &str = "去向登记";
+pub const MAX_PROOFS: usize = 4;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterDestination {
+    /// 毕业去向代码 (not 10: agreement employment comes from an agreement).
+    pub category_code: String,
+    /// e.g. 全日制 / 非全日制 for 升学, 求职中 for 待就业.
+    #[serde(default)]
+    pub subcategory: String,
+    /// Employer, school or project name where the category has one.
+    #[serde(default)]
+    pub unit_name: String,
+    /// The category's other fields, as label → value.
+    #[serde(default)]
+    pub details: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DestinationApplied {
+    pub id: String,
+    pub state: String,
+    pub state_label: String,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct DestinationRow {
+    pub id: String,
+    pub school_id: String,
+    pub department_id: String,
+    pub graduate_id: String,
+    pub graduation_year: i64,
+    pub category_code: String,
+    pub subcategory: String,
+    pub unit_name: String,
+    pub details: String,
+    pub proof_ids: String,
+    pub state: String,
+    pub awaiting: Option<String>,
+    pub version: i64,
+    pub review_reason: Option<String>,
+    pub release_reason: Option<String>,
+    pub release_proof_id: Option<String>,
+    #[serde(skip)]
+    pub trail_seq: i64,
+    #[serde(skip)]
+    pub trail_hash: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub graduate_name: String,
+    pub student_no: String,
+}
+
+const DESTINATION_COLUMNS: &str = "d.id, d.school_id, d.department_id, d.graduate_id, d.graduation_year, d.category_code, \
+    d.subcategory, d.unit_name, d.details, d.proof_ids, d.state, d.awaiting, d.version, d.review_reason, d.release_reason, \
+    d.release_proof_id, d.trail_seq, d.trail_hash, d.created_at, d.updated_at, g.name AS graduate_name, g.student_no";
+
+fn scope(actor: &Actor, d: &DestinationRow) -> Access {
+    let same = |a: &Option<String>, b: &str| a.as_deref() == Some(b);
+    let ok = match actor.role {
+        Role::Graduate => same(&actor.graduate_id, &d.graduate_id),
+        Role::DepartmentReviewer => {
+            same(&actor.school_id, &d.school_id) && same(&actor.department_id, &d.department_id)
+        }
+        Role::SchoolAdmin => same(&actor.school_id, &d.school_id),
+        Role::ProvincialAdmin => true,
+        Role::EmployerMember => return Access::Forbidden,
+    };
+    if ok {
+        Access::Allowed
+    } else {
+        Access::NotFound
+    }
+}
+
+async fn load(conn: &mut AnyConnection, actor: &Actor, id: &str) -> ServiceResult<DestinationRow> {
+    let row = sqlx::query_as::<_, DestinationRow>(&format!(
+        "SELECT {DESTINATION_COLUMNS} FROM destinations d JOIN graduates g ON g.id = d.graduate_id WHERE d.id = $1"
+    ))
+    .bind(id.to_string())
+    .fetch_optional(conn)
+    .await?
+    .ok_or(ServiceError::NotFound(DESTINATION))?;
+    allow(scope(actor, &row), DESTINATION)?;
+    Ok(row)
+}
+
+fn state_of(row: &DestinationRow) -> ServiceResult<S> {
+    S::parse(&row.state)
+        .ok_or_else(|| anyhow::anyhow!("unknown destination state {}", row.state).into())
+}
+
+fn uploads(blobs_kind: &'static str, actor: &Actor, school_id: &str, f: UploadedFile) -> NewUpload {
+    NewUpload {
+        kind: blobs_kind,
+        content_type: f.content_type,
+        original_name: f.original_name,
+        bytes: f.bytes,
+        uploaded_by: Some(actor.account_id.clone()),
+        school_id: Some(school_id.to_string()),
+    }
+}
+
+/// Registers an other destination; the graduate's one outcome is taken at once.
+pub async fn register_destination(
+    store: &Store,
+    blobs: &dyn BlobStore,
+    actor: &Actor,
+    input: RegisterDestination,
+    proofs: Vec<UploadedFile>,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<DestinationApplied> {
+    let (Role::Graduate, Some(graduate_id)) = (actor.role, actor.graduate_id.clone()) else {
+        return Err(ServiceError::Forbidden);
+    };
+    let mut errors = Vec::new();
+    let code = input.category_code.trim();
+    match codes::DESTINATION.by_code(code) {
+        None => errors.push(FieldError::new("category_code", "请选择毕业去向类别")),
+        Some(e) if e.code == "10" => errors.push(FieldError::new(
+            "category_code",
+            "签就业协议形式就业请通过网上签约或登记纸质协议书办理",
+        )),
+        Some(_) => {}
+    }
+    if input.subcategory.chars().count() > 50 || input.unit_name.chars().count() > 100 {
+        errors.push(FieldError::new("unit_name", "内容过长"));
+    }
+    if input.details.len() > 20
+        || input
+            .details
+            .iter()
+            .any(|(k, v)| k.chars().count() > 30 || v.chars().count() > 200)
+    {
+        errors.push(FieldError::new("details", "补充信息过多或过长"));
+    }
+    if proofs.len() > MAX_PROOFS {
+        errors.push(FieldError::new("proofs", "证明材料最多上传 4 张"));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    let mut tx = store.writer().begin().await?;
+    if let Some(done) = idempotency::claim::<DestinationApplied>(
+        &mut tx,
+        actor,
+        idem,
+        "register_destination",
+        &graduate_id,
+    )
+    .await?
+    {
+        return Ok(done);
+    }
+    let (school_id, department_id, year): (String, String, i64) = sqlx::query_as(
+        "SELECT school_id, department_id, graduation_year FROM graduates WHERE id = $1",
+    )
+    .bind(graduate_id.clone())
+    .fetch_one(&mut *tx)
+    .await?;
+    let now = now_ms();
+    let id = new_id();
+    let mut proof_ids = Vec::new();
+    for f in proofs {
+        proof_ids.push(
+            save_upload(
+                blobs,
+                &mut tx,
+                uploads("destination_proof", actor, &school_id, f),
+            )
+            .await?,
+        );
+    }
+    let name = actor_name(&mut tx, actor).await?;
+    let event = trail::NewEvent {
+        record_kind: "destination",
+        record_id: &id,
+        school_id: &school_id,
+        at: now,
+        actor_account_id: Some(&actor.account_id),
+        actor_name: &name,
+        party: Party::Graduate.as_str(),
+        action: A::Register.as_str(),
+        from_state: None,
+        to_state: S::Submitted.as_str(),
+        remark: codes::DESTINATION.name_of(code).unwrap_or(""),
+    };
+    let (seq, hash) = trail::next_head(0, trail::GENESIS, &event);
+    sqlx::query(
+        "INSERT INTO destinations (id, school_id, department_id, graduate_id, graduation_year, category_code, subcategory, \
+         unit_name, details, proof_ids, state, awaiting, version, trail_seq, trail_hash, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'submitted', 'department_reviewer', 1, $11, $12, $13, $13)",
+    )
+    .bind(id.clone())
+    .bind(school_id.clone())
+    .bind(department_id.clone())
+    .bind(graduate_id.clone())
+    .bind(year)
+    .bind(code.to_string())
+    .bind(input.subcategory.trim().to_string())
+    .bind(input.unit_name.trim().to_string())
+    .bind(serde_json::to_string(&input.details).map_err(anyhow::Error::from)?)
+    .bind(serde_json::to_string(&proof_ids).map_err(anyhow::Error::from)?)
+    .bind(seq)
+    .bind(hash.clone())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    take_outcome(&mut tx, &graduate_id, &school_id, "destination", &id, now).await?;
+    trail::insert(&mut tx, &event, seq, trail::GENESIS, &hash).await?;
+    messages::send(
+        &mut tx,
+        Recipient::Department(&department_id),
+        &NewMessage {
+            school_id: &school_id,
+            record_kind: "destination",
+            record_id: &id,
+            title: "新的毕业去向登记待审核".into(),
+            body: format!(
+                "{}登记了毕业去向：{}",
+                name,
+                codes::DESTINATION.name_of(code).unwrap_or(code)
+            ),
+        },
+    )
+    .await?;
+    let applied = DestinationApplied {
+        id,
+        state: S::Submitted.as_str().into(),
+        state_label: S::Submitted.label().into(),
+        version: 1,
+    };
+    idempotency::remember(&mut tx, actor, idem, &applied).await?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DestinationDecision {
+    /// For reviews: approve or reject. Ignored by withdraw and release requests.
+    #[serde(default)]
+    pub approve: bool,
+    pub reason: Option<String>,
+    pub version: Option<i64>,
+}
+
+/// One action on a destination; `file` is the release proof.
+#[allow(clippy::too_many_arguments)]
+async fn act(
+    store: &Store,
+    blobs: Option<&dyn BlobStore>,
+    actor: &Actor,
+    id: &str,
+    pick: impl FnOnce(S) -> A,
+    operation: &'static str,
+    input: DestinationDecision,
+    file: Option<UploadedFile>,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<DestinationApplied> {
+    let party = party_of(actor)?;
+    let mut tx = store.writer().begin().await?;
+    if let Some(done) =
+        idempotency::claim::<DestinationApplied>(&mut tx, actor, idem, operation, id).await?
+    {
+        return Ok(done);
+    }
+    let row = load(&mut tx, actor, id).await?;
+    if input.version.is_some_and(|v| v != row.version) {
+        return Err(ServiceError::Conflict(STALE.into()));
+    }
+    let state = state_of(&row)?;
+    let action = pick(state);
+    let (to, slot) = decide_destination(state, action, party).map_err(|r| match r {
+        Refusal::Role => ServiceError::Forbidden,
+        _ => ServiceError::Conflict(format!(
+            "当前状态为“{}”，不能执行“{}”",
+            state.label(),
+            action.label()
+        )),
+    })?;
+    let reason_required = matches!(
+        action,
+        A::RejectRegistration | A::RejectRelease | A::RequestRelease
+    );
+    let remark = lc::check_reason(input.reason.as_deref(), reason_required)
+        .map_err(|m| ServiceError::field("reason", m))?;
+    let now = now_ms();
+    let mut release_proof = row.release_proof_id.clone();
+    if action == A::RequestRelease {
+        let Some(f) = file else {
+            return Err(ServiceError::field("proof", "请上传解除的证明材料"));
+        };
+        let blobs = blobs.ok_or_else(|| anyhow::anyhow!("no blob store for a release proof"))?;
+        release_proof = Some(
+            save_upload(
+                blobs,
+                &mut tx,
+                uploads("release_proof", actor, &row.school_id, f),
+            )
+            .await?,
+        );
+    }
+    let name = actor_name(&mut tx, actor).await?;
+    let event = trail::NewEvent {
+        record_kind: "destination",
+        record_id: &row.id,
+        school_id: &row.school_id,
+        at: now,
+        actor_account_id: Some(&actor.account_id),
+        actor_name: &name,
+        party: party.as_str(),
+        action: action.as_str(),
+        from_state: Some(state.as_str()),
+        to_state: to.as_str(),
+        remark: &remark,
+    };
+    let (seq, hash) = trail::next_head(row.trail_seq, &row.trail_hash, &event);
+    let review_reason = match action {
+        A::RejectRegistration | A::RejectRelease | A::Approve | A::ApproveRelease => {
+            Some(remark.clone())
+        }
+        _ => row.review_reason.clone(),
+    };
+    let release_reason = if action == A::RequestRelease {
+        Some(remark.clone())
+    } else {
+        row.release_reason.clone()
+    };
+    let n = sqlx::query(
+        "UPDATE destinations SET state = $1, awaiting = $2, version = version + 1, trail_seq = $3, trail_hash = $4, \
+         review_reason = $5, release_reason = $6, release_proof_id = $7, updated_at = $8 WHERE id = $9 AND version = $10",
+    )
+    .bind(to.as_str())
+    .bind(destination_awaiting(to).map(|p| p.as_str()))
+    .bind(seq)
+    .bind(hash.clone())
+    .bind(review_reason)
+    .bind(release_reason)
+    .bind(release_proof)
+    .bind(now)
+    .bind(row.id.clone())
+    .bind(row.version)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(ServiceError::Conflict(STALE.into()));
+    }
+    match slot {
+        OutcomeSlot::Release => release_outcome(&mut tx, &row.id).await?,
+        OutcomeSlot::Take => {
+            take_outcome(
+                &mut tx,
+                &row.graduate_id,
+                &row.school_id,
+                "destination",
+                &row.id,
+                now,
+            )
+            .await?
+        }
+        OutcomeSlot::Keep => {}
+    }
+    trail::insert(&mut tx, &event, seq, &row.trail_hash, &hash).await?;
+    let m = NewMessage {
+        school_id: &row.school_id,
+        record_kind: "destination",
+        record_id: &row.id,
+        title: format!("毕业去向登记：{}", to.label()),
+        body: format!(
+            "{}的毕业去向登记（{}）{}{}",
+            row.graduate_name,
+            codes::DESTINATION.name_of(&row.category_code).unwrap_or(""),
+            action.label(),
+            if remark.is_empty() {
+                String::new()
+            } else {
+                format!("。说明：{remark}")
+            }
+        ),
+    };
+    if party == Party::Graduate {
+        if destination_awaiting(to).is_some() {
+            messages::send(&mut tx, Recipient::Department(&row.department_id), &m).await?;
+        }
+    } else {
+        messages::send(&mut tx, Recipient::Graduate(&row.graduate_id), &m).await?;
+    }
+    let applied = DestinationApplied {
+        id: row.id.clone(),
+        state: to.as_str().into(),
+        state_label: to.label().into(),
+        version: row.version + 1,
+    };
+    idempotency::remember(&mut tx, actor, idem, &applied).await?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+pub async fn withdraw_destination(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: DestinationDecision,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<DestinationApplied> {
+    act(
+        store,
+        None,
+        actor,
+        id,
+        |_| A::WithdrawRegistration,
+        "withdraw_destination",
+        input,
+        None,
+        idem,
+    )
+    .await
+}
+
+/// Review of a registration or of a release request, whichever is pending.
+pub async fn review_destination(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: DestinationDecision,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<DestinationApplied> {
+    let approve = input.approve;
+    let pick = move |s: S| match (s, approve) {
+        (S::ReleaseRequested, true) => A::ApproveRelease,
+        (S::ReleaseRequested, false) => A::RejectRelease,
+        (_, true) => A::Approve,
+        (_, false) => A::RejectRegistration,
+    };
+    act(
+        store,
+        None,
+        actor,
+        id,
+        pick,
+        "review_destination",
+        input,
+        None,
+        idem,
+    )
+    .await
+}
+
+pub async fn request_destination_release(
+    store: &Store,
+    blobs: &dyn BlobStore,
+    actor: &Actor,
+    id: &str,
+    input: DestinationDecision,
+    proof: Option<UploadedFile>,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<DestinationApplied> {
+    act(
+        store,
+        Some(blobs),
+        actor,
+        id,
+        |_| A::RequestRelease,
+        "request_destination_release",
+        input,
+        proof,
+        idem,
+    )
+    .await
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DestinationDetail {
+    #[serde(flatten)]
+    pub record: DestinationRow,
+    pub category: String,
+    pub state_label: String,
+    pub actions: Vec<&'static str>,
+    pub trail: Vec<trail::TrailEvent>,
+}
+
+pub async fn get_destination(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+) -> ServiceResult<DestinationDetail> {
+    let mut conn = store.reader().acquire().await?;
+    let row = load(&mut conn, actor, id).await?;
+    drop(conn);
+    let state = state_of(&row)?;
+    let actions = match Party::of(actor.role) {
+        Some(p) => A::ALL
+            .iter()
+            .filter(|a| decide_destination(state, **a, p).is_ok())
+            .map(|a| a.as_str())
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(DestinationDetail {
+        category: codes::DESTINATION
+            .name_of(&row.category_code)
+            .unwrap_or("")
+            .to_string(),
+        state_label: state.label().to_string(),
+        trail: trail::events(store, &row.id).await?,
+        actions,
+        record: row,
+    })
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DestinationFilter {
+    pub state: Option<String>,
+    pub graduation_year: Option<i64>,
+    pub department_id: Option<String>,
+    pub keyword: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+pub async fn list_destinations(
+    store: &Store,
+    actor: &Actor,
+    f: &DestinationFilter,
+) -> ServiceResult<Page<DestinationRow>> {
+    let paging = Paging::new(f.page, f.per_page);
+    let mut clauses: Vec<String> = Vec::new();
+    let mut binds: Vec<String> = Vec::new();
+    let mut bind = |v: String, clauses: &mut Vec<String>, sql: &str| {
+        binds.push(v);
+        clauses.push(sql.replace('?', &format!("${}", binds.len())));
+    };
+    match actor.role {
+        Role::Graduate => bind(
+            actor.graduate_id.clone().unwrap_or_default(),
+            &mut clauses,
+            "d.graduate_id = ?",
+        ),
+        Role::DepartmentReviewer => {
+            bind(
+                actor.school_id.clone().unwrap_or_default(),
+                &mut clauses,
+                "d.school_id = ?",
+            );
+            bind(
+                actor.department_id.clone().unwrap_or_default(),
+                &mut clauses,
+                "d.department_id = ?",
+            );
+        }
+        Role::SchoolAdmin => bind(
+            actor.school_id.clone().unwrap_or_default(),
+            &mut clauses,
+            "d.school_id = ?",
+        ),
+        Role::ProvincialAdmin => {}
+        Role::EmployerMember => return Err(ServiceError::Forbidden),
+    }
+    if let Some(s) = f.state.as_deref().filter(|s| !s.is_empty()) {
+        bind(s.to_string(), &mut clauses, "d.state = ?");
+    }
+    if let Some(d) = f.department_id.as_deref().filter(|s| !s.is_empty()) {
+        bind(d.to_string(), &mut clauses, "d.department_id = ?");
+    }
+    if let Some(k) = f
+        .keyword
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        bind(
+            format!("%{k}%"),
+            &mut clauses,
+            "(g.name LIKE ? OR g.student_no LIKE ?)",
+        );
+    }
+    let year = f.graduation_year;
+    let mut sql_where = if clauses.is_empty() {
+        String::from("1 = 1")
+    } else {
+        clauses.join(" AND ")
+    };
+    if year.is_some() {
+        sql_where.push_str(&format!(" AND d.graduation_year = ${}", binds.len() + 1));
+    }
+    let count_sql = format!("SELECT COUNT(*) FROM destinations d JOIN graduates g ON g.id = d.graduate_id WHERE {sql_where}");
+    let list_sql = format!(
+        "SELECT {DESTINATION_COLUMNS} FROM destinations d JOIN graduates g ON g.id = d.graduate_id WHERE {sql_where} \
+         ORDER BY d.updated_at DESC, d.id LIMIT {} OFFSET {}",
+        paging.per_page,
+        paging.offset()
+    );
+    let mut cq = sqlx::query_as::<_, (i64,)>(&count_sql);
+    let mut lq = sqlx::query_as::<_, DestinationRow>(&list_sql);
+    for b in &binds {
+        cq = cq.bind(b.clone());
+        lq = lq.bind(b.clone());
+    }
+    if let Some(y) = year {
+        cq = cq.bind(y);
+        lq = lq.bind(y);
+    }
+    let (total,) = cq.fetch_one(store.reader()).await?;
+    let items = lq.fetch_all(store.reader()).await?;
+    Ok(Page {
+        items,
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    })
+}

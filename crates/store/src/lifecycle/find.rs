@@ -1,0 +1,482 @@
+//! Finding graduates (SPEC §5, 002/004): school + graduation year + name + phone or ID number
+//! must all match. Found graduates go onto the employer's send list (签约发送列表); the answer
+//! says why a graduate cannot be invited, in the words employers complain they never get.
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+use wangqian_domain::codes;
+use wangqian_domain::contact::MobileNumber;
+use wangqian_domain::id_number::IdNumber;
+use wangqian_domain::lifecycle::china_date;
+use wangqian_domain::role::{Actor, Role};
+use wangqian_domain::settings::EmployerVerification;
+use wangqian_sheets::{RowReader, SheetKind};
+
+use crate::pii::PiiField;
+use crate::roster_import::tempfile_guard::TempFile;
+use crate::{now_ms, settings, FieldError, Page, Paging, ServiceError, ServiceResult, Store};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindGraduates {
+    /// The school's 5-digit code, or its full name.
+    pub school: String,
+    pub graduation_year: u16,
+    pub name: String,
+    /// The graduate's mobile number or national ID number.
+    pub phone_or_id_number: String,
+    /// Put the graduate on the send list when they can be invited (default true).
+    #[serde(default = "yes")]
+    pub add_to_send_list: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A found graduate, personal data masked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FoundGraduate {
+    pub graduate_id: String,
+    pub school_id: String,
+    pub school_name: String,
+    pub graduation_year: i64,
+    pub name: String,
+    pub gender: String,
+    pub department: String,
+    pub major: String,
+    pub education_level: String,
+    pub id_number_masked: String,
+    pub mobile_masked: Option<String>,
+    /// False when the reasons below stop an invitation now.
+    pub invitable: bool,
+    pub reasons: Vec<String>,
+    pub on_send_list: bool,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Candidate {
+    id: String,
+    school_id: String,
+    school_name: String,
+    graduation_year: i64,
+    name: String,
+    gender: String,
+    department: String,
+    major: String,
+    education_level_code: String,
+    training_mode_code: String,
+    signing_locked: i64,
+    id_number_masked: String,
+    mobile_masked: Option<String>,
+}
+
+const CANDIDATE_SELECT: &str = "SELECT g.id, g.school_id, s.name AS school_name, g.graduation_year, g.name, g.gender, \
+    d.name AS department, m.name AS major, g.education_level_code, g.training_mode_code, g.signing_locked, \
+    g.id_number_masked, g.mobile_masked FROM graduates g JOIN schools s ON s.id = g.school_id \
+    JOIN departments d ON d.id = g.department_id JOIN majors m ON m.id = g.major_id";
+
+pub(crate) fn employer_of(actor: &Actor) -> ServiceResult<String> {
+    match (actor.role, &actor.employer_id) {
+        (Role::EmployerMember, Some(id)) => Ok(id.clone()),
+        _ => Err(ServiceError::Forbidden),
+    }
+}
+
+/// Why this employer cannot invite this graduate now (empty when it can).
+pub(crate) async fn obstacles(
+    conn: &mut AnyConnection,
+    employer_id: &str,
+    graduate_id: &str,
+    school_id: &str,
+    year: u16,
+    training_mode_code: &str,
+    signing_locked: bool,
+) -> ServiceResult<Vec<String>> {
+    let mut reasons = Vec::new();
+    if !codes::training_mode_may_sign(training_mode_code) {
+        reasons.push("该毕业生为定向或委培培养，不能网上签约".to_string());
+    }
+    if signing_locked {
+        reasons.push("学校已暂停该毕业生的网签资格".to_string());
+    }
+    let held: Option<(String,)> =
+        sqlx::query_as("SELECT record_kind FROM graduate_outcomes WHERE graduate_id = $1")
+            .bind(graduate_id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some((kind,)) = held {
+        reasons.push(if kind == "destination" {
+            "该毕业生已登记其他毕业去向".to_string()
+        } else {
+            "该毕业生已签约（已有有效的就业协议）".to_string()
+        });
+    }
+    let s = settings::effective_in(conn, school_id, year).await?;
+    let today = china_date(now_ms());
+    if today < s.signing_opens_on || today > s.signing_closes_on {
+        reasons.push(format!(
+            "不在学校网签开放时间内（{} 至 {}）",
+            s.signing_opens_on, s.signing_closes_on
+        ));
+    }
+    if !crate::employers::may_sign_on(conn, employer_id, school_id, s.employer_verification).await?
+    {
+        reasons.push(match s.employer_verification {
+            EmployerVerification::SchoolRequired => {
+                "该校要求用人单位经学校审核，贵单位尚未通过该校审核".to_string()
+            }
+            EmployerVerification::PlatformSufficient => {
+                "贵单位尚未通过平台或该校审核，暂不能发起签约".to_string()
+            }
+        });
+    }
+    let pending: Option<(i64,)> = sqlx::query_as(
+        "SELECT deadline_at FROM agreements WHERE employer_id = $1 AND graduate_id = $2 AND state = 'invited'",
+    )
+    .bind(employer_id.to_string())
+    .bind(graduate_id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    if pending.is_some_and(|(d,)| d > now_ms()) {
+        reasons.push("已向该毕业生发出邀约，对方处理前不能再次发送".to_string());
+    }
+    Ok(reasons)
+}
+
+/// Finds one graduate by the four facts, and puts them on the send list when invitable.
+pub async fn find_graduates(
+    store: &Store,
+    actor: &Actor,
+    input: &FindGraduates,
+) -> ServiceResult<FoundGraduate> {
+    let employer_id = employer_of(actor)?;
+    let mut errors = Vec::new();
+    let name = input.name.trim();
+    if name.is_empty() {
+        errors.push(FieldError::new("name", "请填写学生姓名"));
+    }
+    if !(2000..=2100).contains(&input.graduation_year) {
+        errors.push(FieldError::new("graduation_year", "请填写毕业年度"));
+    }
+    let key = input.phone_or_id_number.trim();
+    let hashes = if let Ok(m) = MobileNumber::parse(key) {
+        Some((
+            "mobile_hash",
+            store.pii.search_hash(PiiField::Mobile, m.as_str()),
+        ))
+    } else if let Ok(id) = IdNumber::parse(key) {
+        Some((
+            "id_number_hash",
+            store.pii.search_hash(PiiField::IdNumber, id.as_str()),
+        ))
+    } else {
+        errors.push(FieldError::new(
+            "phone_or_id_number",
+            "请填写正确的手机号或身份证号",
+        ));
+        None
+    };
+    if input.school.trim().is_empty() {
+        errors.push(FieldError::new("school", "请选择毕业学校"));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    let Some((column, hash)) = hashes else {
+        return Err(ServiceError::Validation(errors));
+    };
+    let mut tx = store.writer().begin().await?;
+    let found = find_one(
+        &mut tx,
+        input.school.trim(),
+        input.graduation_year,
+        name,
+        column,
+        &hash,
+    )
+    .await?;
+    let reasons = obstacles(
+        &mut tx,
+        &employer_id,
+        &found.id,
+        &found.school_id,
+        input.graduation_year,
+        &found.training_mode_code,
+        found.signing_locked != 0,
+    )
+    .await?;
+    let invitable = reasons.is_empty();
+    if invitable && input.add_to_send_list {
+        add_to_send_list(&mut tx, &employer_id, &found.id, &found.school_id, actor).await?;
+    }
+    let on_list = on_send_list(&mut tx, &employer_id, &found.id).await?;
+    tx.commit().await?;
+    Ok(found_view(found, invitable, reasons, on_list))
+}
+
+fn found_view(
+    c: Candidate,
+    invitable: bool,
+    reasons: Vec<String>,
+    on_send_list: bool,
+) -> FoundGraduate {
+    FoundGraduate {
+        graduate_id: c.id,
+        school_id: c.school_id,
+        school_name: c.school_name,
+        graduation_year: c.graduation_year,
+        name: c.name,
+        gender: codes::GENDER.name_of(&c.gender).unwrap_or("").to_string(),
+        department: c.department,
+        major: c.major,
+        education_level: codes::EDUCATION_LEVEL
+            .name_of(&c.education_level_code)
+            .unwrap_or("")
+            .to_string(),
+        id_number_masked: c.id_number_masked,
+        mobile_masked: c.mobile_masked,
+        invitable,
+        reasons,
+        on_send_list,
+    }
+}
+
+async fn find_one(
+    conn: &mut AnyConnection,
+    school: &str,
+    year: u16,
+    name: &str,
+    column: &str,
+    hash: &str,
+) -> ServiceResult<Candidate> {
+    let rows = sqlx::query_as::<_, Candidate>(&format!(
+        "{CANDIDATE_SELECT} WHERE (s.code = $1 OR s.name = $1) AND g.graduation_year = $2 AND g.name = $3 AND g.{column} = $4 LIMIT 2"
+    ))
+    .bind(school.to_string())
+    .bind(i64::from(year))
+    .bind(name.to_string())
+    .bind(hash.to_string())
+    .fetch_all(conn)
+    .await?;
+    match rows.len() {
+        0 => Err(ServiceError::Missing(
+            "没有找到该毕业生：请核对毕业学校、毕业年度、姓名和手机号/身份证号。学校尚未导入或审核生源信息的毕业生也无法查到，请联系毕业生所在学校".into(),
+        )),
+        1 => Ok(rows.into_iter().next().expect("one row")),
+        _ => Err(ServiceError::Conflict(
+            "信息重复：有两条生源记录与之相符，请联系学校核实".into(),
+        )),
+    }
+}
+
+async fn add_to_send_list(
+    conn: &mut AnyConnection,
+    employer_id: &str,
+    graduate_id: &str,
+    school_id: &str,
+    actor: &Actor,
+) -> ServiceResult<()> {
+    sqlx::query(
+        "INSERT INTO send_list (employer_id, graduate_id, school_id, added_by, added_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (employer_id, graduate_id) DO NOTHING",
+    )
+    .bind(employer_id.to_string())
+    .bind(graduate_id.to_string())
+    .bind(school_id.to_string())
+    .bind(actor.account_id.clone())
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn on_send_list(
+    conn: &mut AnyConnection,
+    employer_id: &str,
+    graduate_id: &str,
+) -> ServiceResult<bool> {
+    let r: Option<(i64,)> = sqlx::query_as(
+        "SELECT added_at FROM send_list WHERE employer_id = $1 AND graduate_id = $2",
+    )
+    .bind(employer_id.to_string())
+    .bind(graduate_id.to_string())
+    .fetch_optional(conn)
+    .await?;
+    Ok(r.is_some())
+}
+
+/// The employer's send list, with why each graduate can or cannot be invited now.
+pub async fn list_send_list(
+    store: &Store,
+    actor: &Actor,
+    paging: Paging,
+) -> ServiceResult<Page<FoundGraduate>> {
+    let employer_id = employer_of(actor)?;
+    let mut conn = store.reader().acquire().await?;
+    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM send_list WHERE employer_id = $1")
+        .bind(employer_id.clone())
+        .fetch_one(&mut *conn)
+        .await?;
+    let rows = sqlx::query_as::<_, Candidate>(&format!(
+        "{CANDIDATE_SELECT} JOIN send_list l ON l.graduate_id = g.id WHERE l.employer_id = $1 \
+         ORDER BY l.added_at DESC, g.id LIMIT $2 OFFSET $3"
+    ))
+    .bind(employer_id.clone())
+    .bind(paging.per_page)
+    .bind(paging.offset())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for c in rows {
+        let year = u16::try_from(c.graduation_year).unwrap_or(0);
+        let reasons = obstacles(
+            &mut conn,
+            &employer_id,
+            &c.id,
+            &c.school_id,
+            year,
+            &c.training_mode_code,
+            c.signing_locked != 0,
+        )
+        .await?;
+        let invitable = reasons.is_empty();
+        items.push(found_view(c, invitable, reasons, true));
+    }
+    Ok(Page {
+        items,
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    })
+}
+
+pub async fn remove_from_send_list(
+    store: &Store,
+    actor: &Actor,
+    graduate_id: &str,
+) -> ServiceResult<()> {
+    let employer_id = employer_of(actor)?;
+    let n = sqlx::query("DELETE FROM send_list WHERE employer_id = $1 AND graduate_id = $2")
+        .bind(employer_id)
+        .bind(graduate_id.to_string())
+        .execute(store.writer())
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(ServiceError::NotFound("发送列表中的毕业生"));
+    }
+    Ok(())
+}
+
+/// The columns of the send-list template (004): 毕业学校, 毕业年度, 学生姓名, 学生身份证号.
+pub const SEND_LIST_COLUMNS: [&str; 4] = ["毕业学校", "毕业年度", "学生姓名", "学生身份证号"];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportLine {
+    pub row: usize,
+    pub name: String,
+    pub added: bool,
+    pub message: String,
+}
+
+/// Imports a send list from a sheet: each row is looked up like [`find_graduates`] and added
+/// when invitable; the report says, row by row, what happened.
+pub async fn import_send_list(
+    store: &Store,
+    actor: &Actor,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> ServiceResult<Vec<ImportLine>> {
+    employer_of(actor)?;
+    let kind = SheetKind::detect(file_name, &bytes)
+        .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+    let tmp = TempFile::write(bytes).await.map_err(anyhow::Error::from)?;
+    let path = tmp.path.clone();
+    // Read the (small) sheet on a blocking thread, then look rows up one by one.
+    let rows = tokio::task::spawn_blocking(move || -> Result<Vec<wangqian_sheets::Row>, String> {
+        let reader = RowReader::open(&path, kind).map_err(|e| e.to_string())?;
+        let mut rows = Vec::new();
+        for r in reader {
+            rows.push(r.map_err(|e| e.to_string())?);
+            if rows.len() > 501 {
+                return Err("一次最多导入 500 名毕业生".to_string());
+            }
+        }
+        Ok(rows)
+    })
+    .await
+    .map_err(anyhow::Error::from)?
+    .map_err(ServiceError::BadRequest)?;
+    drop(tmp);
+    let mut rows = rows.into_iter();
+    let header = rows
+        .next()
+        .ok_or_else(|| ServiceError::BadRequest("表格是空的".into()))?;
+    for (i, col) in SEND_LIST_COLUMNS.iter().enumerate() {
+        if header.cell(i) != *col {
+            return Err(ServiceError::BadRequest(format!(
+                "表头应为：{}（第 {} 列应为“{col}”），请使用下载的模板",
+                SEND_LIST_COLUMNS.join("、"),
+                i + 1
+            )));
+        }
+    }
+    let mut report = Vec::new();
+    for r in rows {
+        let name = r.cell(2).to_string();
+        let input = FindGraduates {
+            school: r.cell(0).to_string(),
+            graduation_year: r.cell(1).trim_end_matches('届').parse().unwrap_or(0),
+            name: name.clone(),
+            phone_or_id_number: r.cell(3).to_string(),
+            add_to_send_list: true,
+        };
+        let line = match find_graduates(store, actor, &input).await {
+            Ok(f) if f.invitable => ImportLine {
+                row: r.number,
+                name,
+                added: true,
+                message: "已加入发送列表".into(),
+            },
+            Ok(f) => ImportLine {
+                row: r.number,
+                name,
+                added: false,
+                message: f.reasons.join("；"),
+            },
+            Err(ServiceError::Validation(fields)) => ImportLine {
+                row: r.number,
+                name,
+                added: false,
+                message: fields
+                    .into_iter()
+                    .map(|f| f.message)
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            },
+            Err(e @ (ServiceError::Missing(_) | ServiceError::Conflict(_))) => ImportLine {
+                row: r.number,
+                name,
+                added: false,
+                message: e.to_string(),
+            },
+            Err(e) => return Err(e),
+        };
+        report.push(line);
+    }
+    Ok(report)
+}
+
+/// Whether a graduate is on the employer's send list (the employer's scope for inviting).
+pub(crate) async fn require_on_send_list(
+    conn: &mut AnyConnection,
+    employer_id: &str,
+    graduate_id: &str,
+) -> ServiceResult<()> {
+    if on_send_list(conn, employer_id, graduate_id).await? {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound("发送列表中的毕业生"))
+    }
+}

@@ -1,0 +1,641 @@
+//! Invitations (邀请函) and the graduate's answer: send (one or many), withdraw, edit, resend,
+//! accept with re-authentication, reject, cancel before attestation, and expiry.
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+use wangqian_domain::lifecycle::{
+    self as lc, AgreementAction as A, AgreementKind, AgreementState, Context, Party, Transition,
+};
+use wangqian_domain::role::Actor;
+use wangqian_domain::terms::AgreementTerms;
+
+use super::find::{employer_of, obstacles, require_on_send_list};
+use super::{
+    actor_name, apply, idempotency, load_agreement, messages, prepare, remark_action, run_action,
+    terms_errors, trail, ActionRequest, Applied, IdemKey, Step, Val,
+};
+use crate::error::is_unique_violation;
+use crate::{new_id, now_ms, password, settings, ServiceError, ServiceResult, Store};
+
+const PENDING_EXISTS: &str = "已向该毕业生发出邀约，对方处理前不能再次发送";
+const MAX_BATCH: usize = 200;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendInvitations {
+    pub graduate_ids: Vec<String>,
+    pub terms: AgreementTerms,
+    /// 反馈有效期 in days (1–30); the school's default when absent.
+    pub validity_days: Option<u8>,
+}
+
+/// The outcome for one graduate of a batch.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SendResult {
+    pub graduate_id: String,
+    pub ok: bool,
+    pub agreement_id: Option<String>,
+    pub deadline_at: Option<i64>,
+    pub message: String,
+}
+
+fn checked_terms(terms: AgreementTerms) -> ServiceResult<AgreementTerms> {
+    let terms = terms.normalised();
+    terms.validate().map_err(|e| terms_errors(e, "terms."))?;
+    Ok(terms)
+}
+
+fn validity(days: Option<u8>, default: u8) -> ServiceResult<u8> {
+    let d = days.unwrap_or(default);
+    if !(1..=30).contains(&d) {
+        return Err(ServiceError::field(
+            "validity_days",
+            "反馈有效期应为 1 至 30 天",
+        ));
+    }
+    Ok(d)
+}
+
+/// Sends the same offer to each graduate on the list. Each graduate succeeds or fails on its
+/// own, in its own transaction; a retried batch (same key) replays each graduate's first answer.
+pub async fn send_invitations(
+    store: &Store,
+    actor: &Actor,
+    input: SendInvitations,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<Vec<SendResult>> {
+    let employer_id = employer_of(actor)?;
+    let terms = checked_terms(input.terms)?;
+    if input.graduate_ids.is_empty() {
+        return Err(ServiceError::field("graduate_ids", "请至少选择一名毕业生"));
+    }
+    if input.graduate_ids.len() > MAX_BATCH {
+        return Err(ServiceError::field(
+            "graduate_ids",
+            "一次最多向 200 名毕业生发送",
+        ));
+    }
+    if let Some(d) = input.validity_days {
+        validity(Some(d), 5)?;
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut results = Vec::new();
+    for gid in input.graduate_ids {
+        if !seen.insert(gid.clone()) {
+            continue;
+        }
+        let item_key = idem.map(|k| k.item(&gid));
+        let r = send_one(
+            store,
+            actor,
+            &employer_id,
+            &gid,
+            &terms,
+            input.validity_days,
+            item_key.as_ref(),
+        )
+        .await;
+        results.push(match r {
+            Ok(sent) => sent,
+            Err(e @ (ServiceError::Internal(_) | ServiceError::Forbidden)) => return Err(e),
+            Err(e) => SendResult {
+                graduate_id: gid,
+                ok: false,
+                agreement_id: None,
+                deadline_at: None,
+                message: e.to_string(),
+            },
+        });
+    }
+    Ok(results)
+}
+
+#[derive(sqlx::FromRow)]
+struct GraduateFacts {
+    school_id: String,
+    department_id: String,
+    graduation_year: i64,
+    training_mode_code: String,
+    signing_locked: i64,
+}
+
+async fn send_one(
+    store: &Store,
+    actor: &Actor,
+    employer_id: &str,
+    graduate_id: &str,
+    terms: &AgreementTerms,
+    validity_days: Option<u8>,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<SendResult> {
+    let mut tx = store.writer().begin().await?;
+    if let Some(done) =
+        idempotency::claim::<SendResult>(&mut tx, actor, idem, "send_invitation", graduate_id)
+            .await?
+    {
+        return Ok(done);
+    }
+    require_on_send_list(&mut tx, employer_id, graduate_id).await?;
+    let g = sqlx::query_as::<_, GraduateFacts>(
+        "SELECT school_id, department_id, graduation_year, training_mode_code, signing_locked FROM graduates WHERE id = $1",
+    )
+    .bind(graduate_id.to_string())
+    .fetch_one(&mut *tx)
+    .await?;
+    let year = u16::try_from(g.graduation_year).unwrap_or(0);
+    // A pending invitation of this pair whose deadline has passed is expired first, in this
+    // transaction, so that the one-pending rule sees the truth without waiting for a sweep.
+    expire_pair(&mut tx, employer_id, graduate_id).await?;
+    let reasons = obstacles(
+        &mut tx,
+        employer_id,
+        graduate_id,
+        &g.school_id,
+        year,
+        &g.training_mode_code,
+        g.signing_locked != 0,
+    )
+    .await?;
+    if !reasons.is_empty() {
+        return Err(ServiceError::Conflict(reasons.join("；")));
+    }
+    let s = settings::effective_in(&mut tx, &g.school_id, year).await?;
+    let days = validity(validity_days, s.invitation_validity_days)?;
+    let now = now_ms();
+    let deadline = lc::invitation_deadline_ms(now, days);
+    let (employer_name, credit_code): (String, String) =
+        sqlx::query_as("SELECT name, credit_code FROM employers WHERE id = $1")
+            .bind(employer_id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+    let id = new_id();
+    let terms_json = serde_json::to_string(terms).map_err(anyhow::Error::from)?;
+    let name = actor_name(&mut tx, actor).await?;
+    let remark = format!("反馈有效期 {days} 天");
+    let event = trail::NewEvent {
+        record_kind: "agreement",
+        record_id: &id,
+        school_id: &g.school_id,
+        at: now,
+        actor_account_id: Some(&actor.account_id),
+        actor_name: &name,
+        party: Party::Employer.as_str(),
+        action: A::Invite.as_str(),
+        from_state: None,
+        to_state: AgreementState::Invited.as_str(),
+        remark: &remark,
+    };
+    let (seq, hash) = trail::next_head(0, trail::GENESIS, &event);
+    let inserted = sqlx::query(
+        "INSERT INTO agreements (id, kind, school_id, department_id, graduate_id, graduation_year, employer_id, employer_name, \
+         employer_credit_code, state, awaiting, version, terms_version, terms, binding_moment, deadline_at, trail_seq, trail_hash, \
+         sent_at, created_by, created_at, updated_at) \
+         VALUES ($1, 'online', $2, $3, $4, $5, $6, $7, $8, 'invited', 'graduate', 1, 1, $9, $10, $11, $12, $13, $14, $15, $14, $14)",
+    )
+    .bind(id.clone())
+    .bind(g.school_id.clone())
+    .bind(g.department_id.clone())
+    .bind(graduate_id.to_string())
+    .bind(g.graduation_year)
+    .bind(employer_id.to_string())
+    .bind(employer_name.clone())
+    .bind(credit_code)
+    .bind(terms_json.clone())
+    .bind(s.binding_moment.as_str())
+    .bind(deadline)
+    .bind(seq)
+    .bind(hash.clone())
+    .bind(now)
+    .bind(actor.account_id.clone())
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ServiceError::Conflict(PENDING_EXISTS.into()))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    insert_version(
+        &mut tx,
+        &id,
+        &g.school_id,
+        1,
+        &terms_json,
+        "in_force",
+        actor,
+        now,
+    )
+    .await?;
+    trail::insert(&mut tx, &event, seq, trail::GENESIS, &hash).await?;
+    messages::send(
+        &mut tx,
+        messages::Recipient::Graduate(graduate_id),
+        &messages::NewMessage {
+            school_id: &g.school_id,
+            record_kind: "agreement",
+            record_id: &id,
+            title: format!("收到{employer_name}的签约邀请"),
+            body: format!(
+                "{employer_name}邀请你签订就业协议（拟聘职位：{}），请在有效期内处理；过期不反馈视为主动放弃。本校规定：{}",
+                terms.position,
+                s.binding_moment.label()
+            ),
+        },
+    )
+    .await?;
+    let result = SendResult {
+        graduate_id: graduate_id.to_string(),
+        ok: true,
+        agreement_id: Some(id),
+        deadline_at: Some(deadline),
+        message: "已发送".into(),
+    };
+    idempotency::remember(&mut tx, actor, idem, &result).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_version(
+    conn: &mut AnyConnection,
+    agreement_id: &str,
+    school_id: &str,
+    version_no: i64,
+    terms_json: &str,
+    status: &str,
+    actor: &Actor,
+    now: i64,
+) -> ServiceResult<()> {
+    sqlx::query(
+        "INSERT INTO agreement_versions (agreement_id, version_no, school_id, terms, status, proposed_by, proposed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(agreement_id.to_string())
+    .bind(version_no)
+    .bind(school_id.to_string())
+    .bind(terms_json.to_string())
+    .bind(status.to_string())
+    .bind(actor.account_id.clone())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Expires the pair's pending invitation if its deadline has passed.
+async fn expire_pair(
+    conn: &mut AnyConnection,
+    employer_id: &str,
+    graduate_id: &str,
+) -> ServiceResult<()> {
+    let due: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM agreements WHERE employer_id = $1 AND graduate_id = $2 AND state = 'invited' AND deadline_at <= $3",
+    )
+    .bind(employer_id.to_string())
+    .bind(graduate_id.to_string())
+    .bind(now_ms())
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((id,)) = due {
+        expire_in(conn, &id).await?;
+    }
+    Ok(())
+}
+
+async fn expire_in(conn: &mut AnyConnection, id: &str) -> ServiceResult<bool> {
+    let Some(row) = load_agreement(conn, id).await? else {
+        return Ok(false);
+    };
+    let ctx = Context {
+        deadline_passed: row
+            .deadline_at
+            .is_some_and(|d| lc::deadline_passed(d, now_ms())),
+        ..Context::open(AgreementKind::Online)
+    };
+    let Ok(t) = lc::decide(row.stored_state()?, A::Expire, Party::System, &ctx) else {
+        return Ok(false);
+    };
+    apply(
+        conn,
+        &row,
+        None,
+        Step {
+            action: A::Expire,
+            party: Party::System,
+            transition: t,
+            remark: "过期不反馈视为主动放弃",
+            sets: Vec::new(),
+            awaiting: None,
+            expected_version: row.version,
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Writes the expiry of invitations whose deadline has passed (the worker's sweep). Reads are
+/// right without it; it keeps lists and the one-pending index tidy.
+pub async fn expire_due(store: &Store, limit: i64) -> ServiceResult<usize> {
+    let ids: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM agreements WHERE state = 'invited' AND deadline_at <= $1 ORDER BY deadline_at LIMIT $2",
+    )
+    .bind(now_ms())
+    .bind(limit)
+    .fetch_all(store.reader())
+    .await?;
+    let mut n = 0;
+    for (id,) in ids {
+        let mut tx = store.writer().begin().await?;
+        match expire_in(&mut tx, &id).await {
+            Ok(true) => {
+                tx.commit().await?;
+                n += 1;
+            }
+            Ok(false) => {}
+            // Someone answered or withdrew it meanwhile.
+            Err(ServiceError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Remark {
+    pub reason: Option<String>,
+    pub version: Option<i64>,
+}
+
+pub async fn withdraw_invitation(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: Remark,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<Applied> {
+    remark_action(
+        store,
+        actor,
+        id,
+        A::Withdraw,
+        "withdraw_invitation",
+        input,
+        false,
+        Vec::new(),
+        idem,
+    )
+    .await
+}
+
+pub async fn reject_invitation(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: Remark,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<Applied> {
+    remark_action(
+        store,
+        actor,
+        id,
+        A::Reject,
+        "reject_invitation",
+        input,
+        false,
+        Vec::new(),
+        idem,
+    )
+    .await
+}
+
+/// Cancels a signing before the school's attestation, where the school binds on attestation.
+pub async fn cancel_signing(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: Remark,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<Applied> {
+    remark_action(
+        store,
+        actor,
+        id,
+        A::CancelSigning,
+        "cancel_signing",
+        input,
+        true,
+        Vec::new(),
+        idem,
+    )
+    .await
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvitation {
+    /// The graduate's password again: nobody signs on a graduate's behalf.
+    pub password: String,
+    /// The tick-box "我同意并遵守以上规定".
+    pub agree: bool,
+    pub version: Option<i64>,
+}
+
+/// Accepts an invitation: the second confirmation plus a fresh password check, then the
+/// graduate's one outcome is taken (the database refuses a second).
+pub async fn accept_invitation(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: AcceptInvitation,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<Applied> {
+    if !input.agree {
+        return Err(ServiceError::field(
+            "agree",
+            "请阅读并勾选“我同意并遵守以上规定”",
+        ));
+    }
+    // The password is checked before the transaction: hashing takes ~0.1 s and must not hold
+    // the write lock.
+    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM accounts WHERE id = $1")
+        .bind(actor.account_id.clone())
+        .fetch_one(store.reader())
+        .await?;
+    if !password::verify(input.password, hash).await? {
+        return Err(ServiceError::field("password", "密码不正确，签约未完成"));
+    }
+    let now = now_ms();
+    run_action(
+        ActionRequest {
+            store,
+            actor,
+            agreement_id: id,
+            action: A::Accept,
+            operation: "accept_invitation",
+            version: input.version,
+            idem,
+            remark: "已阅读签约须知并确认（已验证密码）",
+        },
+        |_| Ok(vec![("signed_at", Val::Int(Some(now)))]),
+    )
+    .await
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditInvitation {
+    pub terms: AgreementTerms,
+    pub validity_days: Option<u8>,
+    pub version: Option<i64>,
+}
+
+/// Edits a pending invitation (new terms version, new deadline) or resends a withdrawn,
+/// rejected or expired one with new terms.
+pub async fn edit_or_resend(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: EditInvitation,
+    resend: bool,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<Applied> {
+    let terms = checked_terms(input.terms)?;
+    let terms_json = serde_json::to_string(&terms).map_err(anyhow::Error::from)?;
+    let (action, operation) = if resend {
+        (A::Resend, "resend_invitation")
+    } else {
+        (A::EditInvitation, "edit_invitation")
+    };
+    let req = ActionRequest {
+        store,
+        actor,
+        agreement_id: id,
+        action,
+        operation,
+        version: input.version,
+        idem,
+        remark: "",
+    };
+    let mut tx = store.writer().begin().await?;
+    if let Some(done) = idempotency::claim::<Applied>(&mut tx, actor, idem, operation, id).await? {
+        return Ok(done);
+    }
+    let p = prepare(&mut tx, &req).await?;
+    if resend {
+        let employer_id = p.row.employer_id.clone().unwrap_or_default();
+        let g: (String, i64) = sqlx::query_as(
+            "SELECT training_mode_code, signing_locked FROM graduates WHERE id = $1",
+        )
+        .bind(p.row.graduate_id.clone())
+        .fetch_one(&mut *tx)
+        .await?;
+        let reasons = obstacles(
+            &mut tx,
+            &employer_id,
+            &p.row.graduate_id,
+            &p.row.school_id,
+            p.row.year(),
+            &g.0,
+            g.1 != 0,
+        )
+        .await?;
+        if !reasons.is_empty() {
+            return Err(ServiceError::Conflict(reasons.join("；")));
+        }
+    }
+    let days = validity(input.validity_days, p.settings.invitation_validity_days)?;
+    let now = now_ms();
+    let next_version = next_version_no(&mut tx, id).await?;
+    sqlx::query("UPDATE agreement_versions SET status = 'superseded', decided_at = $1 WHERE agreement_id = $2 AND status = 'in_force'")
+        .bind(now)
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    insert_version(
+        &mut tx,
+        id,
+        &p.row.school_id,
+        next_version,
+        &terms_json,
+        "in_force",
+        actor,
+        now,
+    )
+    .await?;
+    let remark = format!("反馈有效期 {days} 天");
+    let applied = apply_checked(
+        &mut tx,
+        &p.row,
+        actor,
+        action,
+        p.party,
+        p.transition,
+        &remark,
+        vec![
+            ("terms", Val::Text(Some(terms_json))),
+            ("terms_version", Val::Int(Some(next_version))),
+            (
+                "deadline_at",
+                Val::Int(Some(lc::invitation_deadline_ms(now, days))),
+            ),
+            ("sent_at", Val::Int(Some(now))),
+        ],
+    )
+    .await?;
+    idempotency::remember(&mut tx, actor, idem, &applied).await?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+/// [`apply`] where moving back to "invited" may meet the one-pending index.
+#[allow(clippy::too_many_arguments)]
+async fn apply_checked(
+    conn: &mut AnyConnection,
+    row: &super::AgreementRow,
+    actor: &Actor,
+    action: A,
+    party: Party,
+    transition: Transition,
+    remark: &str,
+    sets: Vec<(&'static str, Val)>,
+) -> ServiceResult<Applied> {
+    let r = apply(
+        conn,
+        row,
+        Some(actor),
+        Step {
+            action,
+            party,
+            transition,
+            remark,
+            sets,
+            awaiting: Some(Party::Graduate),
+            expected_version: row.version,
+        },
+    )
+    .await;
+    match r {
+        Err(ServiceError::Internal(e))
+            if e.downcast_ref::<sqlx::Error>()
+                .is_some_and(is_unique_violation) =>
+        {
+            Err(ServiceError::Conflict(PENDING_EXISTS.into()))
+        }
+        other => other,
+    }
+}
+
+pub(crate) async fn next_version_no(
+    conn: &mut AnyConnection,
+    agreement_id: &str,
+) -> ServiceResult<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COALESCE(MAX(version_no), 0) + 1 FROM agreement_versions WHERE agreement_id = $1",
+    )
+    .bind(agreement_id.to_string())
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
+}

@@ -1,0 +1,158 @@
+//! In-app messages (SPEC §12): one for every event that needs the other side to act, written
+//! in the event's transaction. E-mail and SMS delivery are a later capability.
+
+use serde::Serialize;
+use sqlx::AnyConnection;
+use wangqian_domain::role::{Actor, Role};
+
+use crate::{new_id, now_ms, Page, Paging, ServiceError, ServiceResult, Store};
+
+/// Who receives a message: a graduate, an employer (all its HR accounts), a department's
+/// reviewers or a school's administrators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipient<'a> {
+    Graduate(&'a str),
+    Employer(&'a str),
+    Department(&'a str),
+    School(&'a str),
+}
+
+impl Recipient<'_> {
+    fn parts(&self) -> (&'static str, &str) {
+        match self {
+            Recipient::Graduate(id) => ("graduate", id),
+            Recipient::Employer(id) => ("employer", id),
+            Recipient::Department(id) => ("department", id),
+            Recipient::School(id) => ("school", id),
+        }
+    }
+}
+
+pub struct NewMessage<'a> {
+    pub school_id: &'a str,
+    pub record_kind: &'a str,
+    pub record_id: &'a str,
+    pub title: String,
+    pub body: String,
+}
+
+pub async fn send(
+    conn: &mut AnyConnection,
+    to: Recipient<'_>,
+    m: &NewMessage<'_>,
+) -> Result<(), sqlx::Error> {
+    let (kind, id) = to.parts();
+    sqlx::query(
+        "INSERT INTO messages (id, school_id, recipient_kind, recipient_id, record_kind, record_id, title, body, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(new_id())
+    .bind(m.school_id.to_string())
+    .bind(kind)
+    .bind(id.to_string())
+    .bind(m.record_kind.to_string())
+    .bind(m.record_id.to_string())
+    .bind(m.title.clone())
+    .bind(m.body.clone())
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The inbox an actor reads: their own, their company's, their department's or their school's.
+fn inbox(actor: &Actor) -> ServiceResult<(&'static str, String)> {
+    let pick = |kind: &'static str, id: &Option<String>| {
+        id.clone()
+            .map(|id| (kind, id))
+            .ok_or(ServiceError::Forbidden)
+    };
+    match actor.role {
+        Role::Graduate => pick("graduate", &actor.graduate_id),
+        Role::EmployerMember => pick("employer", &actor.employer_id),
+        Role::DepartmentReviewer => pick("department", &actor.department_id),
+        Role::SchoolAdmin => pick("school", &actor.school_id),
+        Role::ProvincialAdmin => Err(ServiceError::Forbidden),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct MessageRow {
+    pub id: String,
+    pub record_kind: String,
+    pub record_id: String,
+    pub title: String,
+    pub body: String,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    unread_only: bool,
+    paging: Paging,
+) -> ServiceResult<Page<MessageRow>> {
+    let (kind, id) = inbox(actor)?;
+    let unread = if unread_only {
+        " AND read_at IS NULL"
+    } else {
+        ""
+    };
+    let total: (i64,) = sqlx::query_as(&format!(
+        "SELECT COUNT(*) FROM messages WHERE recipient_kind = $1 AND recipient_id = $2{unread}"
+    ))
+    .bind(kind)
+    .bind(id.clone())
+    .fetch_one(store.reader())
+    .await?;
+    let items = sqlx::query_as::<_, MessageRow>(&format!(
+        "SELECT id, record_kind, record_id, title, body, created_at, read_at FROM messages \
+         WHERE recipient_kind = $1 AND recipient_id = $2{unread} ORDER BY created_at DESC, id LIMIT $3 OFFSET $4"
+    ))
+    .bind(kind)
+    .bind(id)
+    .bind(paging.per_page)
+    .bind(paging.offset())
+    .fetch_all(store.reader())
+    .await?;
+    Ok(Page {
+        items,
+        total: total.0,
+        page: paging.page,
+        per_page: paging.per_page,
+    })
+}
+
+/// Marks a message read; someone else's message is "not found".
+pub async fn mark_read(store: &Store, actor: &Actor, message_id: &str) -> ServiceResult<()> {
+    let (kind, id) = inbox(actor)?;
+    let n = sqlx::query(
+        "UPDATE messages SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND recipient_kind = $3 AND recipient_id = $4",
+    )
+    .bind(now_ms())
+    .bind(message_id.to_string())
+    .bind(kind)
+    .bind(id)
+    .execute(store.writer())
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(ServiceError::NotFound("消息"));
+    }
+    Ok(())
+}
+
+pub async fn unread_count(store: &Store, actor: &Actor) -> ServiceResult<i64> {
+    let Ok((kind, id)) = inbox(actor) else {
+        return Ok(0);
+    };
+    let n: (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM messages WHERE recipient_kind = $1 AND recipient_id = $2 AND read_at IS NULL",
+    )
+    .bind(kind)
+    .bind(id)
+    .fetch_one(store.reader())
+    .await?;
+    Ok(n.0)
+}

@@ -1,0 +1,446 @@
+//! School review (鉴证) and revocation, amendments, termination (解约) and forced termination.
+
+use serde::Deserialize;
+use wangqian_domain::lifecycle::{self as lc, AgreementAction as A, AgreementState};
+use wangqian_domain::role::Actor;
+use wangqian_domain::terms::AgreementTerms;
+
+use super::invitations::{insert_version, next_version_no, Remark};
+use super::{
+    apply, awaiting_after, idempotency, prepare, remark_action, run_action, terms_errors,
+    ActionRequest, Applied, IdemKey, Step, Val,
+};
+use crate::blobs::{save_upload, BlobStore, NewUpload};
+use crate::employers::UploadedFile;
+use crate::{now_ms, ServiceError, ServiceResult, Store};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewDecision {
+    pub approve: bool,
+    /// Required when rejecting (≤ 200 characters): evidence of fraud, false signing or wrong data.
+    pub reason: Option<String>,
+    pub version: Option<i64>,
+}
+
+fn decision_reason(d: &ReviewDecision) -> ServiceResult<String> {
+    lc::check_reason(d.reason.as_deref(), !d.approve).map_err(|m| ServiceError::field("reason", m))
+}
+
+/// Department or school review of a signing, an amendment, or a paper agreement's content or
+/// signed scan: which step it is follows from the state.
+pub async fn review_agreement(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    d: ReviewDecision,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<Applied> {
+    let remark = decision_reason(&d)?;
+    run_action(
+        ActionRequest {
+            store,
+            actor,
+            agreement_id: id,
+            action: if d.approve {
+                A::ApproveSigning
+            } else {
+                A::RejectSigning
+            },
+            operation: "review_agreement",
+            version: d.version,
+            idem,
+            remark: &remark,
+        },
+        |_| Ok(Vec::new()),
+    )
+    .await
+}
+
+/// The school administrator takes a review back to decide again (撤回审核).
+pub async fn revoke_review(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: Remark,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<Applied> {
+    remark_action(
+        store,
+        actor,
+        id,
+        A::RevokeReview,
+        "revoke_review",
+        input,
+        true,
+        Vec::new(),
+        idem,
+    )
+    .await
+}
+
+/// Forced termination by the school administrator (强制解约), announced to both parties.
+pub async fn force_terminate(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: Remark,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<Applied> {
+    remark_action(
+        store,
+        actor,
+        id,
+        A::ForceTerminate,
+        "force_terminate",
+        input,
+        true,
+        Vec::new(),
+        idem,
+    )
+    .await
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProposeAmendment {
+    pub terms: AgreementTerms,
+    /// What changed and why (shown to the graduate).
+    pub reason: Option<String>,
+    pub version: Option<i64>,
+}
+
+/// The employer proposes new terms; they take effect when the graduate confirms (and, for an
+/// effective agreement, when the school approves). Every version is kept.
+pub async fn propose_amendment(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: ProposeAmendment,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<Applied> {
+    let terms = input.terms.normalised();
+    terms.validate().map_err(|e| terms_errors(e, "terms."))?;
+    let remark = lc::check_reason(input.reason.as_deref(), false)
+        .map_err(|m| ServiceError::field("reason", m))?;
+    let terms_json = serde_json::to_string(&terms).map_err(anyhow::Error::from)?;
+    let req = ActionRequest {
+        store,
+        actor,
+        agreement_id: id,
+        action: A::ProposeAmendment,
+        operation: "propose_amendment",
+        version: input.version,
+        idem,
+        remark: &remark,
+    };
+    let mut tx = store.writer().begin().await?;
+    if let Some(done) =
+        idempotency::claim::<Applied>(&mut tx, actor, idem, req.operation, id).await?
+    {
+        return Ok(done);
+    }
+    let p = prepare(&mut tx, &req).await?;
+    if terms_json == p.row.terms {
+        return Err(ServiceError::BadRequest(
+            "修改后的条款与现行条款相同".into(),
+        ));
+    }
+    let no = next_version_no(&mut tx, id).await?;
+    insert_version(
+        &mut tx,
+        id,
+        &p.row.school_id,
+        no,
+        &terms_json,
+        "proposed",
+        actor,
+        now_ms(),
+    )
+    .await?;
+    let awaiting = awaiting_after(&p, None);
+    let applied = apply(
+        &mut tx,
+        &p.row,
+        Some(actor),
+        Step {
+            action: A::ProposeAmendment,
+            party: p.party,
+            transition: p.transition,
+            remark: &remark,
+            sets: vec![("amendment_from", Val::Text(Some(p.row.state.clone())))],
+            awaiting,
+            expected_version: p.row.version,
+        },
+    )
+    .await?;
+    idempotency::remember(&mut tx, actor, idem, &applied).await?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmendmentAnswer {
+    /// true: confirm the new terms; false: keep the old ones.
+    pub confirm: bool,
+    pub reason: Option<String>,
+    pub version: Option<i64>,
+}
+
+pub async fn confirm_amendment(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: AmendmentAnswer,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<Applied> {
+    let remark = lc::check_reason(input.reason.as_deref(), false)
+        .map_err(|m| ServiceError::field("reason", m))?;
+    run_action(
+        ActionRequest {
+            store,
+            actor,
+            agreement_id: id,
+            action: if input.confirm {
+                A::ConfirmAmendment
+            } else {
+                A::DeclineAmendment
+            },
+            operation: "confirm_amendment",
+            version: input.version,
+            idem,
+            remark: &remark,
+        },
+        |_| Ok(Vec::new()),
+    )
+    .await
+}
+
+pub async fn withdraw_amendment(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: Remark,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<Applied> {
+    remark_action(
+        store,
+        actor,
+        id,
+        A::WithdrawAmendment,
+        "withdraw_amendment",
+        input,
+        false,
+        Vec::new(),
+        idem,
+    )
+    .await
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerminationRequest {
+    /// ≤ 200 characters.
+    pub reason: String,
+    /// The party has read the notice: termination may carry breach liability and needs the
+    /// other party's consent and the school's attestation.
+    pub acknowledged: bool,
+    pub version: Option<i64>,
+}
+
+/// Either party asks to terminate an effective agreement (paper: the graduate only). The
+/// graduate must upload the employer's stamped termination letter.
+pub async fn request_termination(
+    store: &Store,
+    blobs: &dyn BlobStore,
+    actor: &Actor,
+    id: &str,
+    input: TerminationRequest,
+    proof: Option<UploadedFile>,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<Applied> {
+    if !input.acknowledged {
+        return Err(ServiceError::field(
+            "acknowledged",
+            "请先阅读并确认解约须知（解约可能承担违约责任，须经对方同意和学校审核）",
+        ));
+    }
+    let remark = lc::check_reason(Some(&input.reason), true)
+        .map_err(|m| ServiceError::field("reason", m))?;
+    let req = ActionRequest {
+        store,
+        actor,
+        agreement_id: id,
+        action: A::RequestTermination,
+        operation: "request_termination",
+        version: input.version,
+        idem,
+        remark: &remark,
+    };
+    let mut tx = store.writer().begin().await?;
+    if let Some(done) =
+        idempotency::claim::<Applied>(&mut tx, actor, idem, req.operation, id).await?
+    {
+        return Ok(done);
+    }
+    let p = prepare(&mut tx, &req).await?;
+    let proof_id = match proof {
+        Some(f) => Some(
+            save_upload(
+                blobs,
+                &mut tx,
+                NewUpload {
+                    kind: "termination_proof",
+                    content_type: f.content_type,
+                    original_name: f.original_name,
+                    bytes: f.bytes,
+                    uploaded_by: Some(actor.account_id.clone()),
+                    school_id: Some(p.row.school_id.clone()),
+                },
+            )
+            .await?,
+        ),
+        None if p.party == wangqian_domain::lifecycle::Party::Graduate => {
+            return Err(ServiceError::field(
+                "proof",
+                "请上传用人单位盖章的解约函（图片或 PDF）",
+            ));
+        }
+        None => None,
+    };
+    let awaiting = awaiting_after(&p, Some(p.party));
+    let applied = apply(
+        &mut tx,
+        &p.row,
+        Some(actor),
+        Step {
+            action: A::RequestTermination,
+            party: p.party,
+            transition: p.transition,
+            remark: &remark,
+            sets: vec![
+                (
+                    "termination_requested_by",
+                    Val::Text(Some(p.party.as_str().to_string())),
+                ),
+                ("termination_reason", Val::Text(Some(remark.clone()))),
+                ("termination_proof_id", Val::Text(proof_id)),
+            ],
+            awaiting,
+            expected_version: p.row.version,
+        },
+    )
+    .await?;
+    idempotency::remember(&mut tx, actor, idem, &applied).await?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+fn cleared_termination() -> Vec<(&'static str, Val)> {
+    vec![
+        ("termination_requested_by", Val::Text(None)),
+        ("termination_reason", Val::Text(None)),
+        ("termination_proof_id", Val::Text(None)),
+    ]
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerminationAnswer {
+    /// true: agree to terminate (it goes to the school). Leaving it pending (暂不处理) needs no
+    /// request at all.
+    pub agree: bool,
+    pub reason: Option<String>,
+    pub version: Option<i64>,
+}
+
+/// The other party agrees to the termination; it then waits for the school.
+pub async fn answer_termination(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: TerminationAnswer,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<Applied> {
+    if !input.agree {
+        return Err(ServiceError::field(
+            "agree",
+            "暂不处理无需提交；同意解约请确认后提交",
+        ));
+    }
+    let remark = lc::check_reason(input.reason.as_deref(), false)
+        .map_err(|m| ServiceError::field("reason", m))?;
+    run_action(
+        ActionRequest {
+            store,
+            actor,
+            agreement_id: id,
+            action: A::AgreeTermination,
+            operation: "answer_termination",
+            version: input.version,
+            idem,
+            remark: &remark,
+        },
+        |_| Ok(Vec::new()),
+    )
+    .await
+}
+
+/// The requester takes the termination request back; the agreement stays effective.
+pub async fn cancel_termination(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: Remark,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<Applied> {
+    remark_action(
+        store,
+        actor,
+        id,
+        A::CancelTermination,
+        "cancel_termination",
+        input,
+        false,
+        cleared_termination(),
+        idem,
+    )
+    .await
+}
+
+/// Department or school review of a termination. A rejection keeps the agreement effective and
+/// lets a new request be made.
+pub async fn review_termination(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    d: ReviewDecision,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<Applied> {
+    let remark = decision_reason(&d)?;
+    run_action(
+        ActionRequest {
+            store,
+            actor,
+            agreement_id: id,
+            action: if d.approve {
+                A::ApproveTermination
+            } else {
+                A::RejectTermination
+            },
+            operation: "review_termination",
+            version: d.version,
+            idem,
+            remark: &remark,
+        },
+        |p| {
+            Ok(if p.transition.to == AgreementState::Effective {
+                cleared_termination()
+            } else {
+                Vec::new()
+            })
+        },
+    )
+    .await
+}

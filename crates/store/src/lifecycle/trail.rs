@@ -1,0 +1,246 @@
+//! The flow trail (流程追踪): one event per transition, written in the transition's own
+//! transaction, append-only (database triggers refuse UPDATE and DELETE) and hash-chained per
+//! record so that an edit, a deletion or a reordering is found by [`check`].
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+use wangqian_domain::lifecycle::{replay, TrailStep};
+
+use crate::{ServiceResult, Store};
+
+/// The `prev_hash` of a record's first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+pub struct NewEvent<'a> {
+    pub record_kind: &'static str,
+    pub record_id: &'a str,
+    pub school_id: &'a str,
+    pub at: i64,
+    pub actor_account_id: Option<&'a str>,
+    pub actor_name: &'a str,
+    pub party: &'a str,
+    pub action: &'a str,
+    pub from_state: Option<&'a str>,
+    pub to_state: &'a str,
+    pub remark: &'a str,
+}
+
+/// The hash of an event: SHA-256 over a JSON array of every stored field and the previous
+/// hash, so that no field can change without the chain noticing.
+#[allow(clippy::too_many_arguments)]
+fn event_hash(
+    record_id: &str,
+    seq: i64,
+    at: i64,
+    actor_account_id: Option<&str>,
+    party: &str,
+    action: &str,
+    from_state: Option<&str>,
+    to_state: &str,
+    remark: &str,
+    prev_hash: &str,
+) -> String {
+    let canonical = serde_json::json!([
+        record_id,
+        seq,
+        at,
+        actor_account_id,
+        party,
+        action,
+        from_state,
+        to_state,
+        remark,
+        prev_hash
+    ]);
+    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+}
+
+/// The next head of a record's chain after `e`, given the current head.
+pub fn next_head(head_seq: i64, head_hash: &str, e: &NewEvent<'_>) -> (i64, String) {
+    let seq = head_seq + 1;
+    let hash = event_hash(
+        e.record_id,
+        seq,
+        e.at,
+        e.actor_account_id,
+        e.party,
+        e.action,
+        e.from_state,
+        e.to_state,
+        e.remark,
+        head_hash,
+    );
+    (seq, hash)
+}
+
+/// Inserts the event at `seq` with `hash` (from [`next_head`]). The primary key (record, seq)
+/// refuses a second event at the same place.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    e: &NewEvent<'_>,
+    seq: i64,
+    prev_hash: &str,
+    hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO flow_events (record_id, seq, record_kind, school_id, at, actor_account_id, actor_name, party, \
+         action, from_state, to_state, remark, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(e.record_id.to_string())
+    .bind(seq)
+    .bind(e.record_kind)
+    .bind(e.school_id.to_string())
+    .bind(e.at)
+    .bind(e.actor_account_id.map(str::to_string))
+    .bind(e.actor_name.to_string())
+    .bind(e.party.to_string())
+    .bind(e.action.to_string())
+    .bind(e.from_state.map(str::to_string))
+    .bind(e.to_state.to_string())
+    .bind(e.remark.to_string())
+    .bind(prev_hash.to_string())
+    .bind(hash.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct TrailEvent {
+    pub seq: i64,
+    pub at: i64,
+    pub actor_account_id: Option<String>,
+    pub actor_name: String,
+    pub party: String,
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub remark: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+pub async fn events(store: &Store, record_id: &str) -> ServiceResult<Vec<TrailEvent>> {
+    Ok(sqlx::query_as::<_, TrailEvent>(
+        "SELECT seq, at, actor_account_id, actor_name, party, action, from_state, to_state, remark, prev_hash, hash \
+         FROM flow_events WHERE record_id = $1 ORDER BY seq",
+    )
+    .bind(record_id.to_string())
+    .fetch_all(store.reader())
+    .await?)
+}
+
+/// What is wrong with one record's trail, or `None` when it is intact: sequence numbers run
+/// 1, 2, 3…, each event links to the previous hash and hashes to its own, each starts in the
+/// state where the previous one ended, and the record's state and stored head match the end.
+pub fn verify_chain(
+    record_id: &str,
+    events: &[TrailEvent],
+    record_state: &str,
+    head_seq: i64,
+    head_hash: &str,
+) -> Option<String> {
+    let mut prev = GENESIS.to_string();
+    for (i, e) in events.iter().enumerate() {
+        let want_seq = i64::try_from(i).unwrap_or(i64::MAX) + 1;
+        if e.seq != want_seq {
+            return Some(format!("第 {want_seq} 条记录缺失或顺序被改动"));
+        }
+        if e.prev_hash != prev {
+            return Some(format!("第 {} 条记录与前一条不衔接", e.seq));
+        }
+        let h = event_hash(
+            record_id,
+            e.seq,
+            e.at,
+            e.actor_account_id.as_deref(),
+            &e.party,
+            &e.action,
+            e.from_state.as_deref(),
+            &e.to_state,
+            &e.remark,
+            &e.prev_hash,
+        );
+        if h != e.hash {
+            return Some(format!("第 {} 条记录的内容被改动", e.seq));
+        }
+        prev = e.hash.clone();
+    }
+    let steps: Vec<TrailStep> = events
+        .iter()
+        .map(|e| TrailStep {
+            from: e.from_state.clone(),
+            to: e.to_state.clone(),
+        })
+        .collect();
+    match replay(&steps) {
+        Err(i) => return Some(format!("第 {} 条记录的起始状态与前一条的结果不符", i + 1)),
+        Ok(end) if end != Some(record_state) => {
+            return Some(format!(
+                "记录状态为 {record_state}，流程追踪的结果为 {}",
+                end.unwrap_or("（无）")
+            ))
+        }
+        Ok(_) => {}
+    }
+    let last_seq = events.last().map_or(0, |e| e.seq);
+    if last_seq != head_seq || prev != head_hash {
+        return Some("流程追踪的末尾与记录保存的链头不符（末尾记录被删除或替换）".to_string());
+    }
+    None
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub records: u64,
+    pub events: u64,
+    /// (record kind, record id, problem)
+    pub problems: Vec<(String, String, String)>,
+}
+
+/// Checks every record's trail (the `check-trail` command). Reads in pages of records so that
+/// memory stays flat on a large database.
+pub async fn check(store: &Store) -> ServiceResult<CheckReport> {
+    let mut report = CheckReport {
+        records: 0,
+        events: 0,
+        problems: Vec::new(),
+    };
+    for (kind, table) in [("agreement", "agreements"), ("destination", "destinations")] {
+        let mut after = String::new();
+        loop {
+            let rows = sqlx::query_as::<_, (String, String, i64, String)>(&format!(
+                "SELECT id, state, trail_seq, trail_hash FROM {table} WHERE id > $1 ORDER BY id LIMIT 500"
+            ))
+            .bind(after.clone())
+            .fetch_all(store.reader())
+            .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.0.clone();
+            for (id, state, seq, hash) in rows {
+                let evs = events(store, &id).await?;
+                report.records += 1;
+                report.events += evs.len() as u64;
+                if let Some(p) = verify_chain(&id, &evs, &state, seq, &hash) {
+                    report.problems.push((kind.to_string(), id, p));
+                }
+            }
+        }
+    }
+    // Events whose record is gone.
+    let orphans = sqlx::query_as::<_, (String, String)>(
+        "SELECT DISTINCT f.record_kind, f.record_id FROM flow_events f \
+         LEFT JOIN agreements a ON a.id = f.record_id LEFT JOIN destinations d ON d.id = f.record_id \
+         WHERE a.id IS NULL AND d.id IS NULL",
+    )
+    .fetch_all(store.reader())
+    .await?;
+    for (kind, id) in orphans {
+        report
+            .problems
+            .push((kind, id, "流程追踪所属的记录不存在".to_string()));
+    }
+    Ok(report)
+}

@@ -1,0 +1,518 @@
+//! Reading agreements: lists that filter and page, the detail with the viewer's possible
+//! actions and every terms version, the flow trail, and each role's to-do counts.
+
+use serde::{Deserialize, Serialize};
+use wangqian_domain::codes;
+use wangqian_domain::lifecycle::{self as lc, AgreementState, Party};
+use wangqian_domain::role::{Actor, Role};
+use wangqian_domain::settings::BindingMoment;
+
+use super::{context_for, load_visible, trail, AgreementRow};
+use crate::{now_ms, Page, Paging, ServiceError, ServiceResult, Store};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AgreementFilter {
+    /// A state code (e.g. `signed`); `expired` also finds invitations past their deadline.
+    pub state: Option<String>,
+    /// online / paper
+    pub kind: Option<String>,
+    pub graduation_year: Option<i64>,
+    pub department_id: Option<String>,
+    /// Graduate name, student number, employer name or agreement number.
+    pub keyword: Option<String>,
+    /// Only what waits for the viewer's side.
+    #[serde(default)]
+    pub awaiting_me: bool,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AgreementListRow {
+    pub id: String,
+    pub kind: String,
+    pub number: Option<String>,
+    pub state: String,
+    pub awaiting: Option<String>,
+    pub version: i64,
+    pub graduate_id: String,
+    pub graduate_name: String,
+    pub student_no: String,
+    pub department: String,
+    pub major: String,
+    pub graduation_year: i64,
+    pub employer_name: String,
+    pub deadline_at: Option<i64>,
+    pub updated_at: i64,
+    #[sqlx(skip)]
+    pub state_label: String,
+    #[sqlx(skip)]
+    pub kind_label: String,
+}
+
+/// The awaiting values that mean "the viewer's move".
+fn my_awaiting(actor: &Actor) -> Option<&'static str> {
+    Party::of(actor.role).map(Party::as_str)
+}
+
+pub async fn list_agreements(
+    store: &Store,
+    actor: &Actor,
+    f: &AgreementFilter,
+) -> ServiceResult<Page<AgreementListRow>> {
+    let paging = Paging::new(f.page, f.per_page);
+    let now = now_ms();
+    let mut clauses: Vec<String> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    let mut push = |v: String, sql: &str, clauses: &mut Vec<String>| {
+        texts.push(v);
+        clauses.push(sql.replace('?', &format!("${}", texts.len())));
+    };
+    match actor.role {
+        Role::Graduate => push(
+            actor.graduate_id.clone().unwrap_or_default(),
+            "a.graduate_id = ?",
+            &mut clauses,
+        ),
+        Role::EmployerMember => push(
+            actor.employer_id.clone().unwrap_or_default(),
+            "a.employer_id = ?",
+            &mut clauses,
+        ),
+        Role::DepartmentReviewer => {
+            push(
+                actor.school_id.clone().unwrap_or_default(),
+                "a.school_id = ?",
+                &mut clauses,
+            );
+            push(
+                actor.department_id.clone().unwrap_or_default(),
+                "a.department_id = ?",
+                &mut clauses,
+            );
+        }
+        Role::SchoolAdmin => push(
+            actor.school_id.clone().unwrap_or_default(),
+            "a.school_id = ?",
+            &mut clauses,
+        ),
+        Role::ProvincialAdmin => {}
+    }
+    // Staff and employers do not see a graduate's unsubmitted paper drafts.
+    if actor.role != Role::Graduate {
+        clauses.push("a.state <> 'draft'".into());
+    }
+    let mut expired_filter = None;
+    if let Some(s) = f.state.as_deref().filter(|s| !s.is_empty()) {
+        let state = AgreementState::parse(s)
+            .ok_or_else(|| ServiceError::field("state", "未知的协议状态"))?;
+        match state {
+            // Past-deadline invitations read as expired even before the sweep writes it.
+            AgreementState::Expired => expired_filter = Some(true),
+            AgreementState::Invited => expired_filter = Some(false),
+            _ => push(state.as_str().into(), "a.state = ?", &mut clauses),
+        }
+    }
+    if let Some(k) = f.kind.as_deref().filter(|s| !s.is_empty()) {
+        push(k.to_string(), "a.kind = ?", &mut clauses);
+    }
+    if let Some(d) = f.department_id.as_deref().filter(|s| !s.is_empty()) {
+        push(d.to_string(), "a.department_id = ?", &mut clauses);
+    }
+    if let Some(k) = f
+        .keyword
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        push(
+            format!("%{k}%"),
+            "(g.name LIKE ? OR g.student_no LIKE ? OR a.employer_name LIKE ? OR a.number LIKE ?)",
+            &mut clauses,
+        );
+    }
+    if f.awaiting_me {
+        match my_awaiting(actor) {
+            Some(p) => push(p.to_string(), "a.awaiting = ?", &mut clauses),
+            None => clauses.push("1 = 0".into()),
+        }
+    }
+    let mut ints: Vec<i64> = Vec::new();
+    let mut int_clause = |v: i64, sql: &str, clauses: &mut Vec<String>, offset: usize| {
+        ints.push(v);
+        clauses.push(sql.replace('?', &format!("${}", offset + ints.len())));
+    };
+    let offset = texts.len();
+    if let Some(y) = f.graduation_year {
+        int_clause(y, "a.graduation_year = ?", &mut clauses, offset);
+    }
+    match expired_filter {
+        Some(true) => {
+            clauses.push(
+                "(a.state = 'expired' OR (a.state = 'invited' AND a.deadline_at <= $X))".into(),
+            );
+        }
+        Some(false) => clauses.push("a.state = 'invited' AND a.deadline_at > $X".into()),
+        None => {}
+    }
+    let now_index = offset + ints.len() + 1;
+    let where_sql = if clauses.is_empty() {
+        "1 = 1".to_string()
+    } else {
+        clauses
+            .join(" AND ")
+            .replace("$X", &format!("${now_index}"))
+    };
+    let from = "FROM agreements a JOIN graduates g ON g.id = a.graduate_id JOIN departments d ON d.id = a.department_id \
+                JOIN majors m ON m.id = g.major_id";
+    let count_sql = format!("SELECT COUNT(*) {from} WHERE {where_sql}");
+    let list_sql = format!(
+        "SELECT a.id, a.kind, a.number, a.state, a.awaiting, a.version, a.graduate_id, g.name AS graduate_name, g.student_no, \
+         d.name AS department, m.name AS major, a.graduation_year, a.employer_name, a.deadline_at, a.updated_at \
+         {from} WHERE {where_sql} ORDER BY a.updated_at DESC, a.id LIMIT {} OFFSET {}",
+        paging.per_page,
+        paging.offset()
+    );
+    let uses_now = expired_filter.is_some();
+    let mut cq = sqlx::query_as::<_, (i64,)>(&count_sql);
+    let mut lq = sqlx::query_as::<_, AgreementListRow>(&list_sql);
+    for t in &texts {
+        cq = cq.bind(t.clone());
+        lq = lq.bind(t.clone());
+    }
+    for i in &ints {
+        cq = cq.bind(*i);
+        lq = lq.bind(*i);
+    }
+    if uses_now {
+        cq = cq.bind(now);
+        lq = lq.bind(now);
+    }
+    let (total,) = cq.fetch_one(store.reader()).await?;
+    let mut items = lq.fetch_all(store.reader()).await?;
+    for r in &mut items {
+        let state = AgreementState::parse(&r.state).unwrap_or(AgreementState::Invited);
+        let state = lc::state_at(state, r.deadline_at, now);
+        r.state = state.as_str().to_string();
+        if state == AgreementState::Expired {
+            r.awaiting = None;
+        }
+        r.state_label = state.label().to_string();
+        r.kind_label = lc::AgreementKind::parse(&r.kind)
+            .map(|k| k.label().to_string())
+            .unwrap_or_default();
+    }
+    Ok(Page {
+        items,
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionView {
+    pub action: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct VersionView {
+    pub version_no: i64,
+    pub status: String,
+    #[sqlx(skip)]
+    pub terms: serde_json::Value,
+    #[serde(skip)]
+    pub terms_json: String,
+    pub proposed_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct GraduateView {
+    pub id: String,
+    pub name: String,
+    pub student_no: String,
+    pub gender: String,
+    pub department: String,
+    pub major: String,
+    pub education_level_code: String,
+    pub training_mode_code: String,
+    pub id_number_masked: String,
+    pub mobile_masked: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgreementDetail {
+    pub id: String,
+    pub kind: String,
+    pub kind_label: &'static str,
+    pub number: Option<String>,
+    pub state: String,
+    pub state_label: &'static str,
+    pub awaiting: Option<String>,
+    pub version: i64,
+    pub graduation_year: i64,
+    pub school_id: String,
+    pub school_name: String,
+    pub graduate: GraduateView,
+    pub employer_id: Option<String>,
+    pub employer_name: String,
+    pub employer_credit_code: String,
+    pub paper_employer: Option<serde_json::Value>,
+    pub terms_version: i64,
+    pub terms: serde_json::Value,
+    /// Proposed terms waiting for the graduate or the school.
+    pub pending_amendment: Option<serde_json::Value>,
+    pub versions: Vec<VersionView>,
+    /// The school's rule, shown to both parties before they act.
+    pub binding_moment: String,
+    pub binding_moment_label: &'static str,
+    pub deadline_at: Option<i64>,
+    pub termination_requested_by: Option<String>,
+    pub termination_reason: Option<String>,
+    pub termination_proof_id: Option<String>,
+    pub signed_scan_id: Option<String>,
+    pub sent_at: Option<i64>,
+    pub signed_at: Option<i64>,
+    pub effective_at: Option<i64>,
+    pub updated_at: i64,
+    /// What the viewer may do now.
+    pub actions: Vec<ActionView>,
+}
+
+pub async fn get_agreement(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+) -> ServiceResult<AgreementDetail> {
+    let mut conn = store.reader().acquire().await?;
+    let row: AgreementRow = load_visible(&mut conn, actor, id).await?;
+    let now = now_ms();
+    let state = row.state_at(now)?;
+    let (ctx, _) = context_for(&mut conn, &row, now).await?;
+    let actions = match Party::of(actor.role) {
+        Some(p) => lc::available_actions(row.stored_state()?, p, &ctx)
+            .into_iter()
+            .map(|a| ActionView {
+                action: a.as_str(),
+                label: a.label(),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let graduate = sqlx::query_as::<_, GraduateView>(
+        "SELECT g.id, g.name, g.student_no, g.gender, d.name AS department, m.name AS major, g.education_level_code, \
+         g.training_mode_code, g.id_number_masked, g.mobile_masked, g.email FROM graduates g \
+         JOIN departments d ON d.id = g.department_id JOIN majors m ON m.id = g.major_id WHERE g.id = $1",
+    )
+    .bind(row.graduate_id.clone())
+    .fetch_one(&mut *conn)
+    .await?;
+    let (school_name,): (String,) = sqlx::query_as("SELECT name FROM schools WHERE id = $1")
+        .bind(row.school_id.clone())
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut versions = sqlx::query_as::<_, (i64, String, String, i64, Option<i64>)>(
+        "SELECT version_no, status, terms, proposed_at, decided_at FROM agreement_versions WHERE agreement_id = $1 ORDER BY version_no",
+    )
+    .bind(row.id.clone())
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|(version_no, status, terms_json, proposed_at, decided_at)| VersionView {
+        version_no,
+        status,
+        terms: serde_json::from_str(&terms_json).unwrap_or(serde_json::Value::Null),
+        terms_json,
+        proposed_at,
+        decided_at,
+    })
+    .collect::<Vec<_>>();
+    versions.sort_by_key(|v| v.version_no);
+    let pending_amendment = versions
+        .iter()
+        .find(|v| v.status == "proposed")
+        .map(|v| v.terms.clone());
+    let binding = BindingMoment::parse(&row.binding_moment).unwrap_or(BindingMoment::OnAttestation);
+    let awaiting = if state == AgreementState::Expired {
+        None
+    } else {
+        row.awaiting.clone()
+    };
+    Ok(AgreementDetail {
+        kind_label: row.kind().label(),
+        state: state.as_str().to_string(),
+        state_label: state.label(),
+        awaiting,
+        terms: serde_json::from_str(&row.terms).unwrap_or(serde_json::Value::Null),
+        paper_employer: row
+            .paper_employer
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok()),
+        binding_moment_label: binding.label(),
+        id: row.id,
+        kind: row.kind,
+        number: row.number,
+        version: row.version,
+        graduation_year: row.graduation_year,
+        school_id: row.school_id,
+        school_name,
+        graduate,
+        employer_id: row.employer_id,
+        employer_name: row.employer_name,
+        employer_credit_code: row.employer_credit_code,
+        terms_version: row.terms_version,
+        pending_amendment,
+        versions,
+        binding_moment: row.binding_moment,
+        deadline_at: row.deadline_at,
+        termination_requested_by: row.termination_requested_by,
+        termination_reason: row.termination_reason,
+        termination_proof_id: row.termination_proof_id,
+        signed_scan_id: row.signed_scan_id,
+        sent_at: row.sent_at,
+        signed_at: row.signed_at,
+        effective_at: row.effective_at,
+        updated_at: row.updated_at,
+        actions,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrailView {
+    pub record_id: String,
+    /// False when the chain check finds the trail altered.
+    pub intact: bool,
+    pub problem: Option<String>,
+    pub events: Vec<TrailEventView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrailEventView {
+    #[serde(flatten)]
+    pub event: trail::TrailEvent,
+    pub party_label: &'static str,
+    pub action_label: &'static str,
+    pub to_state_label: &'static str,
+}
+
+pub async fn get_agreement_trail(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+) -> ServiceResult<TrailView> {
+    let mut conn = store.reader().acquire().await?;
+    let row = load_visible(&mut conn, actor, id).await?;
+    drop(conn);
+    let events = trail::events(store, &row.id).await?;
+    let problem = trail::verify_chain(&row.id, &events, &row.state, row.trail_seq, &row.trail_hash);
+    Ok(TrailView {
+        record_id: row.id,
+        intact: problem.is_none(),
+        problem,
+        events: events
+            .into_iter()
+            .map(|e| TrailEventView {
+                party_label: Party::parse(&e.party).map_or("", Party::label),
+                action_label: lc::AgreementAction::parse(&e.action).map_or("", |a| a.label()),
+                to_state_label: AgreementState::parse(&e.to_state).map_or("", |s| s.label()),
+                event: e,
+            })
+            .collect(),
+    })
+}
+
+/// Each role's to-do counts (SPEC §11): 签约待办, 解约待办, 待审核, plus unread messages.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, Eq)]
+pub struct TodoCounts {
+    pub signing: i64,
+    pub termination: i64,
+    pub review: i64,
+    pub unread_messages: i64,
+}
+
+pub async fn todo_counts(store: &Store, actor: &Actor) -> ServiceResult<TodoCounts> {
+    let now = now_ms();
+    let one = |sql: String, binds: Vec<String>| async move {
+        let mut q = sqlx::query_as::<_, (i64,)>(&sql);
+        for b in binds {
+            q = q.bind(b);
+        }
+        let r: Result<(i64,), sqlx::Error> = q.fetch_one(store.reader()).await;
+        r.map(|r| r.0)
+    };
+    let mut c = TodoCounts::default();
+    match actor.role {
+        Role::Graduate => {
+            let g = actor.graduate_id.clone().unwrap_or_default();
+            c.signing = one(
+                format!(
+                    "SELECT COUNT(*) FROM agreements WHERE graduate_id = $1 AND awaiting = 'graduate' \
+                     AND state <> 'termination_requested' AND (state <> 'invited' OR deadline_at > {now})"
+                ),
+                vec![g.clone()],
+            )
+            .await?;
+            c.termination = one(
+                "SELECT COUNT(*) FROM agreements WHERE graduate_id = $1 AND awaiting = 'graduate' AND state = 'termination_requested'".into(),
+                vec![g],
+            )
+            .await?;
+        }
+        Role::EmployerMember => {
+            let e = actor.employer_id.clone().unwrap_or_default();
+            // The employer's signing to-dos: invitations still unanswered (to follow up).
+            c.signing = one(
+                format!("SELECT COUNT(*) FROM agreements WHERE employer_id = $1 AND state = 'invited' AND deadline_at > {now}"),
+                vec![e.clone()],
+            )
+            .await?;
+            c.termination = one(
+                "SELECT COUNT(*) FROM agreements WHERE employer_id = $1 AND awaiting = 'employer' AND state = 'termination_requested'".into(),
+                vec![e],
+            )
+            .await?;
+        }
+        Role::DepartmentReviewer | Role::SchoolAdmin => {
+            let school = actor.school_id.clone().unwrap_or_default();
+            let (who, dept_clause, mut binds) = if actor.role == Role::DepartmentReviewer {
+                (
+                    "department_reviewer",
+                    " AND department_id = $2",
+                    vec![school, actor.department_id.clone().unwrap_or_default()],
+                )
+            } else {
+                ("school_admin", "", vec![school])
+            };
+            let review_states = "('signed', 'dept_approved', 'amendment_review', 'content_review', 'feedback_review')";
+            let term_states = "('termination_review', 'termination_dept_approved')";
+            c.signing = one(
+                format!("SELECT COUNT(*) FROM agreements WHERE school_id = $1{dept_clause} AND awaiting = '{who}' AND state IN {review_states}"),
+                binds.clone(),
+            )
+            .await?;
+            c.termination = one(
+                format!("SELECT COUNT(*) FROM agreements WHERE school_id = $1{dept_clause} AND awaiting = '{who}' AND state IN {term_states}"),
+                binds.clone(),
+            )
+            .await?;
+            // Destinations are reviewed in one step by either level.
+            let destinations = one(
+                format!("SELECT COUNT(*) FROM destinations WHERE school_id = $1{dept_clause} AND state IN ('submitted', 'release_requested')"),
+                std::mem::take(&mut binds),
+            )
+            .await?;
+            c.review = c.signing + c.termination + destinations;
+        }
+        Role::ProvincialAdmin => {}
+    }
+    c.unread_messages = super::messages::unread_count(store, actor).await?;
+    Ok(c)
+}
+
+/// The code-table names used by pages.
+pub fn education_level_name(code: &str) -> &'static str {
+    codes::EDUCATION_LEVEL.name_of(code).unwrap_or("")
+}

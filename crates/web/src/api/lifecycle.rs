@@ -1,0 +1,655 @@
+//! The agreement lifecycle over JSON: finding graduates and the send list, invitations,
+//! answers, reviews, amendments, termination, paper agreements, other destinations, lists,
+//! the flow trail, to-do counts and messages.
+//!
+//! Every state-changing operation accepts an `Idempotency-Key` header (a retry with the same
+//! key answers the first result and changes nothing more) and an optional `version` in its body
+//! (a stale version answers 409).
+
+use axum::extract::{FromRequestParts, Multipart, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use wangqian_store::employers::UploadedFile;
+use wangqian_store::lifecycle::destinations::{
+    self, DestinationApplied, DestinationDecision, DestinationDetail, DestinationFilter,
+    RegisterDestination,
+};
+use wangqian_store::lifecycle::find::{self, FindGraduates, FoundGraduate, ImportLine};
+use wangqian_store::lifecycle::invitations::{
+    self, AcceptInvitation, EditInvitation, Remark, SendInvitations, SendResult,
+};
+use wangqian_store::lifecycle::paper::{self, PaperAgreementInput, SubmitPaper};
+use wangqian_store::lifecycle::review::{
+    self, AmendmentAnswer, ProposeAmendment, ReviewDecision, TerminationAnswer, TerminationRequest,
+};
+use wangqian_store::lifecycle::views::{
+    self, AgreementDetail, AgreementFilter, TodoCounts, TrailView,
+};
+use wangqian_store::lifecycle::{messages, Applied, IdemKey};
+use wangqian_store::Paging;
+
+use super::ApiJson;
+use crate::auth::ApiAuth;
+use crate::error::{ApiError, ApiResult};
+use crate::uploads::{certificate, proof_image, read_form, Form};
+use crate::AppState;
+
+/// The optional `Idempotency-Key` header.
+pub struct Idem(pub Option<IdemKey>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Idem {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.headers.get("idempotency-key") {
+            None => Ok(Idem(None)),
+            Some(v) => {
+                let raw = v
+                    .to_str()
+                    .map_err(|_| ApiError::bad_request("Idempotency-Key 含有非法字符"))?;
+                Ok(Idem(Some(IdemKey::parse(raw)?)))
+            }
+        }
+    }
+}
+
+impl Idem {
+    fn key(&self) -> Option<&IdemKey> {
+        self.0.as_ref()
+    }
+}
+
+fn page_json<T: serde::Serialize>(
+    p: &wangqian_store::Page<T>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(super::school::page_json(p)?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding graduates and the send list
+
+/// Finds one graduate: school (code or name) + graduation year + name + phone or ID number must
+/// all match. The answer says why the graduate cannot be invited (定向/委培, locked, already
+/// signed, window closed, employer not verified, invitation pending). Invitable graduates go
+/// onto the send list.
+#[utoipa::path(post, path = "/api/graduate-search", operation_id = "find_graduates", tag = "signing",
+    request_body = serde_json::Value,
+    responses((status = 200, body = serde_json::Value), (status = 404, description = "没有找到", body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+pub async fn find_graduates(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    ApiJson(input): ApiJson<FindGraduates>,
+) -> ApiResult<Json<FoundGraduate>> {
+    Ok(Json(
+        find::find_graduates(&state.store, &s.actor, &input).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// The employer's send list (签约发送列表), with each graduate's current invitability.
+#[utoipa::path(get, path = "/api/send-list", operation_id = "list_send_list", tag = "signing",
+    params(PageQuery), responses((status = 200, body = serde_json::Value)))]
+pub async fn list_send_list(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let page =
+        find::list_send_list(&state.store, &s.actor, Paging::new(q.page, q.per_page)).await?;
+    page_json(&page)
+}
+
+#[utoipa::path(delete, path = "/api/send-list/{graduate_id}", operation_id = "remove_from_send_list", tag = "signing",
+    params(("graduate_id" = String, Path)), responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn remove_from_send_list(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(graduate_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    find::remove_from_send_list(&state.store, &s.actor, &graduate_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Imports a send list from the XLSX/CSV template (毕业学校, 毕业年度, 学生姓名, 学生身份证号);
+/// multipart field `file`. The answer reports each row.
+#[utoipa::path(post, path = "/api/send-list/import", operation_id = "import_send_list", tag = "signing",
+    request_body(content_type = "multipart/form-data", content = serde_json::Value),
+    responses((status = 200, body = serde_json::Value), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn import_send_list(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    mp: Multipart,
+) -> ApiResult<Json<serde_json::Value>> {
+    let mut form = read_form(mp, state.config.max_upload_mib).await?;
+    let (name, bytes) = form.files.remove("file").ok_or_else(|| {
+        ApiError::bad_request("请选择要导入的表格文件").with_field("file", "必填")
+    })?;
+    let lines: Vec<ImportLine> =
+        find::import_send_list(&state.store, &s.actor, &name, bytes).await?;
+    let added = lines.iter().filter(|l| l.added).count();
+    Ok(Json(serde_json::json!({ "added": added, "rows": lines })))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invitations
+
+/// Sends the same invitation (邀请函) to each graduate given (all must be on the send list).
+/// Each graduate succeeds or fails on its own; the answer lists every one.
+#[utoipa::path(post, path = "/api/invitations", operation_id = "send_invitations", tag = "signing",
+    request_body = serde_json::Value, params(("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 200, body = serde_json::Value), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn send_invitations(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    idem: Idem,
+    ApiJson(input): ApiJson<SendInvitations>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let results: Vec<SendResult> =
+        invitations::send_invitations(&state.store, &s.actor, input, idem.key()).await?;
+    let sent = results.iter().filter(|r| r.ok).count();
+    Ok(Json(
+        serde_json::json!({ "sent": sent, "failed": results.len() - sent, "results": results }),
+    ))
+}
+
+macro_rules! action {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $body:ty, |$st:ident, $a:ident, $id:ident, $b:ident, $k:ident| $call:expr) => {
+        $(#[$doc])*
+        #[utoipa::path(post, path = $path, operation_id = stringify!($name), tag = "signing",
+            params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+            request_body = serde_json::Value,
+            responses((status = 200, body = serde_json::Value),
+                      (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+                      (status = 409, description = "状态不允许或版本已过期", body = crate::error::ErrorBody),
+                      (status = 422, body = crate::error::ErrorBody)))]
+        pub async fn $name(
+            State($st): State<AppState>,
+            ApiAuth(session): ApiAuth,
+            idem: Idem,
+            Path($id): Path<String>,
+            ApiJson($b): ApiJson<$body>,
+        ) -> ApiResult<Json<Applied>> {
+            let $a = &session.actor;
+            let $k = idem.key();
+            let $id = $id.as_str();
+            Ok(Json($call.await?))
+        }
+    };
+}
+
+action!(
+    /// The employer withdraws an unanswered invitation (撤回).
+    withdraw_invitation, "/api/agreements/{id}/withdraw", Remark,
+    |st, a, id, b, k| invitations::withdraw_invitation(&st.store, a, id, b, k)
+);
+action!(
+    /// The employer changes an unanswered invitation; the deadline starts again.
+    edit_invitation, "/api/agreements/{id}/invitation", EditInvitation,
+    |st, a, id, b, k| invitations::edit_or_resend(&st.store, a, id, b, false, k)
+);
+action!(
+    /// The employer sends a withdrawn, rejected or expired invitation again, with new terms.
+    resend_invitation, "/api/agreements/{id}/resend", EditInvitation,
+    |st, a, id, b, k| invitations::edit_or_resend(&st.store, a, id, b, true, k)
+);
+action!(
+    /// The graduate accepts: `agree` is the tick-box "我同意并遵守以上规定" and `password` the
+    /// graduate's password again, so that nobody signs on a graduate's behalf.
+    accept_invitation, "/api/agreements/{id}/accept", AcceptInvitation,
+    |st, a, id, b, k| invitations::accept_invitation(&st.store, a, id, b, k)
+);
+action!(
+    /// The graduate rejects an invitation (拒绝).
+    reject_invitation, "/api/agreements/{id}/reject", Remark,
+    |st, a, id, b, k| invitations::reject_invitation(&st.store, a, id, b, k)
+);
+action!(
+    /// Either party cancels a signing before attestation, where the school binds on attestation.
+    cancel_signing, "/api/agreements/{id}/cancel", Remark,
+    |st, a, id, b, k| invitations::cancel_signing(&st.store, a, id, b, k)
+);
+action!(
+    /// Department (初审) or school (终审) review of a signing, an amendment or a paper agreement.
+    /// A rejection needs a reason.
+    review_agreement, "/api/agreements/{id}/review", ReviewDecision,
+    |st, a, id, b, k| review::review_agreement(&st.store, a, id, b, k)
+);
+action!(
+    /// The school administrator revokes a review (撤回审核) to decide again.
+    revoke_review, "/api/agreements/{id}/revoke-review", Remark,
+    |st, a, id, b, k| review::revoke_review(&st.store, a, id, b, k)
+);
+action!(
+    /// The employer proposes new terms (a new version); the graduate confirms them.
+    propose_amendment, "/api/agreements/{id}/amendments", ProposeAmendment,
+    |st, a, id, b, k| review::propose_amendment(&st.store, a, id, b, k)
+);
+action!(
+    /// The graduate confirms (`confirm: true`) or declines the proposed terms.
+    confirm_amendment, "/api/agreements/{id}/amendments/answer", AmendmentAnswer,
+    |st, a, id, b, k| review::confirm_amendment(&st.store, a, id, b, k)
+);
+action!(
+    /// The employer takes its proposed amendment back.
+    withdraw_amendment, "/api/agreements/{id}/amendments/withdraw", Remark,
+    |st, a, id, b, k| review::withdraw_amendment(&st.store, a, id, b, k)
+);
+action!(
+    /// The other party agrees to the termination (同意); it then goes to the school.
+    answer_termination, "/api/agreements/{id}/termination/answer", TerminationAnswer,
+    |st, a, id, b, k| review::answer_termination(&st.store, a, id, b, k)
+);
+action!(
+    /// The requester withdraws a termination request.
+    cancel_termination, "/api/agreements/{id}/termination/cancel", Remark,
+    |st, a, id, b, k| review::cancel_termination(&st.store, a, id, b, k)
+);
+action!(
+    /// Department or school review of a termination.
+    review_termination, "/api/agreements/{id}/termination/review", ReviewDecision,
+    |st, a, id, b, k| review::review_termination(&st.store, a, id, b, k)
+);
+action!(
+    /// The school administrator terminates an agreement (强制解约) with a reason; both parties
+    /// are told.
+    force_terminate, "/api/agreements/{id}/force-termination", Remark,
+    |st, a, id, b, k| review::force_terminate(&st.store, a, id, b, k)
+);
+action!(
+    /// Generates the paper agreement from the draft (final, `confirm: true`) and submits it.
+    submit_paper_agreement, "/api/agreements/{id}/submit", SubmitPaper,
+    |st, a, id, b, k| paper::submit_paper_agreement(&st.store, a, id, b, k)
+);
+
+fn version_field(form: &Form) -> ApiResult<Option<i64>> {
+    let v = form.text("version");
+    if v.trim().is_empty() {
+        return Ok(None);
+    }
+    v.trim()
+        .parse()
+        .map(Some)
+        .map_err(|_| ApiError::bad_request("version 应为整数").with_field("version", "应为整数"))
+}
+
+/// Asks to terminate an effective agreement. Multipart: `reason` (≤ 200 characters),
+/// `acknowledged` ("true" after reading the notice), optional `version`, and file `proof`
+/// (the employer's stamped termination letter: required from the graduate).
+#[utoipa::path(post, path = "/api/agreements/{id}/termination", operation_id = "request_termination", tag = "signing",
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    request_body(content_type = "multipart/form-data", content = serde_json::Value),
+    responses((status = 200, body = serde_json::Value), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn request_termination(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    idem: Idem,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> ApiResult<Json<Applied>> {
+    let mut form = read_form(mp, state.config.max_upload_mib).await?;
+    let proof = certificate(&mut form, "proof", "解约证明")?;
+    let input = TerminationRequest {
+        reason: form.text("reason"),
+        acknowledged: matches!(form.text("acknowledged").as_str(), "true" | "1" | "on"),
+        version: version_field(&form)?,
+    };
+    Ok(Json(
+        review::request_termination(
+            &state.store,
+            state.blobs.as_ref(),
+            &s.actor,
+            &id,
+            input,
+            proof,
+            idem.key(),
+        )
+        .await?,
+    ))
+}
+
+/// The graduate saves a paper agreement as a draft (the employer and terms from the paper).
+#[utoipa::path(post, path = "/api/paper-agreements", operation_id = "create_paper_agreement", tag = "signing",
+    request_body = serde_json::Value, params(("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = serde_json::Value), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create_paper_agreement(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    idem: Idem,
+    ApiJson(input): ApiJson<PaperAgreementInput>,
+) -> ApiResult<(StatusCode, Json<Applied>)> {
+    let applied = paper::create_paper_agreement(&state.store, &s.actor, input, idem.key()).await?;
+    Ok((StatusCode::CREATED, Json(applied)))
+}
+
+/// Edits a paper agreement draft (also after the school sent it back).
+#[utoipa::path(put, path = "/api/paper-agreements/{id}", operation_id = "update_paper_agreement", tag = "signing",
+    params(("id" = String, Path)), request_body = serde_json::Value,
+    responses((status = 200, body = serde_json::Value), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn update_paper_agreement(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<PaperAgreementInput>,
+) -> ApiResult<Json<Applied>> {
+    Ok(Json(
+        paper::update_paper_agreement(&state.store, &s.actor, &id, input).await?,
+    ))
+}
+
+/// The graduate uploads the scan of the signed and stamped paper. Multipart: file `scan`
+/// (JPG/PNG/PDF ≤ 5 MB), optional `version`.
+#[utoipa::path(post, path = "/api/agreements/{id}/signed-scan", operation_id = "upload_signed_agreement", tag = "signing",
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    request_body(content_type = "multipart/form-data", content = serde_json::Value),
+    responses((status = 200, body = serde_json::Value), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn upload_signed_agreement(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    idem: Idem,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> ApiResult<Json<Applied>> {
+    let mut form = read_form(mp, state.config.max_upload_mib).await?;
+    let scan = certificate(&mut form, "scan", "协议书扫描件")?.ok_or_else(|| {
+        ApiError::bad_request("请上传签字盖章后的协议书扫描件").with_field("scan", "必填")
+    })?;
+    let version = version_field(&form)?;
+    Ok(Json(
+        paper::upload_signed_agreement(
+            &state.store,
+            state.blobs.as_ref(),
+            &s.actor,
+            &id,
+            scan,
+            version,
+            idem.key(),
+        )
+        .await?,
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AgreementQuery {
+    /// A state code, e.g. `signed`, `effective`, `expired`.
+    pub state: Option<String>,
+    /// online / paper
+    pub kind: Option<String>,
+    pub graduation_year: Option<i64>,
+    pub department_id: Option<String>,
+    /// Graduate name, student number, employer name or agreement number.
+    pub keyword: Option<String>,
+    /// Only records whose next move is the viewer's.
+    pub awaiting_me: Option<bool>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// Agreements the viewer may see, newest first, filtered and paged.
+#[utoipa::path(get, path = "/api/agreements", operation_id = "list_agreements", tag = "signing",
+    params(AgreementQuery), responses((status = 200, body = serde_json::Value)))]
+pub async fn list_agreements(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Query(q): Query<AgreementQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let filter = AgreementFilter {
+        state: q.state,
+        kind: q.kind,
+        graduation_year: q.graduation_year,
+        department_id: q.department_id,
+        keyword: q.keyword,
+        awaiting_me: q.awaiting_me.unwrap_or(false),
+        page: q.page,
+        per_page: q.per_page,
+    };
+    let page = views::list_agreements(&state.store, &s.actor, &filter).await?;
+    page_json(&page)
+}
+
+/// One agreement: parties (personal data masked), terms in force, every terms version, the
+/// school's binding rule, and the actions the viewer may take now.
+#[utoipa::path(get, path = "/api/agreements/{id}", operation_id = "get_agreement", tag = "signing",
+    params(("id" = String, Path)), responses((status = 200, body = serde_json::Value), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_agreement(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AgreementDetail>> {
+    Ok(Json(
+        views::get_agreement(&state.store, &s.actor, &id).await?,
+    ))
+}
+
+/// The flow trail (流程追踪): who, when, what, remark, before and after, and whether the hash
+/// chain is intact.
+#[utoipa::path(get, path = "/api/agreements/{id}/trail", operation_id = "get_agreement_trail", tag = "signing",
+    params(("id" = String, Path)), responses((status = 200, body = serde_json::Value), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_agreement_trail(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TrailView>> {
+    Ok(Json(
+        views::get_agreement_trail(&state.store, &s.actor, &id).await?,
+    ))
+}
+
+/// The viewer's to-do counts: 签约待办 (signing), 解约待办 (termination), 待审核 (review), and
+/// unread messages.
+#[utoipa::path(get, path = "/api/todo-counts", operation_id = "todo_counts", tag = "signing",
+    responses((status = 200, body = serde_json::Value)))]
+pub async fn todo_counts(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+) -> ApiResult<Json<TodoCounts>> {
+    Ok(Json(views::todo_counts(&state.store, &s.actor).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct MessageQuery {
+    pub unread: Option<bool>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// In-app messages for the viewer (their own, their company's, department's or school's).
+#[utoipa::path(get, path = "/api/messages", operation_id = "list_messages", tag = "signing",
+    params(MessageQuery), responses((status = 200, body = serde_json::Value)))]
+pub async fn list_messages(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Query(q): Query<MessageQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let page = messages::list(
+        &state.store,
+        &s.actor,
+        q.unread.unwrap_or(false),
+        Paging::new(q.page, q.per_page),
+    )
+    .await?;
+    page_json(&page)
+}
+
+#[utoipa::path(post, path = "/api/messages/{id}/read", operation_id = "mark_message_read", tag = "signing",
+    params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn mark_message_read(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    messages::mark_read(&state.store, &s.actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Other destinations
+
+/// Registers an other destination. Multipart: `data` (JSON: category_code, subcategory,
+/// unit_name, details) and up to four images `proof_1` … `proof_4` (JPG/PNG ≤ 2 MB).
+#[utoipa::path(post, path = "/api/destinations", operation_id = "register_destination", tag = "destinations",
+    params(("Idempotency-Key" = Option<String>, Header)),
+    request_body(content_type = "multipart/form-data", content = serde_json::Value),
+    responses((status = 201, body = serde_json::Value), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn register_destination(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    idem: Idem,
+    mp: Multipart,
+) -> ApiResult<(StatusCode, Json<DestinationApplied>)> {
+    let mut form = read_form(mp, state.config.max_upload_mib).await?;
+    let input: RegisterDestination = match form.fields.get("data").and_then(|v| v.first()) {
+        Some(d) => serde_json::from_str(d)
+            .map_err(|e| ApiError::bad_request(format!("data 字段不是有效的登记信息：{e}")))?,
+        None => RegisterDestination {
+            category_code: form.text("category_code"),
+            subcategory: form.text("subcategory"),
+            unit_name: form.text("unit_name"),
+            details: Default::default(),
+        },
+    };
+    let extra = form
+        .files
+        .keys()
+        .filter(|k| k.starts_with("proof_"))
+        .count();
+    if extra > destinations::MAX_PROOFS {
+        return Err(
+            ApiError::bad_request("证明材料最多上传 4 张").with_field("proofs", "最多 4 张")
+        );
+    }
+    let mut proofs: Vec<UploadedFile> = Vec::new();
+    for i in 1..=destinations::MAX_PROOFS {
+        if let Some(f) = proof_image(&mut form, &format!("proof_{i}"), "证明材料")? {
+            proofs.push(f);
+        }
+    }
+    let applied = destinations::register_destination(
+        &state.store,
+        state.blobs.as_ref(),
+        &s.actor,
+        input,
+        proofs,
+        idem.key(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(applied)))
+}
+
+#[utoipa::path(post, path = "/api/destinations/{id}/withdraw", operation_id = "withdraw_destination", tag = "destinations",
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = serde_json::Value,
+    responses((status = 200, body = serde_json::Value), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn withdraw_destination(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    idem: Idem,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DestinationDecision>,
+) -> ApiResult<Json<DestinationApplied>> {
+    Ok(Json(
+        destinations::withdraw_destination(&state.store, &s.actor, &id, body, idem.key()).await?,
+    ))
+}
+
+/// Review of a registration or of a release request (whichever is pending); a rejection
+/// needs a reason.
+#[utoipa::path(post, path = "/api/destinations/{id}/review", operation_id = "review_destination", tag = "destinations",
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = serde_json::Value,
+    responses((status = 200, body = serde_json::Value), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn review_destination(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    idem: Idem,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DestinationDecision>,
+) -> ApiResult<Json<DestinationApplied>> {
+    Ok(Json(
+        destinations::review_destination(&state.store, &s.actor, &id, body, idem.key()).await?,
+    ))
+}
+
+/// The graduate asks to release (解除) an approved destination. Multipart: `reason`, optional
+/// `version`, file `proof`.
+#[utoipa::path(post, path = "/api/destinations/{id}/release", operation_id = "request_destination_release", tag = "destinations",
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    request_body(content_type = "multipart/form-data", content = serde_json::Value),
+    responses((status = 200, body = serde_json::Value), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn request_destination_release(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    idem: Idem,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> ApiResult<Json<DestinationApplied>> {
+    let mut form = read_form(mp, state.config.max_upload_mib).await?;
+    let proof = certificate(&mut form, "proof", "解除证明")?;
+    let input = DestinationDecision {
+        approve: false,
+        reason: Some(form.text("reason")),
+        version: version_field(&form)?,
+    };
+    Ok(Json(
+        destinations::request_destination_release(
+            &state.store,
+            state.blobs.as_ref(),
+            &s.actor,
+            &id,
+            input,
+            proof,
+            idem.key(),
+        )
+        .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct DestinationQuery {
+    pub state: Option<String>,
+    pub graduation_year: Option<i64>,
+    pub department_id: Option<String>,
+    pub keyword: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/destinations", operation_id = "list_destinations", tag = "destinations",
+    params(DestinationQuery), responses((status = 200, body = serde_json::Value)))]
+pub async fn list_destinations(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Query(q): Query<DestinationQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let f = DestinationFilter {
+        state: q.state,
+        graduation_year: q.graduation_year,
+        department_id: q.department_id,
+        keyword: q.keyword,
+        page: q.page,
+        per_page: q.per_page,
+    };
+    let page = destinations::list_destinations(&state.store, &s.actor, &f).await?;
+    page_json(&page)
+}
+
+/// One registration with its flow trail and the viewer's possible actions.
+#[utoipa::path(get, path = "/api/destinations/{id}", operation_id = "get_destination", tag = "destinations",
+    params(("id" = String, Path)), responses((status = 200, body = serde_json::Value), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_destination(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<DestinationDetail>> {
+    Ok(Json(
+        destinations::get_destination(&state.store, &s.actor, &id).await?,
+    ))
+}
