@@ -294,6 +294,8 @@ pub async fn seed(
             None,
         )
         .await?;
+        // Claimed in the same transaction: a running server's worker must not import it twice.
+        crate::jobs::claim_in(&mut tx, &job_id, "demo").await?;
         tx.commit().await?;
         let report = import_file(store, blobs, &job_id, &payload).await?;
         if report.error_count > 0 {

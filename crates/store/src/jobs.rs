@@ -44,6 +44,26 @@ pub async fn enqueue(
     Ok(id)
 }
 
+/// Claims a job just queued in the caller's transaction, for a caller that runs it itself
+/// (CLI, demo seed): committed already claimed, no worker on any node can take it too.
+pub async fn claim_in(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    runner: &str,
+) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    sqlx::query(
+        "UPDATE jobs SET status = 'running', locked_by = $1, locked_at = $2, attempts = attempts + 1, updated_at = $2 \
+         WHERE id = $3 AND status = 'queued'",
+    )
+    .bind(runner.to_string())
+    .bind(now)
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Claims the oldest queued job; `None` when there is nothing to do or another node won.
 pub async fn claim_next(store: &Store, worker: &str) -> Result<Option<JobRow>, sqlx::Error> {
     let now = now_ms();

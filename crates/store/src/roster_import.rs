@@ -712,12 +712,9 @@ pub async fn import_local_file(
     };
     let mut tx = store.writer().begin().await?;
     let (job_id, _) = queue_import(&mut tx, blobs, &school.id, &name, kind, bytes, None).await?;
+    // Claimed before commit, so that a server's worker sharing the database never sees it queued.
+    jobs::claim_in(&mut tx, &job_id, "cli").await?;
     tx.commit().await?;
-    // Mark it running so that a server's worker sharing the database leaves it alone.
-    sqlx::query("UPDATE jobs SET status = 'running', locked_by = 'cli' WHERE id = $1")
-        .bind(job_id.clone())
-        .execute(store.writer())
-        .await?;
     let job = jobs::get(store, &job_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("job vanished"))?;

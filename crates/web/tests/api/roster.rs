@@ -253,3 +253,43 @@ async fn no_plaintext_id_number_or_phone_is_stored_anywhere() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_job_its_caller_runs_is_never_claimed_by_a_worker_too() {
+    // The demo seed and the CLI run their own imports; a worker on any node sharing the
+    // database must not start the same import beside them.
+    let app = TestApp::spawn().await;
+    let store = &app.state.store;
+    let mut tx = store.writer().begin().await.unwrap();
+    let school = wangqian_store::orgs::school_by_code(store, "19101")
+        .await
+        .unwrap()
+        .unwrap();
+    let (job_id, _) = wangqian_store::roster_import::queue_import(
+        &mut tx,
+        app.state.blobs.as_ref(),
+        &school.id,
+        "own.csv",
+        wangqian_sheets::SheetKind::Csv,
+        good_rows().into_bytes(),
+        None,
+    )
+    .await
+    .unwrap();
+    wangqian_store::jobs::claim_in(&mut tx, &job_id, "cli")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let claimed = wangqian_store::jobs::claim_next(store, "another-node")
+        .await
+        .unwrap();
+    assert!(
+        claimed.is_none(),
+        "a worker took a claimed job: {claimed:?}"
+    );
+    let job = wangqian_store::jobs::get(store, &job_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.status, "running");
+}
