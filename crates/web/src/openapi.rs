@@ -43,6 +43,7 @@ use crate::api;
         api::list_send_list,
         api::remove_from_send_list,
         api::import_send_list,
+        api::download_send_list_template,
         api::send_invitations,
         api::withdraw_invitation,
         api::edit_invitation,

@@ -118,6 +118,25 @@ pub async fn remove_from_send_list(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The send-list template (毕业学校, 毕业年度, 学生姓名, 学生身份证号) with one example row.
+#[utoipa::path(get, path = "/api/send-list/template", operation_id = "download_send_list_template", tag = "signing",
+    params(super::roster::TemplateQuery), responses((status = 200, description = "XLSX 或 CSV 文件")))]
+pub async fn download_send_list_template(
+    Query(q): Query<super::roster::TemplateQuery>,
+) -> ApiResult<axum::response::Response> {
+    let example = ["江淮大学", "2027", "林晓", "11010519491231002X"]
+        .map(str::to_string)
+        .to_vec();
+    super::roster::template_file(
+        "签约发送列表",
+        "send-list-template",
+        "签约发送列表导入模板",
+        &find::SEND_LIST_COLUMNS,
+        example,
+        q.format.as_deref() == Some("csv"),
+    )
+}
+
 /// Imports a send list from the XLSX/CSV template (毕业学校, 毕业年度, 学生姓名, 学生身份证号);
 /// multipart field `file`. The answer reports each row.
 #[utoipa::path(post, path = "/api/send-list/import", operation_id = "import_send_list", tag = "signing",
@@ -294,6 +313,19 @@ pub async fn request_termination(
     Path(id): Path<String>,
     mp: Multipart,
 ) -> ApiResult<Json<Applied>> {
+    Ok(Json(
+        termination_from_form(&state, &s.actor, &id, idem.key(), mp).await?,
+    ))
+}
+
+/// The multipart termination request, shared with the page form.
+pub(crate) async fn termination_from_form(
+    state: &AppState,
+    actor: &wangqian_domain::role::Actor,
+    id: &str,
+    key: Option<&IdemKey>,
+    mp: Multipart,
+) -> ApiResult<Applied> {
     let mut form = read_form(mp, state.config.max_upload_mib).await?;
     let proof = certificate(&mut form, "proof", "解约证明")?;
     let input = TerminationRequest {
@@ -301,18 +333,16 @@ pub async fn request_termination(
         acknowledged: matches!(form.text("acknowledged").as_str(), "true" | "1" | "on"),
         version: version_field(&form)?,
     };
-    Ok(Json(
-        review::request_termination(
-            &state.store,
-            state.blobs.as_ref(),
-            &s.actor,
-            &id,
-            input,
-            proof,
-            idem.key(),
-        )
-        .await?,
-    ))
+    Ok(review::request_termination(
+        &state.store,
+        state.blobs.as_ref(),
+        actor,
+        id,
+        input,
+        proof,
+        key,
+    )
+    .await?)
 }
 
 /// The graduate saves a paper agreement as a draft (the employer and terms from the paper).
@@ -357,23 +387,34 @@ pub async fn upload_signed_agreement(
     Path(id): Path<String>,
     mp: Multipart,
 ) -> ApiResult<Json<Applied>> {
+    Ok(Json(
+        signed_scan_from_form(&state, &s.actor, &id, idem.key(), mp).await?,
+    ))
+}
+
+/// The multipart scan upload, shared with the page form.
+pub(crate) async fn signed_scan_from_form(
+    state: &AppState,
+    actor: &wangqian_domain::role::Actor,
+    id: &str,
+    key: Option<&IdemKey>,
+    mp: Multipart,
+) -> ApiResult<Applied> {
     let mut form = read_form(mp, state.config.max_upload_mib).await?;
     let scan = certificate(&mut form, "scan", "协议书扫描件")?.ok_or_else(|| {
         ApiError::bad_request("请上传签字盖章后的协议书扫描件").with_field("scan", "必填")
     })?;
     let version = version_field(&form)?;
-    Ok(Json(
-        paper::upload_signed_agreement(
-            &state.store,
-            state.blobs.as_ref(),
-            &s.actor,
-            &id,
-            scan,
-            version,
-            idem.key(),
-        )
-        .await?,
-    ))
+    Ok(paper::upload_signed_agreement(
+        &state.store,
+        state.blobs.as_ref(),
+        actor,
+        id,
+        scan,
+        version,
+        key,
+    )
+    .await?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -507,6 +548,17 @@ pub async fn register_destination(
     idem: Idem,
     mp: Multipart,
 ) -> ApiResult<(StatusCode, Json<DestinationApplied>)> {
+    let applied = destination_from_form(&state, &s.actor, idem.key(), mp).await?;
+    Ok((StatusCode::CREATED, Json(applied)))
+}
+
+/// The multipart registration (a `data` JSON field, or plain fields), shared with the page.
+pub(crate) async fn destination_from_form(
+    state: &AppState,
+    actor: &wangqian_domain::role::Actor,
+    key: Option<&IdemKey>,
+    mp: Multipart,
+) -> ApiResult<DestinationApplied> {
     let mut form = read_form(mp, state.config.max_upload_mib).await?;
     let input: RegisterDestination = match form.fields.get("data").and_then(|v| v.first()) {
         Some(d) => serde_json::from_str(d)
@@ -515,7 +567,15 @@ pub async fn register_destination(
             category_code: form.text("category_code"),
             subcategory: form.text("subcategory"),
             unit_name: form.text("unit_name"),
-            details: Default::default(),
+            details: form
+                .fields
+                .iter()
+                .filter_map(|(k, v)| {
+                    let label = k.strip_prefix("detail_")?;
+                    let value = v.first()?.trim();
+                    (!value.is_empty()).then(|| (label.to_string(), value.to_string()))
+                })
+                .collect(),
         },
     };
     let extra = form
@@ -534,16 +594,15 @@ pub async fn register_destination(
             proofs.push(f);
         }
     }
-    let applied = destinations::register_destination(
+    Ok(destinations::register_destination(
         &state.store,
         state.blobs.as_ref(),
-        &s.actor,
+        actor,
         input,
         proofs,
-        idem.key(),
+        key,
     )
-    .await?;
-    Ok((StatusCode::CREATED, Json(applied)))
+    .await?)
 }
 
 #[utoipa::path(post, path = "/api/destinations/{id}/withdraw", operation_id = "withdraw_destination", tag = "destinations",
@@ -591,6 +650,19 @@ pub async fn request_destination_release(
     Path(id): Path<String>,
     mp: Multipart,
 ) -> ApiResult<Json<DestinationApplied>> {
+    Ok(Json(
+        release_from_form(&state, &s.actor, &id, idem.key(), mp).await?,
+    ))
+}
+
+/// The multipart release request (reason, optional proof), shared with the page form.
+pub(crate) async fn release_from_form(
+    state: &AppState,
+    actor: &wangqian_domain::role::Actor,
+    id: &str,
+    key: Option<&IdemKey>,
+    mp: Multipart,
+) -> ApiResult<DestinationApplied> {
     let mut form = read_form(mp, state.config.max_upload_mib).await?;
     let proof = certificate(&mut form, "proof", "解除证明")?;
     let input = DestinationDecision {
@@ -598,18 +670,16 @@ pub async fn request_destination_release(
         reason: Some(form.text("reason")),
         version: version_field(&form)?,
     };
-    Ok(Json(
-        destinations::request_destination_release(
-            &state.store,
-            state.blobs.as_ref(),
-            &s.actor,
-            &id,
-            input,
-            proof,
-            idem.key(),
-        )
-        .await?,
-    ))
+    Ok(destinations::request_destination_release(
+        &state.store,
+        state.blobs.as_ref(),
+        actor,
+        id,
+        input,
+        proof,
+        key,
+    )
+    .await?)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -80,6 +80,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/send-list", get(lifecycle::list_send_list))
         .route("/api/send-list/import", post(lifecycle::import_send_list))
         .route(
+            "/api/send-list/template",
+            get(lifecycle::download_send_list_template),
+        )
+        .route(
             "/api/send-list/{graduate_id}",
             delete(lifecycle::remove_from_send_list),
         )

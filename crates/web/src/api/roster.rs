@@ -112,11 +112,29 @@ pub async fn download_roster_template(Query(q): Query<TemplateQuery>) -> ApiResu
         .iter()
         .map(|c| c.example.to_string())
         .collect();
-    let csv = q.format.as_deref() == Some("csv");
+    template_file(
+        "生源信息",
+        "roster-template",
+        "生源信息导入模板",
+        &headers,
+        example,
+        q.format.as_deref() == Some("csv"),
+    )
+}
+
+/// A one-sheet template to download: XLSX, or CSV on request, with one example row.
+pub(crate) fn template_file(
+    sheet: &str,
+    ascii_stem: &str,
+    chinese_stem: &str,
+    headers: &[&str],
+    example: Vec<String>,
+    csv: bool,
+) -> ApiResult<Response> {
     let bytes = if csv {
-        wangqian_sheets::write_csv(&headers, vec![example])
+        wangqian_sheets::write_csv(headers, vec![example])
     } else {
-        wangqian_sheets::write_xlsx("生源信息", &headers, vec![example])
+        wangqian_sheets::write_xlsx(sheet, headers, vec![example])
     }
     .map_err(|e| anyhow::anyhow!("template: {e}"))?;
     let (ct, ext) = if csv {
@@ -127,12 +145,16 @@ pub async fn download_roster_template(Query(q): Query<TemplateQuery>) -> ApiResu
             "xlsx",
         )
     };
+    // RFC 6266: an ASCII name for old clients, the Chinese one percent-encoded for the rest.
+    let encoded: String = chinese_stem.bytes().map(|b| format!("%{b:02X}")).collect();
     Ok((
         [
             (CONTENT_TYPE, ct.to_string()),
             (
                 CONTENT_DISPOSITION,
-                format!("attachment; filename=\"roster-template.{ext}\"; filename*=UTF-8''%E7%94%9F%E6%BA%90%E4%BF%A1%E6%81%AF%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.{ext}"),
+                format!(
+                    "attachment; filename=\"{ascii_stem}.{ext}\"; filename*=UTF-8''{encoded}.{ext}"
+                ),
             ),
         ],
         bytes,

@@ -1,20 +1,27 @@
 //! Agreement pages: the list with to-do counts and filters, and one agreement with its terms,
 //! versions, flow trail and the buttons the viewer may press (the same services as the API).
 
+use std::collections::HashMap;
+
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wangqian_domain::lifecycle::AgreementState;
-use wangqian_store::lifecycle::invitations::{self, AcceptInvitation, Remark};
-use wangqian_store::lifecycle::paper::{self, SubmitPaper};
-use wangqian_store::lifecycle::review::{self, AmendmentAnswer, ReviewDecision, TerminationAnswer};
+use wangqian_domain::role::Role;
+use wangqian_domain::terms::PaperEmployer;
+use wangqian_store::lifecycle::invitations::{self, AcceptInvitation, EditInvitation, Remark};
+use wangqian_store::lifecycle::paper::{self, PaperAgreementInput, SubmitPaper};
+use wangqian_store::lifecycle::review::{
+    self, AmendmentAnswer, ProposeAmendment, ReviewDecision, TerminationAnswer,
+};
 use wangqian_store::lifecycle::views::{
     self, AgreementDetail, AgreementFilter, AgreementListRow, TodoCounts, TrailView,
 };
 use wangqian_store::{Page, ServiceError};
 
-use super::{bar, china_time, error_page, render, PageForm, UserBar};
+use super::terms_form::{TermsForm, POSITION_CATEGORIES};
+use super::{bar, china_time, error_page, messages, page_idem, render, PageForm, UserBar};
 use crate::auth::PageAuth;
 use crate::AppState;
 
@@ -91,6 +98,15 @@ struct DetailPage {
     amendment: Vec<TermRow>,
     trail: TrailView,
     can_accept: bool,
+    can_request_termination: bool,
+    /// The viewer must attach the employer's stamped letter (a graduate's online request).
+    termination_proof_required: bool,
+    can_upload_scan: bool,
+    can_edit_paper: bool,
+    /// Actions that open the terms form: (action, link label).
+    terms_links: Vec<(&'static str, &'static str)>,
+    /// A fresh key per rendering: a double-clicked button acts once.
+    idem: String,
     /// (action, button label, needs a reason, is the primary button)
     buttons: Vec<(&'static str, &'static str, bool, bool)>,
     deadline: String,
@@ -176,15 +192,33 @@ pub(super) async fn detail(
         Ok(t) => t,
         Err(e) => return error_page(bar(&s), e),
     };
-    let can_accept = a.actions.iter().any(|x| x.action == "accept");
+    let can = |action: &str| a.actions.iter().any(|x| x.action == action);
+    let can_accept = can("accept");
+    let can_request_termination = can("request_termination");
+    let can_upload_scan = can("upload_signed_scan");
+    let can_edit_paper = a.kind == "paper" && a.state == "draft" && s.actor.role == Role::Graduate;
+    let terms_links = a
+        .actions
+        .iter()
+        .filter_map(|x| terms_action(x.action).map(|(_, label)| (x.action, label)))
+        .collect();
     let buttons = a.actions.iter().filter_map(|x| button(x.action)).collect();
     render(&DetailPage {
         user: bar(&s),
         csrf: s.csrf_token.clone(),
+        // Only a known state code is shown, so that a crafted link cannot put words on the page.
         notice: q
             .notice
-            .map(|n| format!("操作成功：{n}"))
+            .as_deref()
+            .and_then(AgreementState::parse)
+            .map(|st| format!("操作成功，当前状态：{}", st.label()))
             .unwrap_or_default(),
+        termination_proof_required: s.actor.role == Role::Graduate,
+        idem: wangqian_store::new_id(),
+        can_request_termination,
+        can_upload_scan,
+        can_edit_paper,
+        terms_links,
         terms: term_rows(&a.terms),
         amendment: a
             .pending_amendment
@@ -202,6 +236,8 @@ pub(super) async fn detail(
 #[derive(Deserialize)]
 pub(super) struct AcceptForm {
     password: String,
+    #[serde(rename = "_idem")]
+    idem: Option<String>,
     agree: Option<String>,
     version: Option<i64>,
 }
@@ -217,16 +253,22 @@ pub(super) async fn accept(
         agree: f.agree.is_some(),
         version: f.version,
     };
+    let key = match page_idem(f.idem.as_deref(), "accept") {
+        Ok(k) => k,
+        Err(e) => return error_page(bar(&s), e),
+    };
     done(
         &s,
         &id,
-        invitations::accept_invitation(&state.store, &s.actor, &id, input, None).await,
+        invitations::accept_invitation(&state.store, &s.actor, &id, input, key.as_ref()).await,
     )
 }
 
 #[derive(Deserialize)]
 pub(super) struct ActForm {
     action: String,
+    #[serde(rename = "_idem")]
+    idem: Option<String>,
     reason: Option<String>,
     version: Option<i64>,
 }
@@ -237,7 +279,11 @@ pub(super) async fn act(
     Path(id): Path<String>,
     PageForm(f): PageForm<ActForm>,
 ) -> Response {
-    let (st, a, version) = (&state.store, &s.actor, f.version);
+    let key = match page_idem(f.idem.as_deref(), &f.action) {
+        Ok(k) => k,
+        Err(e) => return error_page(bar(&s), e),
+    };
+    let (st, a, version, k) = (&state.store, &s.actor, f.version, key.as_ref());
     let reason = f.reason.filter(|r| !r.trim().is_empty());
     let remark = || Remark {
         reason: reason.clone(),
@@ -249,39 +295,39 @@ pub(super) async fn act(
         version,
     };
     let result = match f.action.as_str() {
-        "reject" => invitations::reject_invitation(st, a, &id, remark(), None).await,
-        "withdraw" => invitations::withdraw_invitation(st, a, &id, remark(), None).await,
-        "cancel_signing" => invitations::cancel_signing(st, a, &id, remark(), None).await,
-        "approve_signing" => review::review_agreement(st, a, &id, decision(true), None).await,
-        "reject_signing" => review::review_agreement(st, a, &id, decision(false), None).await,
-        "revoke_review" => review::revoke_review(st, a, &id, remark(), None).await,
+        "reject" => invitations::reject_invitation(st, a, &id, remark(), k).await,
+        "withdraw" => invitations::withdraw_invitation(st, a, &id, remark(), k).await,
+        "cancel_signing" => invitations::cancel_signing(st, a, &id, remark(), k).await,
+        "approve_signing" => review::review_agreement(st, a, &id, decision(true), k).await,
+        "reject_signing" => review::review_agreement(st, a, &id, decision(false), k).await,
+        "revoke_review" => review::revoke_review(st, a, &id, remark(), k).await,
         "confirm_amendment" | "decline_amendment" => {
             let answer = AmendmentAnswer {
                 confirm: f.action == "confirm_amendment",
                 reason: reason.clone(),
                 version,
             };
-            review::confirm_amendment(st, a, &id, answer, None).await
+            review::confirm_amendment(st, a, &id, answer, k).await
         }
-        "withdraw_amendment" => review::withdraw_amendment(st, a, &id, remark(), None).await,
+        "withdraw_amendment" => review::withdraw_amendment(st, a, &id, remark(), k).await,
         "agree_termination" => {
             let answer = TerminationAnswer {
                 agree: true,
                 reason: reason.clone(),
                 version,
             };
-            review::answer_termination(st, a, &id, answer, None).await
+            review::answer_termination(st, a, &id, answer, k).await
         }
-        "cancel_termination" => review::cancel_termination(st, a, &id, remark(), None).await,
-        "approve_termination" => review::review_termination(st, a, &id, decision(true), None).await,
-        "reject_termination" => review::review_termination(st, a, &id, decision(false), None).await,
-        "force_terminate" => review::force_terminate(st, a, &id, remark(), None).await,
+        "cancel_termination" => review::cancel_termination(st, a, &id, remark(), k).await,
+        "approve_termination" => review::review_termination(st, a, &id, decision(true), k).await,
+        "reject_termination" => review::review_termination(st, a, &id, decision(false), k).await,
+        "force_terminate" => review::force_terminate(st, a, &id, remark(), k).await,
         "submit_paper" => {
             let submit = SubmitPaper {
                 confirm: true,
                 version,
             };
-            paper::submit_paper_agreement(st, a, &id, submit, None).await
+            paper::submit_paper_agreement(st, a, &id, submit, k).await
         }
         _ => Err(ServiceError::BadRequest("未知的操作".into())),
     };
@@ -295,23 +341,379 @@ fn done(
 ) -> Response {
     match r {
         // Post/redirect/get: a refresh does not send the action again.
-        Ok(applied) => Redirect::to(&format!(
-            "/agreements/{id}?notice={}",
-            urlencode(&applied.state_label)
-        ))
-        .into_response(),
+        Ok(applied) => {
+            Redirect::to(&format!("/agreements/{id}?notice={}", applied.state)).into_response()
+        }
         Err(e) => error_page(bar(s), e),
     }
 }
 
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
+/// The actions whose form is the terms of the offer: (what the page is called, link label).
+fn terms_action(action: &str) -> Option<(&'static str, &'static str)> {
+    Some(match action {
+        "edit_invitation" => ("修改邀约", "修改邀约内容"),
+        "resend" => ("重新发送邀约", "修改后重新发送"),
+        "propose_amendment" => ("提出修改协议条款", "修改协议条款"),
+        _ => return None,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "agreement_terms.html")]
+struct TermsPage {
+    user: Option<UserBar>,
+    csrf: String,
+    idem: String,
+    errors: Vec<String>,
+    id: String,
+    version: i64,
+    action: String,
+    heading: &'static str,
+    heading_for: String,
+    tf: TermsForm,
+    position_categories: [&'static str; 12],
+    reason: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct TermsQuery {
+    action: String,
+}
+
+pub(super) async fn terms_form(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<String>,
+    Query(q): Query<TermsQuery>,
+) -> Response {
+    let a = match views::get_agreement(&state.store, &s.actor, &id).await {
+        Ok(a) => a,
+        Err(e) => return error_page(bar(&s), e),
+    };
+    let Some((heading, _)) = terms_action(&q.action) else {
+        return error_page(bar(&s), ServiceError::BadRequest("未知的操作".into()));
+    };
+    if !a.actions.iter().any(|x| x.action == q.action) {
+        return error_page(
+            bar(&s),
+            ServiceError::Conflict(format!(
+                "协议书当前状态为“{}”，不能{heading}",
+                a.state_label
+            )),
+        );
+    }
+    render(&TermsPage {
+        user: bar(&s),
+        csrf: s.csrf_token.clone(),
+        idem: wangqian_store::new_id(),
+        errors: Vec::new(),
+        heading_for: format!("{} · {}", a.graduate.name, a.employer_name),
+        id: a.id,
+        version: a.version,
+        action: q.action,
+        heading,
+        tf: TermsForm::from_terms(&a.terms),
+        position_categories: POSITION_CATEGORIES,
+        reason: String::new(),
+    })
+}
+
+pub(super) async fn terms_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<HashMap<String, String>>,
+) -> Response {
+    let action = f.get("action").cloned().unwrap_or_default();
+    let Some((heading, _)) = terms_action(&action) else {
+        return error_page(bar(&s), ServiceError::BadRequest("未知的操作".into()));
+    };
+    let tf = TermsForm::from_form(&f);
+    let version = f.get("version").and_then(|v| v.trim().parse().ok());
+    let reason = f.get("reason").cloned().unwrap_or_default();
+    let key = match page_idem(f.get("_idem").map(String::as_str), &action) {
+        Ok(k) => k,
+        Err(e) => return error_page(bar(&s), e),
+    };
+    let mut errors = Vec::new();
+    let terms = tf.terms().map_err(|e| errors.extend(e)).ok();
+    let validity_days = tf
+        .validity_days()
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    let result = match terms {
+        None => None,
+        Some(terms) => Some(match action.as_str() {
+            "propose_amendment" => {
+                let input = ProposeAmendment {
+                    terms,
+                    reason: Some(reason.clone()).filter(|r| !r.trim().is_empty()),
+                    version,
+                };
+                review::propose_amendment(&state.store, &s.actor, &id, input, key.as_ref()).await
             }
+            _ => {
+                let input = EditInvitation {
+                    terms,
+                    validity_days,
+                    version,
+                };
+                let resend = action == "resend";
+                invitations::edit_or_resend(
+                    &state.store,
+                    &s.actor,
+                    &id,
+                    input,
+                    resend,
+                    key.as_ref(),
+                )
+                .await
+            }
+        }),
+    };
+    match result {
+        Some(Ok(applied)) => {
+            Redirect::to(&format!("/agreements/{id}?notice={}", applied.state)).into_response()
+        }
+        other => {
+            if let Some(Err(e)) = other {
+                errors.extend(messages(e));
+            }
+            let mut r = render(&TermsPage {
+                user: bar(&s),
+                csrf: s.csrf_token.clone(),
+                idem: wangqian_store::new_id(),
+                errors,
+                heading_for: String::new(),
+                id,
+                version: version.unwrap_or_default(),
+                action,
+                heading,
+                tf,
+                position_categories: POSITION_CATEGORIES,
+                reason,
+            });
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct UploadQuery {
+    #[serde(rename = "_idem")]
+    idem: Option<String>,
+}
+
+/// 申请解约 with the reason, the acknowledgement and the stamped letter (multipart).
+pub(super) async fn termination_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<String>,
+    Query(q): Query<UploadQuery>,
+    mp: Multipart,
+) -> Response {
+    let key = match page_idem(q.idem.as_deref(), "request_termination") {
+        Ok(k) => k,
+        Err(e) => return error_page(bar(&s), e),
+    };
+    let r = crate::api::termination_from_form(&state, &s.actor, &id, key.as_ref(), mp).await;
+    uploaded(&s, &id, r)
+}
+
+/// The scan of the signed and stamped paper agreement (multipart).
+pub(super) async fn scan_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<String>,
+    Query(q): Query<UploadQuery>,
+    mp: Multipart,
+) -> Response {
+    let key = match page_idem(q.idem.as_deref(), "upload_signed_scan") {
+        Ok(k) => k,
+        Err(e) => return error_page(bar(&s), e),
+    };
+    let r = crate::api::signed_scan_from_form(&state, &s.actor, &id, key.as_ref(), mp).await;
+    uploaded(&s, &id, r)
+}
+
+fn uploaded(
+    s: &wangqian_store::accounts::SessionInfo,
+    id: &str,
+    r: Result<wangqian_store::lifecycle::Applied, crate::error::ApiError>,
+) -> Response {
+    match r {
+        Ok(applied) => {
+            Redirect::to(&format!("/agreements/{id}?notice={}", applied.state)).into_response()
+        }
+        Err(e) => {
+            // A field message ("请上传…") says more than the envelope's general one.
+            let mut e = e;
+            if let Some(f) = e.fields.first() {
+                e.message = f.message.clone();
+            }
+            error_page(bar(s), e)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paper agreements (登记纸质协议): the graduate copies the employer and the terms from the paper.
+
+#[derive(Template)]
+#[template(path = "paper_form.html")]
+struct PaperPage {
+    user: Option<UserBar>,
+    csrf: String,
+    idem: String,
+    errors: Vec<String>,
+    /// Editing this draft; a new draft when empty.
+    id: String,
+    version: i64,
+    employer: HashMap<String, String>,
+    tf: TermsForm,
+    position_categories: [&'static str; 12],
+    natures: &'static [wangqian_domain::codes::CodeEntry],
+    industries: &'static [wangqian_domain::codes::CodeEntry],
+}
+
+const PAPER_EMPLOYER_FIELDS: [&str; 7] = [
+    "name",
+    "credit_code",
+    "unit_nature_code",
+    "industry_code",
+    "location",
+    "address",
+    "postcode",
+];
+
+fn paper_page(
+    s: &wangqian_store::accounts::SessionInfo,
+    id: String,
+    version: i64,
+    employer: HashMap<String, String>,
+    tf: TermsForm,
+    errors: Vec<String>,
+) -> Response {
+    let failed = !errors.is_empty();
+    let mut r = render(&PaperPage {
+        user: bar(s),
+        csrf: s.csrf_token.clone(),
+        idem: wangqian_store::new_id(),
+        errors,
+        id,
+        version,
+        employer,
+        tf,
+        position_categories: POSITION_CATEGORIES,
+        natures: wangqian_domain::codes::UNIT_NATURE.entries,
+        industries: wangqian_domain::codes::INDUSTRY.entries,
+    });
+    if failed {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+pub(super) async fn paper_new(PageAuth(s): PageAuth) -> Response {
+    if s.actor.role != Role::Graduate {
+        return error_page(bar(&s), ServiceError::Forbidden);
+    }
+    paper_page(
+        &s,
+        String::new(),
+        0,
+        HashMap::new(),
+        TermsForm::default(),
+        vec![],
+    )
+}
+
+pub(super) async fn paper_edit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<String>,
+) -> Response {
+    let a = match views::get_agreement(&state.store, &s.actor, &id).await {
+        Ok(a) => a,
+        Err(e) => return error_page(bar(&s), e),
+    };
+    if a.kind != "paper" || a.state != "draft" || s.actor.role != Role::Graduate {
+        return error_page(
+            bar(&s),
+            ServiceError::Conflict("只有毕业生本人可以修改草稿状态的纸质协议书".into()),
+        );
+    }
+    let employer = a
+        .paper_employer
+        .as_ref()
+        .and_then(|v| v.as_object())
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
         })
-        .collect()
+        .unwrap_or_default();
+    paper_page(
+        &s,
+        a.id,
+        a.version,
+        employer,
+        TermsForm::from_terms(&a.terms),
+        vec![],
+    )
+}
+
+pub(super) async fn paper_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    PageForm(f): PageForm<HashMap<String, String>>,
+) -> Response {
+    let id = f.get("id").cloned().unwrap_or_default();
+    let version = f.get("version").and_then(|v| v.trim().parse().ok());
+    let employer: HashMap<String, String> = PAPER_EMPLOYER_FIELDS
+        .iter()
+        .map(|k| {
+            let v = f.get(&format!("employer_{k}")).cloned().unwrap_or_default();
+            (k.to_string(), v)
+        })
+        .collect();
+    let tf = TermsForm::from_form(&f);
+    let paper_employer = PaperEmployer {
+        name: employer["name"].clone(),
+        credit_code: employer["credit_code"].clone(),
+        unit_nature_code: employer["unit_nature_code"].clone(),
+        industry_code: employer["industry_code"].clone(),
+        location: employer["location"].clone(),
+        address: employer["address"].clone(),
+        postcode: employer["postcode"].clone(),
+    };
+    let result = match tf.terms() {
+        Err(errors) => Err(errors),
+        Ok(terms) => {
+            let input = PaperAgreementInput {
+                employer: paper_employer,
+                terms,
+                version,
+            };
+            let r = if id.is_empty() {
+                let key = match page_idem(f.get("_idem").map(String::as_str), "create_paper") {
+                    Ok(k) => k,
+                    Err(e) => return error_page(bar(&s), e),
+                };
+                paper::create_paper_agreement(&state.store, &s.actor, input, key.as_ref()).await
+            } else {
+                paper::update_paper_agreement(&state.store, &s.actor, &id, input).await
+            };
+            r.map_err(messages)
+        }
+    };
+    match result {
+        // The draft is shown as the preview, with 生成并提交 among its buttons.
+        Ok(applied) => {
+            Redirect::to(&format!("/agreements/{}?notice=draft", applied.id)).into_response()
+        }
+        Err(errors) => paper_page(&s, id, version.unwrap_or_default(), employer, tf, errors),
+    }
 }

@@ -30,6 +30,9 @@ use crate::error::ApiError;
 use crate::AppState;
 
 mod agreements;
+mod destinations;
+mod signing;
+mod terms_form;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -48,13 +51,47 @@ pub fn routes() -> Router<AppState> {
         .route("/verify", get(verify_list))
         .route("/verify/{id}", post(verify_submit))
         .route("/employer/members/{id}/decision", post(member_decision))
+        .route("/employer/signing", get(signing::show))
+        .route("/employer/signing/find", post(signing::find_submit))
+        .route("/employer/signing/remove", post(signing::remove))
+        .route("/employer/signing/import", post(signing::import_submit))
+        .route("/employer/signing/send", post(signing::send_submit))
         .route("/agreements", get(agreements::list))
         .route("/agreements/{id}", get(agreements::detail))
         .route("/agreements/{id}/accept", post(agreements::accept))
         .route("/agreements/{id}/act", post(agreements::act))
+        .route(
+            "/agreements/{id}/terms",
+            get(agreements::terms_form).post(agreements::terms_submit),
+        )
+        .route(
+            "/agreements/{id}/termination",
+            post(agreements::termination_submit),
+        )
+        .route(
+            "/agreements/{id}/signed-scan",
+            post(agreements::scan_submit),
+        )
+        .route(
+            "/paper/new",
+            get(agreements::paper_new).post(agreements::paper_submit),
+        )
+        .route("/paper/{id}/edit", get(agreements::paper_edit))
+        .route("/destinations", get(destinations::list))
+        .route(
+            "/destinations/new",
+            get(destinations::new_form).post(destinations::new_submit),
+        )
+        .route("/destinations/{id}", get(destinations::detail))
+        .route("/destinations/{id}/act", post(destinations::act))
+        .route(
+            "/destinations/{id}/release",
+            post(destinations::release_submit),
+        )
 }
 
 pub struct UserBar {
+    pub role: &'static str,
     pub role_label: &'static str,
     pub display_name: String,
     pub csrf: String,
@@ -62,6 +99,7 @@ pub struct UserBar {
 
 fn bar(s: &SessionInfo) -> Option<UserBar> {
     Some(UserBar {
+        role: s.actor.role.as_str(),
         role_label: s.actor.role.label(),
         display_name: s.display_name.clone(),
         csrf: s.csrf_token.clone(),
@@ -102,6 +140,20 @@ fn messages(e: ServiceError) -> Vec<String> {
     match e {
         ServiceError::Validation(fields) => fields.into_iter().map(|f| f.message).collect(),
         other => vec![ApiError::from(other).message],
+    }
+}
+
+/// The key rendered into a form, for one action of it: a double click or a refresh acts once,
+/// and two different buttons of one page never share a key.
+fn page_idem(
+    raw: Option<&str>,
+    action: &str,
+) -> Result<Option<wangqian_store::lifecycle::IdemKey>, ServiceError> {
+    match raw.map(str::trim).filter(|k| !k.is_empty()) {
+        None => Ok(None),
+        Some(k) => {
+            wangqian_store::lifecycle::IdemKey::parse(&format!("page.{k}.{action}")).map(Some)
+        }
     }
 }
 

@@ -1,0 +1,283 @@
+//! Other destinations (毕业去向登记): the graduate registers one with up to four proof images,
+//! withdraws it or asks for its release; the school reviews. Same services as the API.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use wangqian_domain::codes::{CodeEntry, DESTINATION};
+use wangqian_domain::lifecycle::{DestinationAction, DestinationState, Party};
+use wangqian_domain::role::Role;
+use wangqian_store::accounts::SessionInfo;
+use wangqian_store::lifecycle::destinations::{
+    self, DestinationDecision, DestinationDetail, DestinationFilter, DestinationRow,
+};
+use wangqian_store::{Page, ServiceError};
+
+use super::{bar, china_time, error_page, page_idem, render, PageForm, UserBar};
+use crate::auth::PageAuth;
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "destinations.html")]
+struct ListPage {
+    user: Option<UserBar>,
+    is_graduate: bool,
+    page: Page<DestinationRow>,
+    pages: i64,
+    states: Vec<(&'static str, &'static str)>,
+    f_state: String,
+    f_keyword: String,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct ListQuery {
+    state: Option<String>,
+    keyword: Option<String>,
+    page: Option<i64>,
+}
+
+fn category_name(code: &str) -> &'static str {
+    DESTINATION.name_of(code).unwrap_or("")
+}
+
+fn state_label(code: &str) -> &'static str {
+    DestinationState::parse(code).map_or("", |s| s.label())
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let filter = DestinationFilter {
+        state: q.state.clone(),
+        keyword: q.keyword.clone(),
+        page: q.page,
+        per_page: Some(20),
+        ..DestinationFilter::default()
+    };
+    let page = match destinations::list_destinations(&state.store, &s.actor, &filter).await {
+        Ok(p) => p,
+        Err(e) => return error_page(bar(&s), e),
+    };
+    render(&ListPage {
+        user: bar(&s),
+        is_graduate: s.actor.role == Role::Graduate,
+        pages: page.pages().max(1),
+        page,
+        states: DestinationState::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        f_state: q.state.unwrap_or_default(),
+        f_keyword: q.keyword.unwrap_or_default(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "destination_new.html")]
+struct NewPage {
+    user: Option<UserBar>,
+    csrf: String,
+    idem: String,
+    categories: Vec<&'static CodeEntry>,
+}
+
+pub(super) async fn new_form(PageAuth(s): PageAuth) -> Response {
+    if s.actor.role != Role::Graduate {
+        return error_page(bar(&s), ServiceError::Forbidden);
+    }
+    render(&NewPage {
+        user: bar(&s),
+        csrf: s.csrf_token.clone(),
+        idem: wangqian_store::new_id(),
+        // 签就业协议形式就业 comes from an agreement, never from this form.
+        categories: DESTINATION
+            .entries
+            .iter()
+            .filter(|e| e.code != "10")
+            .collect(),
+    })
+}
+
+#[derive(Deserialize)]
+pub(super) struct UploadQuery {
+    #[serde(rename = "_idem")]
+    idem: Option<String>,
+}
+
+pub(super) async fn new_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Query(q): Query<UploadQuery>,
+    mp: Multipart,
+) -> Response {
+    let key = match page_idem(q.idem.as_deref(), "register_destination") {
+        Ok(k) => k,
+        Err(e) => return error_page(bar(&s), e),
+    };
+    match crate::api::destination_from_form(&state, &s.actor, key.as_ref(), mp).await {
+        Ok(d) => {
+            Redirect::to(&format!("/destinations/{}?notice={}", d.id, d.state)).into_response()
+        }
+        Err(e) => field_error_page(&s, e),
+    }
+}
+
+/// The first field message names what to fix ("毕业去向类别：请选择…").
+fn field_error_page(s: &SessionInfo, mut e: crate::error::ApiError) -> Response {
+    if !e.fields.is_empty() {
+        e.message = e
+            .fields
+            .iter()
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+            .join("；");
+    }
+    error_page(bar(s), e)
+}
+
+struct TrailLine {
+    at: String,
+    who: String,
+    action: &'static str,
+    to_state: &'static str,
+    remark: String,
+}
+
+#[derive(Template)]
+#[template(path = "destination.html")]
+struct DetailPage {
+    user: Option<UserBar>,
+    csrf: String,
+    idem: String,
+    notice: String,
+    d: DestinationDetail,
+    details: Vec<(String, String)>,
+    proofs: usize,
+    trail: Vec<TrailLine>,
+    /// (action, label, needs a reason, primary)
+    buttons: Vec<(&'static str, &'static str, bool, bool)>,
+    can_request_release: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct DetailQuery {
+    notice: Option<String>,
+}
+
+fn button(action: &str) -> Option<(&'static str, &'static str, bool, bool)> {
+    Some(match action {
+        "withdraw_registration" => ("withdraw", "撤回登记", false, false),
+        "approve" => ("approve", "审核通过", false, true),
+        "reject_registration" => ("reject", "审核不通过", true, false),
+        "approve_release" => ("approve", "同意解除", false, true),
+        "reject_release" => ("reject", "不同意解除", true, false),
+        _ => return None,
+    })
+}
+
+pub(super) async fn detail(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<String>,
+    Query(q): Query<DetailQuery>,
+) -> Response {
+    let d = match destinations::get_destination(&state.store, &s.actor, &id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(bar(&s), e),
+    };
+    let details: Vec<(String, String)> =
+        serde_json::from_str::<std::collections::BTreeMap<String, String>>(&d.record.details)
+            .map(|m| m.into_iter().collect())
+            .unwrap_or_default();
+    let proofs = serde_json::from_str::<Vec<String>>(&d.record.proof_ids)
+        .map(|v| v.len())
+        .unwrap_or(0);
+    let trail = d
+        .trail
+        .iter()
+        .map(|e| TrailLine {
+            at: china_time(e.at),
+            who: format!(
+                "{} {}",
+                Party::parse(&e.party).map_or("", Party::label),
+                e.actor_name
+            ),
+            action: DestinationAction::parse(&e.action).map_or("", |a| a.label()),
+            to_state: state_label(&e.to_state),
+            remark: e.remark.clone(),
+        })
+        .collect();
+    render(&DetailPage {
+        user: bar(&s),
+        csrf: s.csrf_token.clone(),
+        idem: wangqian_store::new_id(),
+        notice: q
+            .notice
+            .as_deref()
+            .and_then(DestinationState::parse)
+            .map(|st| format!("操作成功，当前状态：{}", st.label()))
+            .unwrap_or_default(),
+        buttons: d.actions.iter().filter_map(|a| button(a)).collect(),
+        can_request_release: d.actions.contains(&"request_release"),
+        details,
+        proofs,
+        trail,
+        d,
+    })
+}
+
+#[derive(Deserialize)]
+pub(super) struct ActForm {
+    action: String,
+    reason: Option<String>,
+    version: Option<i64>,
+    #[serde(rename = "_idem")]
+    idem: Option<String>,
+}
+
+pub(super) async fn act(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<ActForm>,
+) -> Response {
+    let key = match page_idem(f.idem.as_deref(), &f.action) {
+        Ok(k) => k,
+        Err(e) => return error_page(bar(&s), e),
+    };
+    let input = DestinationDecision {
+        approve: f.action == "approve",
+        reason: f.reason.filter(|r| !r.trim().is_empty()),
+        version: f.version,
+    };
+    let (st, a, k) = (&state.store, &s.actor, key.as_ref());
+    let r = match f.action.as_str() {
+        "withdraw" => destinations::withdraw_destination(st, a, &id, input, k).await,
+        "approve" | "reject" => destinations::review_destination(st, a, &id, input, k).await,
+        _ => Err(ServiceError::BadRequest("未知的操作".into())),
+    };
+    match r {
+        Ok(d) => Redirect::to(&format!("/destinations/{id}?notice={}", d.state)).into_response(),
+        Err(e) => error_page(bar(&s), e),
+    }
+}
+
+pub(super) async fn release_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<String>,
+    Query(q): Query<UploadQuery>,
+    mp: Multipart,
+) -> Response {
+    let key = match page_idem(q.idem.as_deref(), "request_release") {
+        Ok(k) => k,
+        Err(e) => return error_page(bar(&s), e),
+    };
+    match crate::api::release_from_form(&state, &s.actor, &id, key.as_ref(), mp).await {
+        Ok(d) => Redirect::to(&format!("/destinations/{id}?notice={}", d.state)).into_response(),
+        Err(e) => field_error_page(&s, e),
+    }
+}
