@@ -537,7 +537,8 @@ pub async fn mark_message_read(
 // Other destinations
 
 /// Registers an other destination. Multipart: `data` (JSON: category_code, subcategory,
-/// unit_name, details) and up to four images `proof_1` … `proof_4` (JPG/PNG ≤ 2 MB).
+/// unit_name, details) — or the same as plain fields, with `detail_place`, `detail_note` and
+/// `detail_<label>` for details — and up to four images `proof_1` … `proof_4` (JPG/PNG ≤ 2 MB).
 #[utoipa::path(post, path = "/api/destinations", operation_id = "register_destination", tag = "destinations",
     params(("Idempotency-Key" = Option<String>, Header)),
     request_body(content_type = "multipart/form-data", content = serde_json::Value),
@@ -571,7 +572,12 @@ pub(crate) async fn destination_from_form(
                 .fields
                 .iter()
                 .filter_map(|(k, v)| {
-                    let label = k.strip_prefix("detail_")?;
+                    let label = match k.strip_prefix("detail_")? {
+                        // The page's fields have ASCII names: clients encode others unevenly.
+                        "place" => "所在地",
+                        "note" => "补充说明",
+                        other => other,
+                    };
                     let value = v.first()?.trim();
                     (!value.is_empty()).then(|| (label.to_string(), value.to_string()))
                 })

@@ -11,14 +11,14 @@ use wangqian_store::pii::PiiField;
 use crate::helpers::{png_bytes, Client, TestApp};
 
 /// A bound demo graduate: ids, name and the ID number they log in with.
-struct Grad {
-    id: String,
-    name: String,
-    id_number: String,
-    department_id: String,
+pub(crate) struct Grad {
+    pub id: String,
+    pub name: String,
+    pub id_number: String,
+    pub department_id: String,
 }
 
-async fn graduate(app: &TestApp, n: usize) -> Grad {
+pub(crate) async fn graduate(app: &TestApp, n: usize) -> Grad {
     let login = app.demo_graduate_login(n);
     let hash = app.state.store.pii.search_hash(PiiField::IdNumber, &login);
     let (id, name, department_id): (String, String, String) =
@@ -35,7 +35,7 @@ async fn graduate(app: &TestApp, n: usize) -> Grad {
     }
 }
 
-async fn reviewer_of(app: &TestApp, department_id: &str) -> Client {
+pub(crate) async fn reviewer_of(app: &TestApp, department_id: &str) -> Client {
     let (login,): (String,) = sqlx::query_as(
         "SELECT login_name FROM accounts WHERE role = 'department_reviewer' AND department_id = $1 ORDER BY login_name LIMIT 1",
     )
@@ -46,7 +46,7 @@ async fn reviewer_of(app: &TestApp, department_id: &str) -> Client {
     app.login_as(&login).await
 }
 
-fn terms() -> Value {
+pub(crate) fn terms() -> Value {
     json!({
         "position_category": "软件开发",
         "position": "后端工程师",
@@ -66,7 +66,7 @@ fn terms() -> Value {
 }
 
 /// The employer finds the graduate and invites them; returns the agreement id.
-async fn invite(employer: &Client, g: &Grad, school: &str) -> String {
+pub(crate) async fn invite(employer: &Client, g: &Grad, school: &str) -> String {
     let (s, found) = employer
         .post_json(
             "/api/graduate-search",
@@ -90,7 +90,7 @@ async fn invite(employer: &Client, g: &Grad, school: &str) -> String {
         .to_string()
 }
 
-async fn accept(graduate: &Client, id: &str) -> (u16, Value) {
+pub(crate) async fn accept(graduate: &Client, id: &str) -> (u16, Value) {
     graduate
         .post_json(
             &format!("/api/agreements/{id}/accept"),
@@ -99,13 +99,16 @@ async fn accept(graduate: &Client, id: &str) -> (u16, Value) {
         .await
 }
 
-async fn act(c: &Client, id: &str, what: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn act(c: &Client, id: &str, what: &str, body: Value) -> (u16, Value) {
     c.post_json(&format!("/api/agreements/{id}/{what}"), &body)
         .await
 }
 
 /// Invitation → acceptance → department and school approval: an effective agreement.
-async fn effective_agreement(app: &TestApp, g: &Grad) -> (Client, Client, Client, Client, String) {
+pub(crate) async fn effective_agreement(
+    app: &TestApp,
+    g: &Grad,
+) -> (Client, Client, Client, Client, String) {
     let employer = app.login_as("hr1").await;
     let grad = app.login_as(&g.id_number).await;
     let reviewer = reviewer_of(app, &g.department_id).await;

@@ -6,5 +6,6 @@ mod access;
 mod accounts;
 mod employers;
 mod lifecycle;
+mod lifecycle_pages;
 mod roster;
 mod system;
