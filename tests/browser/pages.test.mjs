@@ -3,33 +3,15 @@
 // Runs the real binary (WANGQIAN_BIN) on a fresh SQLite demo; Debian's chromium drives it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { startServer, launchBrowser } from './harness.mjs';
 
 let server, base, banner = '', browser;
 
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wangqian-browser-'));
-  server = spawn(process.env.WANGQIAN_BIN, ['serve', '--demo', '--bind', '127.0.0.1:0'], {
-    env: { ...process.env, WANGQIAN_DATA_DIR: dir, DATABASE_URL: `sqlite://${dir}/demo.db`, WANGQIAN_LOG: 'warn' },
-  });
-  base = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start:\n' + banner)), 60000);
-    server.stdout.on('data', (d) => {
-      banner += d.toString();
-      const m = banner.match(/http:\/\/(127\.0\.0\.1:\d+)\//);
-      if (m && banner.includes('Ctrl-C')) { clearTimeout(timer); resolve(`http://${m[1]}`); }
-    });
-    server.on('exit', (code) => reject(new Error(`server exited ${code}:\n${banner}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  ({ server, base, banner } = await startServer());
+  browser = await launchBrowser();
 });
 
 after(async () => {

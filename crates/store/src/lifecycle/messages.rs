@@ -124,23 +124,25 @@ pub async fn list(
     })
 }
 
-/// Marks a message read; someone else's message is "not found".
-pub async fn mark_read(store: &Store, actor: &Actor, message_id: &str) -> ServiceResult<()> {
+/// Marks a message read and answers the record it is about (kind, id); someone else's message
+/// is "not found".
+pub async fn mark_read(
+    store: &Store,
+    actor: &Actor,
+    message_id: &str,
+) -> ServiceResult<(String, String)> {
     let (kind, id) = inbox(actor)?;
-    let n = sqlx::query(
-        "UPDATE messages SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND recipient_kind = $3 AND recipient_id = $4",
+    sqlx::query_as::<_, (String, String)>(
+        "UPDATE messages SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND recipient_kind = $3 AND recipient_id = $4 \
+         RETURNING record_kind, record_id",
     )
     .bind(now_ms())
     .bind(message_id.to_string())
     .bind(kind)
     .bind(id)
-    .execute(store.writer())
+    .fetch_optional(store.writer())
     .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(ServiceError::NotFound("消息"));
-    }
-    Ok(())
+    .ok_or(ServiceError::NotFound("消息"))
 }
 
 pub async fn unread_count(store: &Store, actor: &Actor) -> ServiceResult<i64> {

@@ -31,6 +31,7 @@ use crate::AppState;
 
 mod agreements;
 mod destinations;
+mod messages;
 mod signing;
 mod terms_form;
 
@@ -77,6 +78,8 @@ pub fn routes() -> Router<AppState> {
             get(agreements::paper_new).post(agreements::paper_submit),
         )
         .route("/paper/{id}/edit", get(agreements::paper_edit))
+        .route("/messages", get(messages::list))
+        .route("/messages/{id}/open", post(messages::open))
         .route("/destinations", get(destinations::list))
         .route(
             "/destinations/new",

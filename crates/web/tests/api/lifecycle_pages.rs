@@ -491,3 +491,25 @@ async fn a_forged_notice_in_the_link_never_reaches_the_page() {
     let (_, page) = text(&grad, &format!("/agreements/{id}?notice=signed")).await;
     assert!(page.contains("操作成功，当前状态：签约成功，待学校审核"));
 }
+
+#[tokio::test]
+async fn an_invitation_reaches_the_graduates_inbox_and_opening_it_leads_to_the_offer() {
+    let app = TestApp::spawn().await;
+    let g = graduate(&app, 0).await;
+    let hr = app.login_as("hr1").await;
+    let id = invite(&hr, &g, "19101").await;
+    let grad = app.login_as(&g.id_number).await;
+    let (s, page) = text(&grad, "/messages?unread=1").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("共 1 条"), "{page}");
+    let (_, inbox) = grad.get_json("/api/messages").await;
+    let message = inbox["items"][0]["id"].as_str().unwrap().to_string();
+    let (s, location, _) = form(&grad, &format!("/messages/{message}/open"), &[]).await;
+    assert_eq!(s, 303);
+    assert_eq!(location, format!("/agreements/{id}"));
+    let (_, page) = text(&grad, "/messages?unread=1").await;
+    assert!(page.contains("共 0 条"), "{page}");
+    // Someone else's message is not found, and stays unread for its owner.
+    let (s, _, _) = form(&hr, &format!("/messages/{message}/open"), &[]).await;
+    assert_eq!(s, 404);
+}

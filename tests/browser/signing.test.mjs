@@ -1,0 +1,92 @@
+// What a person clicks through a signing: an employer finds a graduate and sends the offer, the
+// graduate signs on a phone with the tick-box and their password, the department and the school
+// approve, and the agreement shows its number.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, launchBrowser, logIn } from './harness.mjs';
+
+let server, base, banner = '', browser;
+
+before(async () => {
+  ({ server, base, banner } = await startServer());
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+test('an offer is sent, signed on a phone, approved twice and numbered', async () => {
+  const m = banner.match(/毕业生\s+(\d{17}[\dX])\s+([^，\s]+)，学号/);
+  assert.ok(m, 'the banner names the bound demo graduate');
+  const [, idNumber, name] = m;
+
+  // The employer: find, then fill the offer and send it.
+  const hr = await browser.newPage();
+  await logIn(hr, base, 'hr1');
+  await hr.click('text=查询学生并邀约');
+  await hr.fill('input[name=school]', '江淮大学');
+  await hr.fill('input[name=name]', name);
+  await hr.fill('input[name=phone_or_id_number]', idNumber);
+  await hr.click('button:has-text("查询")');
+  await hr.waitForSelector('text=已加入签约发送列表');
+  for (const [field, value] of Object.entries({
+    position_category: '工程技术人员', position: '测试工程师', probation_months: '3',
+    probation_salary_yuan: '6000', regular_salary_yuan: '8000', report_place: '合肥市高新区',
+    work_location: '安徽省合肥市蜀山区', contact_name: '张经理', contact_phone: '0551-65550000',
+  })) {
+    await hr.fill(`#${field}`, value);
+  }
+  await hr.fill('#report_deadline', '2027-07-15');
+  await hr.click('button:has-text("发送邀约")');
+  await hr.waitForSelector('text=发送成功 1 人');
+  await hr.close();
+
+  // The graduate, on a phone: the offer is in 签约管理; signing needs the tick-box and password.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const g = await phone.newPage();
+  await logIn(g, base, idNumber);
+  await g.click('header >> text=签约管理');
+  await g.click('a:has-text("单位发起邀约")');
+  await g.waitForSelector('text=测试工程师');
+  await g.check('input[name=agree]');
+  await g.fill('input[name=password]', 'Demo2026');
+  await g.click('button:has-text("现在签约")');
+  await g.waitForSelector('#state:has-text("签约成功，待学校审核")');
+  await g.screenshot({ path: join(tmpdir(), 'wangqian-signed-phone.png'), fullPage: true });
+
+  // The department reviewer whose move it is approves from "待我处理".
+  let reviewed = false;
+  for (const login of ['rev19101a', 'rev19101b', 'rev19101c']) {
+    const r = await browser.newPage();
+    await logIn(r, base, login);
+    await r.goto(`${base}/agreements?mine=1`);
+    if (await r.locator(`td:has-text("${name}")`).count() > 0) {
+      await r.click('a:has-text("签约成功，待学校审核")');
+      await r.click('button:has-text("审核通过")');
+      await r.waitForSelector('#state:has-text("院系已审核")');
+      reviewed = true;
+    }
+    await r.close();
+    if (reviewed) break;
+  }
+  assert.ok(reviewed, 'one department reviewer had the agreement to review');
+
+  // The school's final review makes it effective and numbered.
+  const admin = await browser.newPage();
+  await logIn(admin, base, 'admin19101');
+  await admin.goto(`${base}/agreements?mine=1`);
+  await admin.click('a:has-text("院系已审核")');
+  await admin.click('button:has-text("审核通过")');
+  await admin.waitForSelector('#state:has-text("签约审核通过（已生效）")');
+  const header = await admin.locator('p:has(#state)').textContent();
+  assert.match(header, /协议书编号：1202719101\d{6}/);
+  await admin.close();
+
+  await g.reload();
+  assert.match(await g.locator('#state').textContent(), /已生效/);
+  await phone.close();
+});
