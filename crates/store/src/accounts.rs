@@ -149,28 +149,14 @@ pub async fn login(
     let ok = password::verify(password_text.to_string(), account.password_hash.clone()).await?;
     if !ok {
         note_client_failure(store, client_key, now, policy).await?;
-        let failures = account.failed_logins + 1;
-        let (failures, locked_until) = if failures >= policy.max_failures {
-            (0, Some(now + policy.lockout_ms))
-        } else {
-            (failures, None)
-        };
-        sqlx::query("UPDATE accounts SET failed_logins = $1, locked_until = $2, updated_at = $3 WHERE id = $4")
-            .bind(failures)
-            .bind(locked_until)
-            .bind(now)
-            .bind(account.id.clone())
-            .execute(store.writer())
-            .await?;
-        if locked_until.is_some() {
-            return Err(ServiceError::Locked {
-                minutes: (policy.lockout_ms + 59_999) / 60_000,
-            });
-        }
-        return Err(ServiceError::Unauthenticated(format!(
-            "{BAD_CREDENTIALS}（还可尝试 {} 次）",
-            policy.max_failures - failures
-        )));
+        return Err(
+            match count_failure(store, &account.id, now, policy).await? {
+                Some(left) => ServiceError::Unauthenticated(format!(
+                    "{BAD_CREDENTIALS}（还可尝试 {left} 次）"
+                )),
+                None => locked(policy),
+            },
+        );
     }
     match account.status.as_str() {
         "active" => {}
@@ -194,6 +180,79 @@ pub async fn login(
         .await?;
     let actor = account.actor()?;
     open_session(store, actor, account.display_name, policy).await
+}
+
+fn locked(policy: &SessionPolicy) -> ServiceError {
+    ServiceError::Locked {
+        minutes: (policy.lockout_ms + 59_999) / 60_000,
+    }
+}
+
+/// Counts one wrong password against the account, atomically so that racing guesses are all
+/// counted; at the limit the account locks. Answers the tries left, or `None` once locked.
+async fn count_failure(
+    store: &Store,
+    account_id: &str,
+    now: i64,
+    policy: &SessionPolicy,
+) -> ServiceResult<Option<i64>> {
+    let (failures,): (i64,) = sqlx::query_as(
+        "UPDATE accounts SET failed_logins = failed_logins + 1, updated_at = $1 WHERE id = $2 RETURNING failed_logins",
+    )
+    .bind(now)
+    .bind(account_id.to_string())
+    .fetch_one(store.writer())
+    .await?;
+    if failures < policy.max_failures {
+        return Ok(Some(policy.max_failures - failures));
+    }
+    sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = $1 WHERE id = $2")
+        .bind(now + policy.lockout_ms)
+        .bind(account_id.to_string())
+        .execute(store.writer())
+        .await?;
+    Ok(None)
+}
+
+/// A fresh password check for a signed-in person before an act that binds them (accepting an
+/// offer): wrong passwords count toward the same lock-out as at login, so the check cannot be
+/// used to guess a password.
+pub async fn reauthenticate(
+    store: &Store,
+    actor: &Actor,
+    password_text: &str,
+    policy: &SessionPolicy,
+) -> ServiceResult<()> {
+    let now = now_ms();
+    if password_text.is_empty() {
+        return Err(ServiceError::field("password", "请输入登录密码"));
+    }
+    let (hash, locked_until): (String, Option<i64>) =
+        sqlx::query_as("SELECT password_hash, locked_until FROM accounts WHERE id = $1")
+            .bind(actor.account_id.clone())
+            .fetch_one(store.reader())
+            .await?;
+    if let Some(until) = locked_until.filter(|u| *u > now) {
+        return Err(ServiceError::Locked {
+            minutes: (until - now + 59_999) / 60_000,
+        });
+    }
+    if password::verify(password_text.to_string(), hash).await? {
+        sqlx::query("UPDATE accounts SET failed_logins = 0 WHERE id = $1 AND failed_logins <> 0")
+            .bind(actor.account_id.clone())
+            .execute(store.writer())
+            .await?;
+        return Ok(());
+    }
+    Err(
+        match count_failure(store, &actor.account_id, now, policy).await? {
+            Some(left) => ServiceError::field(
+                "password",
+                format!("密码不正确，签约未完成（还可尝试 {left} 次）"),
+            ),
+            None => locked(policy),
+        },
+    )
 }
 
 /// The hash of a random string, verified against when the account is unknown.

@@ -348,6 +348,7 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
                         agree: true,
                         version: None,
                     },
+                    &SessionPolicy::default(),
                     None,
                 )
                 .await

@@ -15,7 +15,7 @@ use super::{
     terms_errors, trail, ActionRequest, Applied, IdemKey, Step, Val,
 };
 use crate::error::is_unique_violation;
-use crate::{new_id, now_ms, password, settings, ServiceError, ServiceResult, Store};
+use crate::{new_id, now_ms, settings, ServiceError, ServiceResult, Store};
 
 const PENDING_EXISTS: &str = "已向该毕业生发出邀约，对方处理前不能再次发送";
 const MAX_BATCH: usize = 200;
@@ -449,6 +449,7 @@ pub async fn accept_invitation(
     actor: &Actor,
     id: &str,
     input: AcceptInvitation,
+    policy: &crate::accounts::SessionPolicy,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
     if !input.agree {
@@ -459,13 +460,7 @@ pub async fn accept_invitation(
     }
     // The password is checked before the transaction: hashing takes ~0.1 s and must not hold
     // the write lock.
-    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM accounts WHERE id = $1")
-        .bind(actor.account_id.clone())
-        .fetch_one(store.reader())
-        .await?;
-    if !password::verify(input.password, hash).await? {
-        return Err(ServiceError::field("password", "密码不正确，签约未完成"));
-    }
+    crate::accounts::reauthenticate(store, actor, &input.password, policy).await?;
     let now = now_ms();
     run_action(
         ActionRequest {

@@ -223,7 +223,7 @@ action!(
     /// The graduate accepts: `agree` is the tick-box "我同意并遵守以上规定" and `password` the
     /// graduate's password again, so that nobody signs on a graduate's behalf.
     accept_invitation, "/api/agreements/{id}/accept", AcceptInvitation,
-    |st, a, id, b, k| invitations::accept_invitation(&st.store, a, id, b, k)
+    |st, a, id, b, k| invitations::accept_invitation(&st.store, a, id, b, &st.session_policy, k)
 );
 action!(
     /// The graduate rejects an invitation (拒绝).

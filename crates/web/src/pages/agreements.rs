@@ -260,7 +260,15 @@ pub(super) async fn accept(
     done(
         &s,
         &id,
-        invitations::accept_invitation(&state.store, &s.actor, &id, input, key.as_ref()).await,
+        invitations::accept_invitation(
+            &state.store,
+            &s.actor,
+            &id,
+            input,
+            &state.session_policy,
+            key.as_ref(),
+        )
+        .await,
     )
 }
 

@@ -2,6 +2,7 @@
 //! go through it: forms, multipart uploads, redirects, one-time keys and kept input.
 
 use reqwest::multipart::{Form, Part};
+use serde_json::json;
 
 use crate::helpers::{png_bytes, Client, TestApp};
 use crate::lifecycle::{accept, effective_agreement, graduate, invite, reviewer_of, Grad};
@@ -512,4 +513,39 @@ async fn an_invitation_reaches_the_graduates_inbox_and_opening_it_leads_to_the_o
     // Someone else's message is not found, and stays unread for its owner.
     let (s, _, _) = form(&hr, &format!("/messages/{message}/open"), &[]).await;
     assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn wrong_passwords_at_signing_count_toward_the_lock_out() {
+    // The password asked again at signing must not be a way to guess it without limit.
+    let app = TestApp::spawn().await;
+    let g = graduate(&app, 0).await;
+    let hr = app.login_as("hr1").await;
+    let id = invite(&hr, &g, "19101").await;
+    let grad = app.login_as(&g.id_number).await;
+    let wrong = json!({ "password": "Wrong2026x", "agree": true });
+    for left in (1..=4).rev() {
+        let (s, b) = grad
+            .post_json(&format!("/api/agreements/{id}/accept"), &wrong)
+            .await;
+        assert_eq!(s, 422, "{b}");
+        let message = b["error"]["fields"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("还可尝试 {left} 次")),
+            "{message}"
+        );
+    }
+    let (s, b) = grad
+        .post_json(&format!("/api/agreements/{id}/accept"), &wrong)
+        .await;
+    assert_eq!(s, 423, "{b}");
+    // Locked: even the right password signs nothing, and logging in again waits too.
+    let (s, _) = accept(&grad, &id).await;
+    assert_eq!(s, 423);
+    assert_eq!(state_of(&hr, &id).await, "invited");
+    let mut again = app.client();
+    let (s, _) = again
+        .login(&g.id_number, wangqian_store::demo::DEMO_PASSWORD)
+        .await;
+    assert_eq!(s, 423);
 }
