@@ -41,6 +41,7 @@ pub struct Pii {
 struct Keys {
     cipher: XChaCha20Poly1305,
     mac_key: [u8; 32],
+    trail_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Pii {
@@ -59,10 +60,12 @@ impl Pii {
     pub fn new(master: [u8; 32]) -> Pii {
         let enc = derive(&master, b"wangqian pii encryption v1");
         let mac_key = derive(&master, b"wangqian pii search hash v1");
+        let trail_key = derive(&master, b"wangqian flow trail v1");
         Pii {
             inner: Arc::new(Keys {
                 cipher: XChaCha20Poly1305::new(&enc.into()),
                 mac_key,
+                trail_key,
             }),
         }
     }
@@ -126,6 +129,15 @@ impl Pii {
     }
 
     /// Deterministic keyed hash of a normalised value, for `WHERE x_hash = $1` look-ups.
+    /// The keyed hash (HMAC-SHA256, hex) that chains flow-trail events: without the key, held
+    /// outside the database, nobody can write a trail that the check accepts.
+    pub fn trail_mac(&self, data: &[u8]) -> String {
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.inner.trail_key)
+            .expect("HMAC takes any key length");
+        mac.update(data);
+        hex::encode(mac.finalize().into_bytes())
+    }
+
     pub fn search_hash(&self, field: PiiField, normalised: &str) -> String {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.inner.mac_key)
             .expect("HMAC takes any key length");

@@ -209,7 +209,7 @@ pub async fn register_destination(
         to_state: S::Submitted.as_str(),
         remark: codes::DESTINATION.name_of(code).unwrap_or(""),
     };
-    let (seq, hash) = trail::next_head(0, trail::GENESIS, &event);
+    let (seq, hash) = trail::next_head(&store.pii, 0, trail::GENESIS, &event);
     sqlx::query(
         "INSERT INTO destinations (id, school_id, department_id, graduate_id, graduation_year, category_code, subcategory, \
          unit_name, details, proof_ids, state, awaiting, version, trail_seq, trail_hash, created_at, updated_at) \
@@ -339,7 +339,7 @@ async fn act(
         to_state: to.as_str(),
         remark: &remark,
     };
-    let (seq, hash) = trail::next_head(row.trail_seq, &row.trail_hash, &event);
+    let (seq, hash) = trail::next_head(&store.pii, row.trail_seq, &row.trail_hash, &event);
     let review_reason = match action {
         A::RejectRegistration | A::RejectRelease | A::Approve | A::ApproveRelease => {
             Some(remark.clone())

@@ -145,7 +145,7 @@ async fn send_one(
     let year = u16::try_from(g.graduation_year).unwrap_or(0);
     // A pending invitation of this pair whose deadline has passed is expired first, in this
     // transaction, so that the one-pending rule sees the truth without waiting for a sweep.
-    expire_pair(&mut tx, employer_id, graduate_id).await?;
+    expire_pair(&mut tx, &store.pii, employer_id, graduate_id).await?;
     let reasons = obstacles(
         &mut tx,
         employer_id,
@@ -185,7 +185,7 @@ async fn send_one(
         to_state: AgreementState::Invited.as_str(),
         remark: &remark,
     };
-    let (seq, hash) = trail::next_head(0, trail::GENESIS, &event);
+    let (seq, hash) = trail::next_head(&store.pii, 0, trail::GENESIS, &event);
     let inserted = sqlx::query(
         "INSERT INTO agreements (id, kind, school_id, department_id, graduate_id, graduation_year, employer_id, employer_name, \
          employer_credit_code, state, awaiting, version, terms_version, terms, binding_moment, deadline_at, trail_seq, trail_hash, \
@@ -286,6 +286,7 @@ pub(crate) async fn insert_version(
 /// Expires the pair's pending invitation if its deadline has passed.
 async fn expire_pair(
     conn: &mut AnyConnection,
+    pii: &crate::Pii,
     employer_id: &str,
     graduate_id: &str,
 ) -> ServiceResult<()> {
@@ -298,12 +299,12 @@ async fn expire_pair(
     .fetch_optional(&mut *conn)
     .await?;
     if let Some((id,)) = due {
-        expire_in(conn, &id).await?;
+        expire_in(conn, pii, &id).await?;
     }
     Ok(())
 }
 
-async fn expire_in(conn: &mut AnyConnection, id: &str) -> ServiceResult<bool> {
+async fn expire_in(conn: &mut AnyConnection, pii: &crate::Pii, id: &str) -> ServiceResult<bool> {
     let Some(row) = load_agreement(conn, id).await? else {
         return Ok(false);
     };
@@ -318,6 +319,7 @@ async fn expire_in(conn: &mut AnyConnection, id: &str) -> ServiceResult<bool> {
     };
     apply(
         conn,
+        pii,
         &row,
         None,
         Step {
@@ -347,7 +349,7 @@ pub async fn expire_due(store: &Store, limit: i64) -> ServiceResult<usize> {
     let mut n = 0;
     for (id,) in ids {
         let mut tx = store.writer().begin().await?;
-        match expire_in(&mut tx, &id).await {
+        match expire_in(&mut tx, &store.pii, &id).await {
             Ok(true) => {
                 tx.commit().await?;
                 n += 1;
@@ -562,6 +564,7 @@ pub async fn edit_or_resend(
     let remark = format!("反馈有效期 {days} 天");
     let applied = apply_checked(
         &mut tx,
+        &store.pii,
         &p.row,
         actor,
         action,
@@ -588,6 +591,7 @@ pub async fn edit_or_resend(
 #[allow(clippy::too_many_arguments)]
 async fn apply_checked(
     conn: &mut AnyConnection,
+    pii: &crate::Pii,
     row: &super::AgreementRow,
     actor: &Actor,
     action: A,
@@ -598,6 +602,7 @@ async fn apply_checked(
 ) -> ServiceResult<Applied> {
     let r = apply(
         conn,
+        pii,
         row,
         Some(actor),
         Step {

@@ -275,6 +275,7 @@ pub(crate) async fn actor_name(conn: &mut AnyConnection, actor: &Actor) -> Servi
 /// Carries out an allowed transition on a loaded agreement inside `conn`'s transaction.
 pub(crate) async fn apply(
     conn: &mut AnyConnection,
+    pii: &crate::Pii,
     row: &AgreementRow,
     actor: Option<&Actor>,
     step: Step<'_>,
@@ -299,7 +300,7 @@ pub(crate) async fn apply(
         to_state: t.to.as_str(),
         remark: step.remark,
     };
-    let (seq, hash) = trail::next_head(row.trail_seq, &row.trail_hash, &event);
+    let (seq, hash) = trail::next_head(pii, row.trail_seq, &row.trail_hash, &event);
 
     let mut sets = step.sets;
     if t.adopt_amendment || t.drop_amendment {
@@ -632,6 +633,7 @@ pub(crate) async fn run_action(
     );
     let applied = apply(
         &mut tx,
+        &req.store.pii,
         &p.row,
         Some(req.actor),
         Step {

@@ -106,7 +106,7 @@ pub async fn create_paper_agreement(
         to_state: AgreementState::Draft.as_str(),
         remark: "",
     };
-    let (seq, hash) = trail::next_head(0, trail::GENESIS, &event);
+    let (seq, hash) = trail::next_head(&store.pii, 0, trail::GENESIS, &event);
     let terms_json = serde_json::to_string(&terms).map_err(anyhow::Error::from)?;
     sqlx::query(
         "INSERT INTO agreements (id, kind, school_id, department_id, graduate_id, graduation_year, employer_name, \
@@ -291,6 +291,7 @@ pub async fn upload_signed_agreement(
     let awaiting = awaiting_after(&p, None);
     let applied = apply(
         &mut tx,
+        &store.pii,
         &p.row,
         Some(actor),
         Step {

@@ -161,6 +161,7 @@ pub async fn propose_amendment(
     let awaiting = awaiting_after(&p, None);
     let applied = apply(
         &mut tx,
+        &store.pii,
         &p.row,
         Some(actor),
         Step {
@@ -312,6 +313,7 @@ pub async fn request_termination(
     let awaiting = awaiting_after(&p, Some(p.party));
     let applied = apply(
         &mut tx,
+        &store.pii,
         &p.row,
         Some(actor),
         Step {

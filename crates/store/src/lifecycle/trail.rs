@@ -1,13 +1,14 @@
 //! The flow trail (流程追踪): one event per transition, written in the transition's own
 //! transaction, append-only (database triggers refuse UPDATE and DELETE) and hash-chained per
-//! record so that an edit, a deletion or a reordering is found by [`check`].
+//! record with a keyed hash (HMAC-SHA256 under a key derived from the personal-data key, which
+//! lives outside the database) so that an edit, a deletion or a reordering is found by
+//! [`check`], even by someone able to rewrite the database.
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 use wangqian_domain::lifecycle::{replay, TrailStep};
 
-use crate::{ServiceResult, Store};
+use crate::{Pii, ServiceResult, Store};
 
 /// The `prev_hash` of a record's first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -26,50 +27,58 @@ pub struct NewEvent<'a> {
     pub remark: &'a str,
 }
 
-/// The hash of an event: SHA-256 over a JSON array of every stored field and the previous
-/// hash, so that no field can change without the chain noticing.
-#[allow(clippy::too_many_arguments)]
-fn event_hash(
-    record_id: &str,
+/// The fields of one event that its hash covers: every stored field a reader relies on.
+struct Hashed<'a> {
+    record_id: &'a str,
     seq: i64,
     at: i64,
-    actor_account_id: Option<&str>,
-    party: &str,
-    action: &str,
-    from_state: Option<&str>,
-    to_state: &str,
-    remark: &str,
-    prev_hash: &str,
-) -> String {
-    let canonical = serde_json::json!([
-        record_id,
-        seq,
-        at,
-        actor_account_id,
-        party,
-        action,
-        from_state,
-        to_state,
-        remark,
-        prev_hash
-    ]);
-    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+    actor_account_id: Option<&'a str>,
+    actor_name: &'a str,
+    party: &'a str,
+    action: &'a str,
+    from_state: Option<&'a str>,
+    to_state: &'a str,
+    remark: &'a str,
+    prev_hash: &'a str,
 }
 
-/// The next head of a record's chain after `e`, given the current head.
-pub fn next_head(head_seq: i64, head_hash: &str, e: &NewEvent<'_>) -> (i64, String) {
-    let seq = head_seq + 1;
-    let hash = event_hash(
+/// The keyed hash of an event over a JSON array of its fields and the previous hash, so that no
+/// field can change without the chain noticing.
+fn event_hash(pii: &Pii, e: &Hashed<'_>) -> String {
+    let canonical = serde_json::json!([
         e.record_id,
-        seq,
+        e.seq,
         e.at,
         e.actor_account_id,
+        e.actor_name,
         e.party,
         e.action,
         e.from_state,
         e.to_state,
         e.remark,
-        head_hash,
+        e.prev_hash
+    ]);
+    pii.trail_mac(canonical.to_string().as_bytes())
+}
+
+/// The next head of a record's chain after `e`, given the current head.
+pub fn next_head(pii: &Pii, head_seq: i64, head_hash: &str, e: &NewEvent<'_>) -> (i64, String) {
+    let seq = head_seq + 1;
+    let hash = event_hash(
+        pii,
+        &Hashed {
+            record_id: e.record_id,
+            seq,
+            at: e.at,
+            actor_account_id: e.actor_account_id,
+            actor_name: e.actor_name,
+            party: e.party,
+            action: e.action,
+            from_state: e.from_state,
+            to_state: e.to_state,
+            remark: e.remark,
+            prev_hash: head_hash,
+        },
     );
     (seq, hash)
 }
@@ -136,6 +145,7 @@ pub async fn events(store: &Store, record_id: &str) -> ServiceResult<Vec<TrailEv
 /// 1, 2, 3…, each event links to the previous hash and hashes to its own, each starts in the
 /// state where the previous one ended, and the record's state and stored head match the end.
 pub fn verify_chain(
+    pii: &Pii,
     record_id: &str,
     events: &[TrailEvent],
     record_state: &str,
@@ -152,16 +162,20 @@ pub fn verify_chain(
             return Some(format!("第 {} 条记录与前一条不衔接", e.seq));
         }
         let h = event_hash(
-            record_id,
-            e.seq,
-            e.at,
-            e.actor_account_id.as_deref(),
-            &e.party,
-            &e.action,
-            e.from_state.as_deref(),
-            &e.to_state,
-            &e.remark,
-            &e.prev_hash,
+            pii,
+            &Hashed {
+                record_id,
+                seq: e.seq,
+                at: e.at,
+                actor_account_id: e.actor_account_id.as_deref(),
+                actor_name: &e.actor_name,
+                party: &e.party,
+                action: &e.action,
+                from_state: e.from_state.as_deref(),
+                to_state: &e.to_state,
+                remark: &e.remark,
+                prev_hash: &e.prev_hash,
+            },
         );
         if h != e.hash {
             return Some(format!("第 {} 条记录的内容被改动", e.seq));
@@ -223,7 +237,7 @@ pub async fn check(store: &Store) -> ServiceResult<CheckReport> {
                 let evs = events(store, &id).await?;
                 report.records += 1;
                 report.events += evs.len() as u64;
-                if let Some(p) = verify_chain(&id, &evs, &state, seq, &hash) {
+                if let Some(p) = verify_chain(&store.pii, &id, &evs, &state, seq, &hash) {
                     report.problems.push((kind.to_string(), id, p));
                 }
             }

@@ -407,7 +407,14 @@ pub async fn get_agreement_trail(
     let row = load_visible(&mut conn, actor, id).await?;
     drop(conn);
     let events = trail::events(store, &row.id).await?;
-    let problem = trail::verify_chain(&row.id, &events, &row.state, row.trail_seq, &row.trail_hash);
+    let problem = trail::verify_chain(
+        &store.pii,
+        &row.id,
+        &events,
+        &row.state,
+        row.trail_seq,
+        &row.trail_hash,
+    );
     Ok(TrailView {
         record_id: row.id,
         intact: problem.is_none(),

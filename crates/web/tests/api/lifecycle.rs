@@ -1027,6 +1027,20 @@ async fn the_trail_is_append_only_and_an_edit_is_detected() {
     );
     let t = trail(&grad, &id).await;
     assert_eq!(t["intact"], false);
+    // Who acted is covered too: a changed name on the first event is found first.
+    sqlx::query("UPDATE flow_events SET actor_name = '冒名者' WHERE record_id = $1 AND seq = 1")
+        .bind(id.clone())
+        .execute(store.writer())
+        .await
+        .unwrap();
+    let report = wangqian_store::lifecycle::trail::check(store)
+        .await
+        .unwrap();
+    assert!(
+        report.problems[0].2.contains("第 1 条"),
+        "{:?}",
+        report.problems
+    );
 }
 
 #[tokio::test]
