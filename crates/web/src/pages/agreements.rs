@@ -103,6 +103,7 @@ struct DetailPage {
     termination_proof_required: bool,
     can_upload_scan: bool,
     can_edit_paper: bool,
+    is_staff: bool,
     /// Actions that open the terms form: (action, link label).
     terms_links: Vec<(&'static str, &'static str)>,
     /// A fresh key per rendering: a double-clicked button acts once.
@@ -218,6 +219,7 @@ pub(super) async fn detail(
         can_request_termination,
         can_upload_scan,
         can_edit_paper,
+        is_staff: matches!(s.actor.role, Role::SchoolAdmin | Role::DepartmentReviewer),
         terms_links,
         terms: term_rows(&a.terms),
         amendment: a
@@ -275,6 +277,8 @@ pub(super) async fn accept(
 #[derive(Deserialize)]
 pub(super) struct ActForm {
     action: String,
+    /// The second confirmation of 生成并提交 (paper agreements).
+    confirm: Option<String>,
     #[serde(rename = "_idem")]
     idem: Option<String>,
     reason: Option<String>,
@@ -332,7 +336,7 @@ pub(super) async fn act(
         "force_terminate" => review::force_terminate(st, a, &id, remark(), k).await,
         "submit_paper" => {
             let submit = SubmitPaper {
-                confirm: true,
+                confirm: f.confirm.is_some(),
                 version,
             };
             paper::submit_paper_agreement(st, a, &id, submit, k).await

@@ -374,10 +374,23 @@ async fn a_graduate_drafts_a_paper_agreement_on_the_page_and_uploads_the_signed_
     assert_eq!(s, 200);
     assert!(page.contains("value=\"91440101MA5CJQ4N59\""), "{page}");
 
+    // Generating is final: without the second confirmation nothing happens.
+    let (s, _, page) = form(
+        &grad,
+        &format!("/agreements/{id}/act"),
+        &[("action", "submit_paper"), ("_idem", "p-0")],
+    )
+    .await;
+    assert_eq!(s, 422, "{page}");
+    assert_eq!(state_of(&grad, &id).await, "draft");
     let (s, _, _) = form(
         &grad,
         &format!("/agreements/{id}/act"),
-        &[("action", "submit_paper"), ("_idem", "p-1")],
+        &[
+            ("action", "submit_paper"),
+            ("confirm", "1"),
+            ("_idem", "p-1"),
+        ],
     )
     .await;
     assert_eq!(s, 303);
