@@ -117,15 +117,16 @@ pub async fn login(
             "请输入账号和密码",
         )]));
     }
-    let throttled: Option<(i64, i64)> =
-        sqlx::query_as("SELECT window_start, failures FROM login_throttle WHERE client_key = $1")
-            .bind(client_key.to_string())
-            .fetch_optional(store.reader())
-            .await?;
-    if let Some((start, failures)) = throttled {
-        if now - start < policy.client_window_ms && failures >= policy.client_max_failures {
-            return Err(ServiceError::RateLimited);
-        }
+    if throttled(
+        store,
+        client_key,
+        now,
+        policy.client_window_ms,
+        policy.client_max_failures,
+    )
+    .await?
+    {
+        return Err(ServiceError::RateLimited);
     }
 
     let account = find_login_account(store, login).await?;
@@ -286,6 +287,17 @@ async fn note_client_failure(
     now: i64,
     policy: &SessionPolicy,
 ) -> ServiceResult<()> {
+    note_throttle(store, client_key, now, policy.client_window_ms).await
+}
+
+/// Counts one failure against `key` in a fixed window (`login_throttle` holds any such
+/// counter: logins by client, graduate searches that miss by employer).
+pub(crate) async fn note_throttle(
+    store: &Store,
+    key: &str,
+    now: i64,
+    window_ms: i64,
+) -> ServiceResult<()> {
     // A window that has run out starts again at one failure.
     sqlx::query(
         "INSERT INTO login_throttle (client_key, window_start, failures) VALUES ($1, $2, 1) \
@@ -293,12 +305,28 @@ async fn note_client_failure(
            failures = CASE WHEN $2 - login_throttle.window_start >= $3 THEN 1 ELSE login_throttle.failures + 1 END, \
            window_start = CASE WHEN $2 - login_throttle.window_start >= $3 THEN $2 ELSE login_throttle.window_start END",
     )
-    .bind(client_key.to_string())
+    .bind(key.to_string())
     .bind(now)
-    .bind(policy.client_window_ms)
+    .bind(window_ms)
     .execute(store.writer())
     .await?;
     Ok(())
+}
+
+/// Whether `key` has reached `max` failures in its current window.
+pub(crate) async fn throttled(
+    store: &Store,
+    key: &str,
+    now: i64,
+    window_ms: i64,
+    max: i64,
+) -> ServiceResult<bool> {
+    let row: Option<(i64, i64)> =
+        sqlx::query_as("SELECT window_start, failures FROM login_throttle WHERE client_key = $1")
+            .bind(key.to_string())
+            .fetch_optional(store.reader())
+            .await?;
+    Ok(row.is_some_and(|(start, failures)| now - start < window_ms && failures >= max))
 }
 
 async fn open_session(

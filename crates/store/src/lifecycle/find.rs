@@ -12,6 +12,7 @@ use wangqian_domain::role::{Actor, Role};
 use wangqian_domain::settings::EmployerVerification;
 use wangqian_sheets::{RowReader, SheetKind};
 
+use crate::accounts::{note_throttle, throttled};
 use crate::pii::PiiField;
 use crate::roster_import::tempfile_guard::TempFile;
 use crate::{now_ms, settings, FieldError, Page, Paging, ServiceError, ServiceResult, Store};
@@ -145,6 +146,10 @@ pub(crate) async fn obstacles(
 }
 
 /// Finds one graduate by the four facts, and puts them on the send list when invitable.
+/// Searches that may find nobody, per employer and hour, before searching waits.
+pub const FIND_MISS_LIMIT: i64 = 50;
+const FIND_MISS_WINDOW_MS: i64 = 60 * 60 * 1000;
+
 pub async fn find_graduates(
     store: &Store,
     actor: &Actor,
@@ -186,8 +191,15 @@ pub async fn find_graduates(
     let Some((column, hash)) = hashes else {
         return Err(ServiceError::Validation(errors));
     };
+    // Searches that find nobody are counted per employer: the search must not become a way to
+    // try phone or ID numbers until one matches.
+    let miss_key = format!("find-miss:{employer_id}");
+    let now = now_ms();
+    if throttled(store, &miss_key, now, FIND_MISS_WINDOW_MS, FIND_MISS_LIMIT).await? {
+        return Err(ServiceError::RateLimited);
+    }
     let mut tx = store.writer().begin().await?;
-    let found = find_one(
+    let found = match find_one(
         &mut tx,
         input.school.trim(),
         input.graduation_year,
@@ -195,7 +207,17 @@ pub async fn find_graduates(
         column,
         &hash,
     )
-    .await?;
+    .await
+    {
+        Ok(found) => found,
+        Err(e) => {
+            drop(tx);
+            if matches!(e, ServiceError::Missing(_)) {
+                note_throttle(store, &miss_key, now, FIND_MISS_WINDOW_MS).await?;
+            }
+            return Err(e);
+        }
+    };
     let reasons = obstacles(
         &mut tx,
         &employer_id,
@@ -423,6 +445,7 @@ pub async fn import_send_list(
         }
     }
     let mut report = Vec::new();
+    let mut stopped = false;
     for r in rows {
         let name = r.cell(2).to_string();
         let input = FindGraduates {
@@ -461,9 +484,22 @@ pub async fn import_send_list(
                 added: false,
                 message: e.to_string(),
             },
+            Err(ServiceError::RateLimited) => {
+                // The rows before stay added; the rest are reported, not silently dropped.
+                stopped = true;
+                ImportLine {
+                    row: r.number,
+                    name,
+                    added: false,
+                    message: "未查到的次数过多，本行及以后各行未处理，请一小时后再导入".into(),
+                }
+            }
             Err(e) => return Err(e),
         };
         report.push(line);
+        if stopped {
+            break;
+        }
     }
     Ok(report)
 }

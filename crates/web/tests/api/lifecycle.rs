@@ -1214,3 +1214,27 @@ async fn a_graduate_reads_the_invitation_page_and_signs_with_the_tick_box_and_pa
     let (_, d) = grad.get_json(&format!("/api/agreements/{id}")).await;
     assert_eq!(d["state"], "dept_approved");
 }
+
+#[tokio::test]
+async fn searches_that_keep_missing_make_the_employer_wait() {
+    // Guessing phone or ID numbers through the search must stop long before it can succeed.
+    let app = TestApp::spawn().await;
+    let g = graduate(&app, 0).await;
+    let hr1 = app.login_as("hr1").await;
+    let search = |id: &str| json!({ "school": "19101", "graduation_year": 2027, "name": g.name, "phone_or_id_number": id });
+    let wrong = search("11010519491231002X");
+    for _ in 0..wangqian_store::lifecycle::find::FIND_MISS_LIMIT {
+        let (s, b) = hr1.post_json("/api/graduate-search", &wrong).await;
+        assert_eq!(s, 404, "{b}");
+    }
+    let (s, b) = hr1
+        .post_json("/api/graduate-search", &search(&g.id_number))
+        .await;
+    assert_eq!(s, 429, "even a right guess now waits: {b}");
+    // Another employer searches as before.
+    let hr2 = app.login_as("hr2").await;
+    let (s, b) = hr2
+        .post_json("/api/graduate-search", &search(&g.id_number))
+        .await;
+    assert_eq!(s, 200, "{b}");
+}
