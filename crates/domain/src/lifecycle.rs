@@ -820,6 +820,17 @@ pub fn invitation_deadline_ms(sent_at_ms: i64, validity_days: u8) -> i64 {
     end_of_china_day_ms(last)
 }
 
+/// A deadline as people read it: the last day and "24:00" (never 00:00 of the day after).
+pub fn deadline_label(deadline_ms: i64) -> String {
+    let last = china_date(deadline_ms - 1);
+    format!(
+        "{}年{}月{}日 24:00",
+        last.year(),
+        u8::from(last.month()),
+        last.day()
+    )
+}
+
 /// True from the deadline on: 24:00 itself belongs to the next day.
 pub fn deadline_passed(deadline_ms: i64, now_ms: i64) -> bool {
     now_ms >= deadline_ms

@@ -22,6 +22,11 @@ pub async fn run(state: AppState) {
                 Ok(n) => tracing::info!(expired = n, "invitations expired"),
                 Err(e) => tracing::warn!(error = ?e, "could not expire invitations"),
             }
+            match wangqian_store::lifecycle::invitations::remind_due(&state.store, 500).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reminded = n, "expiry reminders sent"),
+                Err(e) => tracing::warn!(error = ?e, "could not send expiry reminders"),
+            }
         }
         match jobs::claim_next(&state.store, &worker_id).await {
             Ok(Some(job)) => {

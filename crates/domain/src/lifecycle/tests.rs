@@ -549,6 +549,7 @@ fn deadlines_end_at_midnight_china_time() {
     assert_eq!(d, 1_795_708_800_000);
     assert!(!deadline_passed(d, d - 1));
     assert!(deadline_passed(d, d));
+    assert_eq!(deadline_label(d), "2026年11月26日 24:00");
     assert_eq!(
         state_at(AgreementState::Invited, Some(d), d),
         AgreementState::Expired

@@ -363,6 +363,59 @@ pub async fn expire_due(store: &Store, limit: i64) -> ServiceResult<usize> {
     Ok(n)
 }
 
+/// How long before its deadline a graduate is reminded of an unanswered invitation.
+pub const REMIND_BEFORE_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Reminds graduates of invitations that expire within a day (the worker's sweep): one message
+/// per deadline, claimed by a guarded update so that several nodes never send it twice.
+pub async fn remind_due(store: &Store, limit: i64) -> ServiceResult<usize> {
+    let now = now_ms();
+    let due: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT a.id, a.school_id, a.graduate_id, e.name, a.deadline_at FROM agreements a \
+         JOIN employers e ON e.id = a.employer_id \
+         WHERE a.state = 'invited' AND a.reminded_at IS NULL AND a.deadline_at > $1 AND a.deadline_at <= $2 \
+         ORDER BY a.deadline_at LIMIT $3",
+    )
+    .bind(now)
+    .bind(now + REMIND_BEFORE_MS)
+    .bind(limit)
+    .fetch_all(store.reader())
+    .await?;
+    let mut sent = 0;
+    for (id, school_id, graduate_id, employer_name, deadline) in due {
+        let mut tx = store.writer().begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE agreements SET reminded_at = $1 WHERE id = $2 AND state = 'invited' AND reminded_at IS NULL",
+        )
+        .bind(now)
+        .bind(id.clone())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed != 1 {
+            continue;
+        }
+        let at = lc::deadline_label(deadline);
+        messages::send(
+            &mut tx,
+            messages::Recipient::Graduate(&graduate_id),
+            &messages::NewMessage {
+                school_id: &school_id,
+                record_kind: "agreement",
+                record_id: &id,
+                title: format!("邀约即将过期：{employer_name}"),
+                body: format!(
+                    "{employer_name}的签约邀请将于 {at} 过期，过期不反馈视为主动放弃。请尽快接受或拒绝。"
+                ),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Remark {
@@ -579,6 +632,8 @@ pub async fn edit_or_resend(
                 Val::Int(Some(lc::invitation_deadline_ms(now, days))),
             ),
             ("sent_at", Val::Int(Some(now))),
+            // A new deadline earns a new reminder.
+            ("reminded_at", Val::Int(None)),
         ],
     )
     .await?;

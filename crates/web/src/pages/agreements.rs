@@ -21,7 +21,7 @@ use wangqian_store::lifecycle::views::{
 use wangqian_store::{Page, ServiceError};
 
 use super::terms_form::{TermsForm, POSITION_CATEGORIES};
-use super::{bar, china_time, error_page, messages, page_idem, render, PageForm, UserBar};
+use super::{bar, error_page, messages, page_idem, render, PageForm, UserBar};
 use crate::auth::PageAuth;
 use crate::AppState;
 
@@ -227,7 +227,10 @@ pub(super) async fn detail(
             .as_ref()
             .map(term_rows)
             .unwrap_or_default(),
-        deadline: a.deadline_at.map(china_time).unwrap_or_default(),
+        deadline: a
+            .deadline_at
+            .map(wangqian_domain::lifecycle::deadline_label)
+            .unwrap_or_default(),
         trail,
         can_accept,
         buttons,

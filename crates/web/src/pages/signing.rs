@@ -13,7 +13,7 @@ use wangqian_store::lifecycle::invitations::{self, SendInvitations};
 use wangqian_store::{orgs, Page, Paging};
 
 use super::terms_form::{TermsForm, POSITION_CATEGORIES};
-use super::{bar, china_time, error_page, messages, page_idem, render, PageForm, UserBar};
+use super::{bar, error_page, messages, page_idem, render, PageForm, UserBar};
 use crate::auth::PageAuth;
 use crate::uploads::read_form;
 use crate::AppState;
@@ -313,7 +313,10 @@ pub(super) async fn send_submit(
                     ok: r.ok,
                     message: r.message,
                     agreement_id: r.agreement_id,
-                    deadline: r.deadline_at.map(china_time).unwrap_or_default(),
+                    deadline: r
+                        .deadline_at
+                        .map(wangqian_domain::lifecycle::deadline_label)
+                        .unwrap_or_default(),
                 })
                 .collect(),
         }),

@@ -1238,3 +1238,56 @@ async fn searches_that_keep_missing_make_the_employer_wait() {
         .await;
     assert_eq!(s, 200, "{b}");
 }
+
+#[tokio::test]
+async fn a_graduate_is_reminded_once_the_day_before_an_invitation_expires() {
+    use wangqian_store::lifecycle::invitations::remind_due;
+    let app = TestApp::spawn().await;
+    let store = &app.state.store;
+    let g = graduate(&app, 0).await;
+    let hr = app.login_as("hr1").await;
+    let id = invite(&hr, &g, "19101").await;
+    assert_eq!(remind_due(store, 100).await.unwrap(), 0, "days are left");
+    // Two hours before the deadline.
+    let soon = wangqian_store::now_ms() + 2 * 60 * 60 * 1000;
+    sqlx::query("UPDATE agreements SET deadline_at = $1 WHERE id = $2")
+        .bind(soon)
+        .bind(id.clone())
+        .execute(store.writer())
+        .await
+        .unwrap();
+    assert_eq!(remind_due(store, 100).await.unwrap(), 1);
+    assert_eq!(
+        remind_due(store, 100).await.unwrap(),
+        0,
+        "once per deadline"
+    );
+    let grad = app.login_as(&g.id_number).await;
+    let (_, inbox) = grad.get_json("/api/messages").await;
+    let reminder = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["title"].as_str().unwrap().starts_with("邀约即将过期"))
+        .expect("a reminder in the inbox")
+        .clone();
+    assert_eq!(reminder["record_id"], id.as_str());
+    assert!(reminder["body"].as_str().unwrap().contains("24:00"));
+    // A new deadline (the employer edits the offer) earns a new reminder in time.
+    let (_, d) = hr.get_json(&format!("/api/agreements/{id}")).await;
+    let (s, b) = act(
+        &hr,
+        &id,
+        "invitation",
+        json!({ "terms": terms(), "version": d["version"] }),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let (reminded,): (Option<i64>,) =
+        sqlx::query_as("SELECT reminded_at FROM agreements WHERE id = $1")
+            .bind(id.clone())
+            .fetch_one(store.reader())
+            .await
+            .unwrap();
+    assert_eq!(reminded, None);
+}
