@@ -373,6 +373,22 @@ pub async fn list_send_list(
     })
 }
 
+/// Names of the graduates on the employer's send list, by graduate id: one query, for reports
+/// that need no invitability checks.
+pub async fn send_list_names(
+    store: &Store,
+    actor: &Actor,
+) -> ServiceResult<std::collections::HashMap<String, String>> {
+    let employer_id = employer_of(actor)?;
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT g.id, g.name FROM send_list l JOIN graduates g ON g.id = l.graduate_id WHERE l.employer_id = $1",
+    )
+    .bind(employer_id)
+    .fetch_all(store.reader())
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
 pub async fn remove_from_send_list(
     store: &Store,
     actor: &Actor,

@@ -21,7 +21,9 @@ use wangqian_store::lifecycle::views::{
 use wangqian_store::{Page, ServiceError};
 
 use super::terms_form::{TermsForm, POSITION_CATEGORIES};
-use super::{bar, error_page, messages, page_idem, render, PageForm, UserBar};
+use super::{
+    bar, error_page, field_error_page, messages, page_idem, render, PageForm, UploadQuery, UserBar,
+};
 use crate::auth::PageAuth;
 use crate::AppState;
 
@@ -349,6 +351,11 @@ pub(super) async fn act(
     done(&s, &id, result)
 }
 
+/// Post/redirect/get to the record with its new state: a refresh does not act again.
+fn to_record(id: &str, state: &str) -> Response {
+    Redirect::to(&format!("/agreements/{id}?notice={state}")).into_response()
+}
+
 fn done(
     s: &wangqian_store::accounts::SessionInfo,
     id: &str,
@@ -356,9 +363,7 @@ fn done(
 ) -> Response {
     match r {
         // Post/redirect/get: a refresh does not send the action again.
-        Ok(applied) => {
-            Redirect::to(&format!("/agreements/{id}?notice={}", applied.state)).into_response()
-        }
+        Ok(applied) => to_record(id, &applied.state),
         Err(e) => error_page(bar(s), e),
     }
 }
@@ -488,9 +493,7 @@ pub(super) async fn terms_submit(
         }),
     };
     match result {
-        Some(Ok(applied)) => {
-            Redirect::to(&format!("/agreements/{id}?notice={}", applied.state)).into_response()
-        }
+        Some(Ok(applied)) => to_record(&id, &applied.state),
         other => {
             if let Some(Err(e)) = other {
                 errors.extend(messages(e));
@@ -513,12 +516,6 @@ pub(super) async fn terms_submit(
             r
         }
     }
-}
-
-#[derive(Deserialize)]
-pub(super) struct UploadQuery {
-    #[serde(rename = "_idem")]
-    idem: Option<String>,
 }
 
 /// 申请解约 with the reason, the acknowledgement and the stamped letter (multipart).
@@ -559,17 +556,8 @@ fn uploaded(
     r: Result<wangqian_store::lifecycle::Applied, crate::error::ApiError>,
 ) -> Response {
     match r {
-        Ok(applied) => {
-            Redirect::to(&format!("/agreements/{id}?notice={}", applied.state)).into_response()
-        }
-        Err(e) => {
-            // A field message ("请上传…") says more than the envelope's general one.
-            let mut e = e;
-            if let Some(f) = e.fields.first() {
-                e.message = f.message.clone();
-            }
-            error_page(bar(s), e)
-        }
+        Ok(applied) => to_record(id, &applied.state),
+        Err(e) => field_error_page(s, e),
     }
 }
 

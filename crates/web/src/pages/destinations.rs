@@ -8,13 +8,15 @@ use serde::Deserialize;
 use wangqian_domain::codes::{CodeEntry, DESTINATION};
 use wangqian_domain::lifecycle::{DestinationAction, DestinationState, Party};
 use wangqian_domain::role::Role;
-use wangqian_store::accounts::SessionInfo;
 use wangqian_store::lifecycle::destinations::{
     self, DestinationDecision, DestinationDetail, DestinationFilter, DestinationRow,
 };
 use wangqian_store::{Page, ServiceError};
 
-use super::{bar, china_time, error_page, page_idem, render, PageForm, UserBar};
+use super::{
+    bar, china_time, error_page, field_error_page, page_idem, render, PageForm, UploadQuery,
+    UserBar,
+};
 use crate::auth::PageAuth;
 use crate::AppState;
 
@@ -101,12 +103,6 @@ pub(super) async fn new_form(PageAuth(s): PageAuth) -> Response {
     })
 }
 
-#[derive(Deserialize)]
-pub(super) struct UploadQuery {
-    #[serde(rename = "_idem")]
-    idem: Option<String>,
-}
-
 pub(super) async fn new_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
@@ -123,19 +119,6 @@ pub(super) async fn new_submit(
         }
         Err(e) => field_error_page(&s, e),
     }
-}
-
-/// The first field message names what to fix ("毕业去向类别：请选择…").
-fn field_error_page(s: &SessionInfo, mut e: crate::error::ApiError) -> Response {
-    if !e.fields.is_empty() {
-        e.message = e
-            .fields
-            .iter()
-            .map(|f| f.message.clone())
-            .collect::<Vec<_>>()
-            .join("；");
-    }
-    error_page(bar(s), e)
 }
 
 struct TrailLine {

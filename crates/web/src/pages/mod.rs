@@ -146,6 +146,27 @@ fn messages(e: ServiceError) -> Vec<String> {
     }
 }
 
+/// The one-time key of a multipart page form, which rides in the query beside `_csrf`.
+#[derive(serde::Deserialize)]
+struct UploadQuery {
+    #[serde(rename = "_idem")]
+    idem: Option<String>,
+}
+
+/// An error page whose text is the field messages ("请上传…"), which say more than the
+/// envelope's general one.
+fn field_error_page(s: &SessionInfo, mut e: ApiError) -> Response {
+    if !e.fields.is_empty() {
+        e.message = e
+            .fields
+            .iter()
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+            .join("；");
+    }
+    error_page(bar(s), e)
+}
+
 /// The key rendered into a form, for one action of it: a double click or a refresh acts once,
 /// and two different buttons of one page never share a key.
 fn page_idem(

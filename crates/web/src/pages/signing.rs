@@ -284,16 +284,9 @@ pub(super) async fn send_submit(
         return desk(&state, &s, x).await;
     };
     // Names for the report, read before sending (the list entries go once invited).
-    let names: HashMap<String, String> =
-        find::list_send_list(&state.store, &s.actor, Paging::new(Some(1), Some(200)))
-            .await
-            .map(|p| {
-                p.items
-                    .into_iter()
-                    .map(|g| (g.graduate_id, g.name))
-                    .collect()
-            })
-            .unwrap_or_default();
+    let names = find::send_list_names(&state.store, &s.actor)
+        .await
+        .unwrap_or_default();
     let input = SendInvitations {
         graduate_ids: ticked.clone(),
         terms,
