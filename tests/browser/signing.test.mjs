@@ -88,5 +88,24 @@ test('an offer is sent, signed on a phone, approved twice and numbered', async (
 
   await g.reload();
   assert.match(await g.locator('#state').textContent(), /已生效/);
+
+  // The graduate downloads the sealed PDF from the agreement page …
+  const [download] = await Promise.all([g.waitForEvent('download'), g.click('#download-pdf')]);
+  const pdfPath = join(tmpdir(), 'wangqian-agreement.pdf');
+  await download.saveAs(pdfPath);
+  const { readFileSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
+  const pdf = readFileSync(pdfPath);
+  assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+  // … which reads in Chinese and prints the QR's verify URL; anyone opening it sees it authentic.
+  const text = execFileSync('pdftotext', [pdfPath, '-']).toString();
+  assert.match(text, /就业协议书/);
+  const url = text.replace(/\s+/g, '').match(/\/v\/([A-Za-z0-9_\-.]+)/);
+  assert.ok(url, 'the PDF names its verify URL');
+  const anyone = await browser.newPage();
+  await anyone.goto(`${base}/v/${url[1]}`);
+  await anyone.waitForSelector('#verdict[data-verdict="genuine"]');
+  assert.match(await anyone.locator('#verdict').textContent(), /真实有效/);
+  await anyone.close();
   await phone.close();
 });

@@ -4,6 +4,7 @@
 pub mod codes;
 pub mod contact;
 pub mod credit_code;
+pub mod document;
 pub mod id_number;
 pub mod lifecycle;
 pub mod policy;

@@ -121,6 +121,35 @@ pub fn view_employer(actor: &Actor, employer_id: &str, recruits_at_actor_school:
     }
 }
 
+/// Uploading an agreement template: a school administrator for the school's cohorts, the
+/// provincial administrator for every school (`school_id` = None).
+pub fn manage_templates(actor: &Actor, school_id: Option<&str>) -> Access {
+    match (actor.role, school_id) {
+        (Role::SchoolAdmin, Some(s)) => scoped(same(&actor.school_id, s)),
+        (Role::ProvincialAdmin, None) => Access::Allowed,
+        (Role::SchoolAdmin, None) | (Role::ProvincialAdmin, Some(_)) => Access::Forbidden,
+        (Role::Graduate | Role::EmployerMember | Role::DepartmentReviewer, _) => Access::Forbidden,
+    }
+}
+
+/// The school's print management list (打印管理): its staff (reviewers see their department
+/// through the list's own filter) and the province.
+pub fn view_print_records(actor: &Actor) -> Access {
+    match actor.role {
+        Role::SchoolAdmin | Role::DepartmentReviewer | Role::ProvincialAdmin => Access::Allowed,
+        Role::Graduate | Role::EmployerMember => Access::Forbidden,
+    }
+}
+
+/// Keeping a signature image: a graduate their handwritten signature, an employer's member the
+/// company's signature and seal.
+pub fn keep_signature_image(actor: &Actor, for_employer: bool) -> Access {
+    match (actor.role, for_employer) {
+        (Role::Graduate, false) | (Role::EmployerMember, true) => Access::Allowed,
+        _ => Access::Forbidden,
+    }
+}
+
 /// Approving colleagues who ask to join the company: its manager.
 pub fn manage_employer_members(actor: &Actor, employer_id: &str) -> Access {
     match actor.role {

@@ -141,6 +141,13 @@ pub struct SigningSettings {
     /// Default response validity of an invitation (反馈有效期), in days.
     pub invitation_validity_days: u8,
     pub employer_verification: EmployerVerification,
+    /// Copies in each printed agreement (seed 001: 3 — employer, graduate, school).
+    #[serde(default = "three_copies")]
+    pub agreement_copies: u8,
+}
+
+fn three_copies() -> u8 {
+    3
 }
 
 /// One invalid setting.
@@ -165,7 +172,8 @@ impl SigningSettings {
     /// - termination not before 1 September of the year before graduation (seed 003);
     /// - at most 3 terminations per graduate (seed 003; seed 002 allows one);
     /// - invitations valid 5 days (seed 002's 反馈有效期 default);
-    /// - platform verification of employers is enough (seeds 002 / 004).
+    /// - platform verification of employers is enough (seeds 002 / 004);
+    /// - the printed agreement carries 3 copies (seed 001).
     pub fn defaults_for(graduation_year: u16) -> SigningSettings {
         let year = i32::from(graduation_year);
         let sept_first_before = date_or_max(year - 1, Month::September, 1);
@@ -180,6 +188,7 @@ impl SigningSettings {
             max_terminations: 3,
             invitation_validity_days: 5,
             employer_verification: EmployerVerification::PlatformSufficient,
+            agreement_copies: three_copies(),
         }
     }
 
@@ -200,6 +209,9 @@ impl SigningSettings {
         }
         if !(1..=30).contains(&self.invitation_validity_days) {
             fail("invitation_validity_days", "邀请反馈有效期应为1至30天");
+        }
+        if !(1..=3).contains(&self.agreement_copies) {
+            fail("agreement_copies", "协议书打印份数应为1至3份");
         }
         if self.max_terminations > 10 {
             fail("max_terminations", "每人解约次数上限应为0至10次");

@@ -101,6 +101,19 @@ fn token_hash(token: &str) -> String {
 
 const BAD_CREDENTIALS: &str = "账号或密码错误";
 
+/// The actor of an active account, for work done on its behalf later (a self-service print
+/// the graduate confirmed on the phone).
+pub async fn actor_of_account(store: &Store, account_id: &str) -> ServiceResult<Actor> {
+    let account = sqlx::query_as::<_, AccountRow>(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1 AND a.status = 'active'"
+    ))
+    .bind(account_id.to_string())
+    .fetch_optional(store.reader())
+    .await?
+    .ok_or(ServiceError::NotFound("账号"))?;
+    Ok(account.actor()?)
+}
+
 /// Logs in by login name, or by national ID number for graduates.
 pub async fn login(
     store: &Store,

@@ -268,6 +268,16 @@ pub async fn seed(
         let mut tx = store.writer().begin().await?;
         crate::orgs::insert_school(&mut tx, &school_id, school.code, school.name, "安徽省", now)
             .await?;
+        // The contact block printed on every agreement of the school.
+        sqlx::query(
+            "UPDATE schools SET contact_department = '毕业生就业指导中心', contact_person = $1, address = $2, contact_phone = $3 WHERE id = $4",
+        )
+        .bind(if school.code == "19101" { "李老师" } else { "周老师" })
+        .bind(format!("安徽省{}校区行政楼 2 楼", school.name))
+        .bind(if school.code == "19101" { "0551-62900001" } else { "0553-28700002" })
+        .bind(school_id.clone())
+        .execute(&mut *tx)
+        .await?;
         let admin_login = format!("admin{}", school.code);
         insert_account(
             &mut tx,

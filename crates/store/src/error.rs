@@ -43,6 +43,10 @@ pub enum ServiceError {
     Locked { minutes: i64 },
     #[error("尝试过于频繁，请稍后再试")]
     RateLimited,
+    /// A part the operation needs is missing on this server (no CJK font for PDFs); the
+    /// message says what to install.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("服务器内部错误")]
     Internal(#[from] anyhow::Error),
 }

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod audit;
 pub mod blobs;
 pub mod demo;
+pub mod documents;
 pub mod employers;
 pub mod error;
 pub mod graduates;

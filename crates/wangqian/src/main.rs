@@ -50,6 +50,15 @@ enum Command {
     PrintConfig,
     /// Check every flow trail's hash chain against its record; exits 1 when one is altered
     CheckTrail,
+    /// Check an agreement PDF's platform signature, or a QR token, offline with the platform's
+    /// certificate; exits 1 when the check fails
+    Verify {
+        /// A PDF file, or the token from a QR code (the part after /v/ in its URL)
+        target: String,
+        /// The platform certificate (PEM); default: the configured seal certificate
+        #[arg(long)]
+        cert: Option<PathBuf>,
+    },
 }
 
 #[tokio::main]
@@ -102,6 +111,14 @@ async fn main() -> anyhow::Result<()> {
                 anyhow::bail!("发现 {} 条记录的流程追踪被改动", report.problems.len())
             }
         }
+        Command::Verify { target, cert } => {
+            let cert_path = cert.unwrap_or_else(|| config.seal_paths().1);
+            let pem = std::fs::read_to_string(&cert_path).map_err(|e| {
+                anyhow::anyhow!("读不到平台证书 {}：{e}（可用 --cert 指定）", cert_path.display())
+            })?;
+            let public = wangqian_seal::SealPublic::from_cert_pem(&pem)?;
+            verify(&public, &target)
+        }
         Command::Migrate => {
             let state = AppState::new(config).await?;
             state.store.close().await;
@@ -149,6 +166,48 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `wangqian verify`: a PDF's signature (and the token it carries), or a token alone.
+fn verify(public: &wangqian_seal::SealPublic, target: &str) -> anyhow::Result<()> {
+    let path = std::path::Path::new(target);
+    let token = if path.is_file() {
+        let bytes = std::fs::read(path)?;
+        let report = wangqian_seal::verify_pdf(&bytes, public)
+            .map_err(|e| anyhow::anyhow!("PDF 签名无效：{e}"))?;
+        println!("PDF 签名有效：由 {} 签署，签名覆盖整个文件：{}。", report.signer_subject,
+            if report.covers_whole_file { "是" } else { "否" });
+        if !report.covers_whole_file {
+            anyhow::bail!("签名之后文件又被追加了内容");
+        }
+        report
+            .extra
+            .iter()
+            .find(|(k, _)| k == "WQToken")
+            .map(|(_, v)| v.clone())
+    } else {
+        Some(target.rsplit('/').next().unwrap_or(target).to_string())
+    };
+    let Some(token) = token else {
+        println!("（PDF 中没有防伪令牌）");
+        return Ok(());
+    };
+    let payload = public
+        .open_token(&token)
+        .map_err(|e| anyhow::anyhow!("防伪令牌无效：{e}"))?;
+    let claims = String::from_utf8(payload)
+        .ok()
+        .and_then(|p| wangqian_domain::document::TokenClaims::parse(&p))
+        .ok_or_else(|| anyhow::anyhow!("防伪令牌格式不正确"))?;
+    println!(
+        "防伪令牌有效（平台签发）：协议书编号 {}，记录 {}，条款第 {} 版，内容摘要 {}。",
+        claims.number.as_deref().unwrap_or("（未编号）"),
+        claims.agreement_id,
+        claims.terms_version,
+        claims.content_hash_prefix
+    );
+    println!("协议当前是否仍然有效，请打开二维码网址在线核验。");
+    Ok(())
 }
 
 fn print_accounts(accounts: &[demo::DemoAccount]) {

@@ -26,6 +26,30 @@ pub struct Config {
     pub max_upload_mib: usize,
     /// Run background jobs in this process.
     pub run_jobs: bool,
+    /// The address people reach the server at, for the QR codes on printed agreements (e.g.
+    /// `https://wangqian.example.edu.cn`); default: `http://` + `bind`.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// The platform's name: the subject of its seal certificate.
+    #[serde(default = "default_platform_name")]
+    pub platform_name: String,
+    /// PEM files of the platform seal (signing key, certificate with any chain); default
+    /// `data_dir/platform-seal.key` and `.crt`, created on first start. A CA-issued certificate
+    /// goes here.
+    #[serde(default)]
+    pub seal_key_file: Option<PathBuf>,
+    #[serde(default)]
+    pub seal_cert_file: Option<PathBuf>,
+    /// Extra folder with CJK fonts (.otf/.ttf/.ttc) for agreement PDFs.
+    #[serde(default)]
+    pub font_dir: Option<PathBuf>,
+    /// PDFs rendered at once (typst is CPU-bound); default: the number of cores.
+    #[serde(default)]
+    pub render_concurrency: Option<usize>,
+}
+
+fn default_platform_name() -> String {
+    "毕业生就业协议书网上签约平台".to_string()
 }
 
 impl Default for Config {
@@ -40,6 +64,12 @@ impl Default for Config {
             cookie_secure: false,
             max_upload_mib: 20,
             run_jobs: true,
+            public_url: None,
+            platform_name: default_platform_name(),
+            seal_key_file: None,
+            seal_cert_file: None,
+            font_dir: None,
+            render_concurrency: None,
         }
     }
 }
@@ -56,6 +86,12 @@ impl std::fmt::Debug for Config {
             .field("cookie_secure", &self.cookie_secure)
             .field("max_upload_mib", &self.max_upload_mib)
             .field("run_jobs", &self.run_jobs)
+            .field("public_url", &self.public_url)
+            .field("platform_name", &self.platform_name)
+            .field("seal_key_file", &self.seal_key_file)
+            .field("seal_cert_file", &self.seal_cert_file)
+            .field("font_dir", &self.font_dir)
+            .field("render_concurrency", &self.render_concurrency)
             .finish()
     }
 }
@@ -95,6 +131,13 @@ impl Config {
             "COOKIE_SECURE",
             "MAX_UPLOAD_MIB",
             "RUN_JOBS",
+            "PUBLIC_URL",
+            "PLATFORM_NAME",
+            "SEAL_KEY_FILE",
+            "SEAL_CERT_FILE",
+            "FONT_DIR",
+            "RENDER_CONCURRENCY",
+            "REQUIRE_PDF_TOOLS",
             "TEST_PG",
             "LOG",
         ];
@@ -129,6 +172,25 @@ impl Config {
         Ok(SecretString::from(k))
     }
 
+    /// Where QR codes point.
+    pub fn public_url(&self) -> String {
+        match self.public_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
+    pub fn seal_paths(&self) -> (PathBuf, PathBuf) {
+        (
+            self.seal_key_file
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join(crate::documents::SEAL_KEY_FILE)),
+            self.seal_cert_file
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join(crate::documents::SEAL_CERT_FILE)),
+        )
+    }
+
     pub fn pii(&self) -> anyhow::Result<wangqian_store::Pii> {
         wangqian_store::Pii::from_hex(self.pii_key()?.expose_secret())
     }
@@ -145,7 +207,13 @@ impl Config {
              session_idle_minutes = {}\nsession_absolute_hours = {}\n\
              # true behind HTTPS\ncookie_secure = {}\n\
              # Largest upload (roster files), MiB\nmax_upload_mib = {}\n\
-             # Run background jobs (roster imports) in this process\nrun_jobs = {}\n",
+             # Run background jobs (roster imports) in this process\nrun_jobs = {}\n\
+             # Address printed in agreement QR codes (default http://<bind>)\n# public_url = \"https://wangqian.example.edu.cn\"\n\
+             # Subject of the platform seal certificate\nplatform_name = \"{}\"\n\
+             # Platform seal PEM files (default data_dir/platform-seal.key and .crt, created on first start;\n\
+             # put a CA-issued key and certificate chain here instead)\n# seal_key_file = \"\"\n# seal_cert_file = \"\"\n\
+             # Extra folder with CJK fonts for PDFs (the build embeds Noto Sans SC)\n# font_dir = \"\"\n\
+             # PDFs rendered at once (default: number of cores)\n# render_concurrency = 2\n",
             d.bind,
             d.database_url,
             d.data_dir.display(),
@@ -153,7 +221,8 @@ impl Config {
             d.session_absolute_hours,
             d.cookie_secure,
             d.max_upload_mib,
-            d.run_jobs
+            d.run_jobs,
+            d.platform_name
         )
     }
 }

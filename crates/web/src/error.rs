@@ -90,6 +90,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::RateLimited => {
                 ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
             }
+            ServiceError::Unavailable(m) => {
+                tracing::error!(reason = %m, "service unavailable");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
+            }
             ServiceError::Internal(cause) => {
                 // Logged once here with its chain; the client gets an opaque message.
                 tracing::error!(error = ?cause, "internal error");

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod documents;
 pub mod error;
 pub mod openapi;
 pub mod pages;
@@ -29,6 +30,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub session_policy: SessionPolicy,
     pub jobs_wakeup: Arc<tokio::sync::Notify>,
+    pub documents: documents::Documents,
 }
 
 impl AppState {
@@ -42,13 +44,43 @@ impl AppState {
             absolute_timeout_ms: config.session_absolute_hours * 3_600_000,
             ..SessionPolicy::default()
         };
+        let (key_path, cert_path) = config.seal_paths();
+        let seal = documents::load_or_create_seal(
+            &key_path,
+            &cert_path,
+            &config.platform_name,
+            wangqian_store::now_ms() / 1000,
+        )?;
+        let fonts = load_fonts(config.font_dir.as_deref());
+        if let Err(e) = &fonts {
+            tracing::warn!(error = %e, "agreement PDFs cannot be rendered");
+        }
+        let concurrency = config.render_concurrency.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+        });
+        let documents =
+            documents::Documents::new(fonts, seal, concurrency, &config.public_url());
         Ok(AppState {
             store,
             blobs,
             config: Arc::new(config),
             session_policy,
             jobs_wakeup: Arc::new(tokio::sync::Notify::new()),
+            documents,
         })
+    }
+}
+
+/// The fonts for PDFs: parsed once per process (every test server shares them), plus a
+/// configured folder.
+fn load_fonts(dir: Option<&std::path::Path>) -> Result<wangqian_document::Fonts, String> {
+    static DEFAULT: std::sync::OnceLock<Result<wangqian_document::Fonts, String>> =
+        std::sync::OnceLock::new();
+    match dir {
+        Some(d) => wangqian_document::Fonts::load(&[d.to_path_buf()]).map_err(|e| e.to_string()),
+        None => DEFAULT
+            .get_or_init(|| wangqian_document::Fonts::load(&[]).map_err(|e| e.to_string()))
+            .clone(),
     }
 }
 

@@ -233,7 +233,10 @@ pub async fn download_upload(
         Some(employer_id) => employers::get_employer(&state.store, &s.actor, &employer_id)
             .await
             .is_ok(),
-        None => false,
+        // Signature and seal images: only the account that keeps them.
+        None => wangqian_store::documents::may_see_signature_upload(&state.store, &s.actor, &id)
+            .await?
+            .unwrap_or(false),
     };
     if !allowed {
         return Err(not_found());

@@ -2,6 +2,7 @@
 //! listed in the OpenAPI document served at `/api/openapi.json`.
 
 mod accounts;
+mod documents;
 mod employers;
 mod lifecycle;
 mod roster;
@@ -16,6 +17,7 @@ use axum::{Json, Router};
 use crate::AppState;
 
 pub use accounts::*;
+pub use documents::*;
 pub use employers::*;
 pub use lifecycle::*;
 pub use roster::*;
@@ -197,6 +199,43 @@ pub fn routes() -> Router<AppState> {
             "/api/destinations/{id}/release",
             post(lifecycle::request_destination_release),
         )
+        .route(
+            "/api/agreements/{id}/pdf",
+            get(documents::download_agreement_pdf),
+        )
+        .route(
+            "/api/agreements/{id}/termination-form",
+            get(documents::download_termination_form),
+        )
+        .route(
+            "/api/agreements/{id}/evidence",
+            get(documents::download_evidence_package),
+        )
+        .route("/api/verify/{token}", get(documents::verify_agreement))
+        .route("/api/platform-seal", get(documents::get_platform_seal))
+        .route(
+            "/api/signature-images",
+            post(documents::upload_signature_image),
+        )
+        .route(
+            "/api/agreement-templates",
+            post(documents::upload_agreement_template),
+        )
+        .route(
+            "/api/agreement-templates/default",
+            get(documents::download_default_template),
+        )
+        .route("/api/print-records", get(documents::list_print_records))
+        .route("/api/print-codes", post(documents::create_print_code))
+        .route(
+            "/api/print-codes/confirm",
+            post(documents::confirm_print_code),
+        )
+        .route(
+            "/api/print-codes/status",
+            get(documents::get_print_code_status),
+        )
+        .route("/api/print-codes/pdf", get(documents::fetch_print_code_pdf))
         .route(
             "/api/{*rest}",
             delete(not_found)

@@ -113,6 +113,7 @@ struct DetailPage {
     /// (action, button label, needs a reason, is the primary button)
     buttons: Vec<(&'static str, &'static str, bool, bool)>,
     deadline: String,
+    docs: super::documents::DocumentLinks,
 }
 
 const TERM_LABELS: [(&str, &str); 14] = [
@@ -236,6 +237,7 @@ pub(super) async fn detail(
         trail,
         can_accept,
         buttons,
+        docs: super::documents::links_for(&a),
         a,
     })
 }

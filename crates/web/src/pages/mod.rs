@@ -31,6 +31,7 @@ use crate::AppState;
 
 mod agreements;
 mod destinations;
+mod documents;
 mod messages;
 mod signing;
 mod terms_form;
@@ -78,6 +79,32 @@ pub fn routes() -> Router<AppState> {
             get(agreements::paper_new).post(agreements::paper_submit),
         )
         .route("/paper/{id}/edit", get(agreements::paper_edit))
+        .route("/agreements/{id}/pdf", get(documents::pdf))
+        .route(
+            "/agreements/{id}/termination-form",
+            get(documents::termination_form),
+        )
+        .route("/agreements/{id}/evidence", get(documents::evidence))
+        .route("/v/{token}", get(documents::check))
+        .route(
+            "/account/signature",
+            get(documents::signature).post(documents::signature_submit),
+        )
+        .route(
+            "/school/templates",
+            get(documents::templates).post(documents::templates_submit),
+        )
+        .route("/school/prints", get(documents::prints))
+        .route(
+            "/print",
+            get(documents::print_pc).post(documents::print_pc_new),
+        )
+        .route("/print/pdf", get(documents::print_pc_pdf))
+        .route(
+            "/print/confirm",
+            get(documents::print_confirm).post(documents::print_confirm_submit),
+        )
+        .route("/static/signature.js", get(documents::signature_js))
         .route("/messages", get(messages::list))
         .route("/messages/{id}/open", post(messages::open))
         .route("/destinations", get(destinations::list))
@@ -887,6 +914,7 @@ struct SettingsForm {
     max_terminations: u8,
     invitation_validity_days: u8,
     employer_verification: String,
+    agreement_copies: Option<u8>,
 }
 
 fn parse_form_date(field: &str, v: &str, errors: &mut Vec<String>) -> time::Date {
@@ -920,6 +948,7 @@ async fn settings_submit(
         invitation_validity_days: f.invitation_validity_days,
         employer_verification: EmployerVerification::parse(&f.employer_verification)
             .unwrap_or(EmployerVerification::PlatformSufficient),
+        agreement_copies: f.agreement_copies.unwrap_or(3),
     };
     let school = s.actor.school_id.clone().unwrap_or_default();
     let result = if errors.is_empty() {
