@@ -25,11 +25,24 @@ const TARBALL_SHA256: &str = "589e6a5f2168430b4ae5a46bfdc4606f1798f5c06be5a2369a
 const REGULAR: &str = "NotoSansHans-Regular.otf";
 const BOLD: &str = "NotoSansHans-Bold.otf";
 const LICENSE: &str = "LICENSE";
-/// The members of the tarball that are kept, and their names in the cache.
-const MEMBERS: [(&str, &str); 3] = [
-    ("package/fonts/NotoSansHans-Regular.otf", REGULAR),
-    ("package/fonts/NotoSansHans-Bold.otf", BOLD),
-    ("package/LICENSE", LICENSE),
+/// The members of the tarball that are kept, their names in the cache and their SHA-256 (the
+/// cache is checked against it before it is trusted).
+const MEMBERS: [(&str, &str, &str); 3] = [
+    (
+        "package/fonts/NotoSansHans-Regular.otf",
+        REGULAR,
+        "7db3c634bbd0301b3082a80ffcac2f422e8ef9ce0730f8b279c3e8f756598f68",
+    ),
+    (
+        "package/fonts/NotoSansHans-Bold.otf",
+        BOLD,
+        "9e7729ef993ca4c647882f798644f4bbf6da69bd822eac593fc68717dd6c8e2a",
+    ),
+    (
+        "package/LICENSE",
+        LICENSE,
+        "cea028c0b5185b804ae79f1eab96ca5ee469d61d44925972a2379430890bbec1",
+    ),
 ];
 
 fn main() {
@@ -83,7 +96,7 @@ fn find_fonts(out_dir: &Path) -> Result<PathBuf, String> {
         for name in [REGULAR, BOLD, LICENSE] {
             println!("cargo:rerun-if-changed={}", cache.join(name).display());
         }
-        if has_faces(cache) && cache.join(LICENSE).is_file() {
+        if cache_is_valid(cache) {
             return Ok(cache.clone());
         }
     }
@@ -113,6 +126,13 @@ fn find_fonts(out_dir: &Path) -> Result<PathBuf, String> {
     }
 }
 
+/// Whether the cache holds the three files with their expected contents.
+fn cache_is_valid(dir: &Path) -> bool {
+    MEMBERS.iter().all(|(_, name, sha256)| {
+        fs::read(dir.join(name)).is_ok_and(|bytes| hex::encode(Sha256::digest(&bytes)) == *sha256)
+    })
+}
+
 fn has_faces(dir: &Path) -> bool {
     dir.join(REGULAR).is_file() && dir.join(BOLD).is_file()
 }
@@ -136,7 +156,10 @@ fn download() -> Result<Vec<u8>, String> {
     let agent = ureq::AgentBuilder::new()
         .timeout_connect(Duration::from_secs(15))
         .timeout_read(Duration::from_secs(60))
-        .user_agent(concat!("wangqian-document-build/", env!("CARGO_PKG_VERSION")))
+        .user_agent(concat!(
+            "wangqian-document-build/",
+            env!("CARGO_PKG_VERSION")
+        ))
         .build();
     let response = agent
         .get(TARBALL_URL)
@@ -173,7 +196,7 @@ fn extract(tarball: &[u8], dir: &Path) -> Result<(), String> {
             .map_err(|err| format!("unreadable tarball: {err}"))?
             .to_string_lossy()
             .into_owned();
-        if let Some((_, name)) = MEMBERS.iter().find(|(member, _)| *member == path) {
+        if let Some((_, name, _)) = MEMBERS.iter().find(|(member, _, _)| *member == path) {
             let mut bytes = Vec::new();
             entry
                 .read_to_end(&mut bytes)
@@ -181,7 +204,7 @@ fn extract(tarball: &[u8], dir: &Path) -> Result<(), String> {
             found.push((name, bytes));
         }
     }
-    for (member, name) in MEMBERS {
+    for (member, name, _) in MEMBERS {
         if !found.iter().any(|(n, _)| *n == name) {
             return Err(format!("the tarball lacks {member}"));
         }

@@ -97,7 +97,9 @@ impl Fonts {
             collector.add_bytes(Bytes::new(*face), &format!("embedded face {i}"), None);
         }
         if embedded::EMBEDDED_FACES.is_empty() {
-            collector.searched.push("embedded (none: the build was offline)".into());
+            collector
+                .searched
+                .push("embedded (none: the build was offline)".into());
         }
         let mut dirs = extra_dirs.to_vec();
         if let Some(dir) = std::env::var_os("WANGQIAN_FONT_DIR").filter(|d| !d.is_empty()) {
@@ -301,11 +303,12 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()>
                 // Subfolders that cannot be read are skipped, the folder itself must be readable.
                 let _ = walk(&path, depth + 1, out);
             }
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "otf" | "ttf" | "ttc" | "otc"))
-        {
+        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+            matches!(
+                e.to_ascii_lowercase().as_str(),
+                "otf" | "ttf" | "ttc" | "otc"
+            )
+        }) {
             out.push(path);
         }
     }

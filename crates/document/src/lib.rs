@@ -40,7 +40,9 @@ impl TemplateKind {
     }
 
     pub fn parse(s: &str) -> Option<TemplateKind> {
-        TemplateKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+        TemplateKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
     }
 
     pub fn label(self) -> &'static str {
@@ -175,6 +177,8 @@ pub struct SignatureData {
 
 /// PNG or JPEG bytes, checked by the web layer; templates see them as
 /// `/images/graduate-signature`, `/images/employer-signature` and `/images/employer-seal`.
+/// The renderer sets `signatures.has_*` in `/data.json` to whether each image is present, so a
+/// template that tests the flag never asks for a missing file.
 #[derive(Debug, Clone, Default)]
 pub struct Images {
     pub graduate_signature: Option<Vec<u8>>,

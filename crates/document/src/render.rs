@@ -194,7 +194,10 @@ fn render_world(world: &DocWorld<'_>) -> Result<Vec<u8>, RenderError> {
         missing.scan(&page.frame);
     }
     if !missing.chars.is_empty() {
-        let line = missing.first_span.and_then(|span| world.line_column(span)).map(|(l, _)| l);
+        let line = missing
+            .first_span
+            .and_then(|span| world.line_column(span))
+            .map(|(l, _)| l);
         return Err(RenderError::MissingGlyphs {
             chars: missing.chars.iter().collect(),
             line,
@@ -298,9 +301,12 @@ impl<'a> DocWorld<'a> {
             .map(|diag| {
                 // Point into the template: the problem itself, or the call in the template that
                 // led to it.
-                let place = self
-                    .place(diag.span)
-                    .or_else(|| diag.trace.iter().rev().find_map(|t| self.place(t.span.into())));
+                let place = self.place(diag.span).or_else(|| {
+                    diag.trace
+                        .iter()
+                        .rev()
+                        .find_map(|t| self.place(t.span.into()))
+                });
                 Diagnostic {
                     line: place.map(|(l, _)| l),
                     column: place.map(|(_, c)| c),

@@ -334,8 +334,6 @@ type EmployerImages = (Option<String>, Option<String>);
 
 #[derive(sqlx::FromRow)]
 struct EmployerRowForDocument {
-    name: String,
-    credit_code: String,
     email: String,
     hr_email: String,
     address: String,
@@ -359,7 +357,7 @@ async fn employer_data(
     let industry = |c: &str| codes::INDUSTRY.name_of(c).unwrap_or("").to_string();
     if let Some(employer_id) = &row.employer_id {
         let e: EmployerRowForDocument = sqlx::query_as(
-            "SELECT name, credit_code, email, hr_email, address, postcode, phone, province, city, unit_nature_code, \
+            "SELECT email, hr_email, address, postcode, phone, province, city, unit_nature_code, \
              industry_code, signature_upload_id, seal_upload_id FROM employers WHERE id = $1",
         )
         .bind(employer_id.clone())
@@ -1344,4 +1342,27 @@ pub async fn printable_agreements(
 /// The party an actor prints as (for the print record); the province reads only.
 pub fn print_party(actor: &Actor) -> &'static str {
     party_of(actor).map_or("province", Party::as_str)
+}
+
+/// The hashes of uploaded files a record refers to, for its evidence package: (role, upload id).
+pub async fn upload_hashes(
+    store: &Store,
+    ids: &[(&str, String)],
+) -> ServiceResult<Vec<serde_json::Value>> {
+    let mut out = Vec::new();
+    for (role, id) in ids {
+        let row: Option<(String, String, i64, String, i64)> = sqlx::query_as(
+            "SELECT kind, content_type, byte_size, sha256, created_at FROM uploads WHERE id = $1",
+        )
+        .bind(id.clone())
+        .fetch_optional(store.reader())
+        .await?;
+        if let Some((kind, content_type, size, sha, at)) = row {
+            out.push(serde_json::json!({
+                "role": role, "upload_id": id, "kind": kind, "content_type": content_type,
+                "byte_size": size, "sha256": sha, "uploaded_at": at,
+            }));
+        }
+    }
+    Ok(out)
 }

@@ -20,7 +20,8 @@ pub struct Documents {
     renderer: Result<Arc<Renderer>, String>,
     seal: PlatformSeal,
     permits: Arc<Semaphore>,
-    public_url: String,
+    /// Shared with every clone: the server fills it in once bound when none is configured.
+    public_url: Arc<std::sync::RwLock<String>>,
 }
 
 /// A sealed PDF and what its QR carries.
@@ -42,7 +43,9 @@ impl Documents {
             renderer: fonts.map(|f| Arc::new(Renderer::new(f))),
             seal,
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
-            public_url: public_url.trim_end_matches('/').to_string(),
+            public_url: Arc::new(std::sync::RwLock::new(
+                public_url.trim_end_matches('/').to_string(),
+            )),
         }
     }
 
@@ -54,12 +57,22 @@ impl Documents {
         self.seal.public()
     }
 
-    pub fn public_url(&self) -> &str {
-        &self.public_url
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .read()
+            .map(|u| u.clone())
+            .unwrap_or_default()
+    }
+
+    /// The address QR codes point at, when the configuration names none: the bound one.
+    pub fn set_public_url(&self, url: &str) {
+        if let Ok(mut u) = self.public_url.write() {
+            *u = url.trim_end_matches('/').to_string();
+        }
     }
 
     pub fn verify_url(&self, token: &str) -> String {
-        format!("{}/v/{token}", self.public_url)
+        format!("{}/v/{token}", self.public_url())
     }
 
     fn renderer(&self) -> Result<Arc<Renderer>, ServiceError> {

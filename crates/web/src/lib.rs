@@ -112,6 +112,11 @@ impl Application {
 
     pub async fn with_state(state: AppState) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&state.config.bind).await?;
+        if state.config.public_url.is_none() {
+            if let Ok(addr) = listener.local_addr() {
+                state.documents.set_public_url(&format!("http://{addr}"));
+            }
+        }
         Ok(Application { listener, state })
     }
 

@@ -329,23 +329,7 @@ async fn evidence_uploads(
     if let Some(p) = &detail.signed_scan_id {
         ids.push(("signed_agreement", p.clone()));
     }
-    let mut out = Vec::new();
-    for (role, id) in ids {
-        let row: Option<(String, String, i64, String, i64)> = sqlx::query_as(
-            "SELECT kind, content_type, byte_size, sha256, created_at FROM uploads WHERE id = $1",
-        )
-        .bind(id.clone())
-        .fetch_optional(store.reader())
-        .await
-        .map_err(ServiceError::from)?;
-        if let Some((kind, content_type, size, sha, at)) = row {
-            out.push(serde_json::json!({
-                "role": role, "upload_id": id, "kind": kind, "content_type": content_type,
-                "byte_size": size, "sha256": sha, "uploaded_at": at,
-            }));
-        }
-    }
-    Ok(out)
+    Ok(documents::upload_hashes(store, &ids).await?)
 }
 
 /// The evidence package (ZIP): the sealed PDF, the flow trail with its hash chain, every terms
