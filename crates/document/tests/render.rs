@@ -224,7 +224,8 @@ fn content_hash_is_stable_and_sensitive() {
 fn no_cjk_font_is_a_clear_error() {
     let dir = std::env::temp_dir().join(format!("wangqian-empty-fonts-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let err = Fonts::from_dirs(std::slice::from_ref(&dir)).expect_err("an empty folder has no CJK font");
+    let err =
+        Fonts::from_dirs(std::slice::from_ref(&dir)).expect_err("an empty folder has no CJK font");
     std::fs::remove_dir_all(&dir).ok();
     assert!(matches!(err, FontError::NoCjkFont { .. }), "{err:?}");
     let message = err.to_string();
@@ -246,7 +247,10 @@ fn fonts_expose_the_family_and_licence() {
         // From the registry the licence comes along; a WANGQIAN_FONT_DIR may lack it.
         match Fonts::license_text() {
             Some(licence) => assert!(licence.contains("SIL Open Font License"), "{licence}"),
-            None => assert!(option_env!("WANGQIAN_FONT_DIR").is_some(), "no licence embedded"),
+            None => assert!(
+                option_env!("WANGQIAN_FONT_DIR").is_some(),
+                "no licence embedded"
+            ),
         }
     } else {
         println!("notice: this build embedded no fonts; rendering with {fonts:?}");
@@ -484,6 +488,7 @@ fn a_paper_agreement_before_numbering() {
     data.notes = vec!["请打印本协议，本人签名并由用人单位盖章后，上传扫描件。".into()];
     let pdf = render(TemplateKind::Paper, &data, &Images::default());
     assert_pdf(&pdf);
+    std::fs::write(output_dir().join("paper-unnumbered.pdf"), &pdf).unwrap();
     let Some(text) = pdf_text(&pdf) else { return };
     assert!(text.contains("（学校审核通过后生成）"), "{text}");
     assert!(text.contains(&squeeze(&data.notes[0])), "{text}");
@@ -512,6 +517,7 @@ fn copies_make_pages() {
     let mut data = sample_data(TemplateKind::Online);
     data.terms.agreed_terms = "乙方为甲方缴纳五险一金，提供住房补贴。".repeat(60);
     let long = render(TemplateKind::Online, &data, &Images::default());
+    std::fs::write(output_dir().join("online-long-terms.pdf"), &long).unwrap();
     if let (Some(n), Some(text)) = (pages(&long), pdf_text(&long)) {
         assert!(n > 3 && n <= 6, "{n} pages");
         assert!(

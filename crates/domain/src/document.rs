@@ -29,10 +29,11 @@ pub fn printable(
         return Err(format!("{}没有“{}”状态", kind.label(), state.label()));
     }
     match (kind, state) {
-        (
-            _,
-            Effective | TerminationRequested | TerminationReview | TerminationDeptApproved,
-        ) if numbered => Ok(Printable::Agreement),
+        (_, Effective | TerminationRequested | TerminationReview | TerminationDeptApproved)
+            if numbered =>
+        {
+            Ok(Printable::Agreement)
+        }
         (AgreementKind::Online, AmendmentPending | AmendmentReview) if numbered => {
             Ok(Printable::Agreement)
         }
@@ -55,7 +56,10 @@ pub fn printable(
 
 /// Whether the standard termination proof (解除协议证明) can be downloaded: for a paper
 /// agreement in force, whose graduate must bring it to the employer to be stamped (002 §2.4.1).
-pub fn termination_form_available(kind: AgreementKind, state: AgreementState) -> Result<(), String> {
+pub fn termination_form_available(
+    kind: AgreementKind,
+    state: AgreementState,
+) -> Result<(), String> {
     match (kind, state) {
         (AgreementKind::Paper, AgreementState::Effective | AgreementState::TerminationReview) => {
             Ok(())
@@ -85,7 +89,9 @@ pub fn binding_sentence(moment: BindingMoment) -> &'static str {
         BindingMoment::OnAcceptance => {
             "本协议自毕业生确认签约之时起对甲乙双方具有约束力；学校鉴证仅核查信息是否真实准确。"
         }
-        BindingMoment::OnAttestation => "本协议经学校鉴证（审核通过）后生效，对甲乙双方具有约束力。",
+        BindingMoment::OnAttestation => {
+            "本协议经学校鉴证（审核通过）后生效，对甲乙双方具有约束力。"
+        }
     }
 }
 
@@ -126,8 +132,12 @@ impl Verdict {
         }
         use AgreementState::*;
         match state {
-            Effective | AmendmentPending | AmendmentReview | TerminationRequested
-            | TerminationReview | TerminationDeptApproved => Verdict::Genuine,
+            Effective
+            | AmendmentPending
+            | AmendmentReview
+            | TerminationRequested
+            | TerminationReview
+            | TerminationDeptApproved => Verdict::Genuine,
             _ => Verdict::NotInForce,
         }
     }
@@ -181,7 +191,12 @@ pub struct TokenClaims {
 pub const TOKEN_HASH_DIGITS: usize = 32;
 
 impl TokenClaims {
-    pub fn new(agreement_id: &str, number: Option<&str>, terms_version: i64, content_hash: &str) -> TokenClaims {
+    pub fn new(
+        agreement_id: &str,
+        number: Option<&str>,
+        terms_version: i64,
+        content_hash: &str,
+    ) -> TokenClaims {
         TokenClaims {
             agreement_id: agreement_id.to_string(),
             number: number.map(str::to_string),
@@ -345,7 +360,10 @@ mod tests {
     #[test]
     fn the_verdict_follows_the_record_not_the_paper() {
         assert_eq!(Verdict::judge(S::Effective, 1, 1, true), Verdict::Genuine);
-        assert_eq!(Verdict::judge(S::Terminated, 1, 1, true), Verdict::Terminated);
+        assert_eq!(
+            Verdict::judge(S::Terminated, 1, 1, true),
+            Verdict::Terminated
+        );
         assert_eq!(
             Verdict::judge(S::Effective, 1, 2, true),
             Verdict::Superseded { current_version: 2 }
@@ -364,7 +382,11 @@ mod tests {
             print_code::normalise(" abcd-2345 ").as_deref(),
             Some("ABCD2345")
         );
-        assert_eq!(print_code::normalise("ABCD0345"), None, "0 is not in the alphabet");
+        assert_eq!(
+            print_code::normalise("ABCD0345"),
+            None,
+            "0 is not in the alphabet"
+        );
         assert_eq!(print_code::normalise("ABC"), None);
         assert!(print_code::refusal(1000, false, false, 999).is_none());
         assert!(print_code::refusal(1000, false, false, 1000).is_some());
@@ -382,7 +404,12 @@ mod tests {
         );
         let p = c.to_payload();
         assert_eq!(TokenClaims::parse(&p), Some(c.clone()));
-        let paper = TokenClaims::new("0b9c6d2e-4f1a-4c8e-9d3b-7a6f5e4d3c2b", None, 1, &"cd".repeat(32));
+        let paper = TokenClaims::new(
+            "0b9c6d2e-4f1a-4c8e-9d3b-7a6f5e4d3c2b",
+            None,
+            1,
+            &"cd".repeat(32),
+        );
         assert_eq!(TokenClaims::parse(&paper.to_payload()), Some(paper));
         assert_eq!(TokenClaims::parse(&p.replacen("1.", "2.", 1)), None);
         assert_eq!(TokenClaims::parse(&format!("{p}.x")), None);

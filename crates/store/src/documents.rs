@@ -106,8 +106,13 @@ pub async fn prepare(
             TemplateKind::Termination
         }
     };
-    let (template_source, template_origin) =
-        template_for(&mut conn, &row.school_id, row.graduation_year, template_kind).await?;
+    let (template_source, template_origin) = template_for(
+        &mut conn,
+        &row.school_id,
+        row.graduation_year,
+        template_kind,
+    )
+    .await?;
     let settings = settings::effective_in(&mut conn, &row.school_id, row.year()).await?;
     let graduate = graduate_data(&mut conn, store, &row).await?;
     let school = school_contact(&mut conn, &row.school_id).await?;
@@ -658,7 +663,12 @@ pub async fn verify_claims(store: &Store, claims: &TokenClaims) -> ServiceResult
     let stored = AgreementState::parse(&row.state)
         .ok_or_else(|| anyhow::anyhow!("unknown agreement state {}", row.state))?;
     let state = wangqian_domain::lifecycle::state_at(stored, row.deadline_at, now_ms());
-    let verdict = Verdict::judge(state, claims.terms_version, row.terms_version, content_known);
+    let verdict = Verdict::judge(
+        state,
+        claims.terms_version,
+        row.terms_version,
+        content_known,
+    );
     if verdict == Verdict::Forged {
         return Ok(VerifyView::forged());
     }
@@ -746,7 +756,10 @@ pub async fn put_template(
     let scope = template_scope(actor)?;
     allow(policy::manage_templates(actor, scope.as_deref()), "学校")?;
     if !(2000..=2100).contains(&year) {
-        return Err(ServiceError::field("graduation_year", "毕业年度应在2000至2100之间"));
+        return Err(ServiceError::field(
+            "graduation_year",
+            "毕业年度应在2000至2100之间",
+        ));
     }
     use sha2::Digest;
     let sha = hex::encode(sha2::Sha256::digest(source.as_bytes()));
@@ -891,7 +904,12 @@ pub async fn list_print_records(
     if let Some(d) = f.department_id.as_deref().filter(|s| !s.is_empty()) {
         bind(d.to_string(), "a.department_id = ?", &mut clauses);
     }
-    if let Some(k) = f.keyword.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(k) = f
+        .keyword
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         bind(
             format!("%{k}%"),
             "(g.name LIKE ? OR g.student_no LIKE ? OR a.employer_name LIKE ? OR a.number LIKE ?)",
@@ -1222,11 +1240,15 @@ pub async fn confirm_print_code(
     .bind(code.clone())
     .fetch_optional(store.reader())
     .await?;
-    let pc = pc.ok_or_else(|| ServiceError::field("code", "没有这个打印码，请核对电脑上显示的打印码"))?;
+    let pc =
+        pc.ok_or_else(|| ServiceError::field("code", "没有这个打印码，请核对电脑上显示的打印码"))?;
     let now = now_ms();
-    if let Some(m) =
-        doc::print_code::refusal(pc.expires_at, pc.confirmed_at.is_some(), pc.used_at.is_some(), now)
-    {
+    if let Some(m) = doc::print_code::refusal(
+        pc.expires_at,
+        pc.confirmed_at.is_some(),
+        pc.used_at.is_some(),
+        now,
+    ) {
         return Err(ServiceError::Conflict(m.into()));
     }
     // Guarded: two phones confirming one code at once, only one wins.
@@ -1243,7 +1265,9 @@ pub async fn confirm_print_code(
     .await?
     .rows_affected();
     if n == 0 {
-        return Err(ServiceError::Conflict("该打印码已确认过，请在电脑上打印".into()));
+        return Err(ServiceError::Conflict(
+            "该打印码已确认过，请在电脑上打印".into(),
+        ));
     }
     Ok(())
 }

@@ -114,7 +114,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Verify { target, cert } => {
             let cert_path = cert.unwrap_or_else(|| config.seal_paths().1);
             let pem = std::fs::read_to_string(&cert_path).map_err(|e| {
-                anyhow::anyhow!("读不到平台证书 {}：{e}（可用 --cert 指定）", cert_path.display())
+                anyhow::anyhow!(
+                    "读不到平台证书 {}：{e}（可用 --cert 指定）",
+                    cert_path.display()
+                )
             })?;
             let public = wangqian_seal::SealPublic::from_cert_pem(&pem)?;
             verify(&public, &target)
@@ -175,8 +178,15 @@ fn verify(public: &wangqian_seal::SealPublic, target: &str) -> anyhow::Result<()
         let bytes = std::fs::read(path)?;
         let report = wangqian_seal::verify_pdf(&bytes, public)
             .map_err(|e| anyhow::anyhow!("PDF 签名无效：{e}"))?;
-        println!("PDF 签名有效：由 {} 签署，签名覆盖整个文件：{}。", report.signer_subject,
-            if report.covers_whole_file { "是" } else { "否" });
+        println!(
+            "PDF 签名有效：由 {} 签署，签名覆盖整个文件：{}。",
+            report.signer_subject,
+            if report.covers_whole_file {
+                "是"
+            } else {
+                "否"
+            }
+        );
         if !report.covers_whole_file {
             anyhow::bail!("签名之后文件又被追加了内容");
         }

@@ -174,7 +174,12 @@ impl Config {
 
     /// Where QR codes point.
     pub fn public_url(&self) -> String {
-        match self.public_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        match self
+            .public_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        {
             Some(u) => u.trim_end_matches('/').to_string(),
             None => format!("http://{}", self.bind),
         }

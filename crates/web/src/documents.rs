@@ -101,9 +101,15 @@ impl Documents {
     }
 
     /// The job's document with its QR token, sealed by the platform.
-    pub async fn render(&self, job: &DocumentJob, now_unix: i64) -> Result<SealedPdf, ServiceError> {
+    pub async fn render(
+        &self,
+        job: &DocumentJob,
+        now_unix: i64,
+    ) -> Result<SealedPdf, ServiceError> {
         let hash = content_hash(&job.template_source, &job.data, &job.images);
-        let token = self.seal.issue_token(job.claims(&hash).to_payload().as_bytes());
+        let token = self
+            .seal
+            .issue_token(job.claims(&hash).to_payload().as_bytes());
         let verify_url = self.verify_url(&token);
         let mut data = job.data.clone();
         data.verify_url = verify_url.clone();
@@ -113,9 +119,9 @@ impl Documents {
             .map_err(|e| match e {
                 // A stored template that no longer renders is the school's to fix, but the
                 // viewer cannot do anything about it: say so plainly.
-                ServiceError::BadRequest(m) => ServiceError::Conflict(format!(
-                    "{m}（请联系学校重新上传协议书模板）"
-                )),
+                ServiceError::BadRequest(m) => {
+                    ServiceError::Conflict(format!("{m}（请联系学校重新上传协议书模板）"))
+                }
                 other => other,
             })?;
         let seal = self.seal.clone();

@@ -58,8 +58,7 @@ impl AppState {
         let concurrency = config.render_concurrency.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
         });
-        let documents =
-            documents::Documents::new(fonts, seal, concurrency, &config.public_url());
+        let documents = documents::Documents::new(fonts, seal, concurrency, &config.public_url());
         Ok(AppState {
             store,
             blobs,

@@ -101,7 +101,11 @@ pub async fn download_agreement_pdf(
 ) -> ApiResult<Response> {
     let (pdf, name) =
         sealed_document(&state, &s.actor, &id, Want::Agreement, Delivery::Download).await?;
-    Ok(pdf_response(pdf.bytes, &name, q.inline.as_deref() == Some("1")))
+    Ok(pdf_response(
+        pdf.bytes,
+        &name,
+        q.inline.as_deref() == Some("1"),
+    ))
 }
 
 /// The standard termination proof (解除协议证明) of a paper agreement, filled in with both
@@ -242,8 +246,7 @@ pub(crate) async fn evidence_package(
 ) -> ApiResult<(Vec<u8>, String)> {
     let detail = views::get_agreement(&state.store, actor, id).await?;
     let trail = views::get_agreement_trail(&state.store, actor, id).await?;
-    let (pdf, _) =
-        sealed_document(state, actor, id, Want::Evidence, Delivery::NotCounted).await?;
+    let (pdf, _) = sealed_document(state, actor, id, Want::Evidence, Delivery::NotCounted).await?;
     let uploads = evidence_uploads(&state.store, &detail).await?;
     let stem = detail.number.clone().unwrap_or_else(|| detail.id.clone());
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -394,7 +397,8 @@ pub(crate) fn signature_from_form(
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(b64.trim())
                 .map_err(|_| {
-                    ApiError::bad_request("签名图片无法读取").with_field("image", "签名图片无法读取")
+                    ApiError::bad_request("签名图片无法读取")
+                        .with_field("image", "签名图片无法读取")
                 })?;
             ("drawn.png".to_string(), bytes)
         }
@@ -405,8 +409,10 @@ pub(crate) fn signature_from_form(
     let content_type = match infer::get(&bytes).map(|k| k.mime_type()) {
         Some(m @ ("image/png" | "image/jpeg")) => m.to_string(),
         _ => {
-            return Err(ApiError::bad_request("签名或印章须为 PNG 或 JPG 图片（按文件内容判断）")
-                .with_field("image", "文件类型不正确"))
+            return Err(
+                ApiError::bad_request("签名或印章须为 PNG 或 JPG 图片（按文件内容判断）")
+                    .with_field("image", "文件类型不正确"),
+            )
         }
     };
     Ok(wangqian_store::employers::UploadedFile {
@@ -448,14 +454,8 @@ pub(crate) async fn signature_image_from_form(
         ))
     })?;
     let file = signature_from_form(&mut form)?;
-    let id = documents::set_signature_image(
-        &state.store,
-        state.blobs.as_ref(),
-        actor,
-        which,
-        file,
-    )
-    .await?;
+    let id = documents::set_signature_image(&state.store, state.blobs.as_ref(), actor, which, file)
+        .await?;
     Ok(SignatureImageSaved {
         kind: which.as_str().to_string(),
         upload_id: id,
@@ -495,7 +495,10 @@ pub(crate) async fn template_from_form(
         ))
     })?;
     let year: i64 = form.text("graduation_year").trim().parse().map_err(|_| {
-        ApiError::from(ServiceError::field("graduation_year", "请填写毕业年度，如 2027"))
+        ApiError::from(ServiceError::field(
+            "graduation_year",
+            "请填写毕业年度，如 2027",
+        ))
     })?;
     let (_, bytes) = form.files.remove("template").ok_or_else(|| {
         ApiError::bad_request("请选择模板文件（.typ）").with_field("template", "必填")
@@ -563,9 +566,14 @@ pub struct DefaultTemplateQuery {
     params(DefaultTemplateQuery),
     responses((status = 200, description = "typst 模板", content_type = "text/plain"),
               (status = 422, body = crate::error::ErrorBody)))]
-pub async fn download_default_template(Query(q): Query<DefaultTemplateQuery>) -> ApiResult<Response> {
+pub async fn download_default_template(
+    Query(q): Query<DefaultTemplateQuery>,
+) -> ApiResult<Response> {
     let kind = TemplateKind::parse(&q.kind).ok_or_else(|| {
-        ApiError::from(ServiceError::field("kind", "模板类型应为 online、paper 或 termination"))
+        ApiError::from(ServiceError::field(
+            "kind",
+            "模板类型应为 online、paper 或 termination",
+        ))
     })?;
     Ok((
         [
@@ -771,8 +779,7 @@ pub async fn confirm_print_code(
     ApiAuth(s): ApiAuth,
     ApiJson(input): ApiJson<ConfirmPrintCode>,
 ) -> ApiResult<Json<PrintCodeConfirmed>> {
-    documents::confirm_print_code(&state.store, &s.actor, &input.code, &input.agreement_id)
-        .await?;
+    documents::confirm_print_code(&state.store, &s.actor, &input.code, &input.agreement_id).await?;
     Ok(Json(PrintCodeConfirmed {
         code: input.code.trim().to_ascii_uppercase(),
         agreement_id: input.agreement_id,

@@ -10,7 +10,9 @@ use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wangqian_document::TemplateKind;
-use wangqian_store::documents::{self, Delivery, PrintRow, SignatureImage, TemplateRow, VerifyView, Want};
+use wangqian_store::documents::{
+    self, Delivery, PrintRow, SignatureImage, TemplateRow, VerifyView, Want,
+};
 use wangqian_store::lifecycle::views;
 use wangqian_store::{Page, ServiceError};
 
@@ -174,7 +176,9 @@ pub(super) async fn signature_submit(
     mp: Multipart,
 ) -> Response {
     match api::signature_image_from_form(&state, &s.actor, mp).await {
-        Ok(saved) => Redirect::to(&format!("/account/signature?saved={}", saved.kind)).into_response(),
+        Ok(saved) => {
+            Redirect::to(&format!("/account/signature?saved={}", saved.kind)).into_response()
+        }
         Err(e) => field_error_page(&s, e),
     }
 }
@@ -211,7 +215,10 @@ fn templates_page(
         notice,
         errors,
         rows,
-        kinds: TemplateKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
+        kinds: TemplateKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
         f_kind,
         f_year,
         is_province: s.actor.role == wangqian_domain::role::Role::ProvincialAdmin,
@@ -251,7 +258,9 @@ pub(super) async fn templates_submit(
     mp: Multipart,
 ) -> Response {
     match api::template_from_form(&state, &s.actor, mp).await {
-        Ok(saved) => Redirect::to(&format!("/school/templates?saved={}", saved.kind)).into_response(),
+        Ok(saved) => {
+            Redirect::to(&format!("/school/templates?saved={}", saved.kind)).into_response()
+        }
         Err(e) => {
             if e.status == axum::http::StatusCode::FORBIDDEN {
                 return error_page(bar(&s), e);
@@ -264,7 +273,14 @@ pub(super) async fn templates_submit(
             } else {
                 e.fields.into_iter().map(|f| f.message).collect()
             };
-            templates_page(&s, rows, String::new(), errors, String::new(), String::new())
+            templates_page(
+                &s,
+                rows,
+                String::new(),
+                errors,
+                String::new(),
+                String::new(),
+            )
         }
     }
 }

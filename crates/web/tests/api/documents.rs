@@ -34,8 +34,7 @@ fn tool(name: &str) -> bool {
 
 /// Where files for a person to look at go: target/test-output/documents.
 fn output_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/test-output/documents");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/test-output/documents");
     std::fs::create_dir_all(&dir).expect("output dir");
     dir
 }
@@ -105,13 +104,22 @@ async fn an_approved_agreement_downloads_as_a_sealed_chinese_pdf_whose_qr_reads_
     assert_eq!(v["authentic"], true);
     assert_eq!(v["number"], number.as_str());
     assert_eq!(v["state"], "effective");
-    assert!(v["graduate_name_masked"].as_str().unwrap().contains('*'), "{v}");
-    assert!(v["graduate_id_masked"].as_str().unwrap().contains('*'), "{v}");
+    assert!(
+        v["graduate_name_masked"].as_str().unwrap().contains('*'),
+        "{v}"
+    );
+    assert!(
+        v["graduate_id_masked"].as_str().unwrap().contains('*'),
+        "{v}"
+    );
     let page = anonymous.get(&format!("/v/{token}")).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("真实有效"), "{html}");
-    assert!(!html.contains(&g.id_number), "the public page never shows the full ID");
+    assert!(
+        !html.contains(&g.id_number),
+        "the public page never shows the full ID"
+    );
 
     // One changed character of the token is refused.
     let mut chars: Vec<char> = token.chars().collect();
@@ -159,11 +167,12 @@ async fn an_approved_agreement_downloads_as_a_sealed_chinese_pdf_whose_qr_reads_
         ] {
             assert!(text.contains(needle), "PDF text lacks {needle}: {text}");
         }
-        let (employer_name,): (String,) = sqlx::query_as("SELECT employer_name FROM agreements WHERE id = $1")
-            .bind(id.clone())
-            .fetch_one(app.state.store.reader())
-            .await
-            .unwrap();
+        let (employer_name,): (String,) =
+            sqlx::query_as("SELECT employer_name FROM agreements WHERE id = $1")
+                .bind(id.clone())
+                .fetch_one(app.state.store.reader())
+                .await
+                .unwrap();
         assert!(text.contains(&employer_name), "{text}");
         assert!(!text.contains("报到证"), "the 2023 reform: no 报到证");
         let info = run("pdfinfo", &[p]);
@@ -176,7 +185,9 @@ async fn an_approved_agreement_downloads_as_a_sealed_chinese_pdf_whose_qr_reads_
     if tool("pdffonts") {
         let fonts = run("pdffonts", &[p]);
         assert!(
-            fonts.lines().any(|l| l.contains('+') && l.contains("yes yes")),
+            fonts
+                .lines()
+                .any(|l| l.contains('+') && l.contains("yes yes")),
             "an embedded subset font: {fonts}"
         );
     }
@@ -198,7 +209,18 @@ async fn an_approved_agreement_downloads_as_a_sealed_chinese_pdf_whose_qr_reads_
         let stem = output_dir().join("agreement-page1");
         run(
             "pdftoppm",
-            &["-png", "-r", "200", "-f", "1", "-l", "1", "-singlefile", p, stem.to_str().unwrap()],
+            &[
+                "-png",
+                "-r",
+                "200",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                p,
+                stem.to_str().unwrap(),
+            ],
         );
         let png = output_dir().join("agreement-page1.png");
         assert!(png.is_file(), "first page rendered for a person to look at");
@@ -209,7 +231,10 @@ async fn an_approved_agreement_downloads_as_a_sealed_chinese_pdf_whose_qr_reads_
             .find(|l| l.starts_with("http"))
             .unwrap_or("")
             .trim();
-        assert!(url.ends_with(&format!("/v/{token}")), "QR decodes to the verify URL: {decoded}");
+        assert!(
+            url.ends_with(&format!("/v/{token}")),
+            "QR decodes to the verify URL: {decoded}"
+        );
         let path = &url[url.find("/v/").unwrap()..];
         let html = anonymous.get(path).await.text().await.unwrap();
         assert!(html.contains("真实有效"), "{html}");
@@ -217,7 +242,8 @@ async fn an_approved_agreement_downloads_as_a_sealed_chinese_pdf_whose_qr_reads_
 }
 
 #[tokio::test]
-async fn printing_before_approval_is_refused_with_the_reason_and_a_paper_agreement_prints_at_awaiting_feedback() {
+async fn printing_before_approval_is_refused_with_the_reason_and_a_paper_agreement_prints_at_awaiting_feedback(
+) {
     let app = TestApp::spawn().await;
     let g = graduate(&app, 0).await;
     let employer = app.login_as("hr1").await;
@@ -227,9 +253,20 @@ async fn printing_before_approval_is_refused_with_the_reason_and_a_paper_agreeme
     assert_eq!(s, 200, "{b}");
     let (s, b) = grad.get_json(&format!("/api/agreements/{id}/pdf")).await;
     assert_eq!(s, 409, "{b}");
-    assert!(b["error"]["message"].as_str().unwrap().contains("签约成功，待学校审核"), "{b}");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("签约成功，待学校审核"),
+        "{b}"
+    );
     // The page says so too, without a download button.
-    let html = grad.get(&format!("/agreements/{id}")).await.text().await.unwrap();
+    let html = grad
+        .get(&format!("/agreements/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!html.contains("id=\"download-pdf\""));
     assert!(html.contains("学校审核通过（已生效）后才能打印"), "{html}");
 
@@ -258,8 +295,16 @@ async fn printing_before_approval_is_refused_with_the_reason_and_a_paper_agreeme
         let (s, b) = act(&admin2, &pid, "review", json!({ "approve": true })).await;
         assert_eq!(s, 200, "{b}");
     }
-    let html = grad2.get(&format!("/agreements/{pid}")).await.text().await.unwrap();
-    assert!(html.contains("id=\"download-pdf\""), "the 待反馈 page offers the print");
+    let html = grad2
+        .get(&format!("/agreements/{pid}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("id=\"download-pdf\""),
+        "the 待反馈 page offers the print"
+    );
     let (s, ct, pdf) = get_bytes(&grad2, &format!("/agreements/{pid}/pdf")).await;
     assert_eq!(s, 200);
     assert_eq!(ct, "application/pdf");
@@ -278,7 +323,9 @@ async fn printing_before_approval_is_refused_with_the_reason_and_a_paper_agreeme
         assert!(text.contains("学校审核通过后生成"), "{text}");
     }
     // The termination proof is for paper agreements in force only.
-    let (s, _) = grad2.get_json(&format!("/api/agreements/{pid}/termination-form")).await;
+    let (s, _) = grad2
+        .get_json(&format!("/api/agreements/{pid}/termination-form"))
+        .await;
     assert_eq!(s, 409);
 }
 
@@ -303,13 +350,25 @@ async fn a_terminated_or_amended_agreement_says_so_on_its_old_qr() {
     let new = token_of(&app, &pdf_of(&grad, &id).await);
     assert_eq!(verify(&app.client(), &new).await["verdict"], "genuine");
     // Forced termination: the QR now says terminated, in red, with the date.
-    let (s, b) = act(&admin, &id, "force-termination", json!({ "reason": "信息有误" })).await;
+    let (s, b) = act(
+        &admin,
+        &id,
+        "force-termination",
+        json!({ "reason": "信息有误" }),
+    )
+    .await;
     assert_eq!(s, 200, "{b}");
     let v = verify(&app.client(), &new).await;
     assert_eq!(v["verdict"], "terminated", "{v}");
     assert_eq!(v["warning"], true);
     assert!(v["state_since"].as_str().unwrap().contains('年'));
-    let html = app.client().get(&format!("/v/{new}")).await.text().await.unwrap();
+    let html = app
+        .client()
+        .get(&format!("/v/{new}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("协议已解约"), "{html}");
     assert!(html.contains("class=\"error\""), "shown in red: {html}");
     // Nothing more prints, but the evidence package still holds the agreement.
@@ -334,7 +393,10 @@ async fn a_terminated_or_amended_agreement_says_so_on_its_old_qr() {
         "README.txt",
         "platform-seal.pem",
     ] {
-        assert!(names.iter().any(|n| n.ends_with(part)), "{part} in {names:?}");
+        assert!(
+            names.iter().any(|n| n.ends_with(part)),
+            "{part} in {names:?}"
+        );
     }
     let read = |archive: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, suffix: &str| {
         let name = names.iter().find(|n| n.ends_with(suffix)).unwrap().clone();
@@ -345,7 +407,10 @@ async fn a_terminated_or_amended_agreement_says_so_on_its_old_qr() {
     };
     let sums = read(&mut archive, "SHA256SUMS");
     let sig = read(&mut archive, "SHA256SUMS.sig");
-    assert!(app.state.documents.public().verify_der(&sums, &sig), "SHA256SUMS signed by the platform");
+    assert!(
+        app.state.documents.public().verify_der(&sums, &sig),
+        "SHA256SUMS signed by the platform"
+    );
     let trail: Value = serde_json::from_slice(&read(&mut archive, "trail.json")).unwrap();
     let events = trail["events"].as_array().unwrap();
     assert!(events.len() >= 5, "{trail}");
@@ -356,7 +421,9 @@ async fn a_terminated_or_amended_agreement_says_so_on_its_old_qr() {
     assert!(readme.contains("sha256sum -c SHA256SUMS") && readme.contains("pdfsig"));
     // Other graduates and employers get nothing.
     let other = app.login_as("hr2").await;
-    let (s, _) = other.get_json(&format!("/api/agreements/{id}/evidence")).await;
+    let (s, _) = other
+        .get_json(&format!("/api/agreements/{id}/evidence"))
+        .await;
     assert_eq!(s, 404);
 }
 
@@ -375,7 +442,10 @@ async fn documents_are_only_for_the_parties_and_the_school_in_scope() {
         let (s, _) = c.get_json(&format!("/api/agreements/{id}/evidence")).await;
         assert_eq!(s, 404);
     }
-    let (s, _) = app.client().get_json(&format!("/api/agreements/{id}/pdf")).await;
+    let (s, _) = app
+        .client()
+        .get_json(&format!("/api/agreements/{id}/pdf"))
+        .await;
     assert_eq!(s, 401);
     // Print management is the school's; graduates and employers may not see it.
     for c in [&other_graduate, &other_employer] {
@@ -385,7 +455,11 @@ async fn documents_are_only_for_the_parties_and_the_school_in_scope() {
     let (s, list) = other_school.get_json("/api/print-records").await;
     assert_eq!(s, 200);
     assert!(
-        list["items"].as_array().unwrap().iter().all(|r| r["agreement_id"] != id.as_str()),
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["agreement_id"] != id.as_str()),
         "another school never sees this agreement"
     );
     // Templates: only school and provincial administrators.
@@ -393,7 +467,10 @@ async fn documents_are_only_for_the_parties_and_the_school_in_scope() {
         Form::new()
             .text("kind", "online")
             .text("graduation_year", "2027")
-            .part("template", Part::bytes(b"#let x = 1".to_vec()).file_name("t.typ"))
+            .part(
+                "template",
+                Part::bytes(b"#let x = 1".to_vec()).file_name("t.typ"),
+            )
     };
     for c in [&other_graduate, &other_employer, &reviewer] {
         let (s, _) = c.post_multipart("/api/agreement-templates", form()).await;
@@ -409,16 +486,27 @@ async fn a_school_template_is_accepted_only_when_it_renders_and_then_prints() {
         Form::new()
             .text("kind", "online")
             .text("graduation_year", "2027")
-            .part("template", Part::bytes(source.as_bytes().to_vec()).file_name("school.typ"))
+            .part(
+                "template",
+                Part::bytes(source.as_bytes().to_vec()).file_name("school.typ"),
+            )
     };
     let (s, b) = admin
-        .post_multipart("/api/agreement-templates", upload("#let d = json(\"/data.json\")\n#nonsense(d)\n"))
+        .post_multipart(
+            "/api/agreement-templates",
+            upload("#let d = json(\"/data.json\")\n#nonsense(d)\n"),
+        )
         .await;
     assert_eq!(s, 422, "{b}");
     let msg = b["error"]["message"].as_str().unwrap();
-    assert!(msg.contains("第 2 行") && msg.contains("nonsense"), "the engine's message: {b}");
+    assert!(
+        msg.contains("第 2 行") && msg.contains("nonsense"),
+        "the engine's message: {b}"
+    );
     let good = "#let d = json(\"/data.json\")\n#set text(font: \"Wangqian CJK\")\n= 本校专用协议书\n#d.title #d.number #d.graduate.name\n#image(\"/qr.svg\", width: 2cm)\n";
-    let (s, b) = admin.post_multipart("/api/agreement-templates", upload(good)).await;
+    let (s, b) = admin
+        .post_multipart("/api/agreement-templates", upload(good))
+        .await;
     assert_eq!(s, 201, "{b}");
     assert_eq!(b["kind"], "online");
     let g = graduate(&app, 0).await;
@@ -434,7 +522,11 @@ async fn a_school_template_is_accepted_only_when_it_renders_and_then_prints() {
     // The page form shows the engine's message next to the file field.
     let r = admin
         .http
-        .post(format!("{}/school/templates?_csrf={}", app.base, admin.csrf.clone().unwrap_or_default()))
+        .post(format!(
+            "{}/school/templates?_csrf={}",
+            app.base,
+            admin.csrf.clone().unwrap_or_default()
+        ))
         .multipart(upload("#broken("))
         .send()
         .await
@@ -452,9 +544,10 @@ async fn signature_images_are_checked_by_their_bytes_and_change_later_documents(
     let (s, b) = employer
         .post_multipart(
             "/api/signature-images",
-            Form::new()
-                .text("kind", "employer_seal")
-                .part("image", Part::bytes(b"GIF89a not a png".to_vec()).file_name("seal.png")),
+            Form::new().text("kind", "employer_seal").part(
+                "image",
+                Part::bytes(b"GIF89a not a png".to_vec()).file_name("seal.png"),
+            ),
         )
         .await;
     assert_eq!(s, 400, "{b}");
@@ -480,7 +573,13 @@ async fn signature_images_are_checked_by_their_bytes_and_change_later_documents(
     assert_eq!(s, 403);
     let (s, _) = grad.get_json(&format!("/api/uploads/{upload_id}")).await;
     assert_eq!(s, 404);
-    assert_eq!(employer.get(&format!("/api/uploads/{upload_id}")).await.status(), 200);
+    assert_eq!(
+        employer
+            .get(&format!("/api/uploads/{upload_id}"))
+            .await
+            .status(),
+        200
+    );
     // The graduate draws a signature (a PNG data URL from the pad).
     use base64::Engine;
     let drawn = format!(
@@ -490,7 +589,9 @@ async fn signature_images_are_checked_by_their_bytes_and_change_later_documents(
     let (s, b) = grad
         .post_multipart(
             "/api/signature-images",
-            Form::new().text("kind", "graduate_signature").text("drawn", drawn),
+            Form::new()
+                .text("kind", "graduate_signature")
+                .text("drawn", drawn),
         )
         .await;
     assert_eq!(s, 201, "{b}");
@@ -511,36 +612,56 @@ async fn a_self_service_print_code_is_confirmed_on_the_phone_and_prints_once() {
     let secret = code["secret"].as_str().unwrap().to_string();
     let c = code["code"].as_str().unwrap().to_string();
     assert!(code["confirm_url"].as_str().unwrap().contains(&c));
-    let (s, st) = pc.get_json(&format!("/api/print-codes/status?secret={secret}")).await;
+    let (s, st) = pc
+        .get_json(&format!("/api/print-codes/status?secret={secret}"))
+        .await;
     assert_eq!(s, 200);
     assert_eq!(st["status"], "waiting");
-    let (s, _) = pc.get_json(&format!("/api/print-codes/pdf?secret={secret}")).await;
+    let (s, _) = pc
+        .get_json(&format!("/api/print-codes/pdf?secret={secret}"))
+        .await;
     assert_eq!(s, 409, "not confirmed yet");
     // Only a graduate confirms, and only for their own agreement.
     let (s, _) = admin
-        .post_json("/api/print-codes/confirm", &json!({ "code": c, "agreement_id": id }))
+        .post_json(
+            "/api/print-codes/confirm",
+            &json!({ "code": c, "agreement_id": id }),
+        )
         .await;
     assert_eq!(s, 403);
     let other = app.login_as(&app.demo_graduate_login(1)).await;
     let (s, _) = other
-        .post_json("/api/print-codes/confirm", &json!({ "code": c, "agreement_id": id }))
+        .post_json(
+            "/api/print-codes/confirm",
+            &json!({ "code": c, "agreement_id": id }),
+        )
         .await;
     assert_eq!(s, 404);
     let (s, b) = grad
-        .post_json("/api/print-codes/confirm", &json!({ "code": c.to_lowercase(), "agreement_id": id }))
+        .post_json(
+            "/api/print-codes/confirm",
+            &json!({ "code": c.to_lowercase(), "agreement_id": id }),
+        )
         .await;
     assert_eq!(s, 200, "{b}");
     let (s, b) = grad
-        .post_json("/api/print-codes/confirm", &json!({ "code": c, "agreement_id": id }))
+        .post_json(
+            "/api/print-codes/confirm",
+            &json!({ "code": c, "agreement_id": id }),
+        )
         .await;
     assert_eq!(s, 409, "confirmed once: {b}");
-    let (_, st) = pc.get_json(&format!("/api/print-codes/status?secret={secret}")).await;
+    let (_, st) = pc
+        .get_json(&format!("/api/print-codes/status?secret={secret}"))
+        .await;
     assert_eq!(st["status"], "confirmed");
     let (s, ct, pdf) = get_bytes(&pc, &format!("/api/print-codes/pdf?secret={secret}")).await;
     assert_eq!(s, 200);
     assert_eq!(ct, "application/pdf");
     token_of(&app, &pdf);
-    let (s, _) = pc.get_json(&format!("/api/print-codes/pdf?secret={secret}")).await;
+    let (s, _) = pc
+        .get_json(&format!("/api/print-codes/pdf?secret={secret}"))
+        .await;
     assert_eq!(s, 409, "works once");
     let (_, list) = admin.get_json("/api/print-records").await;
     assert_eq!(list["items"][0]["print_count"], 1, "{list}");
@@ -552,7 +673,10 @@ async fn a_self_service_print_code_is_confirmed_on_the_phone_and_prints_once() {
         .await
         .unwrap();
     let (s, b) = grad
-        .post_json("/api/print-codes/confirm", &json!({ "code": late["code"], "agreement_id": id }))
+        .post_json(
+            "/api/print-codes/confirm",
+            &json!({ "code": late["code"], "agreement_id": id }),
+        )
         .await;
     assert_eq!(s, 409, "{b}");
     assert!(b["error"]["message"].as_str().unwrap().contains("过期"));
