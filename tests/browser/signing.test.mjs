@@ -100,7 +100,7 @@ test('an offer is sent, signed on a phone, approved twice and numbered', async (
   // … which reads in Chinese and prints the QR's verify URL; anyone opening it sees it authentic.
   const text = execFileSync('pdftotext', [pdfPath, '-']).toString();
   assert.match(text, /就业协议书/);
-  const url = text.replace(/\s+/g, '').match(/\/v\/([A-Za-z0-9_\-.]+)/);
+  const url = text.replace(/[\s\u200b]+/g, '').match(/\/v\/([A-Za-z0-9_\-.]+)/);
   assert.ok(url, 'the PDF names its verify URL');
   const anyone = await browser.newPage();
   await anyone.goto(`${base}/v/${url[1]}`);

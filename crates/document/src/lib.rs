@@ -7,7 +7,7 @@ mod fonts;
 mod render;
 
 pub use fonts::{FontError, Fonts};
-pub use render::{content_hash, qr_svg, RenderError, Renderer};
+pub use render::{content_hash, qr_svg, Diagnostic, RenderError, Renderer};
 
 use serde::{Deserialize, Serialize};
 

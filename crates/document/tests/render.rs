@@ -398,7 +398,7 @@ fn pdf_text(pdf: &[u8]) -> Option<String> {
         .arg(&path)
         .arg("-"));
     std::fs::remove_file(&path).ok();
-    Some(text.chars().filter(|c| !c.is_whitespace()).collect())
+    Some(squeeze(&text))
 }
 
 fn pages(pdf: &[u8]) -> Option<usize> {
@@ -415,8 +415,11 @@ fn pages(pdf: &[u8]) -> Option<usize> {
     Some(line["Pages:".len()..].trim().parse().unwrap())
 }
 
+/// Without whitespace and the zero-width spaces that let long URLs wrap.
 fn squeeze(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{200b}')
+        .collect()
 }
 
 #[test]

@@ -152,7 +152,7 @@ async fn an_approved_agreement_downloads_as_a_sealed_chinese_pdf_whose_qr_reads_
         // pdftotext breaks lines where the PDF does: compare without whitespace.
         let text: String = run("pdftotext", &[p, "-"])
             .chars()
-            .filter(|c| !c.is_whitespace())
+            .filter(|c| !c.is_whitespace() && *c != '\u{200b}')
             .collect();
         for needle in [
             g.name.as_str(),
@@ -317,7 +317,7 @@ async fn printing_before_approval_is_refused_with_the_reason_and_a_paper_agreeme
         std::fs::write(&path, &pdf).unwrap();
         let text: String = run("pdftotext", &[path.to_str().unwrap(), "-"])
             .chars()
-            .filter(|c| !c.is_whitespace())
+            .filter(|c| !c.is_whitespace() && *c != '\u{200b}')
             .collect();
         assert!(text.contains("芜湖示例制造有限公司"), "{text}");
         assert!(text.contains("学校审核通过后生成"), "{text}");
