@@ -229,15 +229,10 @@ fn templates_page(
     r
 }
 
-#[derive(Deserialize, Default)]
-pub(super) struct TemplatesQuery {
-    saved: Option<String>,
-}
-
 pub(super) async fn templates(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
-    Query(q): Query<TemplatesQuery>,
+    Query(q): Query<NoticeQuery>,
 ) -> Response {
     let rows = match documents::list_templates(&state.store, &s.actor).await {
         Ok(r) => r,
@@ -384,6 +379,18 @@ struct PrintPcPage {
     expires: String,
 }
 
+/// The PC page before it holds a code: the button that asks for one.
+fn no_code_yet(user: Option<UserBar>) -> Response {
+    render(&PrintPcPage {
+        user,
+        status: String::new(),
+        code: String::new(),
+        qr_svg: String::new(),
+        confirm_url: String::new(),
+        expires: String::new(),
+    })
+}
+
 /// The PC page: a button that asks for a code, then the code and its QR while waiting (the page
 /// refreshes itself), then the 打印 link once the graduate confirms.
 pub(super) async fn print_pc(
@@ -393,27 +400,11 @@ pub(super) async fn print_pc(
 ) -> Response {
     let user = s.as_ref().and_then(bar);
     let Some(secret) = cookie_value(&headers, PRINT_COOKIE).filter(|v| !v.is_empty()) else {
-        return render(&PrintPcPage {
-            user,
-            status: String::new(),
-            code: String::new(),
-            qr_svg: String::new(),
-            confirm_url: String::new(),
-            expires: String::new(),
-        });
+        return no_code_yet(user);
     };
     let status = match documents::print_code_status(&state.store, &secret).await {
         Ok(st) => st,
-        Err(ServiceError::NotFound(_)) => {
-            return render(&PrintPcPage {
-                user,
-                status: String::new(),
-                code: String::new(),
-                qr_svg: String::new(),
-                confirm_url: String::new(),
-                expires: String::new(),
-            })
-        }
+        Err(ServiceError::NotFound(_)) => return no_code_yet(user),
         Err(e) => return error_page(user, e),
     };
     let confirm_url = format!(
