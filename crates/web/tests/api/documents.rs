@@ -712,3 +712,76 @@ async fn the_openapi_document_lists_every_document_operation() {
         assert!(text.contains(&format!("\"operationId\":\"{op}\"")), "{op}");
     }
 }
+
+#[tokio::test]
+async fn the_document_pages_walk_a_pc_print_and_show_each_roles_desk() {
+    let app = TestApp::spawn().await;
+    let g = graduate(&app, 0).await;
+    let (employer, grad, _reviewer, admin, id) = effective_agreement(&app, &g).await;
+    // A PC with nobody logged in asks for a code and shows it with its QR.
+    let pc = app.client();
+    let html = pc.get("/print").await.text().await.unwrap();
+    assert!(html.contains("获取打印码"), "{html}");
+    let r = pc.post_form("/print", &[]).await;
+    assert_eq!(r.status(), 303);
+    let html = pc.get("/print").await.text().await.unwrap();
+    assert!(
+        html.contains("data-status=\"waiting\"") && html.contains("<svg"),
+        "{html}"
+    );
+    let code = html
+        .split("id=\"print-code\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_string();
+    // The graduate confirms on the phone.
+    let page = grad
+        .get(&format!("/print/confirm?code={code}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&code) && page.contains(&id), "{page}");
+    let csrf = grad.csrf.clone().unwrap();
+    let r = grad
+        .post_form(
+            "/print/confirm",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("code", code.as_str()),
+                ("agreement_id", id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("已确认"));
+    let html = pc.get("/print").await.text().await.unwrap();
+    assert!(html.contains("打开并打印协议书"), "{html}");
+    let (s, ct, _) = get_bytes(&pc, "/print/pdf").await;
+    assert_eq!((s, ct.as_str()), (200, "application/pdf"));
+    // Each role's desk renders.
+    for (c, path, needle) in [
+        (&grad, "/account/signature", "毕业生签名"),
+        (&employer, "/account/signature", "单位公章"),
+        (&admin, "/school/prints", g.name.as_str()),
+        (&admin, "/school/templates", "上传模板"),
+    ] {
+        let r = c.get(path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains(needle), "{path}: {html}");
+    }
+    let html = admin
+        .get("/school/prints?unprinted=1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !html.contains(g.name.as_str()),
+        "printed once already: filtered out"
+    );
+    let r = grad.get("/school/prints").await;
+    assert_eq!(r.status(), 403);
+}
