@@ -54,6 +54,19 @@ pub fn printable(
     }
 }
 
+/// Whether an evidence package can be made: whenever the agreement can be printed, and also
+/// after a numbered agreement was terminated (it is evidence then most of all).
+pub fn evidence_available(
+    kind: AgreementKind,
+    state: AgreementState,
+    numbered: bool,
+) -> Result<(), String> {
+    if state == AgreementState::Terminated && numbered {
+        return Ok(());
+    }
+    printable(kind, state, numbered).map(|_| ())
+}
+
 /// Whether the standard termination proof (解除协议证明) can be downloaded: for a paper
 /// agreement in force, whose graduate must bring it to the employer to be stamped (002 §2.4.1).
 pub fn termination_form_available(
@@ -340,6 +353,13 @@ mod tests {
         );
         // An amendment to a signed agreement that the school never approved prints nothing.
         assert!(printable(AgreementKind::Online, S::AmendmentPending, false).is_err());
+    }
+
+    #[test]
+    fn evidence_outlives_printing_once_terminated() {
+        assert!(evidence_available(AgreementKind::Online, S::Terminated, true).is_ok());
+        assert!(evidence_available(AgreementKind::Online, S::Effective, true).is_ok());
+        assert!(evidence_available(AgreementKind::Online, S::Signed, false).is_err());
     }
 
     #[test]

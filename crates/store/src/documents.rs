@@ -23,7 +23,7 @@ use wangqian_domain::terms::{AgreementTerms, PaperEmployer};
 use crate::blobs::{self, BlobStore, NewUpload};
 use crate::employers::UploadedFile;
 use crate::error::allow;
-use crate::lifecycle::{load_visible, party_of, AgreementRow};
+use crate::lifecycle::{load_visible, AgreementRow};
 use crate::pii::PiiField;
 use crate::{new_id, now_ms, settings, Page, Paging, ServiceError, ServiceResult, Store};
 
@@ -94,13 +94,10 @@ pub async fn prepare(
             Ok(_) => TemplateKind::Paper,
             Err(reason) => return Err(ServiceError::Conflict(reason)),
         },
-        Want::Evidence => match (kind, doc::printable(kind, state, numbered)) {
-            (_, Ok(_)) | (_, Err(_)) if state == AgreementState::Terminated && numbered => {
-                template_of(kind)
-            }
-            (_, Ok(_)) => template_of(kind),
-            (_, Err(reason)) => return Err(ServiceError::Conflict(reason)),
-        },
+        Want::Evidence => {
+            doc::evidence_available(kind, state, numbered).map_err(ServiceError::Conflict)?;
+            template_of(kind)
+        }
         Want::TerminationForm => {
             doc::termination_form_available(kind, state).map_err(ServiceError::Conflict)?;
             TemplateKind::Termination
@@ -577,7 +574,7 @@ pub async fn record_rendered(
 // The public check of a QR token
 
 /// What the public page shows: masked, current.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VerifyView {
     /// genuine / terminated / superseded / not_in_force / forged
     pub verdict: &'static str,
@@ -697,19 +694,19 @@ pub async fn verify_claims(store: &Store, claims: &TokenClaims) -> ServiceResult
     })
 }
 
-/// Counts one public check from an address; true once it has made `max` in the window.
-pub async fn note_verification(
+/// Counts one public request (a QR check, a print code) under `key`; true once `max` were made
+/// in the window.
+pub async fn note_public_request(
     store: &Store,
-    client: &str,
+    key: &str,
     window_ms: i64,
     max: i64,
 ) -> ServiceResult<bool> {
-    let key = format!("verify:{client}");
     let now = now_ms();
-    if crate::accounts::throttled(store, &key, now, window_ms, max).await? {
+    if crate::accounts::throttled(store, key, now, window_ms, max).await? {
         return Ok(true);
     }
-    crate::accounts::note_throttle(store, &key, now, window_ms).await?;
+    crate::accounts::note_throttle(store, key, now, window_ms).await?;
     Ok(false)
 }
 
@@ -840,7 +837,7 @@ pub struct PrintFilter {
     pub per_page: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct PrintRow {
     pub agreement_id: String,
     pub number: Option<String>,
@@ -853,7 +850,8 @@ pub struct PrintRow {
     pub employer_name: String,
     pub employer_credit_code: String,
     pub unit_nature_code: Option<String>,
-    pub print_count: Option<i64>,
+    pub print_count: i64,
+    /// Unix milliseconds.
     pub last_printed_at: Option<i64>,
     #[sqlx(skip)]
     pub state_label: String,
@@ -929,7 +927,7 @@ pub async fn list_print_records(
     let count_sql = format!("SELECT COUNT(*) {from} WHERE {where_sql}");
     let list_sql = format!(
         "SELECT a.id AS agreement_id, a.number, a.kind, a.state, g.name AS graduate_name, g.student_no, d.name AS department, \
-         m.name AS major, a.employer_name, a.employer_credit_code, e.unit_nature_code, ps.print_count, ps.last_printed_at \
+         m.name AS major, a.employer_name, a.employer_credit_code, e.unit_nature_code, COALESCE(ps.print_count, 0) AS print_count, ps.last_printed_at \
          {from} WHERE {where_sql} ORDER BY a.effective_at DESC, a.id LIMIT {} OFFSET {}",
         paging.per_page,
         paging.offset()
@@ -1361,11 +1359,6 @@ pub async fn printable_agreements(
         })
         .map(|(id, _, _, number, employer)| (id, number.unwrap_or_default(), employer))
         .collect())
-}
-
-/// The party an actor prints as (for the print record); the province reads only.
-pub fn print_party(actor: &Actor) -> &'static str {
-    party_of(actor).map_or("province", Party::as_str)
 }
 
 /// The hashes of uploaded files a record refers to, for its evidence package: (role, upload id).

@@ -134,51 +134,6 @@ pub async fn download_termination_form(
 // ---------------------------------------------------------------------------------------------
 // The public check
 
-/// The answer of the public check; personal data masked.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct VerifyResponse {
-    /// genuine / terminated / superseded / not_in_force / forged
-    pub verdict: String,
-    pub headline: String,
-    /// The platform issued this document (whatever became of the agreement since).
-    pub authentic: bool,
-    /// Terminated, superseded, not in force or forged: shown in red.
-    pub warning: bool,
-    pub number: Option<String>,
-    pub state: Option<String>,
-    pub state_label: Option<String>,
-    pub state_since: Option<String>,
-    pub school_name: Option<String>,
-    pub graduation_year: Option<i64>,
-    pub employer_name: Option<String>,
-    pub graduate_name_masked: Option<String>,
-    pub graduate_id_masked: Option<String>,
-    pub token_terms_version: Option<i64>,
-    pub current_terms_version: Option<i64>,
-}
-
-impl From<VerifyView> for VerifyResponse {
-    fn from(v: VerifyView) -> Self {
-        VerifyResponse {
-            verdict: v.verdict.to_string(),
-            headline: v.headline,
-            authentic: v.authentic,
-            warning: v.warning,
-            number: v.number,
-            state: v.state,
-            state_label: v.state_label,
-            state_since: v.state_since,
-            school_name: v.school_name,
-            graduation_year: v.graduation_year,
-            employer_name: v.employer_name,
-            graduate_name_masked: v.graduate_name_masked,
-            graduate_id_masked: v.graduate_id_masked,
-            token_terms_version: v.token_terms_version,
-            current_terms_version: v.current_terms_version,
-        }
-    }
-}
-
 /// Checks a QR token: its signature with the platform's key, then the record it names as it is
 /// now. Rate-limited per address.
 pub(crate) async fn check_token(
@@ -186,8 +141,8 @@ pub(crate) async fn check_token(
     addr: &SocketAddr,
     token: &str,
 ) -> Result<VerifyView, ServiceError> {
-    let client = super::client_key(addr);
-    if documents::note_verification(&state.store, &client, 60_000, VERIFY_PER_MINUTE).await? {
+    let key = format!("verify:{}", super::client_key(addr));
+    if documents::note_public_request(&state.store, &key, 60_000, VERIFY_PER_MINUTE).await? {
         return Err(ServiceError::RateLimited);
     }
     let claims = state
@@ -207,14 +162,14 @@ pub(crate) async fn check_token(
 /// token, or one for a superseded version, says so.
 #[utoipa::path(get, path = "/api/verify/{token}", operation_id = "verify_agreement", tag = "documents",
     params(("token" = String, Path, description = "二维码中的令牌")),
-    responses((status = 200, body = VerifyResponse),
+    responses((status = 200, body = VerifyView),
               (status = 429, description = "查询过于频繁", body = crate::error::ErrorBody)))]
 pub async fn verify_agreement(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
-) -> ApiResult<Json<VerifyResponse>> {
-    Ok(Json(check_token(&state, &addr, &token).await?.into()))
+) -> ApiResult<Json<VerifyView>> {
+    Ok(Json(check_token(&state, &addr, &token).await?))
 }
 
 /// The platform seal's certificate (PEM), to check PDFs and evidence packages offline.
@@ -606,46 +561,6 @@ pub struct PrintQuery {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct PrintRecordItem {
-    pub agreement_id: String,
-    pub number: Option<String>,
-    pub kind: String,
-    pub state: String,
-    pub state_label: String,
-    pub graduate_name: String,
-    pub student_no: String,
-    pub department: String,
-    pub major: String,
-    pub employer_name: String,
-    pub employer_credit_code: String,
-    pub unit_nature: String,
-    pub print_count: i64,
-    /// Unix milliseconds.
-    pub last_printed_at: Option<i64>,
-}
-
-impl From<PrintRow> for PrintRecordItem {
-    fn from(r: PrintRow) -> Self {
-        PrintRecordItem {
-            agreement_id: r.agreement_id,
-            number: r.number,
-            kind: r.kind,
-            state: r.state,
-            state_label: r.state_label,
-            graduate_name: r.graduate_name,
-            student_no: r.student_no,
-            department: r.department,
-            major: r.major,
-            employer_name: r.employer_name,
-            employer_credit_code: r.employer_credit_code,
-            unit_nature: r.unit_nature,
-            print_count: r.print_count.unwrap_or(0),
-            last_printed_at: r.last_printed_at,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PageMeta {
     pub total: i64,
     pub page: i64,
@@ -655,7 +570,7 @@ pub struct PageMeta {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PrintRecordPage {
-    pub items: Vec<PrintRecordItem>,
+    pub items: Vec<PrintRow>,
     pub meta: PageMeta,
 }
 
@@ -692,7 +607,7 @@ pub async fn list_print_records(
             per_page: page.per_page,
             pages,
         },
-        items: page.items.into_iter().map(PrintRecordItem::from).collect(),
+        items: page.items,
     }))
 }
 
@@ -733,7 +648,7 @@ pub(crate) async fn new_print_code(
     addr: &SocketAddr,
 ) -> Result<PrintCodeCreated, ServiceError> {
     let key = format!("print-code:{}", super::client_key(addr));
-    if documents::note_verification(&state.store, &key, 600_000, PRINT_CODES_PER_TEN_MINUTES)
+    if documents::note_public_request(&state.store, &key, 600_000, PRINT_CODES_PER_TEN_MINUTES)
         .await?
     {
         return Err(ServiceError::RateLimited);

@@ -561,6 +561,6 @@ pub(super) fn links_for(a: &views::AgreementDetail) -> DocumentLinks {
         can_print: printable.is_ok(),
         print_refusal: printable.err().unwrap_or_default(),
         can_termination_form: doc::termination_form_available(kind, state).is_ok(),
-        can_evidence: a.number.is_some() || doc::printable(kind, state, false).is_ok(),
+        can_evidence: doc::evidence_available(kind, state, a.number.is_some()).is_ok(),
     }
 }
