@@ -439,10 +439,9 @@ pub const MAX_TEMPLATE_BYTES: usize = 256 * 1024;
 pub(crate) async fn template_from_form(
     state: &AppState,
     actor: &Actor,
-    mp: Multipart,
+    form: &mut crate::uploads::Form,
 ) -> ApiResult<TemplateSaved> {
     documents::may_manage_templates(actor)?;
-    let mut form = read_form(mp, state.config.max_upload_mib).await?;
     let kind = TemplateKind::parse(&form.text("kind")).ok_or_else(|| {
         ApiError::from(ServiceError::field(
             "kind",
@@ -506,7 +505,14 @@ pub async fn upload_agreement_template(
 ) -> ApiResult<(StatusCode, Json<TemplateSaved>)> {
     Ok((
         StatusCode::CREATED,
-        Json(template_from_form(&state, &s.actor, mp).await?),
+        Json(
+            template_from_form(
+                &state,
+                &s.actor,
+                &mut read_form(mp, state.config.max_upload_mib).await?,
+            )
+            .await?,
+        ),
     ))
 }
 

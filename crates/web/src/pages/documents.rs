@@ -252,7 +252,13 @@ pub(super) async fn templates_submit(
     PageAuth(s): PageAuth,
     mp: Multipart,
 ) -> Response {
-    match api::template_from_form(&state, &s.actor, mp).await {
+    let mut form = match crate::uploads::read_form(mp, state.config.max_upload_mib).await {
+        Ok(f) => f,
+        Err(e) => return field_error_page(&s, e),
+    };
+    // What was chosen comes back with the errors; the file itself must be chosen again.
+    let (f_kind, f_year) = (form.text("kind"), form.text("graduation_year"));
+    match api::template_from_form(&state, &s.actor, &mut form).await {
         Ok(saved) => {
             Redirect::to(&format!("/school/templates?saved={}", saved.kind)).into_response()
         }
@@ -268,14 +274,7 @@ pub(super) async fn templates_submit(
             } else {
                 e.fields.into_iter().map(|f| f.message).collect()
             };
-            templates_page(
-                &s,
-                rows,
-                String::new(),
-                errors,
-                String::new(),
-                String::new(),
-            )
+            templates_page(&s, rows, String::new(), errors, f_kind, f_year)
         }
     }
 }

@@ -532,7 +532,9 @@ async fn a_school_template_is_accepted_only_when_it_renders_and_then_prints() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("模板未启用"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("模板未启用"));
+    assert!(html.contains("value=\"2027\""), "the typed year is kept");
 }
 
 #[tokio::test]
