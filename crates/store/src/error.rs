@@ -59,11 +59,29 @@ impl ServiceError {
 
 impl From<sqlx::Error> for ServiceError {
     fn from(e: sqlx::Error) -> Self {
-        ServiceError::Internal(e.into())
+        match e {
+            // The database is unreachable or every connection is busy: the caller should retry
+            // in a moment (503), not read it as a fault of the request.
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                tracing::warn!(error = %e, "database unavailable");
+                ServiceError::Unavailable(crate::password::BUSY.into())
+            }
+            e => ServiceError::Internal(e.into()),
+        }
     }
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// True when an error chain ends in an unreachable or exhausted database.
+pub fn is_database_unavailable(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<sqlx::Error>(),
+            Some(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
+        )
+    })
+}
 
 /// True when the database refused a row for a unique or primary key.
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {

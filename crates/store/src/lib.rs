@@ -77,7 +77,9 @@ impl Store {
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(30))
+                    // An unreachable database fails requests in seconds (503 "系统繁忙"),
+                    // not after half a minute; sqlx reconnects by itself when it returns.
+                    .acquire_timeout(Duration::from_secs(3))
                     .connect(url)
                     .await?;
                 Store {
@@ -114,10 +116,12 @@ impl Store {
 
     /// Liveness of the database, for `/healthz`.
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1")
-            .fetch_one(&self.reader)
-            .await
-            .is_ok()
+        // A load balancer needs its answer quickly, also while the database is unreachable.
+        let probe = sqlx::query("SELECT 1").fetch_one(&self.reader);
+        matches!(
+            tokio::time::timeout(Duration::from_millis(1500), probe).await,
+            Ok(Ok(_))
+        )
     }
 
     pub async fn close(&self) {

@@ -94,6 +94,16 @@ impl From<ServiceError> for ApiError {
                 tracing::error!(reason = %m, "service unavailable");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
             }
+            ServiceError::Internal(cause)
+                if wangqian_store::error::is_database_unavailable(&cause) =>
+            {
+                tracing::warn!(error = %cause, "database unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    wangqian_store::password::BUSY,
+                )
+            }
             ServiceError::Internal(cause) => {
                 // Logged once here with its chain; the client gets an opaque message.
                 tracing::error!(error = ?cause, "internal error");

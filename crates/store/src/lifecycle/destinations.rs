@@ -289,6 +289,7 @@ async fn act(
     {
         return Ok(done);
     }
+    super::lock_record(&mut tx, "destinations", id).await?;
     let row = load(&mut tx, actor, id).await?;
     if input.version.is_some_and(|v| v != row.version) {
         return Err(ServiceError::Conflict(STALE.into()));

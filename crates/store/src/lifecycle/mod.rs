@@ -573,11 +573,30 @@ pub(crate) struct Prepared {
     pub settings: SigningSettings,
 }
 
+/// Takes the record's row lock before anything is read, so that racing actions on one record
+/// queue here: child rows (a new terms version) are numbered from what the winner committed, and
+/// the loser meets the usual version conflict instead of a duplicate key. SQLite already
+/// serialises writers; on PostgreSQL this no-op update is the row lock.
+pub(crate) async fn lock_record(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    id: &str,
+) -> ServiceResult<()> {
+    sqlx::query(&format!(
+        "UPDATE {table} SET version = version WHERE id = $1"
+    ))
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 pub(crate) async fn prepare(
     conn: &mut AnyConnection,
     req: &ActionRequest<'_>,
 ) -> ServiceResult<Prepared> {
     let party = party_of(req.actor)?;
+    lock_record(conn, "agreements", req.agreement_id).await?;
     let row = load_visible(conn, req.actor, req.agreement_id).await?;
     if let Some(v) = req.version {
         if v != row.version {

@@ -924,6 +924,96 @@ async fn two_reviewers_approving_at_once_make_one_transition() {
     assert_eq!(actions(&t), ["invite", "accept", "approve_signing"]);
 }
 
+/// Fires `n` copies of an action at once; each answers 200 or 409, never a server error.
+async fn race(c: &std::sync::Arc<Client>, id: &str, what: &str, bodies: Vec<Value>) -> usize {
+    let tasks: Vec<_> = bodies
+        .into_iter()
+        .map(|body| {
+            let c = c.clone();
+            let id = id.to_string();
+            let what = what.to_string();
+            tokio::spawn(async move { act(&c, &id, &what, body).await })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        let (s, b) = t.await.unwrap();
+        match s {
+            200 => ok += 1,
+            409 => {}
+            other => panic!("{what}: unexpected {other}: {b}"),
+        }
+    }
+    ok
+}
+
+async fn version_numbers(app: &TestApp, id: &str) -> Vec<i64> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT version_no FROM agreement_versions WHERE agreement_id = $1 ORDER BY version_no",
+    )
+    .bind(id.to_string())
+    .fetch_all(app.state.store.reader())
+    .await
+    .unwrap();
+    rows.into_iter().map(|r| r.0).collect()
+}
+
+#[tokio::test]
+async fn racing_edits_resends_and_amendments_number_terms_versions_once_each() {
+    let app = TestApp::spawn().await;
+    let g = graduate(&app, 0).await;
+    let employer = std::sync::Arc::new(app.login_as("hr1").await);
+    let id = invite(&employer, &g, "19101").await;
+    let with_salary = |yuan: i64, version: Option<i64>| {
+        let mut t = terms();
+        t["regular_salary_yuan"] = json!(yuan);
+        match version {
+            Some(v) => json!({ "terms": t, "version": v }),
+            None => json!({ "terms": t }),
+        }
+    };
+    // Unversioned edits queue behind each other: every one lands, numbered 2, 3, 4…
+    let bodies = (0..32).map(|i| with_salary(10_001 + i, None)).collect();
+    assert_eq!(race(&employer, &id, "invitation", bodies).await, 32);
+    assert_eq!(
+        version_numbers(&app, &id).await,
+        (1..=33).collect::<Vec<_>>()
+    );
+    // Edits made from the same page (same version): one wins, the rest are told it changed.
+    let (_, d) = employer.get_json(&format!("/api/agreements/{id}")).await;
+    let seen = d["version"].as_i64().unwrap();
+    let bodies = (0..32)
+        .map(|i| with_salary(20_000 + i, Some(seen)))
+        .collect();
+    assert_eq!(race(&employer, &id, "invitation", bodies).await, 1);
+    assert_eq!(version_numbers(&app, &id).await.len(), 34);
+    // A withdrawn invitation resent from two tabs at once: one new version.
+    let (s, b) = act(&employer, &id, "withdraw", json!({})).await;
+    assert_eq!(s, 200, "{b}");
+    let bodies = (0..16).map(|i| with_salary(30_000 + i, None)).collect();
+    assert_eq!(race(&employer, &id, "resend", bodies).await, 1);
+    assert_eq!(version_numbers(&app, &id).await.len(), 35);
+    let (s, b) = act(&employer, &id, "withdraw", json!({})).await;
+    assert_eq!(s, 200, "{b}");
+
+    // Amendments of an effective agreement proposed at once: one is pending, one version added.
+    let (employer2, _grad, _reviewer, _admin, effective) = effective_agreement(&app, &g).await;
+    let employer2 = std::sync::Arc::new(employer2);
+    let bodies = (0..16)
+        .map(|i| {
+            let mut t = terms();
+            t["work_location"] = json!(format!("安徽省合肥市第 {i} 区"));
+            json!({ "terms": t, "reason": "工作地点调整" })
+        })
+        .collect();
+    assert_eq!(race(&employer2, &effective, "amendments", bodies).await, 1);
+    assert_eq!(version_numbers(&app, &effective).await, [1, 2]);
+    let report = wangqian_store::lifecycle::trail::check(&app.state.store)
+        .await
+        .unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
+
 #[tokio::test]
 async fn a_hundred_retries_with_one_idempotency_key_change_once() {
     let app = TestApp::spawn().await;
