@@ -876,6 +876,13 @@ pub struct TrailStep {
     pub to: String,
 }
 
+/// Whether an agreement's terms must equal what its last trail event pinned. A paper draft's
+/// content is edited by the graduate without events until it is generated (each edit only moves
+/// the version), so only a draft is exempt.
+pub fn terms_bound_by_trail(state: &str) -> bool {
+    state != AgreementState::Draft.as_str()
+}
+
 /// Replays a trail: every step must start where the previous one ended. Returns the state the
 /// trail leads to, or the index of the first step that does not follow.
 pub fn replay(steps: &[TrailStep]) -> Result<Option<&str>, usize> {

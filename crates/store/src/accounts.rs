@@ -52,10 +52,12 @@ pub struct AccountRow {
     pub status: String,
     pub failed_logins: i64,
     pub locked_until: Option<i64>,
+    pub must_change_password: i64,
 }
 
 const ACCOUNT_COLUMNS: &str = "a.id, a.login_name, a.password_hash, a.role, a.display_name, a.school_id, \
-    a.department_id, a.employer_id, a.employer_role, a.graduate_id, a.status, a.failed_logins, a.locked_until";
+    a.department_id, a.employer_id, a.employer_role, a.graduate_id, a.status, a.failed_logins, a.locked_until, \
+    a.must_change_password";
 
 impl AccountRow {
     pub fn actor(&self) -> anyhow::Result<Actor> {
@@ -79,6 +81,8 @@ pub struct SessionInfo {
     pub actor: Actor,
     pub display_name: String,
     pub csrf_token: String,
+    /// A one-time password (create-admin): nothing but changing it is allowed until then.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -163,11 +167,11 @@ pub async fn login(
     let ok = password::verify(password_text.to_string(), account.password_hash.clone()).await?;
     if !ok {
         note_client_failure(store, client_key, now, policy).await?;
+        // The same answer as for an unknown account: a remaining-tries count would tell anyone
+        // which ID numbers have accounts. The lock-out itself still applies.
         return Err(
             match count_failure(store, &account.id, now, policy).await? {
-                Some(left) => ServiceError::Unauthenticated(format!(
-                    "{BAD_CREDENTIALS}（还可尝试 {left} 次）"
-                )),
+                Some(_) => ServiceError::Unauthenticated(BAD_CREDENTIALS.into()),
                 None => locked(policy),
             },
         );
@@ -193,7 +197,14 @@ pub async fn login(
         .execute(store.writer())
         .await?;
     let actor = account.actor()?;
-    open_session(store, actor, account.display_name, policy).await
+    open_session(
+        store,
+        actor,
+        account.display_name,
+        account.must_change_password != 0,
+        policy,
+    )
+    .await
 }
 
 fn locked(policy: &SessionPolicy) -> ServiceError {
@@ -346,6 +357,7 @@ async fn open_session(
     store: &Store,
     actor: Actor,
     display_name: String,
+    must_change_password: bool,
     policy: &SessionPolicy,
 ) -> ServiceResult<LoginOutcome> {
     let now = now_ms();
@@ -368,6 +380,7 @@ async fn open_session(
             actor,
             display_name,
             csrf_token: csrf,
+            must_change_password,
         },
     })
 }
@@ -420,6 +433,7 @@ pub async fn load_session(
         actor: account.actor()?,
         display_name: account.display_name,
         csrf_token: csrf,
+        must_change_password: account.must_change_password != 0,
     }))
 }
 
@@ -563,7 +577,7 @@ pub async fn bind_graduate(
         employer_role: None,
         graduate_id: Some(graduate_id),
     };
-    open_session(store, actor, name, policy).await
+    open_session(store, actor, name, false, policy).await
 }
 
 /// A school administrator releases a graduate's record from its account (解除绑定).
@@ -839,5 +853,141 @@ pub async fn insert_account(
     .bind(now)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// The first provincial administrator of a real deployment (`wangqian create-admin`). Returns
+/// the one-time password, which must be changed at first login.
+pub async fn create_provincial_admin(
+    store: &Store,
+    login_name: &str,
+    display_name: &str,
+) -> ServiceResult<String> {
+    let login = login_name.trim();
+    let mut errors = Vec::new();
+    if login.is_empty()
+        || login.len() > 32
+        || !login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+        errors.push(FieldError::new(
+            "login",
+            "登录名须为 1–32 位字母、数字、下划线、点或连字符",
+        ));
+    }
+    if IdNumber::parse(login).is_ok() {
+        errors.push(FieldError::new("login", "登录名不能是身份证号"));
+    }
+    let name = display_name.trim();
+    if name.is_empty() || name.chars().count() > 50 {
+        errors.push(FieldError::new("name", "请填写 1–50 字的名称"));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    // Letters and digits, no look-alikes: read off a terminal and typed once.
+    let one_time: String = {
+        use rand::Rng;
+        const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
+        let mut rng = rand::rngs::OsRng;
+        let mut p: String = (0..14)
+            .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+            .collect();
+        p.push_str("7a"); // always both letters and digits
+        p
+    };
+    let hash = password::hash(one_time.clone()).await?;
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO accounts (id, login_name, password_hash, role, display_name, status, must_change_password, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'provincial_admin', $4, 'active', 1, $5, $5)",
+    )
+    .bind(new_id())
+    .bind(login.to_string())
+    .bind(hash)
+    .bind(name.to_string())
+    .bind(now)
+    .execute(store.writer())
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            ServiceError::field("login", format!("登录名 {login} 已存在"))
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(one_time)
+}
+
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+    pub new_password_confirm: String,
+}
+
+/// Changes the actor's own password (and ends the one-time password requirement). Every field's
+/// problem is reported at once; a wrong current password counts towards the lock-out.
+pub async fn change_password(
+    store: &Store,
+    actor: &Actor,
+    input: ChangePassword,
+    policy: &SessionPolicy,
+) -> ServiceResult<()> {
+    let mut errors = Vec::new();
+    if input.current_password.is_empty() {
+        errors.push(FieldError::new("current_password", "请输入当前密码"));
+    }
+    if let Err(m) = password::check_strength(&input.new_password) {
+        errors.push(FieldError::new("new_password", m));
+    } else if input.new_password == input.current_password {
+        errors.push(FieldError::new("new_password", "新密码不能与当前密码相同"));
+    }
+    if input.new_password_confirm != input.new_password {
+        errors.push(FieldError::new(
+            "new_password_confirm",
+            "两次输入的新密码不一致",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    let now = now_ms();
+    let (hash, locked_until): (String, Option<i64>) =
+        sqlx::query_as("SELECT password_hash, locked_until FROM accounts WHERE id = $1")
+            .bind(actor.account_id.clone())
+            .fetch_one(store.reader())
+            .await?;
+    if let Some(until) = locked_until.filter(|u| *u > now) {
+        return Err(ServiceError::Locked {
+            minutes: (until - now + 59_999) / 60_000,
+        });
+    }
+    if !password::verify(input.current_password, hash.clone()).await? {
+        return Err(
+            match count_failure(store, &actor.account_id, now, policy).await? {
+                Some(_) => ServiceError::field("current_password", "当前密码不正确"),
+                None => locked(policy),
+            },
+        );
+    }
+    let new_hash = password::hash(input.new_password).await?;
+    // Guarded by the hash read above: two racing changes cannot both apply.
+    let n = sqlx::query(
+        "UPDATE accounts SET password_hash = $1, must_change_password = 0, failed_logins = 0, updated_at = $2 \
+         WHERE id = $3 AND password_hash = $4",
+    )
+    .bind(new_hash)
+    .bind(now)
+    .bind(actor.account_id.clone())
+    .bind(hash)
+    .execute(store.writer())
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(ServiceError::Conflict("密码已被修改，请重新登录".into()));
+    }
     Ok(())
 }

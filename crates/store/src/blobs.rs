@@ -78,6 +78,60 @@ impl BlobStore for LocalFolder {
     }
 }
 
+/// Any store, with every file encrypted at rest under a key derived from the personal-data key
+/// (ID card scans, licences and letters hold personal data). Readers get plaintext; there is no
+/// local path, so streaming readers take a decrypted copy.
+pub struct Encrypted<B> {
+    inner: B,
+    pii: crate::Pii,
+}
+
+impl<B: BlobStore> Encrypted<B> {
+    pub fn new(inner: B, pii: crate::Pii) -> Encrypted<B> {
+        Encrypted { inner, pii }
+    }
+}
+
+impl<B: BlobStore> BlobStore for Encrypted<B> {
+    fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> BlobFuture<'a, ()> {
+        Box::pin(async move {
+            let sealed = self.pii.seal_file(key, &bytes);
+            self.inner.put(key, sealed).await
+        })
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> BlobFuture<'a, Vec<u8>> {
+        Box::pin(async move {
+            let stored = self.inner.get(key).await?;
+            self.pii
+                .open_file(key, stored)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))
+        })
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BlobFuture<'a, ()> {
+        self.inner.delete(key)
+    }
+
+    fn local_path(&self, _key: &str) -> Option<PathBuf> {
+        None
+    }
+}
+
+/// What is kept of the client's file name: its extension only, since the name itself can hold
+/// an ID number or a person's name ("张三-110105….jpg").
+pub fn stored_file_name(kind: &str, original: &str) -> String {
+    let ext = std::path::Path::new(original)
+        .extension()
+        .and_then(|e| e.to_str())
+        .filter(|e| e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+        .map(str::to_ascii_lowercase);
+    match ext {
+        Some(e) => format!("{kind}.{e}"),
+        None => kind.to_string(),
+    }
+}
+
 /// A file accepted by the web layer (type already checked from its bytes).
 pub struct NewUpload {
     pub kind: &'static str,
@@ -111,13 +165,28 @@ pub async fn save_upload(
     .bind(size)
     .bind(sha)
     .bind(key)
-    .bind(upload.original_name)
+    .bind(stored_file_name(upload.kind, &upload.original_name))
     .bind(upload.uploaded_by)
     .bind(upload.school_id)
     .bind(crate::now_ms())
     .execute(conn)
     .await?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_extension_of_a_file_name_is_kept() {
+        assert_eq!(
+            stored_file_name("licence", "张三-11010519491231002X.JPG"),
+            "licence.jpg"
+        );
+        assert_eq!(stored_file_name("roster", "名单"), "roster");
+        assert_eq!(stored_file_name("roster", "x.very-long-ext"), "roster");
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

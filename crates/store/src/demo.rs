@@ -221,12 +221,17 @@ pub async fn seed(
     store: &Store,
     blobs: &dyn BlobStore,
 ) -> anyhow::Result<Option<Vec<DemoAccount>>> {
-    let (schools,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM schools")
-        .fetch_one(store.reader())
-        .await?;
-    if schools > 0 {
+    // Never into a database that holds anything else: a real deployment's first administrator
+    // is an account, and the demo's known password must not reach it.
+    let (existing,): (i64,) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM schools) + (SELECT COUNT(*) FROM accounts) + (SELECT COUNT(*) FROM employers)",
+    )
+    .fetch_one(store.reader())
+    .await?;
+    if existing > 0 {
         return Ok(None);
     }
+    store.mark_demo().await?;
     let now = now_ms();
     let cohort = current_cohort(now);
     let mut rng = StdRng::seed_from_u64(20_261_121);
@@ -246,6 +251,7 @@ pub async fn seed(
         status: "active".into(),
         failed_logins: 0,
         locked_until: None,
+        must_change_password: 0,
     };
 
     let mut tx = store.writer().begin().await?;

@@ -300,7 +300,7 @@ async fn graduate_data(
             .to_string(),
         years_of_schooling: g.years_of_schooling.to_string(),
         phone: decrypt(PiiField::Mobile, &g.mobile_enc)?,
-        email: g.email.unwrap_or_default(),
+        email: decrypt(PiiField::Email, &g.email)?,
         home_address: decrypt(PiiField::HomeAddress, &g.home_address_enc)?,
         name: g.name,
         student_no: g.student_no,

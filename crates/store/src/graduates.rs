@@ -160,7 +160,7 @@ pub async fn get_graduate(store: &Store, actor: &Actor, id: &str) -> ServiceResu
         Option<String>,
         Option<String>,
     ) = sqlx::query_as(
-        "SELECT ethnicity_code, political_status_code, years_of_schooling, origin_location, email, home_address_enc FROM graduates WHERE id = $1",
+        "SELECT ethnicity_code, political_status_code, years_of_schooling, origin_location, email_masked, home_address_enc FROM graduates WHERE id = $1",
     )
     .bind(id.to_string())
     .fetch_one(store.reader())
@@ -186,8 +186,36 @@ pub async fn get_graduate(store: &Store, actor: &Actor, id: &str) -> ServiceResu
             .map(str::to_string),
         years_of_schooling: years,
         origin_location: origin,
-        email: email.map(|e| wangqian_domain::contact::mask_email(&e)),
+        email,
         home_address,
         summary,
     })
+}
+
+/// Encrypts e-mail addresses stored in plaintext before they were personal data at rest (a
+/// one-time upgrade at start; later rows are written encrypted). Values already encrypted
+/// start with the ciphertext version tag.
+pub async fn encrypt_plain_emails(store: &Store) -> ServiceResult<u64> {
+    let mut done = 0;
+    loop {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, email FROM graduates WHERE email IS NOT NULL AND email NOT LIKE 'v1:%' LIMIT 500",
+        )
+        .fetch_all(store.reader())
+        .await?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        let mut tx = store.writer().begin().await?;
+        for (id, email) in rows {
+            sqlx::query("UPDATE graduates SET email = $1, email_masked = $2 WHERE id = $3")
+                .bind(store.pii.encrypt(PiiField::Email, &email))
+                .bind(wangqian_domain::contact::mask_email(&email))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            done += 1;
+        }
+        tx.commit().await?;
+    }
 }

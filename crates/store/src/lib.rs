@@ -15,11 +15,13 @@ pub mod error;
 pub mod graduates;
 pub mod jobs;
 pub mod lifecycle;
+pub mod ops;
 pub mod orgs;
 pub mod password;
 pub mod pii;
 pub mod roster_import;
 pub mod settings;
+pub mod system;
 
 use std::time::Duration;
 
@@ -124,7 +126,17 @@ impl Store {
         )
     }
 
+    /// Closes both pools. On SQLite the WAL is first folded into the database file and
+    /// truncated, so that a copy of `wangqian.db` alone is complete after a stop.
     pub async fn close(&self) {
+        if self.backend == Backend::Sqlite && !self.writer.is_closed() {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.writer)
+                .await
+            {
+                tracing::warn!(error = %e, "WAL checkpoint at close failed");
+            }
+        }
         self.reader.close().await;
         self.writer.close().await;
     }

@@ -12,6 +12,9 @@ use std::sync::Arc;
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// The first bytes of an encrypted upload.
+const FILE_MAGIC: &[u8] = b"WQF1";
+
 /// Which column a value belongs to; bound into the ciphertext as associated data so that a
 /// value cannot be moved to another column unnoticed.
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +23,7 @@ pub enum PiiField {
     Mobile,
     HomeAddress,
     AccountPhone,
+    Email,
 }
 
 impl PiiField {
@@ -29,6 +33,7 @@ impl PiiField {
             PiiField::Mobile => b"mobile",
             PiiField::HomeAddress => b"home_address",
             PiiField::AccountPhone => b"account_phone",
+            PiiField::Email => b"email",
         }
     }
 }
@@ -40,6 +45,9 @@ pub struct Pii {
 
 struct Keys {
     cipher: XChaCha20Poly1305,
+    /// Uploaded files: a key of their own, so that file and column ciphertexts never mix.
+    files: XChaCha20Poly1305,
+    fingerprint: String,
     mac_key: [u8; 32],
     trail_key: [u8; 32],
 }
@@ -61,9 +69,13 @@ impl Pii {
         let enc = derive(&master, b"wangqian pii encryption v1");
         let mac_key = derive(&master, b"wangqian pii search hash v1");
         let trail_key = derive(&master, b"wangqian flow trail v1");
+        let files = derive(&master, b"wangqian upload files v1");
+        let fingerprint = hex::encode(&derive(&master, b"wangqian key fingerprint v1")[..16]);
         Pii {
             inner: Arc::new(Keys {
                 cipher: XChaCha20Poly1305::new(&enc.into()),
+                files: XChaCha20Poly1305::new(&files.into()),
+                fingerprint,
                 mac_key,
                 trail_key,
             }),
@@ -128,6 +140,56 @@ impl Pii {
         Ok(String::from_utf8(pt)?)
     }
 
+    /// Identifies the key without revealing it (a one-way derivation): stored in the database
+    /// so that a server started with another key refuses instead of writing under it.
+    pub fn fingerprint(&self) -> &str {
+        &self.inner.fingerprint
+    }
+
+    /// An uploaded file's bytes at rest: magic, nonce, ciphertext bound to the storage key.
+    pub fn seal_file(&self, storage_key: &str, bytes: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; 24];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let ct = self
+            .inner
+            .files
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: bytes,
+                    aad: storage_key.as_bytes(),
+                },
+            )
+            .expect("XChaCha20-Poly1305 encryption of an in-memory buffer cannot fail");
+        let mut out = Vec::with_capacity(FILE_MAGIC.len() + 24 + ct.len());
+        out.extend_from_slice(FILE_MAGIC);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        out
+    }
+
+    /// The bytes of a file written by [`Pii::seal_file`]; files stored before encryption
+    /// (no magic) are returned as they are.
+    pub fn open_file(&self, storage_key: &str, stored: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+        let Some(body) = stored.strip_prefix(FILE_MAGIC) else {
+            return Ok(stored);
+        };
+        if body.len() < 24 {
+            anyhow::bail!("encrypted file too short");
+        }
+        let (nonce, ct) = body.split_at(24);
+        self.inner
+            .files
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ct,
+                    aad: storage_key.as_bytes(),
+                },
+            )
+            .map_err(|_| anyhow::anyhow!("file does not authenticate (wrong key or altered)"))
+    }
+
     /// Deterministic keyed hash of a normalised value, for `WHERE x_hash = $1` look-ups.
     /// The keyed hash (HMAC-SHA256, hex) that chains flow-trail events: without the key, held
     /// outside the database, nobody can write a trail that the check accepts.
@@ -175,6 +237,21 @@ mod tests {
         assert_eq!(h, a.search_hash(PiiField::IdNumber, "11010519491231002X"));
         assert_ne!(h, b.search_hash(PiiField::IdNumber, "11010519491231002X"));
         assert_ne!(h, a.search_hash(PiiField::Mobile, "11010519491231002X"));
+    }
+
+    #[test]
+    fn files_round_trip_bound_to_their_key_and_fingerprints_differ_per_key() {
+        let pii = Pii::from_hex(&Pii::generate_hex()).unwrap();
+        let sealed = pii.seal_file("licence/ab/x", b"%PDF-1.7 scan of 11010519491231002X");
+        assert!(!sealed.windows(18).any(|w| w == b"11010519491231002X"));
+        assert_eq!(
+            pii.open_file("licence/ab/x", sealed.clone()).unwrap(),
+            b"%PDF-1.7 scan of 11010519491231002X"
+        );
+        assert!(pii.open_file("licence/ab/y", sealed).is_err());
+        let other = Pii::from_hex(&Pii::generate_hex()).unwrap();
+        assert_ne!(pii.fingerprint(), other.fingerprint());
+        assert_eq!(pii.fingerprint().len(), 32);
     }
 
     #[test]

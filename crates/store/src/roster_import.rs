@@ -439,7 +439,7 @@ async fn validate(
     Ok(Ok(rows))
 }
 
-const STAGING_COLUMNS: [&str; 25] = [
+const STAGING_COLUMNS: [&str; 26] = [
     "job_id",
     "row_no",
     "new_id",
@@ -460,6 +460,7 @@ const STAGING_COLUMNS: [&str; 25] = [
     "mobile_hash",
     "mobile_masked",
     "email",
+    "email_masked",
     "home_address_enc",
     "education_level_code",
     "training_mode_code",
@@ -516,7 +517,16 @@ async fn stage_chunk(
             .bind(mobile.map(|m| pii.encrypt(PiiField::Mobile, m.as_str())))
             .bind(mobile.map(|m| pii.search_hash(PiiField::Mobile, m.as_str())))
             .bind(mobile.map(|m| m.masked()))
-            .bind(r.email.as_ref().map(|e| e.as_str().to_string()))
+            .bind(
+                r.email
+                    .as_ref()
+                    .map(|e| pii.encrypt(PiiField::Email, e.as_str())),
+            )
+            .bind(
+                r.email
+                    .as_ref()
+                    .map(|e| wangqian_domain::contact::mask_email(e.as_str())),
+            )
             .bind(
                 r.home_address
                     .as_deref()
@@ -616,11 +626,11 @@ async fn merge(
     sqlx::query(
         "INSERT INTO graduates (id, school_id, department_id, major_id, class_id, graduation_year, student_no, name, gender, \
            ethnicity_code, political_status_code, id_number_enc, id_number_hash, id_number_masked, mobile_enc, mobile_hash, \
-           mobile_masked, email, home_address_enc, education_level_code, training_mode_code, years_of_schooling, origin_location, \
-           import_job_id, created_at, updated_at) \
+           mobile_masked, email, email_masked, home_address_enc, education_level_code, training_mode_code, years_of_schooling, \
+           origin_location, import_job_id, created_at, updated_at) \
          SELECT s.new_id, s.school_id, d.id, m.id, c.id, s.graduation_year, s.student_no, s.name, s.gender, s.ethnicity_code, \
            s.political_status_code, s.id_number_enc, s.id_number_hash, s.id_number_masked, s.mobile_enc, s.mobile_hash, \
-           s.mobile_masked, s.email, s.home_address_enc, s.education_level_code, s.training_mode_code, s.years_of_schooling, \
+           s.mobile_masked, s.email, s.email_masked, s.home_address_enc, s.education_level_code, s.training_mode_code, s.years_of_schooling, \
            s.origin_location, s.job_id, $2, $2 \
          FROM roster_staging s \
          JOIN departments d ON d.school_id = s.school_id AND d.name = s.department \
@@ -632,7 +642,7 @@ async fn merge(
            ethnicity_code = excluded.ethnicity_code, political_status_code = excluded.political_status_code, \
            id_number_enc = excluded.id_number_enc, id_number_hash = excluded.id_number_hash, id_number_masked = excluded.id_number_masked, \
            mobile_enc = excluded.mobile_enc, mobile_hash = excluded.mobile_hash, mobile_masked = excluded.mobile_masked, \
-           email = excluded.email, home_address_enc = excluded.home_address_enc, education_level_code = excluded.education_level_code, \
+           email = excluded.email, email_masked = excluded.email_masked, home_address_enc = excluded.home_address_enc, education_level_code = excluded.education_level_code, \
            training_mode_code = excluded.training_mode_code, years_of_schooling = excluded.years_of_schooling, \
            origin_location = excluded.origin_location, import_job_id = excluded.import_job_id, updated_at = excluded.updated_at",
     )

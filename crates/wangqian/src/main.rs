@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use wangqian_store::demo;
-use wangqian_web::{AppState, Application, Config};
+use wangqian_web::{AppState, Application, Config, Open};
 
 #[derive(Parser)]
 #[command(name = "wangqian", version, about = "毕业生就业协议书网上签约系统")]
@@ -18,15 +18,30 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the web application (the default)
+    /// Serve the web application. Seeds nothing; bare `wangqian` serves the demo instead
     Serve {
         /// Address to listen on (overrides WANGQIAN_BIND)
         #[arg(long)]
         bind: Option<String>,
-        /// Seed the demo province on first start
+        /// Seed the demo province (only into an empty or demo database)
         #[arg(long)]
         demo: bool,
     },
+    /// Create the first provincial administrator; prints a one-time password
+    CreateAdmin {
+        /// Login name
+        #[arg(long, default_value = "province")]
+        login: String,
+        /// Name shown in the system
+        #[arg(long, default_value = "省级就业主管部门")]
+        name: String,
+    },
+    /// Consistent online copy of the database, uploads and a manifest into DEST (new folder)
+    Backup { dest: PathBuf },
+    /// Open a backup folder's copy and verify row counts, every trail chain and every upload
+    RestoreCheck { dir: PathBuf },
+    /// Write every record's trail head, signed, to FILE (keep it outside the server)
+    TrailCheckpoint { file: PathBuf },
     /// Apply database migrations and exit
     Migrate,
     /// Seed the demo province (once) and print the demo accounts
@@ -49,7 +64,11 @@ enum Command {
     /// Print the default configuration as commented TOML
     PrintConfig,
     /// Check every flow trail's hash chain against its record; exits 1 when one is altered
-    CheckTrail,
+    CheckTrail {
+        /// Also compare with a checkpoint written by `trail-checkpoint`
+        #[arg(long)]
+        against: Option<PathBuf>,
+    },
     /// Check an agreement PDF's platform signature, or a QR token, offline with the platform's
     /// certificate; exits 1 when the check fails
     Verify {
@@ -71,45 +90,94 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     let mut config = Config::load(cli.config.as_deref())?;
-    match cli.command.unwrap_or(Command::Serve {
+    // Bare `wangqian` (the README's `cargo run`) is the demo; `wangqian serve` seeds nothing.
+    let command = cli.command.unwrap_or(Command::Serve {
         bind: None,
         demo: true,
-    }) {
+    });
+    match command {
         Command::Serve { bind, demo } => {
             if let Some(b) = bind {
                 config.bind = b;
             }
             let state = AppState::new(config).await?;
             let accounts = if demo {
-                demo::seed(&state.store, state.blobs.as_ref()).await?
+                if state.store.holds_data().await? && !state.store.is_demo().await? {
+                    println!(
+                        "此数据库不是演示数据库，未生成演示账号（真实部署请用 `wangqian serve`）。"
+                    );
+                    None
+                } else {
+                    demo::seed(&state.store, state.blobs.as_ref()).await?
+                }
             } else {
                 None
             };
+            let is_demo = state.store.is_demo().await?;
             let app = Application::with_state(state).await?;
             let addr = app.local_addr();
-            print_banner(&addr.to_string(), accounts.as_deref(), demo);
-            app.run_until(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
+            print_banner(&addr.to_string(), accounts.as_deref(), is_demo);
+            app.run_until(stop_signal()).await
         }
-        Command::CheckTrail => {
+        Command::CreateAdmin { login, name } => {
             let state = AppState::new(config).await?;
-            let report = wangqian_store::lifecycle::trail::check(&state.store).await?;
+            let r = wangqian_store::accounts::create_provincial_admin(&state.store, &login, &name)
+                .await;
             state.store.close().await;
-            println!(
-                "已检查 {} 条记录、{} 条流程追踪。",
-                report.records, report.events
-            );
-            if report.problems.is_empty() {
-                println!("流程追踪完整，未发现改动。");
-                Ok(())
-            } else {
-                for (kind, id, problem) in &report.problems {
-                    println!("{kind} {id}: {problem}");
+            match r {
+                Ok(password) => {
+                    println!(
+                        "已创建省级管理员 {login}。一次性密码（仅显示这一次，首次登录后须修改）："
+                    );
+                    println!("{password}");
+                    Ok(())
                 }
-                anyhow::bail!("发现 {} 条记录的流程追踪被改动", report.problems.len())
+                Err(wangqian_store::ServiceError::Validation(fields)) => {
+                    for f in fields {
+                        eprintln!("{}：{}", f.field, f.message);
+                    }
+                    anyhow::bail!("未创建管理员")
+                }
+                Err(e) => Err(e.into()),
             }
+        }
+        Command::Backup { dest } => {
+            let url = config.database_url();
+            let uploads = config.uploads_dir();
+            let state = AppState::open(config, Open::ExistingOnly).await?;
+            let m = wangqian_store::ops::backup(&state.store, &url, &uploads, &dest).await;
+            state.store.close().await;
+            let m = m?;
+            println!("备份完成：{}", dest.display());
+            for (t, n) in &m.row_counts {
+                println!("  {t:<20} {n}");
+            }
+            println!(
+                "  上传文件 {} 个；密钥指纹 {}",
+                m.upload_files, m.key_fingerprint
+            );
+            println!("请另行保管 pii.key 与平台签章私钥（备份中不含密钥）。");
+            Ok(())
+        }
+        Command::RestoreCheck { dir } => restore_check(config, &dir).await,
+        Command::TrailCheckpoint { file } => {
+            let state = AppState::open(config, Open::ExistingOnly).await?;
+            let cp = wangqian_store::ops::trail_checkpoint(&state.store).await;
+            state.store.close().await;
+            let cp = cp?;
+            std::fs::write(&file, serde_json::to_string_pretty(&cp)?)?;
+            println!(
+                "已写入 {} 条记录的链头：{}（请保存在服务器以外的地方）",
+                cp.heads.len(),
+                file.display()
+            );
+            Ok(())
+        }
+        Command::CheckTrail { against } => {
+            let state = AppState::open(config, Open::ExistingOnly).await?;
+            let r = check_trail(&state, against.as_deref()).await;
+            state.store.close().await;
+            r
         }
         Command::Verify { target, cert } => {
             let cert_path = cert.unwrap_or_else(|| config.seal_paths().1);
@@ -171,6 +239,99 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// Ctrl-C or SIGTERM (what `systemctl stop` and container runtimes send).
+async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+async fn check_trail(state: &AppState, against: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let report = wangqian_store::lifecycle::trail::check(&state.store).await?;
+    println!(
+        "已检查 {} 条记录、{} 条流程追踪。",
+        report.records, report.events
+    );
+    let mut problems: Vec<String> = report
+        .problems
+        .iter()
+        .map(|(kind, id, p)| format!("{kind} {id}: {p}"))
+        .collect();
+    if let Some(file) = against {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| anyhow::anyhow!("读不到检查点文件 {}：{e}", file.display()))?;
+        let cp: wangqian_store::ops::Checkpoint = serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("检查点文件格式不正确：{e}"))?;
+        problems.extend(wangqian_store::ops::check_against(&state.store, &cp).await?);
+        println!("已与检查点（{} 条记录）比对。", cp.heads.len());
+    }
+    if report.records == 0 && against.is_none() {
+        anyhow::bail!(
+            "数据库中没有任何协议或去向记录，无从检查：请确认 WANGQIAN_DATA_DIR / DATABASE_URL 指向正确的数据库"
+        );
+    }
+    if problems.is_empty() {
+        println!("流程追踪完整，未发现改动。");
+        Ok(())
+    } else {
+        for p in &problems {
+            println!("{p}");
+        }
+        anyhow::bail!("发现 {} 处流程追踪问题", problems.len())
+    }
+}
+
+async fn restore_check(mut config: Config, dir: &std::path::Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(dir.join("manifest.json"))
+        .map_err(|e| anyhow::anyhow!("读不到 {}/manifest.json：{e}", dir.display()))?;
+    let manifest: wangqian_store::ops::Manifest = serde_json::from_str(&text)?;
+    let db = dir.join("wangqian.db");
+    if db.exists() {
+        config.database_url = format!("sqlite://{}", db.display());
+    } else if config.database_url.trim().is_empty() || config.database_url.starts_with("sqlite") {
+        anyhow::bail!(
+            "{} 中没有 SQLite 数据库。PostgreSQL 备份请先用 pg_restore 恢复到一个新库，再以 DATABASE_URL 指向它运行本命令。",
+            dir.display()
+        );
+    }
+    let state = AppState::open(config, Open::ExistingOnly).await?;
+    let uploads = wangqian_store::blobs::Encrypted::new(
+        wangqian_store::blobs::LocalFolder::new(dir.join("uploads")),
+        state.store.pii.clone(),
+    );
+    let report = wangqian_store::ops::restore_check(&state.store, &uploads, &manifest).await;
+    state.store.close().await;
+    let report = report?;
+    println!(
+        "已核对：{} 条记录、{} 条流程追踪、{} 个上传文件。",
+        report.records, report.events, report.uploads
+    );
+    if report.problems.is_empty() {
+        println!("备份可用：行数、流程追踪与上传文件均与清单一致。");
+        Ok(())
+    } else {
+        for p in &report.problems {
+            println!("{p}");
+        }
+        anyhow::bail!("备份核对发现 {} 处问题", report.problems.len())
+    }
+}
+
 /// `wangqian verify`: a PDF's signature (and the token it carries), or a token alone.
 fn verify(public: &wangqian_seal::SealPublic, target: &str) -> anyhow::Result<()> {
     let path = std::path::Path::new(target);
@@ -228,6 +389,12 @@ fn print_accounts(accounts: &[demo::DemoAccount]) {
 }
 
 fn print_banner(addr: &str, accounts: Option<&[demo::DemoAccount]>, demo: bool) {
+    if !demo {
+        println!();
+        println!("网签 wangqian 已启动：http://{addr}/ （未生成演示数据；首位管理员请用 `wangqian create-admin`）");
+        println!("按 Ctrl-C 停止。");
+        return;
+    }
     println!();
     println!("网签 wangqian 已启动：请在浏览器打开 http://{addr}/");
     match accounts {

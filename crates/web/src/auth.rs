@@ -131,6 +131,18 @@ pub async fn session_layer(
             }
         }
     }
+    if session.as_ref().is_some_and(|s| s.must_change_password) && !allowed_before_change(&path) {
+        return if path.starts_with("/api/") {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "password_change_required",
+                "请先修改一次性初始密码（POST /api/me/password）",
+            )
+            .into_response()
+        } else {
+            Redirect::to("/account/password").into_response()
+        };
+    }
     if let Some(t) = token {
         req.extensions_mut().insert(SessionToken(t));
     }
@@ -138,6 +150,20 @@ pub async fn session_layer(
         req.extensions_mut().insert(s);
     }
     next.run(req).await
+}
+
+/// What an account with a one-time password may reach: changing it, logging out, and the
+/// files the password page needs.
+fn allowed_before_change(path: &str) -> bool {
+    matches!(
+        path,
+        "/api/me"
+            | "/api/me/password"
+            | "/api/session"
+            | "/account/password"
+            | "/logout"
+            | "/healthz"
+    ) || path.starts_with("/static/")
 }
 
 fn form_urlencoded_value(body: &[u8], key: &str) -> Option<String> {

@@ -3,7 +3,7 @@
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -11,9 +11,10 @@ use std::path::PathBuf;
 pub struct Config {
     /// Address to listen on.
     pub bind: String,
-    /// sqlite:… (default, a local file) or postgres://…
+    /// sqlite:… or postgres://…; empty (the default) means `data_dir/wangqian.db` on SQLite.
+    #[serde(default)]
     pub database_url: String,
-    /// Folder for the SQLite file, uploads and the generated key file.
+    /// Folder for the SQLite file, uploads, the key file and the platform seal.
     pub data_dir: PathBuf,
     /// 64 hex characters; when empty the key is read from (or created in) `data_dir/pii.key`.
     #[serde(default, skip_serializing)]
@@ -46,6 +47,17 @@ pub struct Config {
     /// PDFs rendered at once (typst is CPU-bound); default: the number of cores.
     #[serde(default)]
     pub render_concurrency: Option<usize>,
+    /// Addresses of reverse proxies (IPs or CIDR ranges) whose `X-Forwarded-For` is believed,
+    /// for the login throttle and the trail; empty: the peer address is the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// Seconds a stop waits for requests in flight before closing anyway.
+    #[serde(default = "default_shutdown_grace")]
+    pub shutdown_grace_secs: u64,
+}
+
+fn default_shutdown_grace() -> u64 {
+    20
 }
 
 fn default_platform_name() -> String {
@@ -56,7 +68,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             bind: "127.0.0.1:8080".into(),
-            database_url: "sqlite://data/wangqian.db".into(),
+            database_url: String::new(),
             data_dir: PathBuf::from("data"),
             pii_key: None,
             session_idle_minutes: 30,
@@ -70,6 +82,8 @@ impl Default for Config {
             seal_cert_file: None,
             font_dir: None,
             render_concurrency: None,
+            trusted_proxies: Vec::new(),
+            shutdown_grace_secs: default_shutdown_grace(),
         }
     }
 }
@@ -92,6 +106,8 @@ impl std::fmt::Debug for Config {
             .field("seal_cert_file", &self.seal_cert_file)
             .field("font_dir", &self.font_dir)
             .field("render_concurrency", &self.render_concurrency)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("shutdown_grace_secs", &self.shutdown_grace_secs)
             .finish()
     }
 }
@@ -137,6 +153,8 @@ impl Config {
             "SEAL_CERT_FILE",
             "FONT_DIR",
             "RENDER_CONCURRENCY",
+            "TRUSTED_PROXIES",
+            "SHUTDOWN_GRACE_SECS",
             "REQUIRE_PDF_TOOLS",
             "TEST_PG",
             "LOG",
@@ -151,18 +169,61 @@ impl Config {
         Ok(fig.extract()?)
     }
 
-    /// The PII key: configured, or read from / created in the data folder.
-    pub fn pii_key(&self) -> anyhow::Result<SecretString> {
+    /// The database: as configured, or the SQLite file in the data folder.
+    pub fn database_url(&self) -> String {
+        let url = self.database_url.trim();
+        if url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("wangqian.db").display())
+        } else {
+            url.to_string()
+        }
+    }
+
+    /// The SQLite file the database URL names, if it is SQLite.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        let url = self.database_url();
+        let rest = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))?;
+        let path = rest.split('?').next().unwrap_or(rest);
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.data_dir.join("uploads")
+    }
+
+    pub fn pii_key_file(&self) -> PathBuf {
+        self.data_dir.join("pii.key")
+    }
+
+    /// The PII key if there is one: configured, or in the key file. Never generated here.
+    pub fn existing_pii_key(&self) -> anyhow::Result<Option<SecretString>> {
         if let Some(k) = self.pii_key.as_ref().filter(|k| !k.trim().is_empty()) {
-            return Ok(SecretString::from(k.trim().to_string()));
+            return Ok(Some(SecretString::from(k.trim().to_string())));
         }
-        let path = self.data_dir.join("pii.key");
-        if let Ok(k) = std::fs::read_to_string(&path) {
-            return Ok(SecretString::from(k.trim().to_string()));
+        let path = self.pii_key_file();
+        match std::fs::read_to_string(&path) {
+            Ok(k) => Ok(Some(SecretString::from(k.trim().to_string()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(anyhow::anyhow!(
+                "读不到密钥文件 {}：{e} / cannot read the key file",
+                path.display()
+            )),
         }
+    }
+
+    /// Writes a new key file: only for a database that holds nothing yet.
+    pub fn create_pii_key_file(&self) -> anyhow::Result<SecretString> {
+        let path = self.pii_key_file();
         std::fs::create_dir_all(&self.data_dir)?;
         let k = wangqian_store::Pii::generate_hex();
-        std::fs::write(&path, &k)?;
+        // create_new: never overwrite a key that appeared meanwhile.
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        std::io::Write::write_all(&mut f, k.as_bytes())?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -196,17 +257,13 @@ impl Config {
         )
     }
 
-    pub fn pii(&self) -> anyhow::Result<wangqian_store::Pii> {
-        wangqian_store::Pii::from_hex(self.pii_key()?.expose_secret())
-    }
-
     /// Commented defaults, for `wangqian config print-default`.
     pub fn sample_toml() -> String {
         let d = Config::default();
         format!(
             "# wangqian configuration. Every key can also be set as WANGQIAN_<KEY> (upper case).\n\
              # Address to listen on\nbind = \"{}\"\n\
-             # sqlite://path (embedded default) or postgres://user@host/db; DATABASE_URL overrides\ndatabase_url = \"{}\"\n\
+             # postgres://user@host/db, or sqlite://path; default data_dir/wangqian.db. DATABASE_URL overrides\n# database_url = \"\"\n\
              # Folder for the SQLite file, uploads and the PII key file (pii.key)\ndata_dir = \"{}\"\n\
              # 64 hex characters; leave unset to use data_dir/pii.key\n# pii_key = \"\"\n\
              session_idle_minutes = {}\nsession_absolute_hours = {}\n\
@@ -218,16 +275,18 @@ impl Config {
              # Platform seal PEM files (default data_dir/platform-seal.key and .crt, created on first start;\n\
              # put a CA-issued key and certificate chain here instead)\n# seal_key_file = \"\"\n# seal_cert_file = \"\"\n\
              # Extra folder with CJK fonts for PDFs (the build embeds Noto Sans SC)\n# font_dir = \"\"\n\
-             # PDFs rendered at once (default: number of cores)\n# render_concurrency = 2\n",
+             # PDFs rendered at once (default: number of cores)\n# render_concurrency = 2\n\
+             # Reverse proxies whose X-Forwarded-For is believed (IPs or CIDR ranges)\n# trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\n\
+             # Seconds a stop waits for requests in flight\nshutdown_grace_secs = {}\n",
             d.bind,
-            d.database_url,
             d.data_dir.display(),
             d.session_idle_minutes,
             d.session_absolute_hours,
             d.cookie_secure,
             d.max_upload_mib,
             d.run_jobs,
-            d.platform_name
+            d.platform_name,
+            d.shutdown_grace_secs
         )
     }
 }

@@ -8,6 +8,7 @@ pub mod documents;
 pub mod error;
 pub mod openapi;
 pub mod pages;
+pub mod proxies;
 pub mod uploads;
 pub mod worker;
 
@@ -18,8 +19,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use tokio::net::TcpListener;
 use wangqian_store::accounts::SessionPolicy;
-use wangqian_store::blobs::{Blobs, LocalFolder};
-use wangqian_store::Store;
+use wangqian_store::blobs::{Blobs, Encrypted, LocalFolder};
+use wangqian_store::system::KeyCheck;
+use wangqian_store::{Pii, Store};
 
 pub use config::Config;
 
@@ -31,14 +33,46 @@ pub struct AppState {
     pub session_policy: SessionPolicy,
     pub jobs_wakeup: Arc<tokio::sync::Notify>,
     pub documents: documents::Documents,
+    pub proxies: Arc<proxies::TrustedProxies>,
+}
+
+/// How a command may open the data: `serve` and friends start a new installation when there
+/// is none; checks, backups and exports only ever read an existing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Open {
+    CreateIfNew,
+    ExistingOnly,
 }
 
 impl AppState {
     pub async fn new(config: Config) -> anyhow::Result<AppState> {
-        std::fs::create_dir_all(&config.data_dir)?;
-        let pii = config.pii()?;
-        let store = Store::connect(&config.database_url, pii).await?;
-        let blobs: Blobs = Arc::new(LocalFolder::new(config.data_dir.join("uploads")));
+        AppState::open(config, Open::CreateIfNew).await
+    }
+
+    pub async fn open(config: Config, mode: Open) -> anyhow::Result<AppState> {
+        let url = config.database_url();
+        if let Some(file) = config.sqlite_file() {
+            if mode == Open::ExistingOnly && !file.exists() {
+                anyhow::bail!(
+                    "找不到数据库文件 {}（请检查 WANGQIAN_DATA_DIR 或 DATABASE_URL）\n\
+                     database file {} not found (check WANGQIAN_DATA_DIR or DATABASE_URL)",
+                    file.display(),
+                    file.display()
+                );
+            }
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+        if mode == Open::CreateIfNew {
+            std::fs::create_dir_all(&config.data_dir)?;
+        }
+        let store = open_store(&config, &url, mode).await?;
+        wangqian_store::graduates::encrypt_plain_emails(&store).await?;
+        let blobs: Blobs = Arc::new(Encrypted::new(
+            LocalFolder::new(config.uploads_dir()),
+            store.pii.clone(),
+        ));
         let session_policy = SessionPolicy {
             idle_timeout_ms: config.session_idle_minutes * 60_000,
             absolute_timeout_ms: config.session_absolute_hours * 3_600_000,
@@ -59,6 +93,7 @@ impl AppState {
             std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
         });
         let documents = documents::Documents::new(fonts, seal, concurrency, &config.public_url());
+        let proxies = proxies::TrustedProxies::parse(&config.trusted_proxies)?;
         Ok(AppState {
             store,
             blobs,
@@ -66,8 +101,57 @@ impl AppState {
             session_policy,
             jobs_wakeup: Arc::new(tokio::sync::Notify::new()),
             documents,
+            proxies: Arc::new(proxies),
         })
     }
+}
+
+/// Connects and decides the key: the configured or stored one, which must be the one the
+/// database was written under; a new one only for a database that holds nothing.
+async fn open_store(config: &Config, url: &str, mode: Open) -> anyhow::Result<Store> {
+    use secrecy::ExposeSecret;
+    let key_file = config.pii_key_file();
+    let existing = config.existing_pii_key()?;
+    let pii = match &existing {
+        Some(k) => Pii::from_hex(k.expose_secret())?,
+        // Only used to look whether the database is empty; nothing is written under it.
+        None => Pii::from_hex(&Pii::generate_hex())?,
+    };
+    let store = Store::connect(url, pii).await?;
+    let store = match existing {
+        Some(_) => store,
+        None => {
+            if mode == Open::ExistingOnly || store.holds_data().await? {
+                store.close().await;
+                anyhow::bail!(
+                    "缺少个人信息密钥：数据库中已有数据，但找不到密钥文件 {}，也没有设置 WANGQIAN_PII_KEY。\
+                     请从备份中恢复原来的密钥文件（新生成的密钥无法读取已有数据），服务不会启动。\n\
+                     The personal-data key is missing: the database holds data but the key file {} \
+                     does not exist and WANGQIAN_PII_KEY is not set. Restore the original key from \
+                     your backup; a new key could not read the existing data, so the server will not start.",
+                    key_file.display(),
+                    key_file.display()
+                );
+            }
+            let k = config.create_pii_key_file()?;
+            store.with_pii(Pii::from_hex(k.expose_secret())?)
+        }
+    };
+    if let KeyCheck::Mismatch { stored } = store.check_key().await? {
+        store.close().await;
+        anyhow::bail!(
+            "个人信息密钥与数据库不符：数据库是用指纹为 {stored} 的密钥写入的，而当前密钥（{} 或 \
+             WANGQIAN_PII_KEY）的指纹为 {}。请使用原来的密钥，服务不会启动。\n\
+             The personal-data key does not match the database: it was written under the key with \
+             fingerprint {stored}, the configured key ({} or WANGQIAN_PII_KEY) has fingerprint {}. \
+             Use the original key; the server will not start.",
+            key_file.display(),
+            store.pii.fingerprint(),
+            key_file.display(),
+            store.pii.fingerprint()
+        );
+    }
+    Ok(store)
 }
 
 /// The fonts for PDFs: parsed once per process (every test server shares them), plus a
@@ -91,6 +175,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::session_layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            proxies::real_client,
         ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -129,7 +217,9 @@ impl Application {
         &self.state
     }
 
-    /// Serves until the future resolves (Ctrl-C in the binary).
+    /// Serves until the future resolves (Ctrl-C or SIGTERM in the binary), then stops cleanly:
+    /// no new connections, requests in flight get `shutdown_grace_secs` to finish, the job
+    /// worker stops, and the pools close (SQLite folds its WAL back into the database file).
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -140,15 +230,36 @@ impl Application {
             None
         };
         let app = router(self.state.clone());
-        axum::serve(
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("stopping: no new connections, finishing requests in flight");
+            let _ = stopping_tx.send(());
+        });
+        let grace = std::time::Duration::from_secs(self.state.config.shutdown_grace_secs);
+        let served = tokio::select! {
+            r = server => r.map_err(anyhow::Error::from),
+            () = async {
+                if stopping_rx.await.is_ok() {
+                    tokio::time::sleep(grace).await;
+                } else {
+                    std::future::pending::<()>().await;
+                }
+            } => {
+                tracing::warn!(seconds = grace.as_secs(), "requests still running after the grace period; closing");
+                Ok(())
+            }
+        };
         if let Some(w) = worker {
             w.abort();
+            let _ = w.await;
         }
-        Ok(())
+        self.state.store.close().await;
+        tracing::info!("stopped; database closed");
+        served
     }
 }

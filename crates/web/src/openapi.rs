@@ -16,6 +16,7 @@ use crate::api;
         api::login,
         api::logout,
         api::get_current_account,
+        api::change_password,
         api::search_schools,
         api::list_departments,
         api::bind_graduate,

@@ -661,3 +661,15 @@ fn a_party_that_may_act_elsewhere_is_told_apart_from_one_that_never_may() {
         AgreementKind::Paper
     ));
 }
+
+#[test]
+fn only_a_draft_may_change_its_terms_outside_the_trail() {
+    assert!(!terms_bound_by_trail(AgreementState::Draft.as_str()));
+    for s in [
+        AgreementState::Invited,
+        AgreementState::Effective,
+        AgreementState::Terminated,
+    ] {
+        assert!(terms_bound_by_trail(s.as_str()), "{s:?}");
+    }
+}

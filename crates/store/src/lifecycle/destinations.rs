@@ -208,6 +208,7 @@ pub async fn register_destination(
         from_state: None,
         to_state: S::Submitted.as_str(),
         remark: codes::DESTINATION.name_of(code).unwrap_or(""),
+        terms_hash: None,
     };
     let (seq, hash) = trail::next_head(&store.pii, 0, trail::GENESIS, &event);
     sqlx::query(
@@ -339,6 +340,7 @@ async fn act(
         from_state: Some(state.as_str()),
         to_state: to.as_str(),
         remark: &remark,
+        terms_hash: None,
     };
     let (seq, hash) = trail::next_head(&store.pii, row.trail_seq, &row.trail_hash, &event);
     let review_reason = match action {

@@ -172,6 +172,11 @@ async fn send_one(
     let terms_json = serde_json::to_string(terms).map_err(anyhow::Error::from)?;
     let name = actor_name(&mut tx, actor).await?;
     let remark = format!("反馈有效期 {days} 天");
+    // The new record and its first version, as the event pins them.
+    let terms_hash = trail::terms_digest(
+        &terms_json,
+        &[(1, "in_force".to_string(), terms_json.clone())],
+    );
     let event = trail::NewEvent {
         record_kind: "agreement",
         record_id: &id,
@@ -184,6 +189,7 @@ async fn send_one(
         from_state: None,
         to_state: AgreementState::Invited.as_str(),
         remark: &remark,
+        terms_hash: Some(&terms_hash),
     };
     let (seq, hash) = trail::next_head(&store.pii, 0, trail::GENESIS, &event);
     let inserted = sqlx::query(

@@ -299,8 +299,8 @@ pub(crate) async fn apply(
         from_state: Some(from.as_str()),
         to_state: t.to.as_str(),
         remark: step.remark,
+        terms_hash: None,
     };
-    let (seq, hash) = trail::next_head(pii, row.trail_seq, &row.trail_hash, &event);
 
     let mut sets = step.sets;
     if t.adopt_amendment || t.drop_amendment {
@@ -316,11 +316,12 @@ pub(crate) async fn apply(
         sets.push(("effective_at", Val::Int(Some(now))));
     }
 
-    // The guarded update: the version the actor saw must still be the stored one.
+    // The guarded update: the version the actor saw must still be the stored one. The trail
+    // head is written at the end, once the terms the event pins are final.
     let mut sql = String::from(
-        "UPDATE agreements SET state = $1, awaiting = $2, version = version + 1, trail_seq = $3, trail_hash = $4, updated_at = $5",
+        "UPDATE agreements SET state = $1, awaiting = $2, version = version + 1, updated_at = $3",
     );
-    let mut n = 5;
+    let mut n = 3;
     for (col, _) in &sets {
         n += 1;
         sql.push_str(&format!(", {col} = ${n}"));
@@ -329,8 +330,6 @@ pub(crate) async fn apply(
     let mut q = sqlx::query(&sql)
         .bind(t.to.as_str())
         .bind(step.awaiting.map(|p| p.as_str()))
-        .bind(seq)
-        .bind(hash.clone())
         .bind(now);
     for (_, v) in sets {
         q = match v {
@@ -387,6 +386,18 @@ pub(crate) async fn apply(
         .execute(&mut *conn)
         .await?;
     }
+    let terms_hash = trail::terms_digest_of(conn, &row.id).await?;
+    let event = trail::NewEvent {
+        terms_hash: Some(&terms_hash),
+        ..event
+    };
+    let (seq, hash) = trail::next_head(pii, row.trail_seq, &row.trail_hash, &event);
+    sqlx::query("UPDATE agreements SET trail_seq = $1, trail_hash = $2 WHERE id = $3")
+        .bind(seq)
+        .bind(hash.clone())
+        .bind(row.id.clone())
+        .execute(&mut *conn)
+        .await?;
     trail::insert(conn, &event, seq, &row.trail_hash, &hash).await?;
     notify(
         conn,

@@ -93,6 +93,11 @@ pub async fn create_paper_agreement(
     let now = now_ms();
     let id = new_id();
     let name = actor_name(&mut tx, actor).await?;
+    let terms_json = serde_json::to_string(&terms).map_err(anyhow::Error::from)?;
+    let terms_hash = trail::terms_digest(
+        &terms_json,
+        &[(1, "in_force".to_string(), terms_json.clone())],
+    );
     let event = trail::NewEvent {
         record_kind: "agreement",
         record_id: &id,
@@ -105,9 +110,9 @@ pub async fn create_paper_agreement(
         from_state: None,
         to_state: AgreementState::Draft.as_str(),
         remark: "",
+        terms_hash: Some(&terms_hash),
     };
     let (seq, hash) = trail::next_head(&store.pii, 0, trail::GENESIS, &event);
-    let terms_json = serde_json::to_string(&terms).map_err(anyhow::Error::from)?;
     sqlx::query(
         "INSERT INTO agreements (id, kind, school_id, department_id, graduate_id, graduation_year, employer_name, \
          employer_credit_code, paper_employer, state, awaiting, version, terms_version, terms, binding_moment, trail_seq, trail_hash, \

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 use sqlx::AnyConnection;
-use wangqian_domain::lifecycle::{replay, TrailStep};
+use wangqian_domain::lifecycle::{replay, terms_bound_by_trail, TrailStep};
 
 use crate::{Pii, ServiceResult, Store};
 
@@ -25,6 +25,8 @@ pub struct NewEvent<'a> {
     pub from_state: Option<&'a str>,
     pub to_state: &'a str,
     pub remark: &'a str,
+    /// [`terms_digest`] of the record after this event (agreements only).
+    pub terms_hash: Option<&'a str>,
 }
 
 /// The fields of one event that its hash covers: every stored field a reader relies on.
@@ -39,26 +41,57 @@ struct Hashed<'a> {
     from_state: Option<&'a str>,
     to_state: &'a str,
     remark: &'a str,
+    terms_hash: Option<&'a str>,
     prev_hash: &'a str,
 }
 
 /// The keyed hash of an event over a JSON array of its fields and the previous hash, so that no
 /// field can change without the chain noticing.
 fn event_hash(pii: &Pii, e: &Hashed<'_>) -> String {
-    let canonical = serde_json::json!([
-        e.record_id,
-        e.seq,
-        e.at,
-        e.actor_account_id,
-        e.actor_name,
-        e.party,
-        e.action,
-        e.from_state,
-        e.to_state,
-        e.remark,
-        e.prev_hash
-    ]);
-    pii.trail_mac(canonical.to_string().as_bytes())
+    let mut fields = vec![
+        serde_json::json!(e.record_id),
+        serde_json::json!(e.seq),
+        serde_json::json!(e.at),
+        serde_json::json!(e.actor_account_id),
+        serde_json::json!(e.actor_name),
+        serde_json::json!(e.party),
+        serde_json::json!(e.action),
+        serde_json::json!(e.from_state),
+        serde_json::json!(e.to_state),
+        serde_json::json!(e.remark),
+        serde_json::json!(e.prev_hash),
+    ];
+    // Events written before terms were covered keep their original form.
+    if let Some(t) = e.terms_hash {
+        fields.push(serde_json::json!(t));
+    }
+    pii.trail_mac(serde_json::Value::Array(fields).to_string().as_bytes())
+}
+
+/// SHA-256 over an agreement's terms in force and every version (number, status, terms): what
+/// each event's hash pins, so that a changed salary or a rewritten version is found.
+pub fn terms_digest(current_terms: &str, versions: &[(i64, String, String)]) -> String {
+    use sha2::Digest;
+    let canonical = serde_json::json!([current_terms, versions]);
+    hex::encode(sha2::Sha256::digest(canonical.to_string().as_bytes()))
+}
+
+/// [`terms_digest`] of an agreement as stored now.
+pub async fn terms_digest_of(
+    conn: &mut AnyConnection,
+    agreement_id: &str,
+) -> Result<String, sqlx::Error> {
+    let (current,): (String,) = sqlx::query_as("SELECT terms FROM agreements WHERE id = $1")
+        .bind(agreement_id.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+    let versions: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT version_no, status, terms FROM agreement_versions WHERE agreement_id = $1 ORDER BY version_no",
+    )
+    .bind(agreement_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(terms_digest(&current, &versions))
 }
 
 /// The next head of a record's chain after `e`, given the current head.
@@ -77,6 +110,7 @@ pub fn next_head(pii: &Pii, head_seq: i64, head_hash: &str, e: &NewEvent<'_>) ->
             from_state: e.from_state,
             to_state: e.to_state,
             remark: e.remark,
+            terms_hash: e.terms_hash,
             prev_hash: head_hash,
         },
     );
@@ -94,8 +128,8 @@ pub async fn insert(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO flow_events (record_id, seq, record_kind, school_id, at, actor_account_id, actor_name, party, \
-         action, from_state, to_state, remark, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         action, from_state, to_state, remark, prev_hash, hash, terms_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(e.record_id.to_string())
     .bind(seq)
@@ -111,6 +145,7 @@ pub async fn insert(
     .bind(e.remark.to_string())
     .bind(prev_hash.to_string())
     .bind(hash.to_string())
+    .bind(e.terms_hash.map(str::to_string))
     .execute(conn)
     .await?;
     Ok(())
@@ -129,11 +164,12 @@ pub struct TrailEvent {
     pub remark: String,
     pub prev_hash: String,
     pub hash: String,
+    pub terms_hash: Option<String>,
 }
 
 pub async fn events(store: &Store, record_id: &str) -> ServiceResult<Vec<TrailEvent>> {
     Ok(sqlx::query_as::<_, TrailEvent>(
-        "SELECT seq, at, actor_account_id, actor_name, party, action, from_state, to_state, remark, prev_hash, hash \
+        "SELECT seq, at, actor_account_id, actor_name, party, action, from_state, to_state, remark, prev_hash, hash, terms_hash \
          FROM flow_events WHERE record_id = $1 ORDER BY seq",
     )
     .bind(record_id.to_string())
@@ -151,6 +187,7 @@ pub fn verify_chain(
     record_state: &str,
     head_seq: i64,
     head_hash: &str,
+    terms_now: Option<&str>,
 ) -> Option<String> {
     let mut prev = GENESIS.to_string();
     for (i, e) in events.iter().enumerate() {
@@ -174,6 +211,7 @@ pub fn verify_chain(
                 from_state: e.from_state.as_deref(),
                 to_state: &e.to_state,
                 remark: &e.remark,
+                terms_hash: e.terms_hash.as_deref(),
                 prev_hash: &e.prev_hash,
             },
         );
@@ -202,6 +240,15 @@ pub fn verify_chain(
     let last_seq = events.last().map_or(0, |e| e.seq);
     if last_seq != head_seq || prev != head_hash {
         return Some("流程追踪的末尾与记录保存的链头不符（末尾记录被删除或替换）".to_string());
+    }
+    let pinned = events.last().and_then(|e| e.terms_hash.as_deref());
+    if let (Some(pinned), Some(now)) = (pinned, terms_now) {
+        if pinned != now {
+            return Some(
+                "协议条款（含薪酬或任一版本）与流程追踪记录的不符：条款在流程之外被改动"
+                    .to_string(),
+            );
+        }
     }
     None
 }
@@ -237,7 +284,21 @@ pub async fn check(store: &Store) -> ServiceResult<CheckReport> {
                 let evs = events(store, &id).await?;
                 report.records += 1;
                 report.events += evs.len() as u64;
-                if let Some(p) = verify_chain(&store.pii, &id, &evs, &state, seq, &hash) {
+                let terms_now = if kind == "agreement" && terms_bound_by_trail(&state) {
+                    let mut conn = store.reader().acquire().await?;
+                    Some(terms_digest_of(&mut conn, &id).await?)
+                } else {
+                    None
+                };
+                if let Some(p) = verify_chain(
+                    &store.pii,
+                    &id,
+                    &evs,
+                    &state,
+                    seq,
+                    &hash,
+                    terms_now.as_deref(),
+                ) {
                     report.problems.push((kind.to_string(), id, p));
                 }
             }

@@ -304,7 +304,7 @@ pub async fn get_agreement(
     };
     let graduate = sqlx::query_as::<_, GraduateView>(
         "SELECT g.id, g.name, g.student_no, g.gender, d.name AS department, m.name AS major, g.education_level_code, \
-         g.training_mode_code, g.id_number_masked, g.mobile_masked, g.email FROM graduates g \
+         g.training_mode_code, g.id_number_masked, g.mobile_masked, g.email_masked AS email FROM graduates g \
          JOIN departments d ON d.id = g.department_id JOIN majors m ON m.id = g.major_id WHERE g.id = $1",
     )
     .bind(row.graduate_id.clone())
@@ -405,6 +405,11 @@ pub async fn get_agreement_trail(
 ) -> ServiceResult<TrailView> {
     let mut conn = store.reader().acquire().await?;
     let row = load_visible(&mut conn, actor, id).await?;
+    let terms_now = if wangqian_domain::lifecycle::terms_bound_by_trail(&row.state) {
+        Some(trail::terms_digest_of(&mut conn, &row.id).await?)
+    } else {
+        None
+    };
     drop(conn);
     let events = trail::events(store, &row.id).await?;
     let problem = trail::verify_chain(
@@ -414,6 +419,7 @@ pub async fn get_agreement_trail(
         &row.state,
         row.trail_seq,
         &row.trail_hash,
+        terms_now.as_deref(),
     );
     Ok(TrailView {
         record_id: row.id,

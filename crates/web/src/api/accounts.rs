@@ -38,6 +38,9 @@ pub struct SessionResponse {
     pub graduate_id: Option<String>,
     /// Send back as `X-CSRF-Token` on every state-changing request.
     pub csrf_token: String,
+    /// The account logged in with a one-time password: only `change_password` (and logging
+    /// out) is allowed until it is changed.
+    pub must_change_password: bool,
 }
 
 impl From<&accounts::SessionInfo> for SessionResponse {
@@ -53,6 +56,7 @@ impl From<&accounts::SessionInfo> for SessionResponse {
             employer_role: s.actor.employer_role.map(|r| r.as_str().to_string()),
             graduate_id: s.actor.graduate_id.clone(),
             csrf_token: s.csrf_token.clone(),
+            must_change_password: s.must_change_password,
         }
     }
 }
@@ -111,6 +115,25 @@ pub async fn logout(
     responses((status = 200, body = SessionResponse), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn get_current_account(ApiAuth(s): ApiAuth) -> Json<SessionResponse> {
     Json(SessionResponse::from(&s))
+}
+
+/// Changes the logged-in account's own password; ends the one-time password requirement.
+#[utoipa::path(post, path = "/api/me/password", operation_id = "change_password", tag = "accounts",
+    request_body = accounts::ChangePassword,
+    responses((status = 204, description = "密码已修改"),
+              (status = 401, body = crate::error::ErrorBody, description = "未登录"),
+              (status = 403, body = crate::error::ErrorBody, description = "CSRF 校验失败"),
+              (status = 409, body = crate::error::ErrorBody, description = "密码已被另一次修改改变"),
+              (status = 422, body = crate::error::ErrorBody, description = "各字段的问题（当前密码不正确、新密码太弱、两次不一致）"),
+              (status = 423, body = crate::error::ErrorBody, description = "账号已临时锁定"),
+              (status = 503, body = crate::error::ErrorBody, description = "系统繁忙")))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    ApiJson(body): ApiJson<accounts::ChangePassword>,
+) -> ApiResult<StatusCode> {
+    accounts::change_password(&state.store, &s.actor, body, &state.session_policy).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
             post(accounts::login).delete(accounts::logout),
         )
         .route("/api/me", get(accounts::get_current_account))
+        .route("/api/me/password", post(accounts::change_password))
         .route("/api/schools", get(accounts::search_schools))
         .route(
             "/api/schools/{school_id}/departments",

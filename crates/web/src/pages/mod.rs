@@ -42,6 +42,10 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
         .route("/bind", get(bind_form).post(bind_submit))
+        .route(
+            "/account/password",
+            get(password_form).post(password_submit),
+        )
         .route("/register", get(register_form).post(register_submit))
         .route("/school/graduates", get(graduate_list))
         .route("/school/graduates/{id}/unbind", post(unbind))
@@ -1064,5 +1068,92 @@ async fn member_decision(
     {
         Ok(()) => Redirect::to("/?notice=decided").into_response(),
         Err(e) => error_page(bar(&s), e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    user: Option<UserBar>,
+    csrf: String,
+    required: bool,
+    done: bool,
+    general: String,
+    current_error: String,
+    new_error: String,
+    confirm_error: String,
+}
+
+impl PasswordPage {
+    fn new(s: &SessionInfo) -> PasswordPage {
+        PasswordPage {
+            user: bar(s),
+            csrf: s.csrf_token.clone(),
+            required: s.must_change_password,
+            done: false,
+            general: String::new(),
+            current_error: String::new(),
+            new_error: String::new(),
+            confirm_error: String::new(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct PasswordQuery {
+    done: Option<String>,
+}
+
+async fn password_form(PageAuth(s): PageAuth, Query(q): Query<PasswordQuery>) -> Response {
+    render(&PasswordPage {
+        done: q.done.is_some(),
+        ..PasswordPage::new(&s)
+    })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    new_password_confirm: String,
+}
+
+async fn password_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    PageForm(f): PageForm<PasswordForm>,
+) -> Response {
+    let input = accounts::ChangePassword {
+        current_password: f.current_password,
+        new_password: f.new_password,
+        new_password_confirm: f.new_password_confirm,
+    };
+    match accounts::change_password(&state.store, &s.actor, input, &state.session_policy).await {
+        Ok(()) => Redirect::to("/account/password?done=1").into_response(),
+        Err(e) => {
+            let mut page = PasswordPage::new(&s);
+            let status = match e {
+                ServiceError::Validation(fields) => {
+                    for f in fields {
+                        let slot = match f.field.as_str() {
+                            "current_password" => &mut page.current_error,
+                            "new_password" => &mut page.new_error,
+                            "new_password_confirm" => &mut page.confirm_error,
+                            _ => &mut page.general,
+                        };
+                        *slot = f.message;
+                    }
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                other => {
+                    let api = ApiError::from(other);
+                    page.general = api.message;
+                    api.status
+                }
+            };
+            let mut r = render(&page);
+            *r.status_mut() = status;
+            r
+        }
     }
 }
