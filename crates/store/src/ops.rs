@@ -203,7 +203,8 @@ pub async fn restore_check(
         report.problems.push(format!("{kind} {id}: {p}"));
     }
     let rows: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT id, storage_key, sha256 FROM uploads ORDER BY id")
+        // Roster files are deleted once imported (they hold a whole cohort's personal data).
+        sqlx::query_as("SELECT id, storage_key, sha256 FROM uploads WHERE kind <> 'roster' ORDER BY id")
             .fetch_all(store.reader())
             .await?;
     for (id, key, sha) in rows {

@@ -101,15 +101,15 @@ async fn main() -> anyhow::Result<()> {
                 config.bind = b;
             }
             let state = AppState::new(config).await?;
+            // The seed itself refuses a database that holds anything.
             let accounts = if demo {
-                if state.store.holds_data().await? && !state.store.is_demo().await? {
+                let seeded = demo::seed(&state.store, state.blobs.as_ref()).await?;
+                if seeded.is_none() && !state.store.is_demo().await? {
                     println!(
                         "此数据库不是演示数据库，未生成演示账号（真实部署请用 `wangqian serve`）。"
                     );
-                    None
-                } else {
-                    demo::seed(&state.store, state.blobs.as_ref()).await?
                 }
+                seeded
             } else {
                 None
             };

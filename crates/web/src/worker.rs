@@ -9,10 +9,30 @@ use crate::AppState;
 
 pub async fn run(state: AppState) {
     let worker_id = format!("node-{}", wangqian_store::new_id());
-    let mut last_sweep = std::time::Instant::now();
+    // In the past, so that the first round (with its sweep) runs at start.
+    let mut last_sweep = std::time::Instant::now()
+        .checked_sub(Duration::from_secs(61))
+        .unwrap_or_else(std::time::Instant::now);
+    let mut sweeps: u64 = 0;
     loop {
         if last_sweep.elapsed() > Duration::from_secs(60) {
             last_sweep = std::time::Instant::now();
+            sweeps += 1;
+            // Every ten minutes (and at start): what would otherwise grow forever.
+            if sweeps % 10 == 1 {
+                let root = state.config.uploads_dir();
+                match wangqian_store::system::sweep(
+                    &state.store,
+                    Some(&root),
+                    wangqian_store::now_ms(),
+                )
+                .await
+                {
+                    Ok(r) if r == wangqian_store::system::SweepReport::default() => {}
+                    Ok(r) => tracing::info!(report = ?r, "swept"),
+                    Err(e) => tracing::warn!(error = ?e, "sweep failed"),
+                }
+            }
             if let Err(e) = jobs::requeue_stale(&state.store, 10 * 60 * 1000).await {
                 tracing::warn!(error = ?e, "could not requeue stale jobs");
             }

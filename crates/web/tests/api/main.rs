@@ -8,5 +8,6 @@ mod documents;
 mod employers;
 mod lifecycle;
 mod lifecycle_pages;
+mod operations;
 mod roster;
 mod system;
