@@ -94,9 +94,10 @@ impl Server {
 
     /// SIGTERM, as `systemctl stop` sends; waits for a clean exit.
     fn terminate(mut self) {
-        let ok = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.pid().to_string())
+        // The shell's built-in kill: no procps needed on a bare machine.
+        let ok = Command::new("sh")
+            .arg("-c")
+            .arg(format!("kill -TERM {}", self.pid()))
             .status()
             .unwrap()
             .success();

@@ -253,6 +253,19 @@ async fn sweeps_remove_what_expired_and_keep_what_is_current() {
     let store = &app.state.store;
     let now = wangqian_store::now_ms();
     let _live = app.login_as("hr1").await;
+    // A real upload, which the sweep must keep.
+    let (s, b) = _live
+        .post_multipart(
+            "/api/signature-images",
+            reqwest::multipart::Form::new()
+                .text("kind", "employer_seal")
+                .part(
+                    "image",
+                    reqwest::multipart::Part::bytes(png_bytes()).file_name("seal.png"),
+                ),
+        )
+        .await;
+    assert!(s == 200 || s == 201, "{s} {b}");
     let (account,): (String,) = sqlx::query_as("SELECT id FROM accounts WHERE login_name = 'hr1'")
         .fetch_one(store.reader())
         .await
