@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod documents;
 pub mod error;
+pub mod headers;
 pub mod openapi;
 pub mod pages;
 pub mod uploads;
@@ -85,6 +86,9 @@ fn load_fonts(dir: Option<&std::path::Path>) -> Result<wangqian_document::Fonts,
 
 pub fn router(state: AppState) -> Router {
     let limit = state.config.max_upload_mib * 1024 * 1024;
+    let security = headers::SecurityHeaders {
+        hsts: state.config.cookie_secure,
+    };
     Router::new()
         .merge(api::routes())
         .merge(pages::routes())
@@ -93,6 +97,11 @@ pub fn router(state: AppState) -> Router {
             auth::session_layer,
         ))
         .layer(DefaultBodyLimit::max(limit))
+        // Outside the session layer, so its CSRF and session rejections carry the headers too.
+        .layer(axum::middleware::from_fn_with_state(
+            security,
+            headers::security_headers,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
