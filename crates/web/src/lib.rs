@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod documents;
 pub mod error;
+pub mod headers;
 pub mod openapi;
 pub mod pages;
 pub mod proxies;
@@ -169,6 +170,9 @@ fn load_fonts(dir: Option<&std::path::Path>) -> Result<wangqian_document::Fonts,
 
 pub fn router(state: AppState) -> Router {
     let limit = state.config.max_upload_mib * 1024 * 1024;
+    let security = headers::SecurityHeaders {
+        hsts: state.config.cookie_secure,
+    };
     Router::new()
         .merge(api::routes())
         .merge(pages::routes())
@@ -181,6 +185,11 @@ pub fn router(state: AppState) -> Router {
             proxies::real_client,
         ))
         .layer(DefaultBodyLimit::max(limit))
+        // Outside the session layer, so its CSRF and session rejections carry the headers too.
+        .layer(axum::middleware::from_fn_with_state(
+            security,
+            headers::security_headers,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -20,9 +20,10 @@ use wangqian_store::documents::{
 use wangqian_store::lifecycle::views;
 use wangqian_store::{ServiceError, Store};
 
-use super::ApiJson;
+use super::{ApiJson, ApiMultipart};
 use crate::auth::ApiAuth;
 use crate::error::{ApiError, ApiResult};
+use crate::headers::content_disposition;
 use crate::uploads::read_form;
 use crate::AppState;
 
@@ -30,14 +31,10 @@ use crate::AppState;
 pub const VERIFY_PER_MINUTE: i64 = 30;
 
 fn pdf_response(bytes: Vec<u8>, file_name: &str, inline: bool) -> Response {
-    let disposition = if inline { "inline" } else { "attachment" };
     (
         [
             (CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                CONTENT_DISPOSITION,
-                format!("{disposition}; filename=\"{file_name}\""),
-            ),
+            (CONTENT_DISPOSITION, content_disposition(inline, file_name)),
             (CACHE_CONTROL, "no-store".to_string()),
         ],
         bytes,
@@ -177,7 +174,13 @@ pub async fn verify_agreement(
     responses((status = 200, description = "PEM 证书", content_type = "application/x-pem-file")))]
 pub async fn get_platform_seal(State(state): State<AppState>) -> Response {
     (
-        [(CONTENT_TYPE, "application/x-pem-file")],
+        [
+            (CONTENT_TYPE, "application/x-pem-file".to_string()),
+            (
+                CONTENT_DISPOSITION,
+                content_disposition(false, "platform-seal.pem"),
+            ),
+        ],
         state.documents.public().cert_pem(),
     )
         .into_response()
@@ -308,10 +311,7 @@ pub async fn download_evidence_package(
     Ok((
         [
             (CONTENT_TYPE, "application/zip".to_string()),
-            (
-                CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
+            (CONTENT_DISPOSITION, content_disposition(false, &name)),
             (CACHE_CONTROL, "no-store".to_string()),
         ],
         bytes,
@@ -390,7 +390,7 @@ pub(crate) fn signature_from_form(
 pub async fn upload_signature_image(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
-    mp: Multipart,
+    ApiMultipart(mp): ApiMultipart,
 ) -> ApiResult<(StatusCode, Json<SignatureImageSaved>)> {
     let saved = signature_image_from_form(&state, &s.actor, mp).await?;
     Ok((StatusCode::CREATED, Json(saved)))
@@ -501,7 +501,7 @@ pub(crate) async fn template_from_form(
 pub async fn upload_agreement_template(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
-    mp: Multipart,
+    ApiMultipart(mp): ApiMultipart,
 ) -> ApiResult<(StatusCode, Json<TemplateSaved>)> {
     Ok((
         StatusCode::CREATED,
@@ -541,7 +541,7 @@ pub async fn download_default_template(
             (CONTENT_TYPE, "text/plain; charset=utf-8".to_string()),
             (
                 CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}.typ\"", kind.as_str()),
+                content_disposition(false, &format!("{}.typ", kind.as_str())),
             ),
         ],
         kind.default_source(),

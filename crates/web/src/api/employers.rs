@@ -1,7 +1,9 @@
 //! Employer registration, joining, members and verification.
 
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS,
+};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -10,9 +12,10 @@ use wangqian_store::employers::{
     self, JoinEmployer, JoinKind, RegisterEmployer, VerificationFilter, VerifyEmployer,
 };
 
-use super::ApiJson;
+use super::{ApiJson, ApiMultipart};
 use crate::auth::ApiAuth;
 use crate::error::{ApiError, ApiResult};
+use crate::headers::{content_disposition, may_show_inline};
 use crate::uploads::{certificate, read_form, Form};
 use crate::AppState;
 
@@ -56,7 +59,7 @@ fn registration_from(form: &Form) -> Result<RegisterEmployer, ApiError> {
               (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn register_employer(
     State(state): State<AppState>,
-    mp: Multipart,
+    ApiMultipart(mp): ApiMultipart,
 ) -> ApiResult<(StatusCode, Json<employers::Registered>)> {
     let registered = register(&state, mp).await?;
     Ok((StatusCode::CREATED, Json(registered)))
@@ -80,7 +83,7 @@ pub async fn register(state: &AppState, mp: Multipart) -> ApiResult<employers::R
     responses((status = 201, body = serde_json::Value), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn join_employer(
     State(state): State<AppState>,
-    mp: Multipart,
+    ApiMultipart(mp): ApiMultipart,
 ) -> ApiResult<(StatusCode, Json<employers::Registered>)> {
     let mut form = read_form(mp, state.config.max_upload_mib).await?;
     let input: JoinEmployer = if let Some(d) = form.fields.get("data").and_then(|v| v.first()) {
@@ -246,10 +249,19 @@ pub async fn download_upload(
         .get(&upload.storage_key)
         .await
         .map_err(|e| ApiError::from(anyhow::Error::from(e)))?;
+    // Only images and PDFs open in the tab; anything else is saved, never rendered as a page
+    // of ours. nosniff stops a browser from guessing another type from the bytes.
+    let inline = may_show_inline(&upload.content_type);
     Ok((
         [
+            (
+                CONTENT_DISPOSITION,
+                content_disposition(inline, &upload.original_name),
+            ),
             (CONTENT_TYPE, upload.content_type),
-            (CONTENT_DISPOSITION, "inline".to_string()),
+            (X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            // Certificates and signatures are personal: not for shared caches.
+            (CACHE_CONTROL, "private, no-store".to_string()),
         ],
         bytes,
     )

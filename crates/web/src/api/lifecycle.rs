@@ -30,7 +30,7 @@ use wangqian_store::lifecycle::views::{
 use wangqian_store::lifecycle::{messages, Applied, IdemKey};
 use wangqian_store::Paging;
 
-use super::ApiJson;
+use super::{ApiJson, ApiMultipart};
 use crate::auth::ApiAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::uploads::{certificate, proof_image, read_form, Form};
@@ -145,7 +145,7 @@ pub async fn download_send_list_template(
 pub async fn import_send_list(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
-    mp: Multipart,
+    ApiMultipart(mp): ApiMultipart,
 ) -> ApiResult<Json<serde_json::Value>> {
     let mut form = read_form(mp, state.config.max_upload_mib).await?;
     let (name, bytes) = form.files.remove("file").ok_or_else(|| {
@@ -311,7 +311,7 @@ pub async fn request_termination(
     ApiAuth(s): ApiAuth,
     idem: Idem,
     Path(id): Path<String>,
-    mp: Multipart,
+    ApiMultipart(mp): ApiMultipart,
 ) -> ApiResult<Json<Applied>> {
     Ok(Json(
         termination_from_form(&state, &s.actor, &id, idem.key(), mp).await?,
@@ -385,7 +385,7 @@ pub async fn upload_signed_agreement(
     ApiAuth(s): ApiAuth,
     idem: Idem,
     Path(id): Path<String>,
-    mp: Multipart,
+    ApiMultipart(mp): ApiMultipart,
 ) -> ApiResult<Json<Applied>> {
     Ok(Json(
         signed_scan_from_form(&state, &s.actor, &id, idem.key(), mp).await?,
@@ -547,7 +547,7 @@ pub async fn register_destination(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
     idem: Idem,
-    mp: Multipart,
+    ApiMultipart(mp): ApiMultipart,
 ) -> ApiResult<(StatusCode, Json<DestinationApplied>)> {
     let applied = destination_from_form(&state, &s.actor, idem.key(), mp).await?;
     Ok((StatusCode::CREATED, Json(applied)))
@@ -654,7 +654,7 @@ pub async fn request_destination_release(
     ApiAuth(s): ApiAuth,
     idem: Idem,
     Path(id): Path<String>,
-    mp: Multipart,
+    ApiMultipart(mp): ApiMultipart,
 ) -> ApiResult<Json<DestinationApplied>> {
     Ok(Json(
         release_from_form(&state, &s.actor, &id, idem.key(), mp).await?,

@@ -281,3 +281,28 @@ where
         }
     }
 }
+
+/// `Multipart` whose rejections (no multipart `Content-Type`, no or a bad boundary) use the API
+/// envelope instead of axum's plain text. Errors inside the body are mapped by
+/// [`crate::uploads::read_form`].
+pub struct ApiMultipart(pub axum::extract::Multipart);
+
+impl axum::extract::FromRequest<AppState> for ApiMultipart {
+    type Rejection = crate::error::ApiError;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Multipart::from_request(req, state).await {
+            Ok(mp) => Ok(ApiMultipart(mp)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(
+                crate::error::ApiError::payload_too_large(state.config.max_upload_mib),
+            ),
+            Err(e) => Err(crate::error::ApiError::bad_request(format!(
+                "请求须为带 boundary 的 multipart/form-data 表单上传（{}）",
+                e.body_text()
+            ))),
+        }
+    }
+}

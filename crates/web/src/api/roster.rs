@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use wangqian_domain::roster::ROSTER_COLUMNS;
 use wangqian_store::roster_import;
 
+use super::ApiMultipart;
 use crate::auth::ApiAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::uploads::read_form;
@@ -48,7 +49,7 @@ impl From<wangqian_store::jobs::JobRow> for ImportStatus {
 pub async fn import_roster(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
-    mp: Multipart,
+    ApiMultipart(mp): ApiMultipart,
 ) -> ApiResult<(StatusCode, Json<ImportStatus>)> {
     let job_id = start(&state, &s, mp).await?;
     let job = roster_import::get_import(&state.store, &s.actor, &job_id).await?;

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use askama::Template;
 use axum::extract::{ConnectInfo, Multipart, Path, Query, State};
-use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wangqian_document::TemplateKind;
@@ -19,16 +19,8 @@ use wangqian_store::{Page, ServiceError};
 use super::{bar, error_page, field_error_page, render, PageForm, UserBar};
 use crate::api::{self, PrintQuery};
 use crate::auth::{cookie_value, MaybeAuth, PageAuth};
+use crate::headers::content_disposition;
 use crate::AppState;
-
-/// The signature pad's script, served by the binary itself.
-pub(super) async fn signature_js() -> Response {
-    (
-        [(CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../../static/signature.js"),
-    )
-        .into_response()
-}
 
 /// 下载 / 打印 from the agreement page (the API's document, errors as a page).
 pub(super) async fn pdf(
@@ -44,14 +36,10 @@ pub(super) async fn pdf(
 }
 
 fn pdf_page_response(bytes: Vec<u8>, name: &str, inline: bool) -> Response {
-    let disposition = if inline { "inline" } else { "attachment" };
     (
         [
             (CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("{disposition}; filename=\"{name}\""),
-            ),
+            (CONTENT_DISPOSITION, content_disposition(inline, name)),
             (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
         ],
         bytes,
@@ -87,10 +75,7 @@ pub(super) async fn evidence(
         Ok((bytes, name)) => (
             [
                 (CONTENT_TYPE, "application/zip".to_string()),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
-                ),
+                (CONTENT_DISPOSITION, content_disposition(false, &name)),
             ],
             bytes,
         )

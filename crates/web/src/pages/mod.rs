@@ -34,10 +34,12 @@ mod destinations;
 mod documents;
 mod messages;
 mod signing;
+pub mod static_files;
 mod terms_form;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(static_files::routes())
         .route("/", get(home))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
@@ -108,7 +110,6 @@ pub fn routes() -> Router<AppState> {
             "/print/confirm",
             get(documents::print_confirm).post(documents::print_confirm_submit),
         )
-        .route("/static/signature.js", get(documents::signature_js))
         .route("/messages", get(messages::list))
         .route("/messages/{id}/open", post(messages::open))
         .route("/destinations", get(destinations::list))
