@@ -272,3 +272,20 @@ impl TestApp {
         c
     }
 }
+
+/// Uploads a 1×1 PNG as the employer's seal image (as `c`, an employer); returns its upload id.
+pub async fn upload_seal(c: &Client, file_name: &str) -> String {
+    let (s, b) = c
+        .post_multipart(
+            "/api/signature-images",
+            reqwest::multipart::Form::new()
+                .text("kind", "employer_seal")
+                .part(
+                    "image",
+                    reqwest::multipart::Part::bytes(png_bytes()).file_name(file_name.to_string()),
+                ),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    b["upload_id"].as_str().unwrap().to_string()
+}

@@ -101,19 +101,7 @@ async fn e_mail_and_uploaded_files_are_encrypted_at_rest_and_masked_in_views() {
     // An upload whose name holds an ID number: stored encrypted, under its extension only, and
     // served back intact.
     let hr = app.login_as("hr1").await;
-    let (s, b) = hr
-        .post_multipart(
-            "/api/signature-images",
-            reqwest::multipart::Form::new()
-                .text("kind", "employer_seal")
-                .part(
-                    "image",
-                    reqwest::multipart::Part::bytes(png_bytes())
-                        .file_name(format!("公章-{}.png", g.id_number)),
-                ),
-        )
-        .await;
-    assert!(s == 200 || s == 201, "{s} {b}");
+    crate::helpers::upload_seal(&hr, &format!("公章-{}.png", g.id_number)).await;
     let (name, key): (String, String) = sqlx::query_as(
         "SELECT original_name, storage_key FROM uploads WHERE kind = 'employer_seal' ORDER BY created_at DESC LIMIT 1",
     )
@@ -254,18 +242,7 @@ async fn sweeps_remove_what_expired_and_keep_what_is_current() {
     let now = wangqian_store::now_ms();
     let _live = app.login_as("hr1").await;
     // A real upload, which the sweep must keep.
-    let (s, b) = _live
-        .post_multipart(
-            "/api/signature-images",
-            reqwest::multipart::Form::new()
-                .text("kind", "employer_seal")
-                .part(
-                    "image",
-                    reqwest::multipart::Part::bytes(png_bytes()).file_name("seal.png"),
-                ),
-        )
-        .await;
-    assert!(s == 200 || s == 201, "{s} {b}");
+    crate::helpers::upload_seal(&_live, "seal.png").await;
     let (account,): (String,) = sqlx::query_as("SELECT id FROM accounts WHERE login_name = 'hr1'")
         .fetch_one(store.reader())
         .await

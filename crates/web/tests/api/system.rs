@@ -137,20 +137,7 @@ fn assert_secured(r: &reqwest::Response, what: &str) {
 
 /// An employer's seal (a PNG), uploaded through the API: its upload id.
 async fn seal_upload(c: &crate::helpers::Client) -> String {
-    let (s, b) = c
-        .post_multipart(
-            "/api/signature-images",
-            reqwest::multipart::Form::new()
-                .text("kind", "employer_seal")
-                .part(
-                    "image",
-                    reqwest::multipart::Part::bytes(crate::helpers::png_bytes())
-                        .file_name("公章.png"),
-                ),
-        )
-        .await;
-    assert_eq!(s, 201, "{b}");
-    b["upload_id"].as_str().unwrap().to_string()
+    crate::helpers::upload_seal(c, "公章.png").await
 }
 
 #[tokio::test]
