@@ -488,3 +488,91 @@ async fn with_postgresql_unreachable_health_and_requests_fail_fast_with_503() {
     }
     assert!(healthy);
 }
+
+#[tokio::test]
+async fn a_postgresql_backup_restores_and_its_dump_holds_no_personal_data() {
+    let Ok(server) = std::env::var("WANGQIAN_TEST_PG") else {
+        return; // The SQLite drill runs through the binary (crates/wangqian/tests/cli.rs).
+    };
+    let app = TestApp::spawn().await;
+    let g = graduate(&app, 0).await;
+    let (_employer, _grad, _reviewer, _admin, _id) = effective_agreement(&app, &g).await;
+    let hr = app.login_as("hr1").await;
+    crate::helpers::upload_seal(&hr, "seal.png").await;
+    let url = app.state.config.database_url();
+
+    // A plain-text dump, scanned: no valid ID number anywhere.
+    let plain = std::process::Command::new("pg_dump")
+        .arg("--format=plain")
+        .arg(&url)
+        .output()
+        .expect("pg_dump");
+    assert!(plain.status.success());
+    assert!(plain.stdout.len() > 10_000);
+    let found = id_numbers_in(&plain.stdout);
+    assert!(found.is_empty(), "{found:?}");
+    let text = String::from_utf8_lossy(&plain.stdout);
+    assert!(!text.contains(&g.id_number));
+    // No graduate's e-mail (the demo's are s<student number>@example.com) in plaintext.
+    for (i, _) in text.match_indices("@example.com") {
+        let local: String = text[..i]
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let graduate_like =
+            local.starts_with('s') && local[1..].chars().all(|c| c.is_ascii_digit());
+        assert!(
+            !graduate_like,
+            "plaintext graduate e-mail {local}@example.com"
+        );
+    }
+
+    // `backup` (pg_dump) restored into a new database passes the restore check.
+    let dest = app.data_dir.join("pg-backup");
+    let manifest = wangqian_store::ops::backup(
+        &app.state.store,
+        &url,
+        &app.state.config.uploads_dir(),
+        &dest,
+    )
+    .await
+    .unwrap();
+    assert!(dest.join("database.pgdump").exists());
+    assert!(manifest.row_counts["agreements"] >= 1);
+    let restored = format!("{url}_restored");
+    let name = restored.rsplit('/').next().unwrap().to_string();
+    let admin = sqlx::AnyPool::connect(&format!("{}/postgres", server.trim_end_matches('/')))
+        .await
+        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let status = std::process::Command::new("pg_restore")
+        .arg("--no-owner")
+        .arg(format!("--dbname={restored}"))
+        .arg(dest.join("database.pgdump"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let copy = wangqian_store::Store::connect(&restored, app.state.store.pii.clone())
+        .await
+        .unwrap();
+    let uploads = wangqian_store::blobs::Encrypted::new(
+        wangqian_store::blobs::LocalFolder::new(dest.join("uploads")),
+        copy.pii.clone(),
+    );
+    let report = wangqian_store::ops::restore_check(&copy, &uploads, &manifest)
+        .await
+        .unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert!(report.uploads >= 1 && report.records >= 1);
+    copy.close().await;
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&admin)
+        .await;
+}
