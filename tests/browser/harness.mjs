@@ -1,4 +1,5 @@
 // Shared by the browser tests: the real binary on a fresh SQLite demo, and Debian's chromium.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,4 +38,25 @@ export async function logIn(page, base, login, password = 'Demo2026') {
   await page.fill('#password', password);
   await page.click('button[type=submit]');
   await page.waitForSelector('text=退出');
+}
+
+// What the pages broke of the Content Security Policy: Chromium reports each blocked inline
+// style, script or handler as a console error. Every page is opened through newPage(), and
+// every test ends with assertNoCspViolations().
+const cspViolations = [];
+
+/** A page of `owner` (the browser or a context) whose CSP violations are collected. */
+export async function newPage(owner, options) {
+  const page = await owner.newPage(options);
+  page.on('console', (m) => {
+    if (m.type() === 'error' && m.text().includes('Content Security Policy')) {
+      cspViolations.push(`${page.url()}: ${m.text()}`);
+    }
+  });
+  return page;
+}
+
+/** Fails on any violation collected since the last call (and forgets them). */
+export function assertNoCspViolations() {
+  assert.deepEqual(cspViolations.splice(0), [], 'a page broke the Content Security Policy');
 }

@@ -1,11 +1,12 @@
 // What a person clicks through a signing: an employer finds a graduate and sends the offer, the
 // graduate signs on a phone with the tick-box and their password, the department and the school
-// approve, and the agreement shows its number.
+// approve, and the agreement shows its number; a PC prints it with a code the phone confirms.
+// No page may break the CSP.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, logIn } from './harness.mjs';
+import { startServer, launchBrowser, logIn, newPage, assertNoCspViolations } from './harness.mjs';
 
 let server, base, banner = '', browser;
 
@@ -25,7 +26,7 @@ test('an offer is sent, signed on a phone, approved twice and numbered', async (
   const [, idNumber, name] = m;
 
   // The employer: find, then fill the offer and send it.
-  const hr = await browser.newPage();
+  const hr = await newPage(browser);
   await logIn(hr, base, 'hr1');
   await hr.click('text=查询学生并邀约');
   await hr.fill('input[name=school]', '江淮大学');
@@ -47,7 +48,7 @@ test('an offer is sent, signed on a phone, approved twice and numbered', async (
 
   // The graduate, on a phone: the offer is in 签约管理; signing needs the tick-box and password.
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
-  const g = await phone.newPage();
+  const g = await newPage(phone);
   await logIn(g, base, idNumber);
   await g.click('header >> text=签约管理');
   await g.click('a:has-text("单位发起邀约")');
@@ -61,7 +62,7 @@ test('an offer is sent, signed on a phone, approved twice and numbered', async (
   // The department reviewer whose move it is approves from "待我处理".
   let reviewed = false;
   for (const login of ['rev19101a', 'rev19101b', 'rev19101c']) {
-    const r = await browser.newPage();
+    const r = await newPage(browser);
     await logIn(r, base, login);
     await r.goto(`${base}/agreements?mine=1`);
     if (await r.locator(`td:has-text("${name}")`).count() > 0) {
@@ -76,7 +77,7 @@ test('an offer is sent, signed on a phone, approved twice and numbered', async (
   assert.ok(reviewed, 'one department reviewer had the agreement to review');
 
   // The school's final review makes it effective and numbered.
-  const admin = await browser.newPage();
+  const admin = await newPage(browser);
   await logIn(admin, base, 'admin19101');
   await admin.goto(`${base}/agreements?mine=1`);
   await admin.click('a:has-text("院系已审核")');
@@ -102,10 +103,25 @@ test('an offer is sent, signed on a phone, approved twice and numbered', async (
   assert.match(text, /就业协议书/);
   const url = text.replace(/[\s\u200b]+/g, '').match(/\/v\/([A-Za-z0-9_\-.]+)/);
   assert.ok(url, 'the PDF names its verify URL');
-  const anyone = await browser.newPage();
+  const anyone = await newPage(browser);
   await anyone.goto(`${base}/v/${url[1]}`);
   await anyone.waitForSelector('#verdict[data-verdict="genuine"]');
   assert.match(await anyone.locator('#verdict').textContent(), /真实有效/);
   await anyone.close();
+
+  // Self-service printing: a PC shows a code and its QR and reloads itself until the phone
+  // confirms the code, then offers the PDF.
+  const pc = await newPage(browser);
+  await pc.goto(`${base}/print`);
+  await pc.click('button:has-text("获取打印码")');
+  const code = (await pc.locator('#print-code').textContent()).trim();
+  assert.equal(await pc.locator('.qr svg').count(), 1);
+  assert.equal(await pc.locator('.qr').evaluate((d) => getComputedStyle(d).width), '192px');
+  await g.goto(`${base}/print/confirm?code=${code}`);
+  await g.click('button:has-text("确认在电脑上打印")');
+  await g.waitForSelector('#print-confirmed');
+  await pc.waitForSelector('#print-download', { timeout: 10000 });
+  await pc.close();
   await phone.close();
+  assertNoCspViolations();
 });
