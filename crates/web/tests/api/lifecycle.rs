@@ -1015,6 +1015,72 @@ async fn racing_edits_resends_and_amendments_number_terms_versions_once_each() {
 }
 
 #[tokio::test]
+async fn racing_reviews_and_release_requests_of_a_destination_act_once() {
+    let app = TestApp::spawn().await;
+    let g = graduate(&app, 0).await;
+    let grad = std::sync::Arc::new(app.login_as(&g.id_number).await);
+    let reviewer = std::sync::Arc::new(reviewer_of(&app, &g.department_id).await);
+    let data = json!({ "category_code": "80", "subcategory": "全日制", "unit_name": "江淮大学研究生院", "details": { "录取专业": "计算机科学与技术" } });
+    let (s, b) = grad
+        .post_multipart(
+            "/api/destinations",
+            Form::new()
+                .text("data", data.to_string())
+                .part("proof_1", Part::bytes(png_bytes()).file_name("offer.png")),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let id = b["id"].as_str().unwrap().to_string();
+    let reviews: Vec<_> = (0..16)
+        .map(|_| {
+            let c = reviewer.clone();
+            let path = format!("/api/destinations/{id}/review");
+            tokio::spawn(async move { c.post_json(&path, &json!({ "approve": true })).await })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in reviews {
+        let (s, b) = t.await.unwrap();
+        assert!(s == 200 || s == 409, "{s} {b}");
+        ok += usize::from(s == 200);
+    }
+    assert_eq!(ok, 1);
+    // Release requests each carry a proof file (a child row): one lands.
+    let releases: Vec<_> = (0..8)
+        .map(|_| {
+            let c = grad.clone();
+            let path = format!("/api/destinations/{id}/release");
+            tokio::spawn(async move {
+                c.post_multipart(
+                    &path,
+                    Form::new()
+                        .text("reason", "放弃升学，参加工作")
+                        .part("proof", Part::bytes(png_bytes()).file_name("p.png")),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in releases {
+        let (s, b) = t.await.unwrap();
+        assert!(s == 200 || s == 409, "{s} {b}");
+        ok += usize::from(s == 200);
+    }
+    assert_eq!(ok, 1);
+    let report = wangqian_store::lifecycle::trail::check(&app.state.store)
+        .await
+        .unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM flow_events WHERE record_id = $1")
+        .bind(id.clone())
+        .fetch_one(app.state.store.reader())
+        .await
+        .unwrap();
+    assert_eq!(events, 3, "register, approve, release request");
+}
+
+#[tokio::test]
 async fn a_hundred_retries_with_one_idempotency_key_change_once() {
     let app = TestApp::spawn().await;
     let g = graduate(&app, 0).await;
