@@ -252,16 +252,7 @@ pub async fn reauthenticate(
     if password_text.is_empty() {
         return Err(ServiceError::field("password", "请输入登录密码"));
     }
-    let (hash, locked_until): (String, Option<i64>) =
-        sqlx::query_as("SELECT password_hash, locked_until FROM accounts WHERE id = $1")
-            .bind(actor.account_id.clone())
-            .fetch_one(store.reader())
-            .await?;
-    if let Some(until) = locked_until.filter(|u| *u > now) {
-        return Err(ServiceError::Locked {
-            minutes: (until - now + 59_999) / 60_000,
-        });
-    }
+    let hash = unlocked_password_hash(store, actor, now).await?;
     if password::verify(password_text.to_string(), hash).await? {
         sqlx::query("UPDATE accounts SET failed_logins = 0 WHERE id = $1 AND failed_logins <> 0")
             .bind(actor.account_id.clone())
@@ -278,6 +269,21 @@ pub async fn reauthenticate(
             None => locked(policy),
         },
     )
+}
+
+/// The actor's stored password hash, unless the account is locked out now.
+async fn unlocked_password_hash(store: &Store, actor: &Actor, now: i64) -> ServiceResult<String> {
+    let (hash, locked_until): (String, Option<i64>) =
+        sqlx::query_as("SELECT password_hash, locked_until FROM accounts WHERE id = $1")
+            .bind(actor.account_id.clone())
+            .fetch_one(store.reader())
+            .await?;
+    if let Some(until) = locked_until.filter(|u| *u > now) {
+        return Err(ServiceError::Locked {
+            minutes: (until - now + 59_999) / 60_000,
+        });
+    }
+    Ok(hash)
 }
 
 /// The hash of a random string, verified against when the account is unknown.
@@ -955,16 +961,7 @@ pub async fn change_password(
         return Err(ServiceError::Validation(errors));
     }
     let now = now_ms();
-    let (hash, locked_until): (String, Option<i64>) =
-        sqlx::query_as("SELECT password_hash, locked_until FROM accounts WHERE id = $1")
-            .bind(actor.account_id.clone())
-            .fetch_one(store.reader())
-            .await?;
-    if let Some(until) = locked_until.filter(|u| *u > now) {
-        return Err(ServiceError::Locked {
-            minutes: (until - now + 59_999) / 60_000,
-        });
-    }
+    let hash = unlocked_password_hash(store, actor, now).await?;
     if !password::verify(input.current_password, hash.clone()).await? {
         return Err(
             match count_failure(store, &actor.account_id, now, policy).await? {
