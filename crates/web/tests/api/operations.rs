@@ -576,3 +576,34 @@ async fn a_postgresql_backup_restores_and_its_dump_holds_no_personal_data() {
         .execute(&admin)
         .await;
 }
+
+#[tokio::test]
+async fn changing_a_password_needs_a_session_and_only_changes_ones_own() {
+    let app = TestApp::spawn().await;
+    let anon = app.client();
+    let (s, b) = anon
+        .post_json(
+            "/api/me/password",
+            &json!({ "current_password": "Demo2026", "new_password": "Other2026x", "new_password_confirm": "Other2026x" }),
+        )
+        .await;
+    assert_eq!(s, 401, "{b}");
+    let page = anon.get("/account/password").await;
+    assert_eq!(page.status(), 303);
+    assert_eq!(page.headers()["location"], "/login");
+    // Every role changes its own password only: the other accounts keep theirs.
+    for login in ["hr1", "admin19101", "province"] {
+        let c = app.login_as(login).await;
+        let (s, b) = c
+            .post_json(
+                "/api/me/password",
+                &json!({ "current_password": "Demo2026", "new_password": "Other2026x", "new_password_confirm": "Other2026x" }),
+            )
+            .await;
+        assert_eq!(s, 204, "{login}: {b}");
+        let mut fresh = app.client();
+        assert_eq!(fresh.login(login, "Other2026x").await.0, 200, "{login}");
+    }
+    let mut other = app.client();
+    assert_eq!(other.login("admin19102", "Demo2026").await.0, 200);
+}
