@@ -10,7 +10,7 @@ use crate::audit::{self, AuditEntry};
 use crate::error::allow;
 use crate::error::{is_unique_violation, FieldError};
 use crate::pii::PiiField;
-use crate::{new_id, now_ms, password, ServiceError, ServiceResult, Store};
+use crate::{new_id, password, ServiceError, ServiceResult, Store};
 
 /// Session and lock-out timing, from configuration.
 #[derive(Debug, Clone, Copy)]
@@ -126,7 +126,7 @@ pub async fn login(
     client_key: &str,
     policy: &SessionPolicy,
 ) -> ServiceResult<LoginOutcome> {
-    let now = now_ms();
+    let now = store.now();
     let login = login.trim();
     if login.is_empty() || password_text.is_empty() {
         return Err(ServiceError::Validation(vec![FieldError::new(
@@ -248,7 +248,7 @@ pub async fn reauthenticate(
     password_text: &str,
     policy: &SessionPolicy,
 ) -> ServiceResult<()> {
-    let now = now_ms();
+    let now = store.now();
     if password_text.is_empty() {
         return Err(ServiceError::field("password", "请输入登录密码"));
     }
@@ -366,7 +366,7 @@ async fn open_session(
     must_change_password: bool,
     policy: &SessionPolicy,
 ) -> ServiceResult<LoginOutcome> {
-    let now = now_ms();
+    let now = store.now();
     let token = random_token();
     let csrf = random_token();
     sqlx::query(
@@ -397,7 +397,7 @@ pub async fn load_session(
     token: &str,
     policy: &SessionPolicy,
 ) -> ServiceResult<Option<SessionInfo>> {
-    let now = now_ms();
+    let now = store.now();
     let hash = token_hash(token);
     let row = sqlx::query_as::<_, (String, i64, i64)>(
         "SELECT csrf_token, last_seen_at, expires_at FROM sessions WHERE token_hash = $1",
@@ -536,7 +536,7 @@ pub async fn bind_graduate(
     }
     let password_hash = password::hash(input.password).await?;
     let account_id = new_id();
-    let now = now_ms();
+    let now = store.now();
     let mut tx = store.writer().begin().await?;
     sqlx::query(
         "INSERT INTO accounts (id, login_name, password_hash, role, display_name, school_id, department_id, graduate_id, status, created_at, updated_at) \
@@ -601,7 +601,7 @@ pub async fn unbind_graduate(store: &Store, actor: &Actor, graduate_id: &str) ->
     let Some(account_id) = account_id else {
         return Err(ServiceError::Conflict("该毕业生尚未绑定账号".into()));
     };
-    let now = now_ms();
+    let now = store.now();
     let mut tx = store.writer().begin().await?;
     let done = sqlx::query(
         "UPDATE graduates SET account_id = NULL, bound_at = NULL, updated_at = $1 WHERE id = $2 AND account_id = $3",
@@ -632,6 +632,7 @@ pub async fn unbind_graduate(store: &Store, actor: &Actor, graduate_id: &str) ->
     audit::record(
         &mut tx,
         AuditEntry {
+            at: now,
             actor_account_id: Some(&actor.account_id),
             action: "unbind_graduate",
             target_kind: "graduate",
@@ -724,7 +725,7 @@ pub async fn create_reviewer(
     }
     let hash = password::hash(input.password).await?;
     let id = new_id();
-    let now = now_ms();
+    let now = store.now();
     let mut tx = store.writer().begin().await?;
     sqlx::query(
         "INSERT INTO accounts (id, login_name, password_hash, role, display_name, school_id, department_id, status, created_at, updated_at) \
@@ -749,6 +750,7 @@ pub async fn create_reviewer(
     audit::record(
         &mut tx,
         AuditEntry {
+            at: now,
             actor_account_id: Some(&actor.account_id),
             action: "create_reviewer",
             target_kind: "account",
@@ -795,7 +797,7 @@ pub async fn set_reviewer_active(
         Access::Allowed => {}
         Access::Forbidden | Access::NotFound => return Err(ServiceError::Forbidden),
     }
-    let now = now_ms();
+    let now = store.now();
     let mut tx = store.writer().begin().await?;
     let done = sqlx::query(
         "UPDATE accounts SET status = $1, updated_at = $2 WHERE id = $3 AND school_id = $4 AND role = 'department_reviewer'",
@@ -818,6 +820,7 @@ pub async fn set_reviewer_active(
     audit::record(
         &mut tx,
         AuditEntry {
+            at: now,
             actor_account_id: Some(&actor.account_id),
             action: if active {
                 "enable_reviewer"
@@ -904,7 +907,7 @@ pub async fn create_provincial_admin(
         p
     };
     let hash = password::hash(one_time.clone()).await?;
-    let now = now_ms();
+    let now = store.now();
     sqlx::query(
         "INSERT INTO accounts (id, login_name, password_hash, role, display_name, status, must_change_password, created_at, updated_at) \
          VALUES ($1, $2, $3, 'provincial_admin', $4, 'active', 1, $5, $5)",
@@ -960,7 +963,7 @@ pub async fn change_password(
     if !errors.is_empty() {
         return Err(ServiceError::Validation(errors));
     }
-    let now = now_ms();
+    let now = store.now();
     let hash = unlocked_password_hash(store, actor, now).await?;
     if !password::verify(input.current_password, hash.clone()).await? {
         return Err(

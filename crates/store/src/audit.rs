@@ -2,9 +2,11 @@
 
 use sqlx::AnyConnection;
 
-use crate::{new_id, now_ms};
+use crate::new_id;
 
 pub struct AuditEntry<'a> {
+    /// When it happened, from the acting request's clock.
+    pub at: i64,
     pub actor_account_id: Option<&'a str>,
     pub action: &'a str,
     pub target_kind: &'a str,
@@ -20,7 +22,7 @@ pub async fn record(conn: &mut AnyConnection, e: AuditEntry<'_>) -> Result<(), s
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(new_id())
-    .bind(now_ms())
+    .bind(e.at)
     .bind(e.actor_account_id.map(str::to_string))
     .bind(e.action.to_string())
     .bind(e.target_kind.to_string())

@@ -140,6 +140,8 @@ pub struct NewUpload {
     pub bytes: Vec<u8>,
     pub uploaded_by: Option<String>,
     pub school_id: Option<String>,
+    /// The request's time.
+    pub at: i64,
 }
 
 /// Stores the bytes, then records the upload row in the caller's transaction. A failed
@@ -168,7 +170,7 @@ pub async fn save_upload(
     .bind(stored_file_name(upload.kind, &upload.original_name))
     .bind(upload.uploaded_by)
     .bind(upload.school_id)
-    .bind(crate::now_ms())
+    .bind(upload.at)
     .execute(conn)
     .await?;
     Ok(id)
@@ -198,6 +200,8 @@ pub struct UploadRow {
     pub storage_key: String,
     pub original_name: String,
     pub school_id: Option<String>,
+    /// The request's time.
+    pub at: i64,
 }
 
 pub async fn find_upload(store: &crate::Store, id: &str) -> Result<Option<UploadRow>, sqlx::Error> {

@@ -11,7 +11,7 @@ use wangqian_domain::roster::ROSTER_COLUMNS;
 use crate::accounts::{insert_account, AccountRow};
 use crate::blobs::BlobStore;
 use crate::roster_import::{import_file, queue_import};
-use crate::{new_id, now_ms, password, Store};
+use crate::{new_id, password, Store};
 use wangqian_sheets::SheetKind;
 
 pub const DEMO_PASSWORD: &str = "Demo2026";
@@ -232,7 +232,7 @@ pub async fn seed(
         return Ok(None);
     }
     store.mark_demo().await?;
-    let now = now_ms();
+    let now = store.now();
     let cohort = current_cohort(now);
     let mut rng = StdRng::seed_from_u64(20_261_121);
     let hash = password::hash(DEMO_PASSWORD.to_string()).await?;
@@ -308,10 +308,11 @@ pub async fn seed(
             SheetKind::Csv,
             csv,
             None,
+            now,
         )
         .await?;
         // Claimed in the same transaction: a running server's worker must not import it twice.
-        crate::jobs::claim_in(&mut tx, &job_id, "demo").await?;
+        crate::jobs::claim_in(&mut tx, &job_id, "demo", now).await?;
         tx.commit().await?;
         let report = import_file(store, blobs, &job_id, &payload).await?;
         if report.error_count > 0 {

@@ -25,7 +25,7 @@ use crate::employers::UploadedFile;
 use crate::error::allow;
 use crate::lifecycle::{load_visible, AgreementRow};
 use crate::pii::PiiField;
-use crate::{new_id, now_ms, settings, Page, Paging, ServiceError, ServiceResult, Store};
+use crate::{new_id, settings, Page, Paging, ServiceError, ServiceResult, Store};
 
 /// A date as printed: 2027年3月4日 (China time).
 pub fn china_day(ms: i64) -> String {
@@ -86,7 +86,7 @@ pub async fn prepare(
     let row = load_visible(&mut conn, actor, agreement_id).await?;
     let party = Party::of(actor.role).map_or("province", Party::as_str);
     let kind = row.kind();
-    let state = row.state_at(now_ms())?;
+    let state = row.state_at(store.now())?;
     let numbered = row.number.is_some();
     let template_kind = match want {
         Want::Agreement => match doc::printable(kind, state, numbered) {
@@ -165,7 +165,7 @@ pub async fn prepare(
         },
         notes,
         verify_url: String::new(),
-        rendered_on: china_day(now_ms()),
+        rendered_on: china_day(store.now()),
     };
     let stem = row.number.clone().unwrap_or_else(|| row.id.clone());
     let file_name = match template_kind {
@@ -522,7 +522,7 @@ pub async fn record_rendered(
     account_id: Option<&str>,
     delivery: Delivery,
 ) -> ServiceResult<()> {
-    let now = now_ms();
+    let now = store.now();
     let mut tx = store.writer().begin().await?;
     sqlx::query(
         "INSERT INTO agreement_documents (agreement_id, content_hash, school_id, terms_version, template_kind, first_rendered_at) \
@@ -659,7 +659,7 @@ pub async fn verify_claims(store: &Store, claims: &TokenClaims) -> ServiceResult
     let content_known = known.is_some_and(|(v,)| v == claims.terms_version);
     let stored = AgreementState::parse(&row.state)
         .ok_or_else(|| anyhow::anyhow!("unknown agreement state {}", row.state))?;
-    let state = wangqian_domain::lifecycle::state_at(stored, row.deadline_at, now_ms());
+    let state = wangqian_domain::lifecycle::state_at(stored, row.deadline_at, store.now());
     let verdict = Verdict::judge(
         state,
         claims.terms_version,
@@ -702,7 +702,7 @@ pub async fn note_public_request(
     window_ms: i64,
     max: i64,
 ) -> ServiceResult<bool> {
-    let now = now_ms();
+    let now = store.now();
     if crate::accounts::throttled(store, key, now, window_ms, max).await? {
         return Ok(true);
     }
@@ -761,7 +761,7 @@ pub async fn put_template(
     use sha2::Digest;
     let sha = hex::encode(sha2::Sha256::digest(source.as_bytes()));
     let scope = scope.unwrap_or_else(|| "province".to_string());
-    let now = now_ms();
+    let now = store.now();
     let mut tx = store.writer().begin().await?;
     sqlx::query(
         "INSERT INTO document_templates (scope, graduation_year, kind, source, sha256, uploaded_by, created_at, updated_at) \
@@ -780,6 +780,7 @@ pub async fn put_template(
     crate::audit::record(
         &mut tx,
         crate::audit::AuditEntry {
+            at: now,
             actor_account_id: Some(&actor.account_id),
             action: "upload_agreement_template",
             target_kind: "document_template",
@@ -1048,6 +1049,7 @@ pub async fn set_signature_image(
         blobs,
         &mut tx,
         NewUpload {
+            at: store.now(),
             kind: which.as_str(),
             content_type: file.content_type,
             original_name: file.original_name,
@@ -1061,13 +1063,14 @@ pub async fn set_signature_image(
         "UPDATE {table} SET {column} = $1, updated_at = $2 WHERE id = $3"
     ))
     .bind(id.clone())
-    .bind(now_ms())
+    .bind(store.now())
     .bind(owner.clone())
     .execute(&mut *tx)
     .await?;
     crate::audit::record(
         &mut tx,
         crate::audit::AuditEntry {
+            at: store.now(),
             actor_account_id: Some(&actor.account_id),
             action: "upload_signature_image",
             target_kind: table,
@@ -1168,7 +1171,7 @@ fn secret_hash(secret: &str) -> String {
 
 /// A new code for a PC (no login): valid 5 minutes, usable once.
 pub async fn create_print_code(store: &Store) -> ServiceResult<NewPrintCode> {
-    let now = now_ms();
+    let now = store.now();
     let expires_at = now + doc::print_code::VALID_MINUTES * 60_000;
     let secret = {
         use rand::RngCore;
@@ -1229,7 +1232,7 @@ pub async fn confirm_print_code(
         .ok_or_else(|| ServiceError::field("code", "打印码应为电脑上显示的 8 位字母和数字"))?;
     let mut conn = store.reader().acquire().await?;
     let row = load_visible(&mut conn, actor, agreement_id).await?;
-    let state = row.state_at(now_ms())?;
+    let state = row.state_at(store.now())?;
     doc::printable(row.kind(), state, row.number.is_some()).map_err(ServiceError::Conflict)?;
     drop(conn);
     let pc: Option<PrintCodeRow> = sqlx::query_as(
@@ -1240,7 +1243,7 @@ pub async fn confirm_print_code(
     .await?;
     let pc =
         pc.ok_or_else(|| ServiceError::field("code", "没有这个打印码，请核对电脑上显示的打印码"))?;
-    let now = now_ms();
+    let now = store.now();
     if let Some(m) = doc::print_code::refusal(
         pc.expires_at,
         pc.confirmed_at.is_some(),
@@ -1291,7 +1294,7 @@ async fn code_by_secret(store: &Store, secret: &str) -> ServiceResult<PrintCodeR
 
 pub async fn print_code_status(store: &Store, secret: &str) -> ServiceResult<PrintCodeStatus> {
     let pc = code_by_secret(store, secret).await?;
-    let now = now_ms();
+    let now = store.now();
     let status = if pc.used_at.is_some() {
         "used"
     } else if now >= pc.expires_at {
@@ -1312,7 +1315,7 @@ pub async fn print_code_status(store: &Store, secret: &str) -> ServiceResult<Pri
 /// fetch, a late one or an unconfirmed one is refused.
 pub async fn claim_print_code(store: &Store, secret: &str) -> ServiceResult<(Actor, String)> {
     let pc = code_by_secret(store, secret).await?;
-    let now = now_ms();
+    let now = store.now();
     if pc.used_at.is_some() {
         return Err(ServiceError::Conflict("该打印码已使用，请重新获取".into()));
     }

@@ -14,7 +14,7 @@ use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::error::allow;
 use crate::error::{is_unique_violation, FieldError};
 use crate::pii::PiiField;
-use crate::{new_id, now_ms, password, Page, Paging, ServiceError, ServiceResult, Store};
+use crate::{new_id, password, Page, Paging, ServiceError, ServiceResult, Store};
 
 /// The four registration steps in one submission (the page walks through them).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -236,7 +236,7 @@ pub async fn register_employer(
         ));
     }
     let password_hash = password::hash(input.password.clone()).await?;
-    let now = now_ms();
+    let now = store.now();
     let employer_id = new_id();
     let account_id = new_id();
     let warning_text = warning.as_ref().map(CreditCodeError::to_string);
@@ -247,9 +247,10 @@ pub async fn register_employer(
         "authorisation_letter",
         authorisation_letter,
         &account_id,
+        now,
     )
     .await?;
-    let licence_id = save_certificate(blobs, &mut tx, "licence", licence, &account_id).await?;
+    let licence_id = save_certificate(blobs, &mut tx, "licence", licence, &account_id, now).await?;
     sqlx::query(
         "INSERT INTO employers (id, name, credit_code, credit_code_warning, province, city, address, phone, email, hr_email, postcode, \
            unit_nature_code, industry_code, size_code, registered_capital_code, tags, authorisation_upload_id, licence_upload_id, \
@@ -309,6 +310,7 @@ pub async fn register_employer(
     audit::record(
         &mut tx,
         AuditEntry {
+            at: now,
             actor_account_id: Some(&account_id),
             action: "register_employer",
             target_kind: "employer",
@@ -334,6 +336,7 @@ async fn save_certificate(
     kind: &'static str,
     file: Option<UploadedFile>,
     uploaded_by: &str,
+    now: i64,
 ) -> anyhow::Result<Option<String>> {
     let Some(f) = file else {
         return Ok(None);
@@ -347,6 +350,7 @@ async fn save_certificate(
             original_name: f.original_name,
             bytes: f.bytes,
             uploaded_by: Some(uploaded_by.to_string()),
+            at: now,
             school_id: None,
         },
     )
@@ -457,7 +461,7 @@ pub async fn join_employer(
     };
     let password_hash = password::hash(input.password.clone()).await?;
     let account_id = new_id();
-    let now = now_ms();
+    let now = store.now();
     let (role, status) = match input.kind {
         JoinKind::Join => ("hr", "pending_join"),
         JoinKind::BecomeManager => ("manager", "pending_manager"),
@@ -469,6 +473,7 @@ pub async fn join_employer(
         "authorisation_letter",
         authorisation_letter,
         &account_id,
+        now,
     )
     .await?;
     insert_employer_account(
@@ -486,6 +491,7 @@ pub async fn join_employer(
     audit::record(
         &mut tx,
         AuditEntry {
+            at: now,
             actor_account_id: Some(&account_id),
             action: match input.kind {
                 JoinKind::Join => "request_join_employer",
@@ -562,7 +568,7 @@ pub async fn decide_member(
         Access::Forbidden => return Err(ServiceError::Forbidden),
         Access::NotFound => return Err(ServiceError::NotFound("申请")),
     }
-    let now = now_ms();
+    let now = store.now();
     let mut tx = store.writer().begin().await?;
     if approve && status == "pending_manager" {
         sqlx::query(
@@ -588,6 +594,7 @@ pub async fn decide_member(
     audit::record(
         &mut tx,
         AuditEntry {
+            at: now,
             actor_account_id: Some(&actor.account_id),
             action: if approve {
                 "approve_member"
@@ -815,7 +822,7 @@ pub async fn verify_employer(
             warning.unwrap_or_default()
         )));
     }
-    let now = now_ms();
+    let now = store.now();
     let new_status = if input.approve {
         "verified"
     } else {
@@ -870,6 +877,7 @@ pub async fn verify_employer(
         audit::record(
             &mut tx,
             AuditEntry {
+                at: now,
                 actor_account_id: Some(&actor.account_id),
                 action: "override_credit_code_warning",
                 target_kind: "employer",
@@ -883,6 +891,7 @@ pub async fn verify_employer(
     audit::record(
         &mut tx,
         AuditEntry {
+            at: now,
             actor_account_id: Some(&actor.account_id),
             action: if input.approve { "verify_employer" } else { "reject_employer" },
             target_kind: "employer",

@@ -1,6 +1,6 @@
 //! Database-backed jobs: any node may claim one; a guarded update decides which.
 
-use crate::{new_id, now_ms, Store};
+use crate::{new_id, Store};
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct JobRow {
@@ -27,6 +27,7 @@ pub async fn enqueue(
     school_id: Option<&str>,
     payload: &serde_json::Value,
     created_by: Option<&str>,
+    now: i64,
 ) -> Result<String, sqlx::Error> {
     let id = new_id();
     sqlx::query(
@@ -38,7 +39,7 @@ pub async fn enqueue(
     .bind(school_id.map(str::to_string))
     .bind(payload.to_string())
     .bind(created_by.map(str::to_string))
-    .bind(now_ms())
+    .bind(now)
     .execute(conn)
     .await?;
     Ok(id)
@@ -50,8 +51,8 @@ pub async fn claim_in(
     conn: &mut sqlx::AnyConnection,
     id: &str,
     runner: &str,
+    now: i64,
 ) -> Result<(), sqlx::Error> {
-    let now = now_ms();
     sqlx::query(
         "UPDATE jobs SET status = 'running', locked_by = $1, locked_at = $2, attempts = attempts + 1, updated_at = $2 \
          WHERE id = $3 AND status = 'queued'",
@@ -66,7 +67,7 @@ pub async fn claim_in(
 
 /// Claims the oldest queued job; `None` when there is nothing to do or another node won.
 pub async fn claim_next(store: &Store, worker: &str) -> Result<Option<JobRow>, sqlx::Error> {
-    let now = now_ms();
+    let now = store.now();
     let claimed = sqlx::query_as::<_, (String,)>(
         "UPDATE jobs SET status = 'running', locked_by = $1, locked_at = $2, attempts = attempts + 1, updated_at = $2 \
          WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at LIMIT 1) AND status = 'queued' \
@@ -84,7 +85,7 @@ pub async fn claim_next(store: &Store, worker: &str) -> Result<Option<JobRow>, s
 
 /// Jobs whose node died mid-run go back to the queue.
 pub async fn requeue_stale(store: &Store, older_than_ms: i64) -> Result<u64, sqlx::Error> {
-    let now = now_ms();
+    let now = store.now();
     let done = sqlx::query(
         "UPDATE jobs SET status = 'queued', locked_by = NULL, locked_at = NULL, updated_at = $1 \
          WHERE status = 'running' AND locked_at < $2 AND attempts < 3",
@@ -109,7 +110,7 @@ pub async fn set_progress(
     .bind(phase.to_string())
     .bind(done)
     .bind(total)
-    .bind(now_ms())
+    .bind(store.now())
     .bind(id.to_string())
     .execute(store.writer())
     .await?;
@@ -122,6 +123,7 @@ pub async fn finish(
     succeeded: bool,
     phase: &str,
     result: &serde_json::Value,
+    now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE jobs SET status = $1, phase = $2, result = $3, locked_by = NULL, updated_at = $4 WHERE id = $5",
@@ -129,7 +131,7 @@ pub async fn finish(
     .bind(if succeeded { "succeeded" } else { "failed" })
     .bind(phase.to_string())
     .bind(result.to_string())
-    .bind(now_ms())
+    .bind(now)
     .bind(id.to_string())
     .execute(conn)
     .await?;

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod blobs;
+pub mod clock;
 pub mod demo;
 pub mod documents;
 pub mod employers;
@@ -28,6 +29,7 @@ use std::time::Duration;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 
+pub use clock::Clock;
 pub use error::{FieldError, ServiceError, ServiceResult};
 pub use pii::Pii;
 
@@ -47,6 +49,7 @@ pub struct Store {
     writer: AnyPool,
     backend: Backend,
     pub pii: Pii,
+    clock: Clock,
 }
 
 static MIGRATIONS_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -74,6 +77,7 @@ impl Store {
                     writer,
                     backend,
                     pii,
+                    clock: Clock::system(),
                 }
             }
             Backend::Postgres => {
@@ -89,6 +93,7 @@ impl Store {
                     writer: pool,
                     backend,
                     pii,
+                    clock: Clock::system(),
                 }
             }
         };
@@ -102,6 +107,21 @@ impl Store {
             Backend::Postgres => MIGRATIONS_POSTGRES.run(&self.writer).await?,
         }
         Ok(())
+    }
+
+    /// The same store on another clock (tests, the demo).
+    pub fn with_clock(mut self, clock: Clock) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Current time as unix milliseconds, from the store's clock: the services' only clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     pub fn backend(&self) -> Backend {
@@ -171,18 +191,6 @@ async fn sqlite_pool(url: &str, max: u32) -> anyhow::Result<AnyPool> {
         .connect(url)
         .await?;
     Ok(pool)
-}
-
-/// Current time as unix milliseconds: the storage layer's only clock.
-#[expect(
-    clippy::disallowed_methods,
-    reason = "the one clock read outside the domain"
-)]
-pub fn now_ms() -> i64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
 }
 
 pub fn new_id() -> String {

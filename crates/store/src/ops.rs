@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{now_ms, Backend, Store};
+use crate::{Backend, Store};
 
 /// Tables whose row counts a backup records and a restore check compares.
 pub const COUNTED_TABLES: &[&str] = &[
@@ -124,7 +124,7 @@ pub async fn backup(
     let copied = copy_tree(uploads_root, &dest.join("uploads"))?;
     let manifest = Manifest {
         format: "wangqian-backup-1".into(),
-        created_at: now_ms(),
+        created_at: store.now(),
         backend: format!("{:?}", store.backend()).to_lowercase(),
         key_fingerprint: store.pii.fingerprint().to_string(),
         row_counts: counts,
@@ -243,7 +243,7 @@ fn checkpoint_signature(
 
 pub async fn trail_checkpoint(store: &Store) -> anyhow::Result<Checkpoint> {
     let heads = trail_heads(store).await?;
-    let created_at = now_ms();
+    let created_at = store.now();
     Ok(Checkpoint {
         format: "wangqian-checkpoint-1".into(),
         created_at,

@@ -15,7 +15,7 @@ use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::error::allow;
 use crate::jobs::{self, JobRow};
 use crate::pii::PiiField;
-use crate::{new_id, now_ms, ServiceError, ServiceResult, Store};
+use crate::{new_id, ServiceError, ServiceResult, Store};
 
 pub const JOB_KIND: &str = "roster_import";
 /// At most this many row errors are kept in the report; the count covers all of them.
@@ -71,6 +71,7 @@ pub async fn start_import(
         kind,
         bytes,
         Some(&actor.account_id),
+        store.now(),
     )
     .await?;
     tx.commit().await?;
@@ -86,6 +87,7 @@ pub async fn queue_import(
     kind: SheetKind,
     bytes: Vec<u8>,
     uploaded_by: Option<&str>,
+    now: i64,
 ) -> anyhow::Result<(String, ImportPayload)> {
     let (content_type, kind_name) = match kind {
         SheetKind::Xlsx => (
@@ -103,6 +105,7 @@ pub async fn queue_import(
             original_name: file_name.chars().take(200).collect(),
             bytes,
             uploaded_by: uploaded_by.map(str::to_string),
+            at: now,
             school_id: Some(school_id.to_string()),
         },
     )
@@ -118,6 +121,7 @@ pub async fn queue_import(
         Some(school_id),
         &serde_json::to_value(&payload)?,
         uploaded_by,
+        now,
     )
     .await?;
     Ok((job_id, payload))
@@ -166,6 +170,7 @@ pub async fn run_job(store: &Store, blobs: &dyn BlobStore, job: &JobRow) -> anyh
             false,
             "失败",
             &serde_json::to_value(&report)?,
+            store.now(),
         )
         .await?;
     }
@@ -551,7 +556,7 @@ async fn merge(
     classes: &BTreeSet<(String, String, String)>,
 ) -> anyhow::Result<ImportReport> {
     let school_id = payload.school_id.as_str();
-    let now = now_ms();
+    let now = store.now();
     let mut tx = store.writer().begin().await?;
     for d in departments {
         sqlx::query(
@@ -675,6 +680,7 @@ async fn merge(
     audit::record(
         &mut tx,
         AuditEntry {
+            at: now,
             actor_account_id: None,
             action: "import_roster",
             target_kind: "job",
@@ -695,6 +701,7 @@ async fn merge(
         true,
         "完成",
         &serde_json::to_value(&report)?,
+        now,
     )
     .await?;
     tx.commit().await?;
@@ -721,9 +728,19 @@ pub async fn import_local_file(
         Err(e) => return Ok(file_error(e.to_string())),
     };
     let mut tx = store.writer().begin().await?;
-    let (job_id, _) = queue_import(&mut tx, blobs, &school.id, &name, kind, bytes, None).await?;
+    let (job_id, _) = queue_import(
+        &mut tx,
+        blobs,
+        &school.id,
+        &name,
+        kind,
+        bytes,
+        None,
+        store.now(),
+    )
+    .await?;
     // Claimed before commit, so that a server's worker sharing the database never sees it queued.
-    jobs::claim_in(&mut tx, &job_id, "cli").await?;
+    jobs::claim_in(&mut tx, &job_id, "cli", store.now()).await?;
     tx.commit().await?;
     let job = jobs::get(store, &job_id)
         .await?

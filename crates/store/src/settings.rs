@@ -10,7 +10,7 @@ use wangqian_domain::settings::{
 use crate::audit::{self, AuditEntry};
 use crate::error::allow;
 use crate::error::FieldError;
-use crate::{now_ms, ServiceError, ServiceResult, Store};
+use crate::{ServiceError, ServiceResult, Store};
 
 fn iso(d: Date) -> String {
     d.to_string()
@@ -115,7 +115,7 @@ pub async fn update_settings(
                 .collect(),
         ));
     }
-    let now = now_ms();
+    let now = store.now();
     let mut tx = store.writer().begin().await?;
     sqlx::query(
         "INSERT INTO signing_settings (school_id, graduation_year, signing_opens_on, signing_closes_on, review_levels, \
@@ -146,6 +146,7 @@ pub async fn update_settings(
     audit::record(
         &mut tx,
         AuditEntry {
+            at: now,
             actor_account_id: Some(&actor.account_id),
             action: "update_signing_settings",
             target_kind: "school",

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::{now_ms, Pii, ServiceResult, Store};
+use crate::{Pii, ServiceResult, Store};
 
 const FACT_KEY_FINGERPRINT: &str = "pii_key_fingerprint";
 const FACT_DEMO: &str = "demo_province";
@@ -57,7 +57,7 @@ impl Store {
         )
         .bind(name.to_string())
         .bind(value.to_string())
-        .bind(now_ms())
+        .bind(self.now())
         .execute(self.writer())
         .await?;
         Ok(())

@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 use wangqian_store::accounts::SessionPolicy;
 use wangqian_store::blobs::{Blobs, Encrypted, LocalFolder};
 use wangqian_store::system::KeyCheck;
-use wangqian_store::{Pii, Store};
+use wangqian_store::{Clock, Pii, Store};
 
 pub use config::Config;
 
@@ -51,6 +51,15 @@ impl AppState {
     }
 
     pub async fn open(config: Config, mode: Open) -> anyhow::Result<AppState> {
+        AppState::open_with_clock(config, mode, Clock::system()).await
+    }
+
+    /// Tests and the demo run on a settable clock; a production server only on the system's.
+    pub async fn open_with_clock(
+        config: Config,
+        mode: Open,
+        clock: Clock,
+    ) -> anyhow::Result<AppState> {
         let url = config.database_url();
         if let Some(file) = config.sqlite_file() {
             if mode == Open::ExistingOnly && !file.exists() {
@@ -68,7 +77,7 @@ impl AppState {
         if mode == Open::CreateIfNew {
             std::fs::create_dir_all(&config.data_dir)?;
         }
-        let store = open_store(&config, &url, mode).await?;
+        let store = open_store(&config, &url, mode, clock).await?;
         wangqian_store::graduates::encrypt_plain_emails(&store).await?;
         let blobs: Blobs = Arc::new(Encrypted::new(
             LocalFolder::new(config.uploads_dir()),
@@ -84,7 +93,7 @@ impl AppState {
             &key_path,
             &cert_path,
             &config.platform_name,
-            wangqian_store::now_ms() / 1000,
+            store.now() / 1000,
         )?;
         let fonts = load_fonts(config.font_dir.as_deref());
         if let Err(e) = &fonts {
@@ -109,7 +118,7 @@ impl AppState {
 
 /// Connects and decides the key: the configured or stored one, which must be the one the
 /// database was written under; a new one only for a database that holds nothing.
-async fn open_store(config: &Config, url: &str, mode: Open) -> anyhow::Result<Store> {
+async fn open_store(config: &Config, url: &str, mode: Open, clock: Clock) -> anyhow::Result<Store> {
     use secrecy::ExposeSecret;
     let key_file = config.pii_key_file();
     let existing = config.existing_pii_key()?;
@@ -118,7 +127,7 @@ async fn open_store(config: &Config, url: &str, mode: Open) -> anyhow::Result<St
         // Only used to look whether the database is empty; nothing is written under it.
         None => Pii::from_hex(&Pii::generate_hex())?,
     };
-    let store = Store::connect(url, pii).await?;
+    let store = Store::connect(url, pii).await?.with_clock(clock);
     let store = match existing {
         Some(_) => store,
         None => {

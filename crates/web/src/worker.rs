@@ -21,12 +21,8 @@ pub async fn run(state: AppState) {
             // Every ten minutes (and at start): what would otherwise grow forever.
             if sweeps % 10 == 1 {
                 let root = state.config.uploads_dir();
-                match wangqian_store::system::sweep(
-                    &state.store,
-                    Some(&root),
-                    wangqian_store::now_ms(),
-                )
-                .await
+                match wangqian_store::system::sweep(&state.store, Some(&root), state.store.now())
+                    .await
                 {
                     Ok(r) if r == wangqian_store::system::SweepReport::default() => {}
                     Ok(r) => tracing::info!(report = ?r, "swept"),

@@ -18,7 +18,7 @@ use super::{
 use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::employers::UploadedFile;
 use crate::error::allow;
-use crate::{new_id, now_ms, FieldError, Page, Paging, ServiceError, ServiceResult, Store};
+use crate::{new_id, FieldError, Page, Paging, ServiceError, ServiceResult, Store};
 
 const DESTINATION: &str = "去向登记";
 pub const MAX_PROOFS: usize = 4;
@@ -114,7 +114,13 @@ fn state_of(row: &DestinationRow) -> ServiceResult<S> {
         .ok_or_else(|| anyhow::anyhow!("unknown destination state {}", row.state).into())
 }
 
-fn uploads(blobs_kind: &'static str, actor: &Actor, school_id: &str, f: UploadedFile) -> NewUpload {
+fn uploads(
+    blobs_kind: &'static str,
+    actor: &Actor,
+    school_id: &str,
+    f: UploadedFile,
+    now: i64,
+) -> NewUpload {
     NewUpload {
         kind: blobs_kind,
         content_type: f.content_type,
@@ -122,6 +128,7 @@ fn uploads(blobs_kind: &'static str, actor: &Actor, school_id: &str, f: Uploaded
         bytes: f.bytes,
         uploaded_by: Some(actor.account_id.clone()),
         school_id: Some(school_id.to_string()),
+        at: now,
     }
 }
 
@@ -171,6 +178,7 @@ pub async fn register_destination(
         idem,
         "register_destination",
         &graduate_id,
+        store.now(),
     )
     .await?
     {
@@ -182,7 +190,7 @@ pub async fn register_destination(
     .bind(graduate_id.clone())
     .fetch_one(&mut *tx)
     .await?;
-    let now = now_ms();
+    let now = store.now();
     let id = new_id();
     let mut proof_ids = Vec::new();
     for f in proofs {
@@ -190,7 +198,7 @@ pub async fn register_destination(
             save_upload(
                 blobs,
                 &mut tx,
-                uploads("destination_proof", actor, &school_id, f),
+                uploads("destination_proof", actor, &school_id, f, now),
             )
             .await?,
         );
@@ -237,6 +245,7 @@ pub async fn register_destination(
         &mut tx,
         Recipient::Department(&department_id),
         &NewMessage {
+            at: now,
             school_id: &school_id,
             record_kind: "destination",
             record_id: &id,
@@ -286,7 +295,8 @@ async fn act(
     let party = party_of(actor)?;
     let mut tx = store.writer().begin().await?;
     if let Some(done) =
-        idempotency::claim::<DestinationApplied>(&mut tx, actor, idem, operation, id).await?
+        idempotency::claim::<DestinationApplied>(&mut tx, actor, idem, operation, id, store.now())
+            .await?
     {
         return Ok(done);
     }
@@ -311,7 +321,7 @@ async fn act(
     );
     let remark = lc::check_reason(input.reason.as_deref(), reason_required)
         .map_err(|m| ServiceError::field("reason", m))?;
-    let now = now_ms();
+    let now = store.now();
     let mut release_proof = row.release_proof_id.clone();
     if action == A::RequestRelease {
         let Some(f) = file else {
@@ -322,7 +332,7 @@ async fn act(
             save_upload(
                 blobs,
                 &mut tx,
-                uploads("release_proof", actor, &row.school_id, f),
+                uploads("release_proof", actor, &row.school_id, f, now),
             )
             .await?,
         );
@@ -391,6 +401,7 @@ async fn act(
     }
     trail::insert(&mut tx, &event, seq, &row.trail_hash, &hash).await?;
     let m = NewMessage {
+        at: now,
         school_id: &row.school_id,
         record_kind: "destination",
         record_id: &row.id,

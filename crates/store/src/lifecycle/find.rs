@@ -15,7 +15,7 @@ use wangqian_sheets::{RowReader, SheetKind};
 use crate::accounts::{note_throttle, throttled};
 use crate::pii::PiiField;
 use crate::roster_import::tempfile_guard::TempFile;
-use crate::{now_ms, settings, FieldError, Page, Paging, ServiceError, ServiceResult, Store};
+use crate::{settings, FieldError, Page, Paging, ServiceError, ServiceResult, Store};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,6 +93,7 @@ pub(crate) async fn obstacles(
     year: u16,
     training_mode_code: &str,
     signing_locked: bool,
+    now: i64,
 ) -> ServiceResult<Vec<String>> {
     let mut reasons = Vec::new();
     if !codes::training_mode_may_sign(training_mode_code) {
@@ -114,7 +115,7 @@ pub(crate) async fn obstacles(
         });
     }
     let s = settings::effective_in(conn, school_id, year).await?;
-    let today = china_date(now_ms());
+    let today = china_date(now);
     if today < s.signing_opens_on || today > s.signing_closes_on {
         reasons.push(format!(
             "不在学校网签开放时间内（{} 至 {}）",
@@ -139,7 +140,7 @@ pub(crate) async fn obstacles(
     .bind(graduate_id.to_string())
     .fetch_optional(&mut *conn)
     .await?;
-    if pending.is_some_and(|(d,)| d > now_ms()) {
+    if pending.is_some_and(|(d,)| d > now) {
         reasons.push("已向该毕业生发出邀约，对方处理前不能再次发送".to_string());
     }
     Ok(reasons)
@@ -194,7 +195,7 @@ pub async fn find_graduates(
     // Searches that find nobody are counted per employer: the search must not become a way to
     // try phone or ID numbers until one matches.
     let miss_key = format!("find-miss:{employer_id}");
-    let now = now_ms();
+    let now = store.now();
     if throttled(store, &miss_key, now, FIND_MISS_WINDOW_MS, FIND_MISS_LIMIT).await? {
         return Err(ServiceError::RateLimited);
     }
@@ -226,11 +227,20 @@ pub async fn find_graduates(
         input.graduation_year,
         &found.training_mode_code,
         found.signing_locked != 0,
+        now,
     )
     .await?;
     let invitable = reasons.is_empty();
     if invitable && input.add_to_send_list {
-        add_to_send_list(&mut tx, &employer_id, &found.id, &found.school_id, actor).await?;
+        add_to_send_list(
+            &mut tx,
+            &employer_id,
+            &found.id,
+            &found.school_id,
+            actor,
+            now,
+        )
+        .await?;
     }
     let on_list = on_send_list(&mut tx, &employer_id, &found.id).await?;
     tx.commit().await?;
@@ -298,6 +308,7 @@ async fn add_to_send_list(
     graduate_id: &str,
     school_id: &str,
     actor: &Actor,
+    now: i64,
 ) -> ServiceResult<()> {
     sqlx::query(
         "INSERT INTO send_list (employer_id, graduate_id, school_id, added_by, added_at) VALUES ($1, $2, $3, $4, $5) \
@@ -307,7 +318,7 @@ async fn add_to_send_list(
     .bind(graduate_id.to_string())
     .bind(school_id.to_string())
     .bind(actor.account_id.clone())
-    .bind(now_ms())
+    .bind(now)
     .execute(conn)
     .await?;
     Ok(())
@@ -360,6 +371,7 @@ pub async fn list_send_list(
             year,
             &c.training_mode_code,
             c.signing_locked != 0,
+            store.now(),
         )
         .await?;
         let invitable = reasons.is_empty();

@@ -10,7 +10,7 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 use wangqian_domain::role::Actor;
 
-use crate::{now_ms, ServiceError, ServiceResult};
+use crate::{ServiceError, ServiceResult};
 
 /// A client-chosen key with the operation and target it was used for.
 #[derive(Debug, Clone)]
@@ -50,6 +50,7 @@ pub async fn claim<T: DeserializeOwned>(
     key: Option<&IdemKey>,
     operation: &str,
     target: &str,
+    now: i64,
 ) -> ServiceResult<Option<T>> {
     let Some(key) = key else { return Ok(None) };
     let inserted = sqlx::query(
@@ -60,7 +61,7 @@ pub async fn claim<T: DeserializeOwned>(
     .bind(key.key.clone())
     .bind(operation.to_string())
     .bind(target.to_string())
-    .bind(now_ms())
+    .bind(now)
     .execute(&mut *conn)
     .await?
     .rows_affected();

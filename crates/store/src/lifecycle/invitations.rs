@@ -15,7 +15,7 @@ use super::{
     terms_errors, trail, ActionRequest, Applied, IdemKey, Step, Val,
 };
 use crate::error::is_unique_violation;
-use crate::{new_id, now_ms, settings, ServiceError, ServiceResult, Store};
+use crate::{new_id, settings, ServiceError, ServiceResult, Store};
 
 const PENDING_EXISTS: &str = "已向该毕业生发出邀约，对方处理前不能再次发送";
 const MAX_BATCH: usize = 200;
@@ -129,9 +129,15 @@ async fn send_one(
     idem: Option<&IdemKey>,
 ) -> ServiceResult<SendResult> {
     let mut tx = store.writer().begin().await?;
-    if let Some(done) =
-        idempotency::claim::<SendResult>(&mut tx, actor, idem, "send_invitation", graduate_id)
-            .await?
+    if let Some(done) = idempotency::claim::<SendResult>(
+        &mut tx,
+        actor,
+        idem,
+        "send_invitation",
+        graduate_id,
+        store.now(),
+    )
+    .await?
     {
         return Ok(done);
     }
@@ -145,7 +151,7 @@ async fn send_one(
     let year = u16::try_from(g.graduation_year).unwrap_or(0);
     // A pending invitation of this pair whose deadline has passed is expired first, in this
     // transaction, so that the one-pending rule sees the truth without waiting for a sweep.
-    expire_pair(&mut tx, &store.pii, employer_id, graduate_id).await?;
+    expire_pair(&mut tx, &store.pii, employer_id, graduate_id, store.now()).await?;
     let reasons = obstacles(
         &mut tx,
         employer_id,
@@ -154,6 +160,7 @@ async fn send_one(
         year,
         &g.training_mode_code,
         g.signing_locked != 0,
+        store.now(),
     )
     .await?;
     if !reasons.is_empty() {
@@ -161,7 +168,7 @@ async fn send_one(
     }
     let s = settings::effective_in(&mut tx, &g.school_id, year).await?;
     let days = validity(validity_days, s.invitation_validity_days)?;
-    let now = now_ms();
+    let now = store.now();
     let deadline = lc::invitation_deadline_ms(now, days);
     let (employer_name, credit_code): (String, String) =
         sqlx::query_as("SELECT name, credit_code FROM employers WHERE id = $1")
@@ -238,6 +245,7 @@ async fn send_one(
         &mut tx,
         messages::Recipient::Graduate(graduate_id),
         &messages::NewMessage {
+            at: now,
             school_id: &g.school_id,
             record_kind: "agreement",
             record_id: &id,
@@ -295,29 +303,33 @@ async fn expire_pair(
     pii: &crate::Pii,
     employer_id: &str,
     graduate_id: &str,
+    now: i64,
 ) -> ServiceResult<()> {
     let due: Option<(String,)> = sqlx::query_as(
         "SELECT id FROM agreements WHERE employer_id = $1 AND graduate_id = $2 AND state = 'invited' AND deadline_at <= $3",
     )
     .bind(employer_id.to_string())
     .bind(graduate_id.to_string())
-    .bind(now_ms())
+    .bind(now)
     .fetch_optional(&mut *conn)
     .await?;
     if let Some((id,)) = due {
-        expire_in(conn, pii, &id).await?;
+        expire_in(conn, pii, &id, now).await?;
     }
     Ok(())
 }
 
-async fn expire_in(conn: &mut AnyConnection, pii: &crate::Pii, id: &str) -> ServiceResult<bool> {
+async fn expire_in(
+    conn: &mut AnyConnection,
+    pii: &crate::Pii,
+    id: &str,
+    now: i64,
+) -> ServiceResult<bool> {
     let Some(row) = load_agreement(conn, id).await? else {
         return Ok(false);
     };
     let ctx = Context {
-        deadline_passed: row
-            .deadline_at
-            .is_some_and(|d| lc::deadline_passed(d, now_ms())),
+        deadline_passed: row.deadline_at.is_some_and(|d| lc::deadline_passed(d, now)),
         ..Context::open(AgreementKind::Online)
     };
     let Ok(t) = lc::decide(row.stored_state()?, A::Expire, Party::System, &ctx) else {
@@ -329,6 +341,7 @@ async fn expire_in(conn: &mut AnyConnection, pii: &crate::Pii, id: &str) -> Serv
         &row,
         None,
         Step {
+            at: now,
             action: A::Expire,
             party: Party::System,
             transition: t,
@@ -348,14 +361,14 @@ pub async fn expire_due(store: &Store, limit: i64) -> ServiceResult<usize> {
     let ids: Vec<(String,)> = sqlx::query_as(
         "SELECT id FROM agreements WHERE state = 'invited' AND deadline_at <= $1 ORDER BY deadline_at LIMIT $2",
     )
-    .bind(now_ms())
+    .bind(store.now())
     .bind(limit)
     .fetch_all(store.reader())
     .await?;
     let mut n = 0;
     for (id,) in ids {
         let mut tx = store.writer().begin().await?;
-        match expire_in(&mut tx, &store.pii, &id).await {
+        match expire_in(&mut tx, &store.pii, &id, store.now()).await {
             Ok(true) => {
                 tx.commit().await?;
                 n += 1;
@@ -375,7 +388,7 @@ pub const REMIND_BEFORE_MS: i64 = 24 * 60 * 60 * 1000;
 /// Reminds graduates of invitations that expire within a day (the worker's sweep): one message
 /// per deadline, claimed by a guarded update so that several nodes never send it twice.
 pub async fn remind_due(store: &Store, limit: i64) -> ServiceResult<usize> {
-    let now = now_ms();
+    let now = store.now();
     let due: Vec<(String, String, String, String, i64)> = sqlx::query_as(
         "SELECT a.id, a.school_id, a.graduate_id, e.name, a.deadline_at FROM agreements a \
          JOIN employers e ON e.id = a.employer_id \
@@ -406,6 +419,7 @@ pub async fn remind_due(store: &Store, limit: i64) -> ServiceResult<usize> {
             &mut tx,
             messages::Recipient::Graduate(&graduate_id),
             &messages::NewMessage {
+                at: now,
                 school_id: &school_id,
                 record_kind: "agreement",
                 record_id: &id,
@@ -522,7 +536,7 @@ pub async fn accept_invitation(
     // The password is checked before the transaction: hashing takes ~0.1 s and must not hold
     // the write lock.
     crate::accounts::reauthenticate(store, actor, &input.password, policy).await?;
-    let now = now_ms();
+    let now = store.now();
     run_action(
         ActionRequest {
             store,
@@ -575,7 +589,9 @@ pub async fn edit_or_resend(
         remark: "",
     };
     let mut tx = store.writer().begin().await?;
-    if let Some(done) = idempotency::claim::<Applied>(&mut tx, actor, idem, operation, id).await? {
+    if let Some(done) =
+        idempotency::claim::<Applied>(&mut tx, actor, idem, operation, id, store.now()).await?
+    {
         return Ok(done);
     }
     let p = prepare(&mut tx, &req).await?;
@@ -595,6 +611,7 @@ pub async fn edit_or_resend(
             p.row.year(),
             &g.0,
             g.1 != 0,
+            store.now(),
         )
         .await?;
         if !reasons.is_empty() {
@@ -602,7 +619,7 @@ pub async fn edit_or_resend(
         }
     }
     let days = validity(input.validity_days, p.settings.invitation_validity_days)?;
-    let now = now_ms();
+    let now = store.now();
     let next_version = next_version_no(&mut tx, id).await?;
     sqlx::query("UPDATE agreement_versions SET status = 'superseded', decided_at = $1 WHERE agreement_id = $2 AND status = 'in_force'")
         .bind(now)
@@ -641,6 +658,7 @@ pub async fn edit_or_resend(
             // A new deadline earns a new reminder.
             ("reminded_at", Val::Int(None)),
         ],
+        now,
     )
     .await?;
     idempotency::remember(&mut tx, actor, idem, &applied).await?;
@@ -660,6 +678,7 @@ async fn apply_checked(
     transition: Transition,
     remark: &str,
     sets: Vec<(&'static str, Val)>,
+    now: i64,
 ) -> ServiceResult<Applied> {
     let r = apply(
         conn,
@@ -674,6 +693,7 @@ async fn apply_checked(
             sets,
             awaiting: Some(Party::Graduate),
             expected_version: row.version,
+            at: now,
         },
     )
     .await;

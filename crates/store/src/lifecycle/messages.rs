@@ -5,7 +5,7 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 use wangqian_domain::role::{Actor, Role};
 
-use crate::{new_id, now_ms, Page, Paging, ServiceError, ServiceResult, Store};
+use crate::{new_id, Page, Paging, ServiceError, ServiceResult, Store};
 
 /// Who receives a message: a graduate, an employer (all its HR accounts), a department's
 /// reviewers or a school's administrators.
@@ -34,6 +34,8 @@ pub struct NewMessage<'a> {
     pub record_id: &'a str,
     pub title: String,
     pub body: String,
+    /// The request's time.
+    pub at: i64,
 }
 
 pub async fn send(
@@ -54,7 +56,7 @@ pub async fn send(
     .bind(m.record_id.to_string())
     .bind(m.title.clone())
     .bind(m.body.clone())
-    .bind(now_ms())
+    .bind(m.at)
     .execute(conn)
     .await?;
     Ok(())
@@ -136,7 +138,7 @@ pub async fn mark_read(
         "UPDATE messages SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND recipient_kind = $3 AND recipient_id = $4 \
          RETURNING record_kind, record_id",
     )
-    .bind(now_ms())
+    .bind(store.now())
     .bind(message_id.to_string())
     .bind(kind)
     .bind(id)

@@ -25,7 +25,7 @@ use wangqian_domain::settings::{BindingMoment, SigningSettings};
 use wangqian_domain::terms::TermsError;
 
 use crate::error::{allow, is_unique_violation};
-use crate::{now_ms, settings, FieldError, ServiceError, ServiceResult, Store};
+use crate::{settings, FieldError, ServiceError, ServiceResult, Store};
 
 pub use idempotency::IdemKey;
 use messages::{NewMessage, Recipient};
@@ -251,6 +251,8 @@ pub(crate) struct Step<'a> {
     pub awaiting: Option<Party>,
     /// The version the client saw; `None` uses the loaded one.
     pub expected_version: i64,
+    /// The request's time.
+    pub at: i64,
 }
 
 /// What every state-changing agreement action answers (and what a retry replays).
@@ -280,7 +282,7 @@ pub(crate) async fn apply(
     actor: Option<&Actor>,
     step: Step<'_>,
 ) -> ServiceResult<Applied> {
-    let now = now_ms();
+    let now = step.at;
     let from = row.stored_state()?;
     let t = step.transition;
     let name = match actor {
@@ -407,6 +409,7 @@ pub(crate) async fn apply(
         t.to,
         step.awaiting,
         step.remark,
+        now,
     )
     .await?;
     Ok(Applied {
@@ -526,6 +529,7 @@ async fn notify(
     to: AgreementState,
     awaiting: Option<Party>,
     remark: &str,
+    now: i64,
 ) -> ServiceResult<()> {
     let title = format!("{}：{}", action.label(), to.label());
     let mut body = format!(
@@ -543,6 +547,7 @@ async fn notify(
         record_id: &row.id,
         title,
         body,
+        at: now,
     };
     if by != Party::Graduate {
         messages::send(conn, Recipient::Graduate(&row.graduate_id), &m).await?;
@@ -582,6 +587,8 @@ pub(crate) struct Prepared {
     pub transition: Transition,
     pub ctx: Context,
     pub settings: SigningSettings,
+    /// The request's time, read once.
+    pub now: i64,
 }
 
 /// Takes the record's row lock before anything is read, so that racing actions on one record
@@ -614,7 +621,7 @@ pub(crate) async fn prepare(
             return Err(ServiceError::Conflict(STALE.into()));
         }
     }
-    let now = now_ms();
+    let now = req.store.now();
     let (ctx, settings) = context_for(conn, &row, now).await?;
     let state = row.stored_state()?;
     let transition = lc::decide(state, req.action, party, &ctx).map_err(|r| {
@@ -632,6 +639,7 @@ pub(crate) async fn prepare(
         transition,
         ctx,
         settings,
+        now,
     })
 }
 
@@ -647,6 +655,7 @@ pub(crate) async fn run_action(
         req.idem,
         req.operation,
         req.agreement_id,
+        req.store.now(),
     )
     .await?
     {
@@ -674,6 +683,7 @@ pub(crate) async fn run_action(
             sets: extra,
             awaiting,
             expected_version: p.row.version,
+            at: p.now,
         },
     )
     .await?;

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::employers::UploadedFile;
-use crate::{new_id, now_ms, ServiceError, ServiceResult, Store};
+use crate::{new_id, ServiceError, ServiceResult, Store};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,9 +70,15 @@ pub async fn create_paper_agreement(
     };
     let (employer, terms) = checked(&input)?;
     let mut tx = store.writer().begin().await?;
-    if let Some(done) =
-        idempotency::claim::<Applied>(&mut tx, actor, idem, "create_paper_agreement", &graduate_id)
-            .await?
+    if let Some(done) = idempotency::claim::<Applied>(
+        &mut tx,
+        actor,
+        idem,
+        "create_paper_agreement",
+        &graduate_id,
+        store.now(),
+    )
+    .await?
     {
         return Ok(done);
     }
@@ -90,7 +96,7 @@ pub async fn create_paper_agreement(
     let settings =
         crate::settings::effective_in(&mut tx, &school_id, u16::try_from(year).unwrap_or(0))
             .await?;
-    let now = now_ms();
+    let now = store.now();
     let id = new_id();
     let name = actor_name(&mut tx, actor).await?;
     let terms_json = serde_json::to_string(&terms).map_err(anyhow::Error::from)?;
@@ -188,7 +194,7 @@ pub async fn update_paper_agreement(
     .bind(employer.credit_code.clone())
     .bind(serde_json::to_string(&employer).map_err(anyhow::Error::from)?)
     .bind(terms_json.clone())
-    .bind(now_ms())
+    .bind(store.now())
     .bind(id.to_string())
     .bind(expected)
     .execute(&mut *tx)
@@ -248,7 +254,7 @@ pub async fn submit_paper_agreement(
             idem,
             remark: "",
         },
-        |_| Ok(vec![("signed_at", Val::Int(Some(now_ms())))]),
+        |_| Ok(vec![("signed_at", Val::Int(Some(store.now())))]),
     )
     .await
 }
@@ -275,7 +281,7 @@ pub async fn upload_signed_agreement(
     };
     let mut tx = store.writer().begin().await?;
     if let Some(done) =
-        idempotency::claim::<Applied>(&mut tx, actor, idem, req.operation, id).await?
+        idempotency::claim::<Applied>(&mut tx, actor, idem, req.operation, id, store.now()).await?
     {
         return Ok(done);
     }
@@ -284,6 +290,7 @@ pub async fn upload_signed_agreement(
         blobs,
         &mut tx,
         NewUpload {
+            at: store.now(),
             kind: "signed_agreement",
             content_type: scan.content_type,
             original_name: scan.original_name,
@@ -300,6 +307,7 @@ pub async fn upload_signed_agreement(
         &p.row,
         Some(actor),
         Step {
+            at: store.now(),
             action: A::UploadSignedScan,
             party: p.party,
             transition: p.transition,

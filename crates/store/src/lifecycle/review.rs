@@ -12,7 +12,7 @@ use super::{
 };
 use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::employers::UploadedFile;
-use crate::{now_ms, ServiceError, ServiceResult, Store};
+use crate::{ServiceError, ServiceResult, Store};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -136,7 +136,7 @@ pub async fn propose_amendment(
     };
     let mut tx = store.writer().begin().await?;
     if let Some(done) =
-        idempotency::claim::<Applied>(&mut tx, actor, idem, req.operation, id).await?
+        idempotency::claim::<Applied>(&mut tx, actor, idem, req.operation, id, store.now()).await?
     {
         return Ok(done);
     }
@@ -155,7 +155,7 @@ pub async fn propose_amendment(
         &terms_json,
         "proposed",
         actor,
-        now_ms(),
+        store.now(),
     )
     .await?;
     let awaiting = awaiting_after(&p, None);
@@ -165,6 +165,7 @@ pub async fn propose_amendment(
         &p.row,
         Some(actor),
         Step {
+            at: store.now(),
             action: A::ProposeAmendment,
             party: p.party,
             transition: p.transition,
@@ -281,7 +282,7 @@ pub async fn request_termination(
     };
     let mut tx = store.writer().begin().await?;
     if let Some(done) =
-        idempotency::claim::<Applied>(&mut tx, actor, idem, req.operation, id).await?
+        idempotency::claim::<Applied>(&mut tx, actor, idem, req.operation, id, store.now()).await?
     {
         return Ok(done);
     }
@@ -292,6 +293,7 @@ pub async fn request_termination(
                 blobs,
                 &mut tx,
                 NewUpload {
+                    at: store.now(),
                     kind: "termination_proof",
                     content_type: f.content_type,
                     original_name: f.original_name,
@@ -317,6 +319,7 @@ pub async fn request_termination(
         &p.row,
         Some(actor),
         Step {
+            at: store.now(),
             action: A::RequestTermination,
             party: p.party,
             transition: p.transition,

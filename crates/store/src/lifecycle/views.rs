@@ -8,7 +8,7 @@ use wangqian_domain::role::{Actor, Role};
 use wangqian_domain::settings::BindingMoment;
 
 use super::{context_for, load_visible, trail, AgreementRow};
-use crate::{now_ms, Page, Paging, ServiceError, ServiceResult, Store};
+use crate::{Page, Paging, ServiceError, ServiceResult, Store};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct AgreementFilter {
@@ -61,7 +61,7 @@ pub async fn list_agreements(
     f: &AgreementFilter,
 ) -> ServiceResult<Page<AgreementListRow>> {
     let paging = Paging::new(f.page, f.per_page);
-    let now = now_ms();
+    let now = store.now();
     let mut clauses: Vec<String> = Vec::new();
     let mut texts: Vec<String> = Vec::new();
     let mut push = |v: String, sql: &str, clauses: &mut Vec<String>| {
@@ -289,7 +289,7 @@ pub async fn get_agreement(
 ) -> ServiceResult<AgreementDetail> {
     let mut conn = store.reader().acquire().await?;
     let row: AgreementRow = load_visible(&mut conn, actor, id).await?;
-    let now = now_ms();
+    let now = store.now();
     let state = row.state_at(now)?;
     let (ctx, _) = context_for(&mut conn, &row, now).await?;
     let actions = match Party::of(actor.role) {
@@ -447,7 +447,7 @@ pub struct TodoCounts {
 }
 
 pub async fn todo_counts(store: &Store, actor: &Actor) -> ServiceResult<TodoCounts> {
-    let now = now_ms();
+    let now = store.now();
     let one = |sql: String, binds: Vec<String>| async move {
         let mut q = sqlx::query_as::<_, (i64,)>(&sql);
         for b in binds {

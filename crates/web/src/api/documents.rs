@@ -42,10 +42,6 @@ fn pdf_response(bytes: Vec<u8>, file_name: &str, inline: bool) -> Response {
         .into_response()
 }
 
-fn now_unix() -> i64 {
-    wangqian_store::now_ms() / 1000
-}
-
 /// Renders, seals and records one document of an agreement for `actor`.
 pub(crate) async fn sealed_document(
     state: &AppState,
@@ -62,7 +58,10 @@ pub(crate) async fn sealed_document(
         want,
     )
     .await?;
-    let sealed = state.documents.render(&job, now_unix()).await?;
+    let sealed = state
+        .documents
+        .render(&job, state.store.now() / 1000)
+        .await?;
     documents::record_rendered(
         &state.store,
         &job,

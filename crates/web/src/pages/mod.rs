@@ -360,7 +360,7 @@ async fn home(
     Query(q): Query<NoticeQuery>,
 ) -> Response {
     let a = &s.actor;
-    let cohort = demo::current_cohort(wangqian_store::now_ms());
+    let cohort = demo::current_cohort(state.store.now());
     let mut page = HomePage {
         user: bar(&s),
         notice: notice_text(q.notice.as_deref()),
@@ -890,7 +890,7 @@ async fn settings_form(
     PageAuth(s): PageAuth,
     Query(q): Query<NoticeQuery>,
 ) -> Response {
-    let year = demo::current_cohort(wangqian_store::now_ms());
+    let year = demo::current_cohort(state.store.now());
     let school = s.actor.school_id.clone().unwrap_or_default();
     if s.actor.role != Role::SchoolAdmin {
         return error_page(bar(&s), ServiceError::Forbidden);

@@ -91,7 +91,7 @@ async fn desk(state: &AppState, s: &SessionInfo, x: Extras) -> Response {
         errors: x.errors,
         schools,
         find: x.find.unwrap_or_else(|| FindForm {
-            graduation_year: default_year().to_string(),
+            graduation_year: default_year(state).to_string(),
             ..FindForm::default()
         }),
         found: x.found,
@@ -108,8 +108,8 @@ async fn desk(state: &AppState, s: &SessionInfo, x: Extras) -> Response {
     r
 }
 
-fn default_year() -> u16 {
-    wangqian_store::demo::current_cohort(wangqian_store::now_ms())
+fn default_year(state: &AppState) -> u16 {
+    wangqian_store::demo::current_cohort(state.store.now())
 }
 
 #[derive(Deserialize)]

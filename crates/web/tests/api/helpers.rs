@@ -4,7 +4,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
-use wangqian_web::{AppState, Application, Config};
+use wangqian_store::Clock;
+use wangqian_web::{AppState, Application, Config, Open};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 static PG_CLEANUP: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
@@ -71,6 +72,36 @@ async fn database_url(dir: &std::path::Path) -> String {
     }
 }
 
+/// The suite's clock: settable, starting now or at `WANGQIAN_TEST_NOW` (`2028-03-01` or
+/// `2028-03-01T09:30:00+08:00`), so that the whole suite can run at any date.
+pub fn test_clock() -> Clock {
+    match std::env::var("WANGQIAN_TEST_NOW")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+    {
+        Some(s) => Clock::starting_at(parse_instant(s.trim())),
+        None => Clock::settable(),
+    }
+}
+
+/// A China-time date (9:00 that day) or an RFC 3339 instant, as unix milliseconds.
+pub fn parse_instant(s: &str) -> i64 {
+    use time::format_description::well_known::Rfc3339;
+    let at = match time::OffsetDateTime::parse(s, &Rfc3339) {
+        Ok(t) => t,
+        Err(_) => {
+            let d = time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+                .unwrap_or_else(|_| {
+                    panic!("WANGQIAN_TEST_NOW: expected YYYY-MM-DD or RFC 3339, got {s}")
+                });
+            d.with_hms(9, 0, 0)
+                .expect("valid time")
+                .assume_offset(wangqian_domain::lifecycle::CHINA)
+        }
+    };
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).expect("instant in range")
+}
+
 impl TestApp {
     /// A server with the demo province seeded.
     pub async fn spawn() -> TestApp {
@@ -96,7 +127,9 @@ impl TestApp {
             pii_key: Some(wangqian_store::Pii::generate_hex()),
             ..Config::default()
         };
-        let state = AppState::new(config).await.expect("app state");
+        let state = AppState::open_with_clock(config, Open::CreateIfNew, test_clock())
+            .await
+            .expect("app state");
         let app = Application::with_state(state.clone()).await.expect("bind");
         let base = format!("http://{}", app.local_addr());
         tokio::spawn(app.run_until(std::future::pending()));

@@ -332,7 +332,7 @@ async fn an_invitation_past_its_deadline_reads_expired_and_cannot_be_accepted() 
     let grad = app.login_as(&g.id_number).await;
     let id = invite(&employer, &g, "19101").await;
     sqlx::query("UPDATE agreements SET deadline_at = $1 WHERE id = $2")
-        .bind(wangqian_store::now_ms() - 1)
+        .bind(app.state.store.now() - 1)
         .bind(id.clone())
         .execute(app.state.store.writer())
         .await
@@ -1405,7 +1405,7 @@ async fn a_graduate_is_reminded_once_the_day_before_an_invitation_expires() {
     let id = invite(&hr, &g, "19101").await;
     assert_eq!(remind_due(store, 100).await.unwrap(), 0, "days are left");
     // Two hours before the deadline.
-    let soon = wangqian_store::now_ms() + 2 * 60 * 60 * 1000;
+    let soon = store.now() + 2 * 60 * 60 * 1000;
     sqlx::query("UPDATE agreements SET deadline_at = $1 WHERE id = $2")
         .bind(soon)
         .bind(id.clone())

@@ -239,7 +239,7 @@ async fn a_salary_changed_in_the_database_and_a_deleted_record_are_found() {
 async fn sweeps_remove_what_expired_and_keep_what_is_current() {
     let app = TestApp::spawn().await;
     let store = &app.state.store;
-    let now = wangqian_store::now_ms();
+    let now = store.now();
     let _live = app.login_as("hr1").await;
     // A real upload, which the sweep must keep.
     crate::helpers::upload_seal(&_live, "seal.png").await;

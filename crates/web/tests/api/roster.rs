@@ -273,10 +273,11 @@ async fn a_job_its_caller_runs_is_never_claimed_by_a_worker_too() {
         wangqian_sheets::SheetKind::Csv,
         good_rows().into_bytes(),
         None,
+        store.now(),
     )
     .await
     .unwrap();
-    wangqian_store::jobs::claim_in(&mut tx, &job_id, "cli")
+    wangqian_store::jobs::claim_in(&mut tx, &job_id, "cli", store.now())
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -1,0 +1,109 @@
+//! The one source of "now" for the services. Production reads the system clock; tests and the
+//! demo run on a shifted clock that still ticks (so records keep their order) but can be set to
+//! any date and moved forward, instead of rewriting times in the database.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+#[derive(Clone, Default)]
+pub struct Clock {
+    /// Milliseconds added to the system clock; always 0 for [`Clock::system`].
+    offset: Arc<AtomicI64>,
+    settable: bool,
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Clock")
+            .field("offset_ms", &self.offset.load(Ordering::Relaxed))
+            .field("settable", &self.settable)
+            .finish()
+    }
+}
+
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the one read of the system clock"
+)]
+fn system_ms() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl Clock {
+    /// The system clock, for production.
+    pub fn system() -> Clock {
+        Clock::default()
+    }
+
+    /// A clock that starts at `start_ms` and ticks with real time from there.
+    pub fn starting_at(start_ms: i64) -> Clock {
+        let c = Clock {
+            offset: Arc::new(AtomicI64::new(0)),
+            settable: true,
+        };
+        c.set_ms(start_ms);
+        c
+    }
+
+    /// A settable clock at the real time (tests that move forward from today).
+    pub fn settable() -> Clock {
+        Clock::starting_at(system_ms())
+    }
+
+    /// Current time as unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        system_ms().saturating_add(self.offset.load(Ordering::Relaxed))
+    }
+
+    /// Moves a settable clock so that now is `at_ms`. Refused (false) on the system clock, so a
+    /// production server can never be moved in time.
+    pub fn set_ms(&self, at_ms: i64) -> bool {
+        if !self.settable {
+            return false;
+        }
+        self.offset.store(at_ms - system_ms(), Ordering::Relaxed);
+        true
+    }
+
+    /// Moves a settable clock forward (or back) by `ms`.
+    pub fn advance_ms(&self, ms: i64) -> bool {
+        if !self.settable {
+            return false;
+        }
+        self.offset.fetch_add(ms, Ordering::Relaxed);
+        true
+    }
+
+    pub fn is_settable(&self) -> bool {
+        self.settable
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn system_clock_cannot_be_moved() {
+        let c = Clock::system();
+        assert!(!c.set_ms(0));
+        assert!(!c.advance_ms(1000));
+        assert!(c.now_ms() > 1_700_000_000_000);
+    }
+
+    #[test]
+    fn settable_clock_is_set_and_keeps_ticking_forward() {
+        let at = 1_835_000_000_000; // 2028
+        let c = Clock::starting_at(at);
+        let a = c.now_ms();
+        assert!((at..at + 5_000).contains(&a));
+        assert!(c.advance_ms(86_400_000));
+        assert!(c.now_ms() >= a + 86_400_000);
+        let shared = c.clone();
+        shared.set_ms(at);
+        assert!(c.now_ms() < a + 86_400_000);
+    }
+}
