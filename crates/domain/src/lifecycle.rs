@@ -4,13 +4,17 @@
 //!
 //! Everything here is data plus guards: [`decide`] and [`decide_destination`] answer "may this
 //! party take this action now, and where does it lead", and the storage layer only carries the
-//! answer out. Nothing reads the clock: callers say whether a deadline has passed.
+//! answer ([`Effects`]) out. What each action is — its operation, who may take it, whether it
+//! needs a reason, a proof or a confirmation, its button and its words — is one row of
+//! [`spec`]. Nothing reads the clock: callers say whether a deadline has passed.
+
+pub mod spec;
 
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime, UtcOffset};
 
 use crate::role::Role;
-use crate::settings::{BindingMoment, ReviewLevels};
+use crate::settings::{BindingMoment, EmployerVerification, ReviewLevels};
 
 /// Which side of the agreement an actor is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -119,7 +123,7 @@ macro_rules! states {
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant,)*];
 
-            pub fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $code,)* }
             }
 
@@ -128,7 +132,7 @@ macro_rules! states {
             }
 
             /// The status word shown in the Chinese UI (SPEC §13).
-            pub fn label(self) -> &'static str {
+            pub const fn label(self) -> &'static str {
                 match self { $($name::$variant => $label,)* }
             }
         }
@@ -245,6 +249,7 @@ states! {
         RejectTermination => ("reject_termination", "解约审核不通过"),
         ForceTerminate => ("force_terminate", "强制解约"),
         CreateDraft => ("create_draft", "填写协议书（草稿）"),
+        EditDraft => ("edit_draft", "修改草稿"),
         SubmitPaper => ("submit_paper", "生成并提交协议书"),
         UploadSignedScan => ("upload_signed_scan", "上传签字盖章协议书"),
     }
@@ -260,9 +265,28 @@ pub enum OutcomeSlot {
     Release,
 }
 
-/// The answer to an allowed action.
+/// What an allowed action does to the pending termination's facts (who asked, why, proof).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Transition {
+pub enum TerminationChange {
+    Keep,
+    /// The acting party opens a termination request.
+    Open,
+    /// The request is withdrawn or refused: its facts are cleared.
+    Clear,
+}
+
+/// Who is told of an action besides the one who took it (in-app messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notify {
+    pub graduate: bool,
+    pub employer: bool,
+    /// The reviewer level whose move it now is.
+    pub reviewer: Option<Party>,
+}
+
+/// The answer to an allowed action: everything the storage layer carries out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Effects {
     pub to: AgreementState,
     pub slot: OutcomeSlot,
     /// The agreement becomes effective for the first time: assign its number.
@@ -273,18 +297,51 @@ pub struct Transition {
     pub adopt_amendment: bool,
     /// A proposed amendment is dropped and the previous terms stay.
     pub drop_amendment: bool,
+    /// An amendment is proposed: remember the state it returns to when declined.
+    pub open_amendment: bool,
+    pub termination: TerminationChange,
+    /// The action is a step of the flow trail (a draft's edits are not).
+    pub logged: bool,
+    /// Whose move it is after the action.
+    pub awaiting: Option<Party>,
+    pub notify: Notify,
 }
 
-impl Transition {
-    fn to(to: AgreementState) -> Transition {
-        Transition {
+impl Effects {
+    fn to(to: AgreementState) -> Effects {
+        Effects {
             to,
             slot: OutcomeSlot::Keep,
             assign_number: false,
             counts_termination: false,
             adopt_amendment: false,
             drop_amendment: false,
+            open_amendment: false,
+            termination: TerminationChange::Keep,
+            logged: true,
+            awaiting: None,
+            notify: Notify {
+                graduate: false,
+                employer: false,
+                reviewer: None,
+            },
         }
+    }
+    fn opens_amendment(mut self) -> Self {
+        self.open_amendment = true;
+        self
+    }
+    fn opens_termination(mut self) -> Self {
+        self.termination = TerminationChange::Open;
+        self
+    }
+    fn clears_termination(mut self) -> Self {
+        self.termination = TerminationChange::Clear;
+        self
+    }
+    fn unlogged(mut self) -> Self {
+        self.logged = false;
+        self
     }
     fn take(mut self) -> Self {
         self.slot = OutcomeSlot::Take;
@@ -333,10 +390,18 @@ impl Refusal {
     }
 }
 
-/// Everything besides state, action and party that a decision depends on. The storage layer
-/// fills it from the record, the school's settings for the cohort and the clock.
+/// Which kind of record holds a graduate's one binding outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Context {
+pub enum Holder {
+    Agreement,
+    Destination,
+}
+
+/// Everything besides state, action and party that a decision depends on. The storage layer
+/// loads it for the record (or, for a new one, the graduate and employer) from the graduate,
+/// the school's settings for the cohort and the clock, in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
     pub kind: AgreementKind,
     pub review_levels: ReviewLevels,
     pub binding_moment: BindingMoment,
@@ -354,12 +419,23 @@ pub struct Context {
     pub termination_requested_by: Option<Party>,
     /// Where a pending amendment returns when declined (signed or effective).
     pub amendment_from: Option<AgreementState>,
+    /// The graduate's training mode allows signing (定向/委培 do not).
+    pub training_mode_may_sign: bool,
+    /// The school suspended the graduate's online signing.
+    pub signing_locked: bool,
+    /// Another record holds the graduate's one outcome.
+    pub outcome_held: Option<Holder>,
+    /// The employer already has an unanswered, unexpired invitation to this graduate.
+    pub pending_invitation: bool,
+    /// The employer passes the school's verification rule, and which rule it is.
+    pub employer_may_sign: bool,
+    pub employer_verification: EmployerVerification,
 }
 
-impl Context {
-    /// A permissive context for tests and previews: window open, one chance left.
-    pub fn open(kind: AgreementKind) -> Context {
-        Context {
+impl Facts {
+    /// Permissive facts for tests and previews: window open, one chance left.
+    pub fn open(kind: AgreementKind) -> Facts {
+        Facts {
             kind,
             review_levels: ReviewLevels::Two,
             binding_moment: BindingMoment::OnAttestation,
@@ -371,6 +447,12 @@ impl Context {
             deadline_passed: false,
             termination_requested_by: None,
             amendment_from: None,
+            training_mode_may_sign: true,
+            signing_locked: false,
+            outcome_held: None,
+            pending_invitation: false,
+            employer_may_sign: true,
+            employer_verification: EmployerVerification::PlatformSufficient,
         }
     }
 }
@@ -384,8 +466,112 @@ const NO_TERMINATIONS_LEFT: &str = "解约次数已达学校规定的上限";
 const BOUND_ON_ACCEPTANCE: &str = "本校规定学生确认签约即生效，不能撤销签约，只能走解约流程";
 const NOT_THE_OTHER_PARTY: &str = "解约须由对方同意";
 const NOT_THE_REQUESTER: &str = "只有发起解约的一方可以撤回申请";
+const TRAINING_MODE_ONLINE: &str = "该毕业生为定向或委培培养，不能网上签约";
+const TRAINING_MODE_PAPER: &str = "定向或委培毕业生不能登记就业协议";
+const SIGNING_LOCKED: &str = "学校已暂停该毕业生的网签资格";
+const HOLDS_DESTINATION: &str = "该毕业生已登记其他毕业去向";
+const HOLDS_AGREEMENT: &str = "该毕业生已签约（已有有效的就业协议）";
+const EMPLOYER_NOT_VERIFIED_BY_SCHOOL: &str = "该校要求用人单位经学校审核，贵单位尚未通过该校审核";
+const EMPLOYER_NOT_VERIFIED: &str = "贵单位尚未通过平台或该校审核，暂不能发起签约";
+pub const PENDING_INVITATION: &str = "已向该毕业生发出邀约，对方处理前不能再次发送";
+pub const OUTCOME_TAKEN: &str =
+    "该毕业生已有有效的就业协议或毕业去向登记（同一时间只能有一个），请先解约或解除";
 
-/// Decides an action on an agreement: where it leads, or why it is refused.
+/// Every reason why an employer cannot invite a graduate now, in the order they are told (the
+/// employer's search shows all of them; [`decide`] refuses with the first).
+pub fn invite_obstacles(f: &Facts) -> Vec<&'static str> {
+    let mut why = Vec::new();
+    if !f.training_mode_may_sign {
+        why.push(TRAINING_MODE_ONLINE);
+    }
+    if f.signing_locked {
+        why.push(SIGNING_LOCKED);
+    }
+    match f.outcome_held {
+        Some(Holder::Destination) => why.push(HOLDS_DESTINATION),
+        Some(Holder::Agreement) => why.push(HOLDS_AGREEMENT),
+        None => {}
+    }
+    if !f.signing_open {
+        why.push(WINDOW_CLOSED);
+    }
+    if !f.employer_may_sign {
+        why.push(match f.employer_verification {
+            EmployerVerification::SchoolRequired => EMPLOYER_NOT_VERIFIED_BY_SCHOOL,
+            EmployerVerification::PlatformSufficient => EMPLOYER_NOT_VERIFIED,
+        });
+    }
+    if f.pending_invitation {
+        why.push(PENDING_INVITATION);
+    }
+    why
+}
+
+/// Decides an action: on an existing record in `state`, or creating one (`None`: an invitation,
+/// a paper draft). The answer carries everything the store does: the next state, the outcome
+/// slot, the number, amendment and termination changes, whose move it is and who is told.
+pub fn decide(
+    state: Option<AgreementState>,
+    action: AgreementAction,
+    party: Party,
+    facts: &Facts,
+) -> Result<Effects, Refusal> {
+    let mut e = match state {
+        None => decide_new(action, party, facts)?,
+        Some(s) => decide_step(s, action, party, facts)?,
+    };
+    if e.slot == OutcomeSlot::Take && facts.outcome_held.is_some() {
+        return Err(Refusal::Rule(OUTCOME_TAKEN));
+    }
+    let mut after = *facts;
+    match e.termination {
+        TerminationChange::Open => after.termination_requested_by = Some(party),
+        TerminationChange::Clear => after.termination_requested_by = None,
+        TerminationChange::Keep => {}
+    }
+    if e.open_amendment {
+        after.amendment_from = state;
+    }
+    e.awaiting = awaiting(e.to, &after);
+    e.notify = Notify {
+        graduate: party != Party::Graduate,
+        employer: party != Party::Employer,
+        reviewer: e
+            .awaiting
+            .filter(|p| matches!(p, Party::DepartmentReviewer | Party::SchoolAdmin) && *p != party),
+    };
+    Ok(e)
+}
+
+fn decide_new(action: AgreementAction, party: Party, f: &Facts) -> Result<Effects, Refusal> {
+    use AgreementAction as A;
+    let may = |who: Party| {
+        if party == who {
+            Ok(())
+        } else {
+            Err(Refusal::Role)
+        }
+    };
+    match action {
+        A::Invite if f.kind == AgreementKind::Online => {
+            may(Party::Employer)?;
+            if let Some(first) = invite_obstacles(f).first() {
+                return Err(Refusal::Rule(first));
+            }
+            Ok(Effects::to(AgreementState::Invited))
+        }
+        A::CreateDraft if f.kind == AgreementKind::Paper => {
+            may(Party::Graduate)?;
+            if !f.training_mode_may_sign {
+                return Err(Refusal::Rule(TRAINING_MODE_PAPER));
+            }
+            Ok(Effects::to(AgreementState::Draft))
+        }
+        _ => Err(Refusal::State),
+    }
+}
+
+/// Decides an action on an existing agreement: where it leads, or why it is refused.
 ///
 /// Review rules, in one place:
 /// - online signing and termination: with two levels the department reviewer approves first
@@ -395,12 +581,12 @@ const NOT_THE_REQUESTER: &str = "只有发起解约的一方可以撤回申请";
 ///   reviewer or the school administrator;
 /// - an amendment of an effective agreement: the school administrator re-reviews; a rejection
 ///   keeps the previous terms in force.
-pub fn decide(
+fn decide_step(
     state: AgreementState,
     action: AgreementAction,
     party: Party,
-    ctx: &Context,
-) -> Result<Transition, Refusal> {
+    ctx: &Facts,
+) -> Result<Effects, Refusal> {
     use AgreementAction as A;
     use AgreementState as S;
     use Party as P;
@@ -432,69 +618,69 @@ pub fn decide(
         // Force-termination ends any agreement that holds the graduate's outcome.
         (s, A::ForceTerminate) if s.holds_outcome(ctx.kind) => {
             only(&[P::SchoolAdmin])?;
-            Ok(Transition::to(S::Terminated).release().drop_amendment())
+            Ok(Effects::to(S::Terminated).release().drop_amendment())
         }
 
         // --- invitation (online) ---
         (S::Invited, A::Withdraw) if online => {
             only(&[P::Employer])?;
-            Ok(Transition::to(S::Withdrawn))
+            Ok(Effects::to(S::Withdrawn))
         }
         (S::Invited, A::EditInvitation) if online => {
             only(&[P::Employer])?;
-            Ok(Transition::to(S::Invited))
+            Ok(Effects::to(S::Invited))
         }
         (S::Withdrawn | S::Rejected | S::Expired, A::Resend) if online => {
             only(&[P::Employer])?;
             rule(ctx.signing_open, WINDOW_CLOSED)?;
-            Ok(Transition::to(S::Invited))
+            Ok(Effects::to(S::Invited))
         }
         (S::Invited, A::Accept) if online => {
             only(&[P::Graduate])?;
             rule(!ctx.deadline_passed, DEADLINE_PASSED)?;
             rule(ctx.signing_open, WINDOW_CLOSED)?;
-            Ok(Transition::to(S::Signed).take())
+            Ok(Effects::to(S::Signed).take())
         }
         (S::Invited, A::Reject) if online => {
             only(&[P::Graduate])?;
             rule(!ctx.deadline_passed, DEADLINE_PASSED)?;
-            Ok(Transition::to(S::Rejected))
+            Ok(Effects::to(S::Rejected))
         }
         (S::Invited, A::Expire) if online => {
             only(&[P::System])?;
             rule(ctx.deadline_passed, NOT_YET_DUE)?;
-            Ok(Transition::to(S::Expired))
+            Ok(Effects::to(S::Expired))
         }
 
         // --- signing review (online) ---
         (S::Signed, A::ApproveSigning) if online => {
             if two_levels {
                 only(&[P::DepartmentReviewer])?;
-                Ok(Transition::to(S::DeptApproved))
+                Ok(Effects::to(S::DeptApproved))
             } else {
                 only(&[P::SchoolAdmin])?;
-                Ok(Transition::to(S::Effective).numbered())
+                Ok(Effects::to(S::Effective).numbered())
             }
         }
         (S::DeptApproved, A::ApproveSigning) if online => {
             only(&[P::SchoolAdmin])?;
-            Ok(Transition::to(S::Effective).numbered())
+            Ok(Effects::to(S::Effective).numbered())
         }
         (S::Signed, A::RejectSigning) if online => {
             only(if two_levels { staff } else { &[P::SchoolAdmin] })?;
-            Ok(Transition::to(S::ReviewRejected).release())
+            Ok(Effects::to(S::ReviewRejected).release())
         }
         (S::DeptApproved, A::RejectSigning) if online => {
             only(&[P::SchoolAdmin])?;
-            Ok(Transition::to(S::ReviewRejected).release())
+            Ok(Effects::to(S::ReviewRejected).release())
         }
         (S::DeptApproved | S::Effective, A::RevokeReview) if online => {
             only(&[P::SchoolAdmin])?;
-            Ok(Transition::to(S::Signed))
+            Ok(Effects::to(S::Signed))
         }
         (S::ReviewRejected, A::RevokeReview) if online => {
             only(&[P::SchoolAdmin])?;
-            Ok(Transition::to(S::Signed).take())
+            Ok(Effects::to(S::Signed).take())
         }
         (S::Signed | S::DeptApproved, A::CancelSigning) if online => {
             only(&[P::Graduate, P::Employer])?;
@@ -502,19 +688,19 @@ pub fn decide(
                 ctx.binding_moment == BindingMoment::OnAttestation,
                 BOUND_ON_ACCEPTANCE,
             )?;
-            Ok(Transition::to(S::Cancelled).release())
+            Ok(Effects::to(S::Cancelled).release())
         }
 
         // --- amendments (online) ---
         (S::Signed | S::Effective, A::ProposeAmendment) if online => {
             only(&[P::Employer])?;
-            Ok(Transition::to(S::AmendmentPending))
+            Ok(Effects::to(S::AmendmentPending).opens_amendment())
         }
         (S::AmendmentPending, A::ConfirmAmendment) => {
             only(&[P::Graduate])?;
             match ctx.amendment_from {
-                Some(S::Effective) => Ok(Transition::to(S::AmendmentReview)),
-                _ => Ok(Transition::to(S::Signed).adopt()),
+                Some(S::Effective) => Ok(Effects::to(S::AmendmentReview)),
+                _ => Ok(Effects::to(S::Signed).adopt()),
             }
         }
         (S::AmendmentPending, A::DeclineAmendment | A::WithdrawAmendment) => {
@@ -527,46 +713,50 @@ pub fn decide(
                 Some(S::Effective) => S::Effective,
                 _ => S::Signed,
             };
-            Ok(Transition::to(back).drop_amendment())
+            Ok(Effects::to(back).drop_amendment())
         }
         (S::AmendmentReview, A::ApproveSigning) => {
             only(&[P::SchoolAdmin])?;
-            Ok(Transition::to(S::Effective).adopt())
+            Ok(Effects::to(S::Effective).adopt())
         }
         (S::AmendmentReview, A::RejectSigning) => {
             only(&[P::SchoolAdmin])?;
-            Ok(Transition::to(S::Effective).drop_amendment())
+            Ok(Effects::to(S::Effective).drop_amendment())
         }
 
         // --- paper agreements ---
+        (S::Draft, A::EditDraft) if paper => {
+            only(&[P::Graduate])?;
+            Ok(Effects::to(S::Draft).unlogged())
+        }
         (S::Draft, A::SubmitPaper) if paper => {
             only(&[P::Graduate])?;
             rule(ctx.signing_open, WINDOW_CLOSED)?;
-            Ok(Transition::to(S::ContentReview).take())
+            Ok(Effects::to(S::ContentReview).take())
         }
         (S::ContentReview, A::ApproveSigning) if paper => {
             only(staff)?;
-            Ok(Transition::to(S::AwaitingFeedback))
+            Ok(Effects::to(S::AwaitingFeedback))
         }
         (S::ContentReview, A::RejectSigning) if paper => {
             only(staff)?;
-            Ok(Transition::to(S::Draft).release())
+            Ok(Effects::to(S::Draft).release())
         }
         (S::AwaitingFeedback, A::UploadSignedScan) if paper => {
             only(&[P::Graduate])?;
-            Ok(Transition::to(S::FeedbackReview))
+            Ok(Effects::to(S::FeedbackReview))
         }
         (S::FeedbackReview, A::ApproveSigning) if paper => {
             only(staff)?;
-            Ok(Transition::to(S::Effective).numbered())
+            Ok(Effects::to(S::Effective).numbered())
         }
         (S::FeedbackReview, A::RejectSigning) if paper => {
             only(staff)?;
-            Ok(Transition::to(S::AwaitingFeedback))
+            Ok(Effects::to(S::AwaitingFeedback))
         }
         (S::Effective, A::RevokeReview) if paper => {
             only(&[P::SchoolAdmin])?;
-            Ok(Transition::to(S::FeedbackReview))
+            Ok(Effects::to(S::FeedbackReview))
         }
 
         // --- termination (both kinds) ---
@@ -586,11 +776,12 @@ pub fn decide(
                 ctx.terminations_used < ctx.max_terminations,
                 NO_TERMINATIONS_LEFT,
             )?;
-            Ok(Transition::to(if online {
+            Ok(Effects::to(if online {
                 S::TerminationRequested
             } else {
                 S::TerminationReview
-            }))
+            })
+            .opens_termination())
         }
         (S::TerminationRequested, A::AgreeTermination) => {
             only(&[P::Graduate, P::Employer])?;
@@ -599,7 +790,7 @@ pub fn decide(
                     && ctx.termination_requested_by != Some(party),
                 NOT_THE_OTHER_PARTY,
             )?;
-            Ok(Transition::to(S::TerminationReview))
+            Ok(Effects::to(S::TerminationReview))
         }
         (S::TerminationRequested, A::CancelTermination) => {
             only(&[P::Graduate, P::Employer])?;
@@ -607,12 +798,12 @@ pub fn decide(
                 ctx.termination_requested_by == Some(party),
                 NOT_THE_REQUESTER,
             )?;
-            Ok(Transition::to(S::Effective))
+            Ok(Effects::to(S::Effective).clears_termination())
         }
         (S::TerminationReview, A::ApproveTermination) => {
             if two_levels {
                 only(&[P::DepartmentReviewer])?;
-                Ok(Transition::to(S::TerminationDeptApproved))
+                Ok(Effects::to(S::TerminationDeptApproved))
             } else {
                 only(&[P::SchoolAdmin])?;
                 Ok(terminated())
@@ -624,19 +815,19 @@ pub fn decide(
         }
         (S::TerminationReview, A::RejectTermination) => {
             only(if two_levels { staff } else { &[P::SchoolAdmin] })?;
-            Ok(Transition::to(S::Effective))
+            Ok(Effects::to(S::Effective).clears_termination())
         }
         (S::TerminationDeptApproved, A::RejectTermination) => {
             only(&[P::SchoolAdmin])?;
-            Ok(Transition::to(S::Effective))
+            Ok(Effects::to(S::Effective).clears_termination())
         }
 
         _ => Err(Refusal::State),
     }
 }
 
-fn terminated() -> Transition {
-    let mut t = Transition::to(AgreementState::Terminated).release();
+fn terminated() -> Effects {
+    let mut t = Effects::to(AgreementState::Terminated).release();
     t.counts_termination = true;
     t
 }
@@ -644,7 +835,7 @@ fn terminated() -> Transition {
 /// Whether a party may take an action in some state of the kind under some settings: tells a
 /// request that comes too early or too late (409) from one the party may never make (403).
 pub fn party_may_ever(action: AgreementAction, party: Party, kind: AgreementKind) -> bool {
-    let mut ctx = Context::open(kind);
+    let mut ctx = Facts::open(kind);
     ctx.deadline_passed = party == Party::System;
     for levels in [ReviewLevels::One, ReviewLevels::Two] {
         for requested_by in [Party::Graduate, Party::Employer] {
@@ -652,7 +843,9 @@ pub fn party_may_ever(action: AgreementAction, party: Party, kind: AgreementKind
             ctx.termination_requested_by = Some(requested_by);
             if AgreementState::ALL
                 .iter()
-                .any(|s| decide(*s, action, party, &ctx).is_ok())
+                .map(|s| Some(*s))
+                .chain([None])
+                .any(|s| decide(s, action, party, &ctx).is_ok())
             {
                 return true;
             }
@@ -662,21 +855,17 @@ pub fn party_may_ever(action: AgreementAction, party: Party, kind: AgreementKind
 }
 
 /// The actions a party could take now, for the buttons of a page and the API's `actions` list.
-pub fn available_actions(
-    state: AgreementState,
-    party: Party,
-    ctx: &Context,
-) -> Vec<AgreementAction> {
+pub fn available_actions(state: AgreementState, party: Party, ctx: &Facts) -> Vec<AgreementAction> {
     AgreementAction::ALL
         .iter()
         .copied()
-        .filter(|a| decide(state, *a, party, ctx).is_ok())
+        .filter(|a| decide(Some(state), *a, party, ctx).is_ok())
         .collect()
 }
 
 /// Whose move it is in a state, for to-do counts and "waiting for" columns. Review steps name
 /// the level that acts under the settings in force.
-pub fn awaiting(state: AgreementState, ctx: &Context) -> Option<Party> {
+pub fn awaiting(state: AgreementState, ctx: &Facts) -> Option<Party> {
     use AgreementState as S;
     let first_review =
         if ctx.kind == AgreementKind::Online && ctx.review_levels == ReviewLevels::One {
@@ -734,6 +923,7 @@ states! {
         RequestRelease => ("request_release", "申请解除"),
         ApproveRelease => ("approve_release", "解除审核通过"),
         RejectRelease => ("reject_release", "解除审核不通过"),
+        Unlock => ("unlock", "管理员解锁"),
     }
 }
 
@@ -748,16 +938,79 @@ impl DestinationState {
     }
 }
 
-/// Decides an action on a destination registration. Reviews are one step, by the graduate's
-/// department reviewer or the school administrator.
+/// What a destination decision depends on besides state, action and party.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DestinationFacts {
+    /// Another record holds the graduate's one outcome.
+    pub outcome_held: Option<Holder>,
+}
+
+/// The answer to an allowed destination action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DestinationEffects {
+    pub to: DestinationState,
+    pub slot: OutcomeSlot,
+    pub awaiting: Option<Party>,
+    /// The graduate is told (staff acted), or the department (the graduate acted and it awaits review).
+    pub notify_graduate: bool,
+    pub notify_department: bool,
+}
+
+/// Decides an action on a destination registration (`None`: registering a new one). Reviews
+/// are one step, by the graduate's department reviewer or the school administrator; only the
+/// school administrator unlocks an approved destination (管理员后台解锁), which sets the
+/// graduate back to 待就业.
 pub fn decide_destination(
-    state: DestinationState,
+    state: Option<DestinationState>,
     action: DestinationAction,
     party: Party,
-) -> Result<(DestinationState, OutcomeSlot), Refusal> {
+    facts: &DestinationFacts,
+) -> Result<DestinationEffects, Refusal> {
     use DestinationAction as A;
     use DestinationState as S;
     let staff = matches!(party, Party::DepartmentReviewer | Party::SchoolAdmin);
+    let (who_ok, to, slot) = match (state, action) {
+        (None, A::Register) => (party == Party::Graduate, S::Submitted, OutcomeSlot::Take),
+        (None, _) | (Some(_), A::Register) => return Err(Refusal::State),
+        (Some(S::Approved), A::Unlock) => (
+            party == Party::SchoolAdmin,
+            S::Released,
+            OutcomeSlot::Release,
+        ),
+        (Some(state), action) => return decide_destination_step(state, action, party, staff),
+    };
+    if !who_ok {
+        return Err(Refusal::Role);
+    }
+    if slot == OutcomeSlot::Take && facts.outcome_held.is_some() {
+        return Err(Refusal::Rule(OUTCOME_TAKEN));
+    }
+    Ok(destination_effects(to, slot, party))
+}
+
+fn destination_effects(
+    to: DestinationState,
+    slot: OutcomeSlot,
+    party: Party,
+) -> DestinationEffects {
+    let awaiting = destination_awaiting(to);
+    DestinationEffects {
+        to,
+        slot,
+        awaiting,
+        notify_graduate: party != Party::Graduate,
+        notify_department: party == Party::Graduate && awaiting.is_some(),
+    }
+}
+
+fn decide_destination_step(
+    state: DestinationState,
+    action: DestinationAction,
+    party: Party,
+    staff: bool,
+) -> Result<DestinationEffects, Refusal> {
+    use DestinationAction as A;
+    use DestinationState as S;
     let (who_ok, to, slot) = match (state, action) {
         (S::Submitted, A::WithdrawRegistration) => {
             (party == Party::Graduate, S::Withdrawn, OutcomeSlot::Release)
@@ -774,7 +1027,7 @@ pub fn decide_destination(
         _ => return Err(Refusal::State),
     };
     if who_ok {
-        Ok((to, slot))
+        Ok(destination_effects(to, slot, party))
     } else {
         Err(Refusal::Role)
     }

@@ -61,6 +61,7 @@ fn expected(kind: AgreementKind, levels: ReviewLevels, binding: BindingMoment) -
         }
         AgreementKind::Paper => {
             add("draft submit_paper graduate -> content_review");
+            add("draft edit_draft graduate -> draft");
             for p in ["department_reviewer", "school_admin"] {
                 add(&format!(
                     "content_review approve_signing {p} -> awaiting_feedback"
@@ -112,12 +113,12 @@ fn every_transition_for_every_party_matches_the_table() {
     for kind in [AgreementKind::Online, AgreementKind::Paper] {
         for levels in [ReviewLevels::One, ReviewLevels::Two] {
             for binding in [BindingMoment::OnAcceptance, BindingMoment::OnAttestation] {
-                let ctx = Context {
+                let ctx = Facts {
                     review_levels: levels,
                     binding_moment: binding,
                     termination_requested_by: Some(Party::Graduate),
                     amendment_from: Some(AgreementState::Signed),
-                    ..Context::open(kind)
+                    ..Facts::open(kind)
                 };
                 let mut table: HashMap<(String, String, String), String> = HashMap::new();
                 for line in expected(kind, levels, binding) {
@@ -146,7 +147,7 @@ fn every_transition_for_every_party_matches_the_table() {
                                 action.as_str().to_string(),
                                 party.as_str().to_string(),
                             );
-                            let got = decide(state, action, party, &ctx);
+                            let got = decide(Some(state), action, party, &ctx);
                             let what = format!(
                                 "{kind:?} {levels:?} {binding:?}: {} {} by {}",
                                 state.as_str(),
@@ -205,24 +206,24 @@ fn is_rule_gated(
         }
 }
 
-fn online() -> Context {
-    Context::open(AgreementKind::Online)
+fn online() -> Facts {
+    Facts::open(AgreementKind::Online)
 }
 
 #[test]
 fn an_invitation_past_its_deadline_cannot_be_answered_but_expires() {
-    let ctx = Context {
+    let ctx = Facts {
         deadline_passed: true,
         ..online()
     };
     for a in [AgreementAction::Accept, AgreementAction::Reject] {
         assert_eq!(
-            decide(AgreementState::Invited, a, Party::Graduate, &ctx),
+            decide(Some(AgreementState::Invited), a, Party::Graduate, &ctx),
             Err(Refusal::Rule(DEADLINE_PASSED))
         );
     }
     let t = decide(
-        AgreementState::Invited,
+        Some(AgreementState::Invited),
         AgreementAction::Expire,
         Party::System,
         &ctx,
@@ -231,7 +232,7 @@ fn an_invitation_past_its_deadline_cannot_be_answered_but_expires() {
     assert_eq!(t.to, AgreementState::Expired);
     assert_eq!(
         decide(
-            AgreementState::Invited,
+            Some(AgreementState::Invited),
             AgreementAction::Expire,
             Party::System,
             &online()
@@ -243,7 +244,7 @@ fn an_invitation_past_its_deadline_cannot_be_answered_but_expires() {
 #[test]
 fn accepting_takes_the_outcome_and_approval_assigns_the_number_once() {
     let t = decide(
-        AgreementState::Invited,
+        Some(AgreementState::Invited),
         AgreementAction::Accept,
         Party::Graduate,
         &online(),
@@ -251,7 +252,7 @@ fn accepting_takes_the_outcome_and_approval_assigns_the_number_once() {
     .unwrap();
     assert_eq!(t.slot, OutcomeSlot::Take);
     let t = decide(
-        AgreementState::DeptApproved,
+        Some(AgreementState::DeptApproved),
         AgreementAction::ApproveSigning,
         Party::SchoolAdmin,
         &online(),
@@ -260,7 +261,7 @@ fn accepting_takes_the_outcome_and_approval_assigns_the_number_once() {
     assert!(t.assign_number);
     // Approving an amendment keeps the number the agreement already has.
     let t = decide(
-        AgreementState::AmendmentReview,
+        Some(AgreementState::AmendmentReview),
         AgreementAction::ApproveSigning,
         Party::SchoolAdmin,
         &online(),
@@ -271,26 +272,26 @@ fn accepting_takes_the_outcome_and_approval_assigns_the_number_once() {
 
 #[test]
 fn signing_outside_the_window_is_refused() {
-    let ctx = Context {
+    let ctx = Facts {
         signing_open: false,
         ..online()
     };
     assert_eq!(
         decide(
-            AgreementState::Invited,
+            Some(AgreementState::Invited),
             AgreementAction::Accept,
             Party::Graduate,
             &ctx
         ),
         Err(Refusal::Rule(WINDOW_CLOSED))
     );
-    let paper = Context {
+    let paper = Facts {
         signing_open: false,
-        ..Context::open(AgreementKind::Paper)
+        ..Facts::open(AgreementKind::Paper)
     };
     assert_eq!(
         decide(
-            AgreementState::Draft,
+            Some(AgreementState::Draft),
             AgreementAction::SubmitPaper,
             Party::Graduate,
             &paper
@@ -303,42 +304,45 @@ fn signing_outside_the_window_is_refused() {
 fn termination_follows_the_school_settings() {
     let e = AgreementState::Effective;
     let r = AgreementAction::RequestTermination;
-    let no_employer = Context {
+    let no_employer = Facts {
         employer_may_request_termination: false,
         ..online()
     };
     assert_eq!(
-        decide(e, r, Party::Employer, &no_employer),
+        decide(Some(e), r, Party::Employer, &no_employer),
         Err(Refusal::Rule(EMPLOYER_MAY_NOT_TERMINATE))
     );
-    assert!(decide(e, r, Party::Graduate, &no_employer).is_ok());
-    let early = Context {
+    assert!(decide(Some(e), r, Party::Graduate, &no_employer).is_ok());
+    let early = Facts {
         termination_open: false,
         ..online()
     };
     assert_eq!(
-        decide(e, r, Party::Graduate, &early),
+        decide(Some(e), r, Party::Graduate, &early),
         Err(Refusal::Rule(TERMINATION_NOT_OPEN))
     );
-    let spent = Context {
+    let spent = Facts {
         terminations_used: 3,
         max_terminations: 3,
         ..online()
     };
     assert_eq!(
-        decide(e, r, Party::Graduate, &spent),
+        decide(Some(e), r, Party::Graduate, &spent),
         Err(Refusal::Rule(NO_TERMINATIONS_LEFT))
     );
-    let none_allowed = Context {
+    let none_allowed = Facts {
         max_terminations: 0,
         ..online()
     };
-    assert!(decide(e, r, Party::Graduate, &none_allowed).is_err());
+    assert!(decide(Some(e), r, Party::Graduate, &none_allowed).is_err());
     // Paper: the employer is not a party on the platform.
-    let paper = Context::open(AgreementKind::Paper);
-    assert_eq!(decide(e, r, Party::Employer, &paper), Err(Refusal::Role));
+    let paper = Facts::open(AgreementKind::Paper);
     assert_eq!(
-        decide(e, r, Party::Graduate, &paper).unwrap().to,
+        decide(Some(e), r, Party::Employer, &paper),
+        Err(Refusal::Role)
+    );
+    assert_eq!(
+        decide(Some(e), r, Party::Graduate, &paper).unwrap().to,
         AgreementState::TerminationReview
     );
 }
@@ -346,33 +350,33 @@ fn termination_follows_the_school_settings() {
 #[test]
 fn only_the_other_party_agrees_and_only_the_requester_cancels() {
     let s = AgreementState::TerminationRequested;
-    let by_employer = Context {
+    let by_employer = Facts {
         termination_requested_by: Some(Party::Employer),
         ..online()
     };
     assert!(decide(
-        s,
+        Some(s),
         AgreementAction::AgreeTermination,
         Party::Graduate,
         &by_employer
     )
     .is_ok());
     assert!(decide(
-        s,
+        Some(s),
         AgreementAction::AgreeTermination,
         Party::Employer,
         &by_employer
     )
     .is_err());
     assert!(decide(
-        s,
+        Some(s),
         AgreementAction::CancelTermination,
         Party::Employer,
         &by_employer
     )
     .is_ok());
     assert!(decide(
-        s,
+        Some(s),
         AgreementAction::CancelTermination,
         Party::Graduate,
         &by_employer
@@ -383,12 +387,12 @@ fn only_the_other_party_agrees_and_only_the_requester_cancels() {
 
 #[test]
 fn approved_termination_counts_and_releases() {
-    let one = Context {
+    let one = Facts {
         review_levels: ReviewLevels::One,
         ..online()
     };
     let t = decide(
-        AgreementState::TerminationReview,
+        Some(AgreementState::TerminationReview),
         AgreementAction::ApproveTermination,
         Party::SchoolAdmin,
         &one,
@@ -399,7 +403,7 @@ fn approved_termination_counts_and_releases() {
     assert_eq!(t.slot, OutcomeSlot::Release);
     // A forced termination releases but is not the graduate's choice: it does not count.
     let f = decide(
-        AgreementState::Effective,
+        Some(AgreementState::Effective),
         AgreementAction::ForceTerminate,
         Party::SchoolAdmin,
         &one,
@@ -410,27 +414,39 @@ fn approved_termination_counts_and_releases() {
 
 #[test]
 fn an_amendment_of_an_effective_agreement_goes_back_to_the_school() {
-    let ctx = Context {
+    let ctx = Facts {
         amendment_from: Some(AgreementState::Effective),
         ..online()
     };
     let p = AgreementState::AmendmentPending;
-    let confirm = decide(p, AgreementAction::ConfirmAmendment, Party::Graduate, &ctx).unwrap();
+    let confirm = decide(
+        Some(p),
+        AgreementAction::ConfirmAmendment,
+        Party::Graduate,
+        &ctx,
+    )
+    .unwrap();
     assert_eq!(confirm.to, AgreementState::AmendmentReview);
     assert!(
         !confirm.adopt_amendment,
         "adopted only when the school approves"
     );
-    let decline = decide(p, AgreementAction::DeclineAmendment, Party::Graduate, &ctx).unwrap();
+    let decline = decide(
+        Some(p),
+        AgreementAction::DeclineAmendment,
+        Party::Graduate,
+        &ctx,
+    )
+    .unwrap();
     assert_eq!(decline.to, AgreementState::Effective);
     assert!(decline.drop_amendment);
     // Before review, the graduate's confirmation adopts the new terms at once.
-    let before = Context {
+    let before = Facts {
         amendment_from: Some(AgreementState::Signed),
         ..online()
     };
     let c = decide(
-        p,
+        Some(p),
         AgreementAction::ConfirmAmendment,
         Party::Graduate,
         &before,
@@ -445,15 +461,15 @@ fn outcome_is_held_exactly_by_the_states_between_take_and_release() {
     // outcome-holding states and end inside, a Release the reverse, a Keep stays on its side.
     for kind in [AgreementKind::Online, AgreementKind::Paper] {
         for from_amend in [AgreementState::Signed, AgreementState::Effective] {
-            let ctx = Context {
+            let ctx = Facts {
                 termination_requested_by: Some(Party::Graduate),
                 amendment_from: Some(from_amend),
-                ..Context::open(kind)
+                ..Facts::open(kind)
             };
             for &s in AgreementState::ALL {
                 for &a in AgreementAction::ALL {
                     for p in Party::ALL {
-                        if let Ok(t) = decide(s, a, p, &ctx) {
+                        if let Ok(t) = decide(Some(s), a, p, &ctx) {
                             let before = s.holds_outcome(kind);
                             let after = t.to.holds_outcome(kind);
                             match t.slot {
@@ -516,15 +532,22 @@ fn destination_transitions_for_every_party() {
             &[Party::DepartmentReviewer, Party::SchoolAdmin][..],
             S::Approved,
         ),
+        (
+            S::Approved,
+            A::Unlock,
+            &[Party::SchoolAdmin][..],
+            S::Released,
+        ),
     ];
     for &s in DestinationState::ALL {
         for &a in DestinationAction::ALL {
             let row = allowed.iter().find(|r| r.0 == s && r.1 == a);
             for p in Party::ALL {
-                let got = decide_destination(s, a, p);
+                let got = decide_destination(Some(s), a, p, &DestinationFacts::default());
                 match row {
                     Some((_, _, who, to)) if who.contains(&p) => {
-                        let (t, slot) = got.unwrap();
+                        let e = got.unwrap();
+                        let (t, slot) = (e.to, e.slot);
                         assert_eq!(t, *to);
                         assert_eq!(
                             slot == OutcomeSlot::Release,
@@ -537,6 +560,163 @@ fn destination_transitions_for_every_party() {
             }
         }
     }
+}
+
+#[test]
+fn a_graduate_registers_a_destination_only_while_holding_no_outcome() {
+    let free = DestinationFacts::default();
+    let e = decide_destination(None, DestinationAction::Register, Party::Graduate, &free).unwrap();
+    assert_eq!(
+        (e.to, e.slot),
+        (DestinationState::Submitted, OutcomeSlot::Take)
+    );
+    assert!(e.notify_department && !e.notify_graduate);
+    let held = DestinationFacts {
+        outcome_held: Some(Holder::Agreement),
+    };
+    assert_eq!(
+        decide_destination(None, DestinationAction::Register, Party::Graduate, &held),
+        Err(Refusal::Rule(OUTCOME_TAKEN))
+    );
+    assert_eq!(
+        decide_destination(None, DestinationAction::Register, Party::SchoolAdmin, &free),
+        Err(Refusal::Role)
+    );
+}
+
+#[test]
+fn the_school_administrator_unlocks_an_approved_destination_and_the_graduate_is_told() {
+    let e = decide_destination(
+        Some(DestinationState::Approved),
+        DestinationAction::Unlock,
+        Party::SchoolAdmin,
+        &DestinationFacts::default(),
+    )
+    .unwrap();
+    assert_eq!(e.to, DestinationState::Released);
+    assert_eq!(e.slot, OutcomeSlot::Release, "the graduate is 待就业 again");
+    assert!(e.notify_graduate);
+    assert_eq!(e.awaiting, None);
+    assert_eq!(
+        DestinationAction::Unlock.spec().reason,
+        spec::Need::Required
+    );
+    for p in [Party::DepartmentReviewer, Party::Graduate] {
+        assert_eq!(
+            decide_destination(
+                Some(DestinationState::Approved),
+                DestinationAction::Unlock,
+                p,
+                &DestinationFacts::default()
+            ),
+            Err(Refusal::Role)
+        );
+    }
+}
+
+#[test]
+fn an_invitation_is_decided_with_every_obstacle_told_and_the_first_refusing() {
+    let open = online();
+    let e = decide(None, AgreementAction::Invite, Party::Employer, &open).unwrap();
+    assert_eq!(e.to, AgreementState::Invited);
+    assert_eq!(e.awaiting, Some(Party::Graduate));
+    assert!(e.notify.graduate && !e.notify.employer);
+    let blocked = Facts {
+        training_mode_may_sign: false,
+        signing_locked: true,
+        outcome_held: Some(Holder::Destination),
+        signing_open: false,
+        employer_may_sign: false,
+        employer_verification: crate::settings::EmployerVerification::SchoolRequired,
+        pending_invitation: true,
+        ..online()
+    };
+    let all = invite_obstacles(&blocked);
+    assert_eq!(all.len(), 6, "{all:?}");
+    assert_eq!(
+        decide(None, AgreementAction::Invite, Party::Employer, &blocked),
+        Err(Refusal::Rule(all[0]))
+    );
+    assert_eq!(
+        decide(None, AgreementAction::Invite, Party::Graduate, &open),
+        Err(Refusal::Role)
+    );
+    for (f, why) in [
+        (
+            Facts {
+                pending_invitation: true,
+                ..online()
+            },
+            PENDING_INVITATION,
+        ),
+        (
+            Facts {
+                signing_open: false,
+                ..online()
+            },
+            WINDOW_CLOSED,
+        ),
+    ] {
+        assert_eq!(
+            decide(None, AgreementAction::Invite, Party::Employer, &f),
+            Err(Refusal::Rule(why))
+        );
+    }
+}
+
+#[test]
+fn a_record_cannot_take_an_outcome_another_record_holds() {
+    let held = Facts {
+        outcome_held: Some(Holder::Agreement),
+        ..online()
+    };
+    assert_eq!(
+        decide(
+            Some(AgreementState::Invited),
+            AgreementAction::Accept,
+            Party::Graduate,
+            &held
+        ),
+        Err(Refusal::Rule(OUTCOME_TAKEN))
+    );
+    let paper = Facts {
+        training_mode_may_sign: false,
+        ..Facts::open(AgreementKind::Paper)
+    };
+    assert!(decide(None, AgreementAction::CreateDraft, Party::Graduate, &paper).is_err());
+    let draft = decide(
+        Some(AgreementState::Draft),
+        AgreementAction::EditDraft,
+        Party::Graduate,
+        &Facts::open(AgreementKind::Paper),
+    )
+    .unwrap();
+    assert!(!draft.logged, "a draft's edits are not steps of the trail");
+}
+
+#[test]
+fn termination_facts_open_and_clear_with_the_request() {
+    let e = decide(
+        Some(AgreementState::Effective),
+        AgreementAction::RequestTermination,
+        Party::Employer,
+        &online(),
+    )
+    .unwrap();
+    assert_eq!(e.termination, TerminationChange::Open);
+    assert_eq!(e.awaiting, Some(Party::Graduate), "the other side answers");
+    let pending = Facts {
+        termination_requested_by: Some(Party::Employer),
+        ..online()
+    };
+    let e = decide(
+        Some(AgreementState::TerminationRequested),
+        AgreementAction::CancelTermination,
+        Party::Employer,
+        &pending,
+    )
+    .unwrap();
+    assert_eq!(e.termination, TerminationChange::Clear);
 }
 
 #[test]
