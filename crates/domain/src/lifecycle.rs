@@ -632,7 +632,10 @@ fn decide_step(
         }
         (S::Withdrawn | S::Rejected | S::Expired, A::Resend) if online => {
             only(&[P::Employer])?;
-            rule(ctx.signing_open, WINDOW_CLOSED)?;
+            // A resent invitation meets every rule of a new one.
+            if let Some(first) = invite_obstacles(ctx).first() {
+                return Err(Refusal::Rule(first));
+            }
             Ok(Effects::to(S::Invited))
         }
         (S::Invited, A::Accept) if online => {

@@ -156,6 +156,42 @@ pub async fn update_settings(
         },
     )
     .await?;
+    reassign_awaiting(&mut tx, school_id, &settings).await?;
     tx.commit().await?;
     Ok(settings)
+}
+
+/// Whose move each open record of the cohort is depends on the review levels: after a change
+/// the stored `awaiting` (to-do counts, 待我处理) is recomputed in the same transaction, from
+/// the same domain rule the actions use, so that it never points at the wrong reviewers.
+async fn reassign_awaiting(
+    conn: &mut sqlx::AnyConnection,
+    school_id: &str,
+    settings: &SigningSettings,
+) -> ServiceResult<()> {
+    use wangqian_domain::lifecycle::{awaiting, AgreementKind, AgreementState, Facts};
+    for kind in [AgreementKind::Online, AgreementKind::Paper] {
+        let facts = Facts {
+            review_levels: settings.review_levels,
+            ..Facts::open(kind)
+        };
+        for &state in AgreementState::ALL {
+            // Who answers a termination request depends on who asked, not on the settings.
+            if !state.belongs_to(kind) || state == AgreementState::TerminationRequested {
+                continue;
+            }
+            sqlx::query(
+                "UPDATE agreements SET awaiting = $1 WHERE school_id = $2 AND graduation_year = $3 AND kind = $4 \
+                 AND state = $5 AND COALESCE(awaiting, '') <> COALESCE($1, '')",
+            )
+            .bind(awaiting(state, &facts).map(|p| p.as_str()))
+            .bind(school_id.to_string())
+            .bind(i64::from(settings.graduation_year))
+            .bind(kind.as_str())
+            .bind(state.as_str())
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
 }

@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use wangqian_domain::codes;
+use wangqian_domain::lifecycle::spec::{Need, ProofNeed};
 use wangqian_domain::lifecycle::{
-    self as lc, decide_destination, destination_awaiting, DestinationAction as A,
+    self as lc, decide_destination, DestinationAction as A, DestinationFacts,
     DestinationState as S, OutcomeSlot, Party, Refusal,
 };
 use wangqian_domain::policy::Access;
@@ -13,7 +14,8 @@ use wangqian_domain::role::{Actor, Role};
 
 use super::messages::{self, NewMessage, Recipient};
 use super::{
-    actor_name, idempotency, party_of, release_outcome, take_outcome, trail, IdemKey, STALE,
+    actor_name, graduate_facts, holder, idempotency, party_of, release_outcome, take_outcome,
+    trail, IdemKey, STALE,
 };
 use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::employers::UploadedFile;
@@ -184,12 +186,13 @@ pub async fn register_destination(
     {
         return Ok(done);
     }
-    let (school_id, department_id, year): (String, String, i64) = sqlx::query_as(
-        "SELECT school_id, department_id, graduation_year FROM graduates WHERE id = $1",
-    )
-    .bind(graduate_id.clone())
-    .fetch_one(&mut *tx)
-    .await?;
+    let g = graduate_facts(&mut tx, &graduate_id, None).await?;
+    let facts = DestinationFacts {
+        outcome_held: holder(g.held_by.as_deref()),
+    };
+    let effects = decide_destination(None, A::Register, Party::Graduate, &facts)
+        .map_err(|r| refused_destination(r, S::Submitted, A::Register))?;
+    let (school_id, department_id, year) = (g.school_id, g.department_id, g.graduation_year);
     let now = store.now();
     let id = new_id();
     let mut proof_ids = Vec::new();
@@ -214,7 +217,7 @@ pub async fn register_destination(
         party: Party::Graduate.as_str(),
         action: A::Register.as_str(),
         from_state: None,
-        to_state: S::Submitted.as_str(),
+        to_state: effects.to.as_str(),
         remark: codes::DESTINATION.name_of(code).unwrap_or(""),
         terms_hash: None,
     };
@@ -222,7 +225,7 @@ pub async fn register_destination(
     sqlx::query(
         "INSERT INTO destinations (id, school_id, department_id, graduate_id, graduation_year, category_code, subcategory, \
          unit_name, details, proof_ids, state, awaiting, version, trail_seq, trail_hash, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'submitted', 'department_reviewer', 1, $11, $12, $13, $13)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $14, $15, 1, $11, $12, $13, $13)",
     )
     .bind(id.clone())
     .bind(school_id.clone())
@@ -237,6 +240,8 @@ pub async fn register_destination(
     .bind(seq)
     .bind(hash.clone())
     .bind(now)
+    .bind(effects.to.as_str())
+    .bind(effects.awaiting.map(Party::as_str))
     .execute(&mut *tx)
     .await?;
     take_outcome(&mut tx, &graduate_id, &school_id, "destination", &id, now).await?;
@@ -307,23 +312,16 @@ async fn act(
     }
     let state = state_of(&row)?;
     let action = pick(state);
-    let (to, slot) = decide_destination(state, action, party).map_err(|r| match r {
-        Refusal::Role => ServiceError::Forbidden,
-        _ => ServiceError::Conflict(format!(
-            "当前状态为“{}”，不能执行“{}”",
-            state.label(),
-            action.label()
-        )),
-    })?;
-    let reason_required = matches!(
-        action,
-        A::RejectRegistration | A::RejectRelease | A::RequestRelease
-    );
-    let remark = lc::check_reason(input.reason.as_deref(), reason_required)
+    debug_assert_eq!(action.spec().operation_id, Some(operation));
+    let effects = decide_destination(Some(state), action, party, &DestinationFacts::default())
+        .map_err(|r| refused_destination(r, state, action))?;
+    let (to, slot) = (effects.to, effects.slot);
+    let spec = action.spec();
+    let remark = lc::check_reason(input.reason.as_deref(), spec.reason == Need::Required)
         .map_err(|m| ServiceError::field("reason", m))?;
     let now = store.now();
     let mut release_proof = row.release_proof_id.clone();
-    if action == A::RequestRelease {
+    if spec.proof != ProofNeed::No {
         let Some(f) = file else {
             return Err(ServiceError::field("proof", "请上传解除的证明材料"));
         };
@@ -353,11 +351,11 @@ async fn act(
         terms_hash: None,
     };
     let (seq, hash) = trail::next_head(&store.pii, row.trail_seq, &row.trail_hash, &event);
-    let review_reason = match action {
-        A::RejectRegistration | A::RejectRelease | A::Approve | A::ApproveRelease => {
-            Some(remark.clone())
-        }
-        _ => row.review_reason.clone(),
+    // A reviewer's (or the unlocking administrator's) words are the record's review reason.
+    let review_reason = if party == Party::Graduate {
+        row.review_reason.clone()
+    } else {
+        Some(remark.clone())
     };
     let release_reason = if action == A::RequestRelease {
         Some(remark.clone())
@@ -369,7 +367,7 @@ async fn act(
          review_reason = $5, release_reason = $6, release_proof_id = $7, updated_at = $8 WHERE id = $9 AND version = $10",
     )
     .bind(to.as_str())
-    .bind(destination_awaiting(to).map(|p| p.as_str()))
+    .bind(effects.awaiting.map(|p| p.as_str()))
     .bind(seq)
     .bind(hash.clone())
     .bind(review_reason)
@@ -418,11 +416,10 @@ async fn act(
             }
         ),
     };
-    if party == Party::Graduate {
-        if destination_awaiting(to).is_some() {
-            messages::send(&mut tx, Recipient::Department(&row.department_id), &m).await?;
-        }
-    } else {
+    if effects.notify_department {
+        messages::send(&mut tx, Recipient::Department(&row.department_id), &m).await?;
+    }
+    if effects.notify_graduate {
         messages::send(&mut tx, Recipient::Graduate(&row.graduate_id), &m).await?;
     }
     let applied = DestinationApplied {
@@ -486,6 +483,42 @@ pub async fn review_destination(
     .await
 }
 
+/// The school administrator unlocks an approved destination (管理员后台解锁): the graduate is
+/// 待就业 again and may sign or register anew; the reason is told to the graduate and kept in
+/// the record's trail.
+pub async fn unlock_destination(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: DestinationDecision,
+    idem: Option<&IdemKey>,
+) -> ServiceResult<DestinationApplied> {
+    act(
+        store,
+        None,
+        actor,
+        id,
+        |_| A::Unlock,
+        "unlock_destination",
+        input,
+        None,
+        idem,
+    )
+    .await
+}
+
+fn refused_destination(r: Refusal, state: S, action: A) -> ServiceError {
+    match r {
+        Refusal::Role => ServiceError::Forbidden,
+        Refusal::Rule(m) => ServiceError::Conflict(m.to_string()),
+        Refusal::State => ServiceError::Conflict(format!(
+            "当前状态为“{}”，不能执行“{}”",
+            state.label(),
+            action.label()
+        )),
+    }
+}
+
 pub async fn request_destination_release(
     store: &Store,
     blobs: &dyn BlobStore,
@@ -531,7 +564,9 @@ pub async fn get_destination(
     let actions = match Party::of(actor.role) {
         Some(p) => A::ALL
             .iter()
-            .filter(|a| decide_destination(state, **a, p).is_ok())
+            .filter(|a| {
+                decide_destination(Some(state), **a, p, &DestinationFacts::default()).is_ok()
+            })
             .map(|a| a.as_str())
             .collect(),
         None => Vec::new(),

@@ -7,15 +7,15 @@ use sqlx::AnyConnection;
 use wangqian_domain::codes;
 use wangqian_domain::contact::MobileNumber;
 use wangqian_domain::id_number::IdNumber;
-use wangqian_domain::lifecycle::china_date;
+use wangqian_domain::lifecycle::{self as lc, AgreementAction, AgreementKind};
 use wangqian_domain::role::{Actor, Role};
-use wangqian_domain::settings::EmployerVerification;
 use wangqian_sheets::{RowReader, SheetKind};
 
+use super::{load_facts, FactsOf};
 use crate::accounts::{note_throttle, throttled};
 use crate::pii::PiiField;
 use crate::roster_import::tempfile_guard::TempFile;
-use crate::{settings, FieldError, Page, Paging, ServiceError, ServiceResult, Store};
+use crate::{FieldError, Page, Paging, ServiceError, ServiceResult, Store};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,14 +66,13 @@ struct Candidate {
     department: String,
     major: String,
     education_level_code: String,
-    training_mode_code: String,
-    signing_locked: i64,
     id_number_masked: String,
     mobile_masked: Option<String>,
 }
 
-const CANDIDATE_SELECT: &str = "SELECT g.id, g.school_id, s.name AS school_name, g.graduation_year, g.name, g.gender, \
-    d.name AS department, m.name AS major, g.education_level_code, g.training_mode_code, g.signing_locked, \
+const CANDIDATE_SELECT: &str =
+    "SELECT g.id, g.school_id, s.name AS school_name, g.graduation_year, g.name, g.gender, \
+    d.name AS department, m.name AS major, g.education_level_code, \
     g.id_number_masked, g.mobile_masked FROM graduates g JOIN schools s ON s.id = g.school_id \
     JOIN departments d ON d.id = g.department_id JOIN majors m ON m.id = g.major_id";
 
@@ -84,66 +83,24 @@ pub(crate) fn employer_of(actor: &Actor) -> ServiceResult<String> {
     }
 }
 
-/// Why this employer cannot invite this graduate now (empty when it can).
+/// Why this employer cannot invite this graduate now (empty when it can): every reason the
+/// domain's invitation rule gives, from the same facts the invitation itself is decided on.
 pub(crate) async fn obstacles(
     conn: &mut AnyConnection,
     employer_id: &str,
     graduate_id: &str,
-    school_id: &str,
-    year: u16,
-    training_mode_code: &str,
-    signing_locked: bool,
     now: i64,
 ) -> ServiceResult<Vec<String>> {
-    let mut reasons = Vec::new();
-    if !codes::training_mode_may_sign(training_mode_code) {
-        reasons.push("该毕业生为定向或委培培养，不能网上签约".to_string());
-    }
-    if signing_locked {
-        reasons.push("学校已暂停该毕业生的网签资格".to_string());
-    }
-    let held: Option<(String,)> =
-        sqlx::query_as("SELECT record_kind FROM graduate_outcomes WHERE graduate_id = $1")
-            .bind(graduate_id.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
-    if let Some((kind,)) = held {
-        reasons.push(if kind == "destination" {
-            "该毕业生已登记其他毕业去向".to_string()
-        } else {
-            "该毕业生已签约（已有有效的就业协议）".to_string()
-        });
-    }
-    let s = settings::effective_in(conn, school_id, year).await?;
-    let today = china_date(now);
-    if today < s.signing_opens_on || today > s.signing_closes_on {
-        reasons.push(format!(
-            "不在学校网签开放时间内（{} 至 {}）",
-            s.signing_opens_on, s.signing_closes_on
-        ));
-    }
-    if !crate::employers::may_sign_on(conn, employer_id, school_id, s.employer_verification).await?
-    {
-        reasons.push(match s.employer_verification {
-            EmployerVerification::SchoolRequired => {
-                "该校要求用人单位经学校审核，贵单位尚未通过该校审核".to_string()
-            }
-            EmployerVerification::PlatformSufficient => {
-                "贵单位尚未通过平台或该校审核，暂不能发起签约".to_string()
-            }
-        });
-    }
-    let pending: Option<(i64,)> = sqlx::query_as(
-        "SELECT deadline_at FROM agreements WHERE employer_id = $1 AND graduate_id = $2 AND state = 'invited'",
-    )
-    .bind(employer_id.to_string())
-    .bind(graduate_id.to_string())
-    .fetch_optional(&mut *conn)
-    .await?;
-    if pending.is_some_and(|(d,)| d > now) {
-        reasons.push("已向该毕业生发出邀约，对方处理前不能再次发送".to_string());
-    }
-    Ok(reasons)
+    let subject = FactsOf::New {
+        kind: AgreementKind::Online,
+        graduate_id,
+        employer_id: Some(employer_id),
+    };
+    let (facts, _, _) = load_facts(conn, subject, AgreementAction::Invite, now).await?;
+    Ok(lc::invite_obstacles(&facts)
+        .into_iter()
+        .map(str::to_string)
+        .collect())
 }
 
 /// Finds one graduate by the four facts, and puts them on the send list when invitable.
@@ -219,17 +176,7 @@ pub async fn find_graduates(
             return Err(e);
         }
     };
-    let reasons = obstacles(
-        &mut tx,
-        &employer_id,
-        &found.id,
-        &found.school_id,
-        input.graduation_year,
-        &found.training_mode_code,
-        found.signing_locked != 0,
-        now,
-    )
-    .await?;
+    let reasons = obstacles(&mut tx, &employer_id, &found.id, now).await?;
     let invitable = reasons.is_empty();
     if invitable && input.add_to_send_list {
         add_to_send_list(
@@ -362,18 +309,7 @@ pub async fn list_send_list(
     .await?;
     let mut items = Vec::with_capacity(rows.len());
     for c in rows {
-        let year = u16::try_from(c.graduation_year).unwrap_or(0);
-        let reasons = obstacles(
-            &mut conn,
-            &employer_id,
-            &c.id,
-            &c.school_id,
-            year,
-            &c.training_mode_code,
-            c.signing_locked != 0,
-            store.now(),
-        )
-        .await?;
+        let reasons = obstacles(&mut conn, &employer_id, &c.id, store.now()).await?;
         let invitable = reasons.is_empty();
         items.push(found_view(c, invitable, reasons, true));
     }

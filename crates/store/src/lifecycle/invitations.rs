@@ -4,20 +4,21 @@
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use wangqian_domain::lifecycle::{
-    self as lc, AgreementAction as A, AgreementKind, AgreementState, Context, Party, Transition,
+    self as lc, AgreementAction as A, AgreementKind, AgreementState, Facts, Party, Refusal,
 };
 use wangqian_domain::role::Actor;
 use wangqian_domain::terms::AgreementTerms;
 
-use super::find::{employer_of, obstacles, require_on_send_list};
+use super::find::{employer_of, require_on_send_list};
 use super::{
-    actor_name, apply, idempotency, load_agreement, messages, prepare, remark_action, run_action,
-    terms_errors, trail, ActionRequest, Applied, IdemKey, Step, Val,
+    actor_name, apply, idempotency, load_agreement, load_facts, messages, prepare, refused,
+    remark_action, run_action, terms_errors, trail, ActionRequest, Applied, Changes, FactsOf,
+    IdemKey, Step,
 };
 use crate::error::is_unique_violation;
-use crate::{new_id, settings, ServiceError, ServiceResult, Store};
+use crate::{new_id, ServiceError, ServiceResult, Store};
 
-const PENDING_EXISTS: &str = "已向该毕业生发出邀约，对方处理前不能再次发送";
+const PENDING_EXISTS: &str = lc::PENDING_INVITATION;
 const MAX_BATCH: usize = 200;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -110,15 +111,6 @@ pub async fn send_invitations(
     Ok(results)
 }
 
-#[derive(sqlx::FromRow)]
-struct GraduateFacts {
-    school_id: String,
-    department_id: String,
-    graduation_year: i64,
-    training_mode_code: String,
-    signing_locked: i64,
-}
-
 async fn send_one(
     store: &Store,
     actor: &Actor,
@@ -142,33 +134,22 @@ async fn send_one(
         return Ok(done);
     }
     require_on_send_list(&mut tx, employer_id, graduate_id).await?;
-    let g = sqlx::query_as::<_, GraduateFacts>(
-        "SELECT school_id, department_id, graduation_year, training_mode_code, signing_locked FROM graduates WHERE id = $1",
-    )
-    .bind(graduate_id.to_string())
-    .fetch_one(&mut *tx)
-    .await?;
-    let year = u16::try_from(g.graduation_year).unwrap_or(0);
+    let now = store.now();
     // A pending invitation of this pair whose deadline has passed is expired first, in this
     // transaction, so that the one-pending rule sees the truth without waiting for a sweep.
-    expire_pair(&mut tx, &store.pii, employer_id, graduate_id, store.now()).await?;
-    let reasons = obstacles(
-        &mut tx,
-        employer_id,
+    expire_pair(&mut tx, &store.pii, employer_id, graduate_id, now).await?;
+    let subject = FactsOf::New {
+        kind: AgreementKind::Online,
         graduate_id,
-        &g.school_id,
-        year,
-        &g.training_mode_code,
-        g.signing_locked != 0,
-        store.now(),
-    )
-    .await?;
-    if !reasons.is_empty() {
-        return Err(ServiceError::Conflict(reasons.join("；")));
-    }
-    let s = settings::effective_in(&mut tx, &g.school_id, year).await?;
+        employer_id: Some(employer_id),
+    };
+    let (facts, s, g) = load_facts(&mut tx, subject, A::Invite, now).await?;
+    let effects = lc::decide(None, A::Invite, Party::Employer, &facts).map_err(|r| match r {
+        // The employer is told every reason at once, as the search shows them.
+        Refusal::Rule(_) => ServiceError::Conflict(lc::invite_obstacles(&facts).join("；")),
+        other => refused(other, AgreementState::Invited, A::Invite),
+    })?;
     let days = validity(validity_days, s.invitation_validity_days)?;
-    let now = store.now();
     let deadline = lc::invitation_deadline_ms(now, days);
     let (employer_name, credit_code): (String, String) =
         sqlx::query_as("SELECT name, credit_code FROM employers WHERE id = $1")
@@ -194,7 +175,7 @@ async fn send_one(
         party: Party::Employer.as_str(),
         action: A::Invite.as_str(),
         from_state: None,
-        to_state: AgreementState::Invited.as_str(),
+        to_state: effects.to.as_str(),
         remark: &remark,
         terms_hash: Some(&terms_hash),
     };
@@ -203,7 +184,7 @@ async fn send_one(
         "INSERT INTO agreements (id, kind, school_id, department_id, graduate_id, graduation_year, employer_id, employer_name, \
          employer_credit_code, state, awaiting, version, terms_version, terms, binding_moment, deadline_at, trail_seq, trail_hash, \
          sent_at, created_by, created_at, updated_at) \
-         VALUES ($1, 'online', $2, $3, $4, $5, $6, $7, $8, 'invited', 'graduate', 1, 1, $9, $10, $11, $12, $13, $14, $15, $14, $14)",
+         VALUES ($1, 'online', $2, $3, $4, $5, $6, $7, $8, $16, $17, 1, 1, $9, $10, $11, $12, $13, $14, $15, $14, $14)",
     )
     .bind(id.clone())
     .bind(g.school_id.clone())
@@ -220,6 +201,8 @@ async fn send_one(
     .bind(hash.clone())
     .bind(now)
     .bind(actor.account_id.clone())
+    .bind(effects.to.as_str())
+    .bind(effects.awaiting.map(Party::as_str))
     .execute(&mut *tx)
     .await;
     match inserted {
@@ -328,11 +311,12 @@ async fn expire_in(
     let Some(row) = load_agreement(conn, id).await? else {
         return Ok(false);
     };
-    let ctx = Context {
+    let facts = Facts {
         deadline_passed: row.deadline_at.is_some_and(|d| lc::deadline_passed(d, now)),
-        ..Context::open(AgreementKind::Online)
+        ..Facts::open(AgreementKind::Online)
     };
-    let Ok(t) = lc::decide(row.stored_state()?, A::Expire, Party::System, &ctx) else {
+    let Ok(effects) = lc::decide(Some(row.stored_state()?), A::Expire, Party::System, &facts)
+    else {
         return Ok(false);
     };
     apply(
@@ -344,10 +328,9 @@ async fn expire_in(
             at: now,
             action: A::Expire,
             party: Party::System,
-            transition: t,
+            effects,
             remark: "过期不反馈视为主动放弃",
-            sets: Vec::new(),
-            awaiting: None,
+            changes: Changes::default(),
             expected_version: row.version,
         },
     )
@@ -450,18 +433,7 @@ pub async fn withdraw_invitation(
     input: Remark,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
-    remark_action(
-        store,
-        actor,
-        id,
-        A::Withdraw,
-        "withdraw_invitation",
-        input,
-        false,
-        Vec::new(),
-        idem,
-    )
-    .await
+    remark_action(store, actor, id, A::Withdraw, input, idem).await
 }
 
 pub async fn reject_invitation(
@@ -471,18 +443,7 @@ pub async fn reject_invitation(
     input: Remark,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
-    remark_action(
-        store,
-        actor,
-        id,
-        A::Reject,
-        "reject_invitation",
-        input,
-        false,
-        Vec::new(),
-        idem,
-    )
-    .await
+    remark_action(store, actor, id, A::Reject, input, idem).await
 }
 
 /// Cancels a signing before the school's attestation, where the school binds on attestation.
@@ -493,18 +454,7 @@ pub async fn cancel_signing(
     input: Remark,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
-    remark_action(
-        store,
-        actor,
-        id,
-        A::CancelSigning,
-        "cancel_signing",
-        input,
-        true,
-        Vec::new(),
-        idem,
-    )
-    .await
+    remark_action(store, actor, id, A::CancelSigning, input, idem).await
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -536,19 +486,22 @@ pub async fn accept_invitation(
     // The password is checked before the transaction: hashing takes ~0.1 s and must not hold
     // the write lock.
     crate::accounts::reauthenticate(store, actor, &input.password, policy).await?;
-    let now = store.now();
     run_action(
         ActionRequest {
             store,
             actor,
             agreement_id: id,
             action: A::Accept,
-            operation: "accept_invitation",
             version: input.version,
             idem,
             remark: "已阅读签约须知并确认（已验证密码）",
         },
-        |_| Ok(vec![("signed_at", Val::Int(Some(now)))]),
+        |_| {
+            Ok(Changes {
+                signed: true,
+                ..Changes::default()
+            })
+        },
     )
     .await
 }
@@ -573,53 +526,26 @@ pub async fn edit_or_resend(
 ) -> ServiceResult<Applied> {
     let terms = checked_terms(input.terms)?;
     let terms_json = serde_json::to_string(&terms).map_err(anyhow::Error::from)?;
-    let (action, operation) = if resend {
-        (A::Resend, "resend_invitation")
-    } else {
-        (A::EditInvitation, "edit_invitation")
-    };
+    let action = if resend { A::Resend } else { A::EditInvitation };
     let req = ActionRequest {
         store,
         actor,
         agreement_id: id,
         action,
-        operation,
         version: input.version,
         idem,
         remark: "",
     };
     let mut tx = store.writer().begin().await?;
     if let Some(done) =
-        idempotency::claim::<Applied>(&mut tx, actor, idem, operation, id, store.now()).await?
+        idempotency::claim::<Applied>(&mut tx, actor, idem, req.operation(), id, store.now())
+            .await?
     {
         return Ok(done);
     }
     let p = prepare(&mut tx, &req).await?;
-    if resend {
-        let employer_id = p.row.employer_id.clone().unwrap_or_default();
-        let g: (String, i64) = sqlx::query_as(
-            "SELECT training_mode_code, signing_locked FROM graduates WHERE id = $1",
-        )
-        .bind(p.row.graduate_id.clone())
-        .fetch_one(&mut *tx)
-        .await?;
-        let reasons = obstacles(
-            &mut tx,
-            &employer_id,
-            &p.row.graduate_id,
-            &p.row.school_id,
-            p.row.year(),
-            &g.0,
-            g.1 != 0,
-            store.now(),
-        )
-        .await?;
-        if !reasons.is_empty() {
-            return Err(ServiceError::Conflict(reasons.join("；")));
-        }
-    }
     let days = validity(input.validity_days, p.settings.invitation_validity_days)?;
-    let now = store.now();
+    let now = p.now;
     let next_version = next_version_no(&mut tx, id).await?;
     sqlx::query("UPDATE agreement_versions SET status = 'superseded', decided_at = $1 WHERE agreement_id = $2 AND status = 'in_force'")
         .bind(now)
@@ -638,27 +564,17 @@ pub async fn edit_or_resend(
     )
     .await?;
     let remark = format!("反馈有效期 {days} 天");
+    let changes = Changes {
+        terms: Some((terms_json, next_version)),
+        deadline_at: Some(lc::invitation_deadline_ms(now, days)),
+        ..Changes::default()
+    };
     let applied = apply_checked(
         &mut tx,
         &store.pii,
         &p.row,
         actor,
-        action,
-        p.party,
-        p.transition,
-        &remark,
-        vec![
-            ("terms", Val::Text(Some(terms_json))),
-            ("terms_version", Val::Int(Some(next_version))),
-            (
-                "deadline_at",
-                Val::Int(Some(lc::invitation_deadline_ms(now, days))),
-            ),
-            ("sent_at", Val::Int(Some(now))),
-            // A new deadline earns a new reminder.
-            ("reminded_at", Val::Int(None)),
-        ],
-        now,
+        p.step(action, &remark, changes),
     )
     .await?;
     idempotency::remember(&mut tx, actor, idem, &applied).await?;
@@ -667,36 +583,14 @@ pub async fn edit_or_resend(
 }
 
 /// [`apply`] where moving back to "invited" may meet the one-pending index.
-#[allow(clippy::too_many_arguments)]
 async fn apply_checked(
     conn: &mut AnyConnection,
     pii: &crate::Pii,
     row: &super::AgreementRow,
     actor: &Actor,
-    action: A,
-    party: Party,
-    transition: Transition,
-    remark: &str,
-    sets: Vec<(&'static str, Val)>,
-    now: i64,
+    step: Step<'_>,
 ) -> ServiceResult<Applied> {
-    let r = apply(
-        conn,
-        pii,
-        row,
-        Some(actor),
-        Step {
-            action,
-            party,
-            transition,
-            remark,
-            sets,
-            awaiting: Some(Party::Graduate),
-            expected_version: row.version,
-            at: now,
-        },
-    )
-    .await;
+    let r = apply(conn, pii, row, Some(actor), step).await;
     match r {
         Err(ServiceError::Internal(e))
             if e.downcast_ref::<sqlx::Error>()

@@ -15,9 +15,10 @@ pub mod views;
 
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
+use wangqian_domain::codes;
 use wangqian_domain::lifecycle::{
-    self as lc, china_date, AgreementAction, AgreementKind, AgreementState, Context, OutcomeSlot,
-    Party, Refusal, Transition,
+    self as lc, china_date, AgreementAction, AgreementKind, AgreementState, Effects, Facts, Holder,
+    OutcomeSlot, Party, Refusal, TerminationChange,
 };
 use wangqian_domain::policy::Access;
 use wangqian_domain::role::{Actor, Role};
@@ -32,8 +33,7 @@ use messages::{NewMessage, Recipient};
 
 pub(crate) const AGREEMENT: &str = "协议";
 pub(crate) const STALE: &str = "记录已被他人更新，请刷新后重试";
-pub(crate) const OUTCOME_TAKEN: &str =
-    "该毕业生已有有效的就业协议或毕业去向登记（同一时间只能有一个），请先解约或解除";
+pub(crate) const OUTCOME_TAKEN: &str = lc::OUTCOME_TAKEN;
 
 pub(crate) const AGREEMENT_COLUMNS: &str = "a.id, a.kind, a.school_id, a.department_id, a.graduate_id, a.graduation_year, \
     a.employer_id, a.employer_name, a.employer_credit_code, a.paper_employer, a.state, a.awaiting, a.version, a.terms_version, \
@@ -150,38 +150,130 @@ pub(crate) fn party_of(actor: &Actor) -> ServiceResult<Party> {
     Party::of(actor.role).ok_or(ServiceError::Forbidden)
 }
 
-/// The decision context for a record under its school's settings, today.
-pub(crate) async fn context_for(
+/// What the graduate's record says for a decision, read with one query.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct GraduateFacts {
+    pub school_id: String,
+    pub department_id: String,
+    pub graduation_year: i64,
+    pub training_mode_code: String,
+    pub signing_locked: i64,
+    pub terminations_used: i64,
+    /// The kind of record holding the graduate's outcome, when it is another record.
+    pub held_by: Option<String>,
+}
+
+impl GraduateFacts {
+    pub fn year(&self) -> u16 {
+        u16::try_from(self.graduation_year).unwrap_or(0)
+    }
+}
+
+/// The graduate's facts, with the outcome held by any record but `except_record`.
+pub(crate) async fn graduate_facts(
     conn: &mut AnyConnection,
-    row: &AgreementRow,
+    graduate_id: &str,
+    except_record: Option<&str>,
+) -> ServiceResult<GraduateFacts> {
+    Ok(sqlx::query_as::<_, GraduateFacts>(
+        "SELECT g.school_id, g.department_id, g.graduation_year, g.training_mode_code, g.signing_locked, g.terminations_used, \
+         (SELECT o.record_kind FROM graduate_outcomes o WHERE o.graduate_id = g.id AND o.record_id <> $2) AS held_by \
+         FROM graduates g WHERE g.id = $1",
+    )
+    .bind(graduate_id.to_string())
+    .bind(except_record.unwrap_or("").to_string())
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(ServiceError::NotFound("毕业生"))?)
+}
+
+pub(crate) fn holder(kind: Option<&str>) -> Option<Holder> {
+    match kind {
+        Some("destination") => Some(Holder::Destination),
+        Some(_) => Some(Holder::Agreement),
+        None => None,
+    }
+}
+
+/// The facts of a decision: the graduate's record, the school's settings for the cohort, the
+/// clock, and for an invitation (new or resent) the employer's side. Every rule in
+/// [`lc::decide`] reads them from here.
+pub(crate) async fn load_facts(
+    conn: &mut AnyConnection,
+    subject: FactsOf<'_>,
+    action: AgreementAction,
     now: i64,
-) -> ServiceResult<(Context, SigningSettings)> {
-    let s = settings::effective_in(conn, &row.school_id, row.year()).await?;
-    let used: (i64,) = sqlx::query_as("SELECT terminations_used FROM graduates WHERE id = $1")
-        .bind(row.graduate_id.clone())
-        .fetch_one(&mut *conn)
-        .await?;
+) -> ServiceResult<(Facts, SigningSettings, GraduateFacts)> {
+    let (graduate_id, record) = match subject {
+        FactsOf::Record(row) => (row.graduate_id.as_str(), Some(row)),
+        FactsOf::New { graduate_id, .. } => (graduate_id, None),
+    };
+    let g = graduate_facts(conn, graduate_id, record.map(|r| r.id.as_str())).await?;
+    let s = settings::effective_in(conn, &g.school_id, g.year()).await?;
     let today = china_date(now);
-    let ctx = Context {
-        kind: row.kind(),
+    let kind = match subject {
+        FactsOf::Record(row) => row.kind(),
+        FactsOf::New { kind, .. } => kind,
+    };
+    let mut f = Facts {
+        kind,
         review_levels: s.review_levels,
-        binding_moment: BindingMoment::parse(&row.binding_moment).unwrap_or(s.binding_moment),
+        binding_moment: record
+            .and_then(|r| BindingMoment::parse(&r.binding_moment))
+            .unwrap_or(s.binding_moment),
         employer_may_request_termination: s.employer_may_request_termination,
         signing_open: s.signing_opens_on <= today && today <= s.signing_closes_on,
         termination_open: today >= s.termination_not_before,
-        terminations_used: u8::try_from(used.0).unwrap_or(u8::MAX),
+        terminations_used: u8::try_from(g.terminations_used).unwrap_or(u8::MAX),
         max_terminations: s.max_terminations,
-        deadline_passed: row.deadline_at.is_some_and(|d| lc::deadline_passed(d, now)),
-        termination_requested_by: row
-            .termination_requested_by
-            .as_deref()
+        deadline_passed: record
+            .and_then(|r| r.deadline_at)
+            .is_some_and(|d| lc::deadline_passed(d, now)),
+        termination_requested_by: record
+            .and_then(|r| r.termination_requested_by.as_deref())
             .and_then(Party::parse),
-        amendment_from: row
-            .amendment_from
-            .as_deref()
+        amendment_from: record
+            .and_then(|r| r.amendment_from.as_deref())
             .and_then(AgreementState::parse),
+        training_mode_may_sign: codes::training_mode_may_sign(&g.training_mode_code),
+        signing_locked: g.signing_locked != 0,
+        outcome_held: holder(g.held_by.as_deref()),
+        pending_invitation: false,
+        employer_may_sign: true,
+        employer_verification: s.employer_verification,
     };
-    Ok((ctx, s))
+    let employer = match subject {
+        FactsOf::Record(row) => row.employer_id.as_deref(),
+        FactsOf::New { employer_id, .. } => employer_id,
+    };
+    if let (Some(employer_id), AgreementAction::Invite | AgreementAction::Resend) =
+        (employer, action)
+    {
+        f.employer_may_sign =
+            crate::employers::may_sign_on(conn, employer_id, &g.school_id, s.employer_verification)
+                .await?;
+        let pending: Option<(i64,)> = sqlx::query_as(
+            "SELECT deadline_at FROM agreements WHERE employer_id = $1 AND graduate_id = $2 AND state = 'invited' AND id <> $3",
+        )
+        .bind(employer_id.to_string())
+        .bind(graduate_id.to_string())
+        .bind(record.map_or(String::new(), |r| r.id.clone()))
+        .fetch_optional(&mut *conn)
+        .await?;
+        f.pending_invitation = pending.is_some_and(|(d,)| !lc::deadline_passed(d, now));
+    }
+    Ok((f, s, g))
+}
+
+/// Whom the facts are about: an existing record, or a record about to be created.
+#[derive(Clone, Copy)]
+pub(crate) enum FactsOf<'a> {
+    Record(&'a AgreementRow),
+    New {
+        kind: AgreementKind,
+        graduate_id: &'a str,
+        employer_id: Option<&'a str>,
+    },
 }
 
 /// Maps a refusal to the service error: 403 for the wrong role, 409 otherwise.
@@ -233,23 +325,30 @@ fn field_label(field: &str) -> &'static str {
     }
 }
 
-/// A column value set by a transition besides the state.
-pub(crate) enum Val {
-    Text(Option<String>),
-    Int(Option<i64>),
+/// What an action writes besides what its [`Effects`] say: the inputs it carries. Each field
+/// is one typed column (or group); the update statement is fixed.
+#[derive(Debug, Default)]
+pub(crate) struct Changes {
+    /// New current terms (JSON) and their version number.
+    pub terms: Option<(String, i64)>,
+    /// A new answer deadline: the invitation is (re)sent now and earns a new reminder.
+    pub deadline_at: Option<i64>,
+    /// The moment the graduate signed (acceptance, generation of a paper agreement).
+    pub signed: bool,
+    /// A termination request's reason and proof (with [`TerminationChange::Open`]).
+    pub termination_reason: Option<String>,
+    pub termination_proof_id: Option<String>,
+    pub signed_scan_id: Option<String>,
 }
 
 /// One transition to carry out.
 pub(crate) struct Step<'a> {
     pub action: AgreementAction,
     pub party: Party,
-    pub transition: Transition,
+    pub effects: Effects,
     pub remark: &'a str,
-    /// Extra columns to set with the state (terms, reasons, proof ids…).
-    pub sets: Vec<(&'static str, Val)>,
-    /// The awaiting party after the step (computed by the caller from the domain).
-    pub awaiting: Option<Party>,
-    /// The version the client saw; `None` uses the loaded one.
+    pub changes: Changes,
+    /// The version the client saw.
     pub expected_version: i64,
     /// The request's time.
     pub at: i64,
@@ -284,7 +383,7 @@ pub(crate) async fn apply(
 ) -> ServiceResult<Applied> {
     let now = step.at;
     let from = row.stored_state()?;
-    let t = step.transition;
+    let t = step.effects;
     let name = match actor {
         Some(a) => actor_name(conn, a).await?,
         None => Party::System.label().to_string(),
@@ -304,47 +403,68 @@ pub(crate) async fn apply(
         terms_hash: None,
     };
 
-    let mut sets = step.sets;
-    if t.adopt_amendment || t.drop_amendment {
-        sets.push(("amendment_from", Val::Text(None)));
-    }
     let mut number = row.number.clone();
+    let mut new_number = None;
     if t.assign_number && number.is_none() {
         let n = next_number(conn, row).await?;
-        sets.push(("number", Val::Text(Some(n.clone()))));
-        sets.push(("effective_at", Val::Int(Some(now))));
+        new_number = Some(n.clone());
         number = Some(n);
-    } else if t.to == AgreementState::Effective && t.assign_number {
-        sets.push(("effective_at", Val::Int(Some(now))));
     }
-
-    // The guarded update: the version the actor saw must still be the stored one. The trail
-    // head is written at the end, once the terms the event pins are final.
-    let mut sql = String::from(
-        "UPDATE agreements SET state = $1, awaiting = $2, version = version + 1, updated_at = $3",
-    );
-    let mut n = 3;
-    for (col, _) in &sets {
-        n += 1;
-        sql.push_str(&format!(", {col} = ${n}"));
-    }
-    sql.push_str(&format!(" WHERE id = ${} AND version = ${}", n + 1, n + 2));
-    let mut q = sqlx::query(&sql)
-        .bind(t.to.as_str())
-        .bind(step.awaiting.map(|p| p.as_str()))
-        .bind(now);
-    for (_, v) in sets {
-        q = match v {
-            Val::Text(s) => q.bind(s),
-            Val::Int(i) => q.bind(i),
-        };
-    }
-    let updated = q
-        .bind(row.id.clone())
-        .bind(step.expected_version)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    let c = step.changes;
+    let termination = match t.termination {
+        TerminationChange::Keep => "keep",
+        TerminationChange::Open => "open",
+        TerminationChange::Clear => "clear",
+    };
+    let amendment = if t.open_amendment {
+        "open"
+    } else if t.adopt_amendment || t.drop_amendment {
+        "close"
+    } else {
+        "keep"
+    };
+    let (terms, terms_version) = c.terms.map_or((None, None), |(j, v)| (Some(j), Some(v)));
+    // The guarded update: the version the actor saw must still be the stored one. One fixed
+    // statement with typed parameters; the trail head is written at the end, once the terms
+    // the event pins are final.
+    let updated = sqlx::query(
+        "UPDATE agreements SET state = $1, awaiting = $2, version = version + 1, updated_at = $3, \
+         terms = COALESCE($4, terms), terms_version = COALESCE($5, terms_version), \
+         deadline_at = COALESCE($6, deadline_at), \
+         sent_at = CASE WHEN $7 = 1 THEN $3 ELSE sent_at END, \
+         reminded_at = CASE WHEN $7 = 1 THEN NULL ELSE reminded_at END, \
+         signed_at = CASE WHEN $8 = 1 THEN $3 ELSE signed_at END, \
+         termination_requested_by = CASE $9 WHEN 'open' THEN $10 WHEN 'clear' THEN NULL ELSE termination_requested_by END, \
+         termination_reason = CASE $9 WHEN 'open' THEN $11 WHEN 'clear' THEN NULL ELSE termination_reason END, \
+         termination_proof_id = CASE $9 WHEN 'open' THEN $12 WHEN 'clear' THEN NULL ELSE termination_proof_id END, \
+         signed_scan_id = COALESCE($13, signed_scan_id), \
+         amendment_from = CASE $14 WHEN 'open' THEN $15 WHEN 'close' THEN NULL ELSE amendment_from END, \
+         number = COALESCE($16, number), \
+         effective_at = CASE WHEN $17 = 1 THEN $3 ELSE effective_at END \
+         WHERE id = $18 AND version = $19",
+    )
+    .bind(t.to.as_str())
+    .bind(t.awaiting.map(|p| p.as_str()))
+    .bind(now)
+    .bind(terms)
+    .bind(terms_version)
+    .bind(c.deadline_at)
+    .bind(i64::from(c.deadline_at.is_some()))
+    .bind(i64::from(c.signed))
+    .bind(termination)
+    .bind(step.party.as_str())
+    .bind(c.termination_reason)
+    .bind(c.termination_proof_id)
+    .bind(c.signed_scan_id)
+    .bind(amendment)
+    .bind(from.as_str())
+    .bind(new_number)
+    .bind(i64::from(t.assign_number))
+    .bind(row.id.clone())
+    .bind(step.expected_version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
     if updated == 0 {
         return Err(ServiceError::Conflict(STALE.into()));
     }
@@ -401,17 +521,7 @@ pub(crate) async fn apply(
         .execute(&mut *conn)
         .await?;
     trail::insert(conn, &event, seq, &row.trail_hash, &hash).await?;
-    notify(
-        conn,
-        row,
-        step.action,
-        step.party,
-        t.to,
-        step.awaiting,
-        step.remark,
-        now,
-    )
-    .await?;
+    notify(conn, row, step.action, &t, step.remark, now).await?;
     Ok(Applied {
         id: row.id.clone(),
         state: t.to.as_str().to_string(),
@@ -519,18 +629,17 @@ async fn adopt_amendment(
     Ok(())
 }
 
-/// Tells the other side what happened: the graduate and the employer (unless they acted), and
-/// the reviewers whose move it now is.
+/// Tells whom the decision names: the graduate, the employer's company, and the reviewers whose
+/// move it now is.
 async fn notify(
     conn: &mut AnyConnection,
     row: &AgreementRow,
     action: AgreementAction,
-    by: Party,
-    to: AgreementState,
-    awaiting: Option<Party>,
+    e: &Effects,
     remark: &str,
     now: i64,
 ) -> ServiceResult<()> {
+    let to = e.to;
     let title = format!("{}：{}", action.label(), to.label());
     let mut body = format!(
         "{}与{}的就业协议，当前状态：{}",
@@ -549,17 +658,17 @@ async fn notify(
         body,
         at: now,
     };
-    if by != Party::Graduate {
+    if e.notify.graduate {
         messages::send(conn, Recipient::Graduate(&row.graduate_id), &m).await?;
     }
-    if let (Some(e), true) = (&row.employer_id, by != Party::Employer) {
-        messages::send(conn, Recipient::Employer(e), &m).await?;
+    if let (Some(employer), true) = (&row.employer_id, e.notify.employer) {
+        messages::send(conn, Recipient::Employer(employer), &m).await?;
     }
-    match awaiting {
-        Some(Party::DepartmentReviewer) if by != Party::DepartmentReviewer => {
+    match e.notify.reviewer {
+        Some(Party::DepartmentReviewer) => {
             messages::send(conn, Recipient::Department(&row.department_id), &m).await?;
         }
-        Some(Party::SchoolAdmin) if by != Party::SchoolAdmin => {
+        Some(Party::SchoolAdmin) => {
             messages::send(conn, Recipient::School(&row.school_id), &m).await?;
         }
         _ => {}
@@ -568,27 +677,58 @@ async fn notify(
 }
 
 /// Runs one action of the online or paper flow end to end: load in scope, decide, check the
-/// client's version, carry out, remember the answer under the idempotency key.
+/// client's version, carry out, remember the answer under the idempotency key. The operation
+/// (for idempotency) and the reason rule come from the action's spec row.
 pub(crate) struct ActionRequest<'a> {
     pub store: &'a Store,
     pub actor: &'a Actor,
     pub agreement_id: &'a str,
     pub action: AgreementAction,
-    pub operation: &'static str,
     pub version: Option<i64>,
     pub idem: Option<&'a IdemKey>,
     pub remark: &'a str,
 }
 
-/// The prepared parts of an action, for callers that add columns before applying.
+impl ActionRequest<'_> {
+    pub fn operation(&self) -> &'static str {
+        operation_of(self.action)
+    }
+}
+
+/// The operation id of an action (its idempotency scope).
+pub(crate) fn operation_of(action: AgreementAction) -> &'static str {
+    action.spec().operation_id.unwrap_or("system")
+}
+
+/// Checks a reason against the action's spec row.
+pub(crate) fn reason_for(action: AgreementAction, text: Option<&str>) -> ServiceResult<String> {
+    use wangqian_domain::lifecycle::spec::Need;
+    lc::check_reason(text, action.spec().reason == Need::Required)
+        .map_err(|m| ServiceError::field("reason", m))
+}
+
+/// The prepared parts of an action, for callers that write more before applying.
 pub(crate) struct Prepared {
     pub row: AgreementRow,
     pub party: Party,
-    pub transition: Transition,
-    pub ctx: Context,
+    pub effects: Effects,
     pub settings: SigningSettings,
     /// The request's time, read once.
     pub now: i64,
+}
+
+impl Prepared {
+    pub fn step<'a>(&self, action: AgreementAction, remark: &'a str, changes: Changes) -> Step<'a> {
+        Step {
+            action,
+            party: self.party,
+            effects: self.effects,
+            remark,
+            changes,
+            expected_version: self.row.version,
+            at: self.now,
+        }
+    }
 }
 
 /// Takes the record's row lock before anything is read, so that racing actions on one record
@@ -622,13 +762,13 @@ pub(crate) async fn prepare(
         }
     }
     let now = req.store.now();
-    let (ctx, settings) = context_for(conn, &row, now).await?;
+    let (facts, settings, _) = load_facts(conn, FactsOf::Record(&row), req.action, now).await?;
     let state = row.stored_state()?;
-    let transition = lc::decide(state, req.action, party, &ctx).map_err(|r| {
+    let effects = lc::decide(Some(state), req.action, party, &facts).map_err(|r| {
         // A party that could take this action in another state lost a race or acts too late or
         // too early: that is a conflict with the record's state, not a missing right.
         let r = match r {
-            Refusal::Role if lc::party_may_ever(req.action, party, ctx.kind) => Refusal::State,
+            Refusal::Role if lc::party_may_ever(req.action, party, facts.kind) => Refusal::State,
             other => other,
         };
         refused(r, state, req.action)
@@ -636,24 +776,23 @@ pub(crate) async fn prepare(
     Ok(Prepared {
         row,
         party,
-        transition,
-        ctx,
+        effects,
         settings,
         now,
     })
 }
 
-/// The whole of a simple action (no extra columns beyond `sets`).
+/// The whole of a simple action: its inputs are `changes` and the reason.
 pub(crate) async fn run_action(
     req: ActionRequest<'_>,
-    sets: impl FnOnce(&Prepared) -> ServiceResult<Vec<(&'static str, Val)>>,
+    changes: impl FnOnce(&Prepared) -> ServiceResult<Changes>,
 ) -> ServiceResult<Applied> {
     let mut tx = req.store.writer().begin().await?;
     if let Some(done) = idempotency::claim::<Applied>(
         &mut tx,
         req.actor,
         req.idem,
-        req.operation,
+        req.operation(),
         req.agreement_id,
         req.store.now(),
     )
@@ -662,29 +801,13 @@ pub(crate) async fn run_action(
         return Ok(done);
     }
     let p = prepare(&mut tx, &req).await?;
-    let extra = sets(&p)?;
-    let awaiting = awaiting_after(
-        &p,
-        extra.iter().find_map(|(c, v)| match (c, v) {
-            (&"termination_requested_by", Val::Text(Some(s))) => Party::parse(s),
-            _ => None,
-        }),
-    );
+    let changes = changes(&p)?;
     let applied = apply(
         &mut tx,
         &req.store.pii,
         &p.row,
         Some(req.actor),
-        Step {
-            action: req.action,
-            party: p.party,
-            transition: p.transition,
-            remark: req.remark,
-            sets: extra,
-            awaiting,
-            expected_version: p.row.version,
-            at: p.now,
-        },
+        p.step(req.action, req.remark, changes),
     )
     .await?;
     idempotency::remember(&mut tx, req.actor, req.idem, &applied).await?;
@@ -692,43 +815,28 @@ pub(crate) async fn run_action(
     Ok(applied)
 }
 
-/// Whose move it is after a prepared transition.
-pub(crate) fn awaiting_after(p: &Prepared, requested_by: Option<Party>) -> Option<Party> {
-    let mut ctx = p.ctx;
-    if requested_by.is_some() {
-        ctx.termination_requested_by = requested_by;
-    }
-    lc::awaiting(p.transition.to, &ctx)
-}
-
-/// An action whose only input is a reason (required or not): withdraw, reject, cancel, revoke,
-/// force-terminate and the like.
-#[allow(clippy::too_many_arguments)]
+/// An action whose only input is a reason, required or not as its spec row says: withdraw,
+/// reject, cancel, revoke, force-terminate and the like.
 pub(crate) async fn remark_action(
     store: &Store,
     actor: &Actor,
     id: &str,
     action: AgreementAction,
-    operation: &'static str,
     input: invitations::Remark,
-    reason_required: bool,
-    sets: Vec<(&'static str, Val)>,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
-    let remark = lc::check_reason(input.reason.as_deref(), reason_required)
-        .map_err(|m| ServiceError::field("reason", m))?;
+    let remark = reason_for(action, input.reason.as_deref())?;
     run_action(
         ActionRequest {
             store,
             actor,
             agreement_id: id,
             action,
-            operation,
             version: input.version,
             idem,
             remark: &remark,
         },
-        |_| Ok(sets),
+        |_| Ok(Changes::default()),
     )
     .await
 }

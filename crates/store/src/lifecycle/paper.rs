@@ -3,15 +3,16 @@
 //! the graduate uploads the stamped scan, the school approves it and the agreement is effective.
 
 use serde::{Deserialize, Serialize};
-use wangqian_domain::codes;
-use wangqian_domain::lifecycle::{AgreementAction as A, AgreementState, Party};
+use wangqian_domain::lifecycle::{
+    self as lc, AgreementAction as A, AgreementKind, AgreementState, Party,
+};
 use wangqian_domain::role::{Actor, Role};
 use wangqian_domain::terms::{AgreementTerms, PaperEmployer};
 
 use super::invitations::insert_version;
 use super::{
-    actor_name, apply, awaiting_after, idempotency, load_visible, prepare, run_action,
-    terms_errors, trail, ActionRequest, Applied, IdemKey, Step, Val, STALE,
+    actor_name, apply, idempotency, load_facts, prepare, refused, run_action, terms_errors, trail,
+    ActionRequest, Applied, Changes, FactsOf, IdemKey, STALE,
 };
 use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::employers::UploadedFile;
@@ -82,21 +83,16 @@ pub async fn create_paper_agreement(
     {
         return Ok(done);
     }
-    let (school_id, department_id, year, training_mode): (String, String, i64, String) = sqlx::query_as(
-        "SELECT school_id, department_id, graduation_year, training_mode_code FROM graduates WHERE id = $1",
-    )
-    .bind(graduate_id.clone())
-    .fetch_one(&mut *tx)
-    .await?;
-    if !codes::training_mode_may_sign(&training_mode) {
-        return Err(ServiceError::Conflict(
-            "定向或委培毕业生不能登记就业协议".into(),
-        ));
-    }
-    let settings =
-        crate::settings::effective_in(&mut tx, &school_id, u16::try_from(year).unwrap_or(0))
-            .await?;
     let now = store.now();
+    let subject = FactsOf::New {
+        kind: AgreementKind::Paper,
+        graduate_id: &graduate_id,
+        employer_id: None,
+    };
+    let (facts, settings, g) = load_facts(&mut tx, subject, A::CreateDraft, now).await?;
+    let effects = lc::decide(None, A::CreateDraft, Party::Graduate, &facts)
+        .map_err(|r| refused(r, AgreementState::Draft, A::CreateDraft))?;
+    let (school_id, department_id, year) = (g.school_id, g.department_id, g.graduation_year);
     let id = new_id();
     let name = actor_name(&mut tx, actor).await?;
     let terms_json = serde_json::to_string(&terms).map_err(anyhow::Error::from)?;
@@ -114,7 +110,7 @@ pub async fn create_paper_agreement(
         party: Party::Graduate.as_str(),
         action: A::CreateDraft.as_str(),
         from_state: None,
-        to_state: AgreementState::Draft.as_str(),
+        to_state: effects.to.as_str(),
         remark: "",
         terms_hash: Some(&terms_hash),
     };
@@ -178,13 +174,20 @@ pub async fn update_paper_agreement(
     }
     let (employer, terms) = checked(&input)?;
     let mut tx = store.writer().begin().await?;
-    let row = load_visible(&mut tx, actor, id).await?;
-    if row.kind != "paper" || row.state != AgreementState::Draft.as_str() {
-        return Err(ServiceError::Conflict(
-            "只有草稿状态的协议书可以修改".into(),
-        ));
-    }
-    let expected = input.version.unwrap_or(row.version);
+    let req = ActionRequest {
+        store,
+        actor,
+        agreement_id: id,
+        action: A::EditDraft,
+        version: input.version,
+        idem: None,
+        remark: "",
+    };
+    // The decision is the same as for any action; a draft's edit is not a trail step
+    // (`Effects::logged`), so it is written here without an event.
+    let p = prepare(&mut tx, &req).await?;
+    let row = p.row;
+    let expected = row.version;
     let terms_json = serde_json::to_string(&terms).map_err(anyhow::Error::from)?;
     let n = sqlx::query(
         "UPDATE agreements SET employer_name = $1, employer_credit_code = $2, paper_employer = $3, terms = $4, \
@@ -249,12 +252,16 @@ pub async fn submit_paper_agreement(
             actor,
             agreement_id: id,
             action: A::SubmitPaper,
-            operation: "submit_paper_agreement",
             version: input.version,
             idem,
             remark: "",
         },
-        |_| Ok(vec![("signed_at", Val::Int(Some(store.now())))]),
+        |_| {
+            Ok(Changes {
+                signed: true,
+                ..Changes::default()
+            })
+        },
     )
     .await
 }
@@ -274,14 +281,14 @@ pub async fn upload_signed_agreement(
         actor,
         agreement_id: id,
         action: A::UploadSignedScan,
-        operation: "upload_signed_agreement",
         version,
         idem,
         remark: "",
     };
     let mut tx = store.writer().begin().await?;
     if let Some(done) =
-        idempotency::claim::<Applied>(&mut tx, actor, idem, req.operation, id, store.now()).await?
+        idempotency::claim::<Applied>(&mut tx, actor, idem, req.operation(), id, store.now())
+            .await?
     {
         return Ok(done);
     }
@@ -300,22 +307,16 @@ pub async fn upload_signed_agreement(
         },
     )
     .await?;
-    let awaiting = awaiting_after(&p, None);
+    let changes = Changes {
+        signed_scan_id: Some(upload),
+        ..Changes::default()
+    };
     let applied = apply(
         &mut tx,
         &store.pii,
         &p.row,
         Some(actor),
-        Step {
-            at: store.now(),
-            action: A::UploadSignedScan,
-            party: p.party,
-            transition: p.transition,
-            remark: "",
-            sets: vec![("signed_scan_id", Val::Text(Some(upload)))],
-            awaiting,
-            expected_version: p.row.version,
-        },
+        p.step(A::UploadSignedScan, "", changes),
     )
     .await?;
     idempotency::remember(&mut tx, actor, idem, &applied).await?;

@@ -1,14 +1,14 @@
 //! School review (鉴证) and revocation, amendments, termination (解约) and forced termination.
 
 use serde::Deserialize;
-use wangqian_domain::lifecycle::{self as lc, AgreementAction as A, AgreementState};
+use wangqian_domain::lifecycle::AgreementAction as A;
 use wangqian_domain::role::Actor;
 use wangqian_domain::terms::AgreementTerms;
 
 use super::invitations::{insert_version, next_version_no, Remark};
 use super::{
-    apply, awaiting_after, idempotency, prepare, remark_action, run_action, terms_errors,
-    ActionRequest, Applied, IdemKey, Step, Val,
+    apply, idempotency, prepare, reason_for, remark_action, run_action, terms_errors,
+    ActionRequest, Applied, Changes, IdemKey,
 };
 use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::employers::UploadedFile;
@@ -23,10 +23,6 @@ pub struct ReviewDecision {
     pub version: Option<i64>,
 }
 
-fn decision_reason(d: &ReviewDecision) -> ServiceResult<String> {
-    lc::check_reason(d.reason.as_deref(), !d.approve).map_err(|m| ServiceError::field("reason", m))
-}
-
 /// Department or school review of a signing, an amendment, or a paper agreement's content or
 /// signed scan: which step it is follows from the state.
 pub async fn review_agreement(
@@ -36,23 +32,23 @@ pub async fn review_agreement(
     d: ReviewDecision,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
-    let remark = decision_reason(&d)?;
+    let action = if d.approve {
+        A::ApproveSigning
+    } else {
+        A::RejectSigning
+    };
+    let remark = reason_for(action, d.reason.as_deref())?;
     run_action(
         ActionRequest {
             store,
             actor,
             agreement_id: id,
-            action: if d.approve {
-                A::ApproveSigning
-            } else {
-                A::RejectSigning
-            },
-            operation: "review_agreement",
+            action,
             version: d.version,
             idem,
             remark: &remark,
         },
-        |_| Ok(Vec::new()),
+        |_| Ok(Changes::default()),
     )
     .await
 }
@@ -65,18 +61,7 @@ pub async fn revoke_review(
     input: Remark,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
-    remark_action(
-        store,
-        actor,
-        id,
-        A::RevokeReview,
-        "revoke_review",
-        input,
-        true,
-        Vec::new(),
-        idem,
-    )
-    .await
+    remark_action(store, actor, id, A::RevokeReview, input, idem).await
 }
 
 /// Forced termination by the school administrator (强制解约), announced to both parties.
@@ -87,18 +72,7 @@ pub async fn force_terminate(
     input: Remark,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
-    remark_action(
-        store,
-        actor,
-        id,
-        A::ForceTerminate,
-        "force_terminate",
-        input,
-        true,
-        Vec::new(),
-        idem,
-    )
-    .await
+    remark_action(store, actor, id, A::ForceTerminate, input, idem).await
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -121,22 +95,21 @@ pub async fn propose_amendment(
 ) -> ServiceResult<Applied> {
     let terms = input.terms.normalised();
     terms.validate().map_err(|e| terms_errors(e, "terms."))?;
-    let remark = lc::check_reason(input.reason.as_deref(), false)
-        .map_err(|m| ServiceError::field("reason", m))?;
+    let remark = reason_for(A::ProposeAmendment, input.reason.as_deref())?;
     let terms_json = serde_json::to_string(&terms).map_err(anyhow::Error::from)?;
     let req = ActionRequest {
         store,
         actor,
         agreement_id: id,
         action: A::ProposeAmendment,
-        operation: "propose_amendment",
         version: input.version,
         idem,
         remark: &remark,
     };
     let mut tx = store.writer().begin().await?;
     if let Some(done) =
-        idempotency::claim::<Applied>(&mut tx, actor, idem, req.operation, id, store.now()).await?
+        idempotency::claim::<Applied>(&mut tx, actor, idem, req.operation(), id, store.now())
+            .await?
     {
         return Ok(done);
     }
@@ -158,22 +131,12 @@ pub async fn propose_amendment(
         store.now(),
     )
     .await?;
-    let awaiting = awaiting_after(&p, None);
     let applied = apply(
         &mut tx,
         &store.pii,
         &p.row,
         Some(actor),
-        Step {
-            at: store.now(),
-            action: A::ProposeAmendment,
-            party: p.party,
-            transition: p.transition,
-            remark: &remark,
-            sets: vec![("amendment_from", Val::Text(Some(p.row.state.clone())))],
-            awaiting,
-            expected_version: p.row.version,
-        },
+        p.step(A::ProposeAmendment, &remark, Changes::default()),
     )
     .await?;
     idempotency::remember(&mut tx, actor, idem, &applied).await?;
@@ -197,24 +160,23 @@ pub async fn confirm_amendment(
     input: AmendmentAnswer,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
-    let remark = lc::check_reason(input.reason.as_deref(), false)
-        .map_err(|m| ServiceError::field("reason", m))?;
+    let action = if input.confirm {
+        A::ConfirmAmendment
+    } else {
+        A::DeclineAmendment
+    };
+    let remark = reason_for(action, input.reason.as_deref())?;
     run_action(
         ActionRequest {
             store,
             actor,
             agreement_id: id,
-            action: if input.confirm {
-                A::ConfirmAmendment
-            } else {
-                A::DeclineAmendment
-            },
-            operation: "confirm_amendment",
+            action,
             version: input.version,
             idem,
             remark: &remark,
         },
-        |_| Ok(Vec::new()),
+        |_| Ok(Changes::default()),
     )
     .await
 }
@@ -226,18 +188,7 @@ pub async fn withdraw_amendment(
     input: Remark,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
-    remark_action(
-        store,
-        actor,
-        id,
-        A::WithdrawAmendment,
-        "withdraw_amendment",
-        input,
-        false,
-        Vec::new(),
-        idem,
-    )
-    .await
+    remark_action(store, actor, id, A::WithdrawAmendment, input, idem).await
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -268,21 +219,20 @@ pub async fn request_termination(
             "请先阅读并确认解约须知（解约可能承担违约责任，须经对方同意和学校审核）",
         ));
     }
-    let remark = lc::check_reason(Some(&input.reason), true)
-        .map_err(|m| ServiceError::field("reason", m))?;
+    let remark = reason_for(A::RequestTermination, Some(&input.reason))?;
     let req = ActionRequest {
         store,
         actor,
         agreement_id: id,
         action: A::RequestTermination,
-        operation: "request_termination",
         version: input.version,
         idem,
         remark: &remark,
     };
     let mut tx = store.writer().begin().await?;
     if let Some(done) =
-        idempotency::claim::<Applied>(&mut tx, actor, idem, req.operation, id, store.now()).await?
+        idempotency::claim::<Applied>(&mut tx, actor, idem, req.operation(), id, store.now())
+            .await?
     {
         return Ok(done);
     }
@@ -304,7 +254,7 @@ pub async fn request_termination(
             )
             .await?,
         ),
-        None if p.party == wangqian_domain::lifecycle::Party::Graduate => {
+        None if A::RequestTermination.spec().proof.required_of(p.party) => {
             return Err(ServiceError::field(
                 "proof",
                 "请上传用人单位盖章的解约函（图片或 PDF）",
@@ -312,42 +262,22 @@ pub async fn request_termination(
         }
         None => None,
     };
-    let awaiting = awaiting_after(&p, Some(p.party));
+    let changes = Changes {
+        termination_reason: Some(remark.clone()),
+        termination_proof_id: proof_id,
+        ..Changes::default()
+    };
     let applied = apply(
         &mut tx,
         &store.pii,
         &p.row,
         Some(actor),
-        Step {
-            at: store.now(),
-            action: A::RequestTermination,
-            party: p.party,
-            transition: p.transition,
-            remark: &remark,
-            sets: vec![
-                (
-                    "termination_requested_by",
-                    Val::Text(Some(p.party.as_str().to_string())),
-                ),
-                ("termination_reason", Val::Text(Some(remark.clone()))),
-                ("termination_proof_id", Val::Text(proof_id)),
-            ],
-            awaiting,
-            expected_version: p.row.version,
-        },
+        p.step(A::RequestTermination, &remark, changes),
     )
     .await?;
     idempotency::remember(&mut tx, actor, idem, &applied).await?;
     tx.commit().await?;
     Ok(applied)
-}
-
-fn cleared_termination() -> Vec<(&'static str, Val)> {
-    vec![
-        ("termination_requested_by", Val::Text(None)),
-        ("termination_reason", Val::Text(None)),
-        ("termination_proof_id", Val::Text(None)),
-    ]
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -374,20 +304,18 @@ pub async fn answer_termination(
             "暂不处理无需提交；同意解约请确认后提交",
         ));
     }
-    let remark = lc::check_reason(input.reason.as_deref(), false)
-        .map_err(|m| ServiceError::field("reason", m))?;
+    let remark = reason_for(A::AgreeTermination, input.reason.as_deref())?;
     run_action(
         ActionRequest {
             store,
             actor,
             agreement_id: id,
             action: A::AgreeTermination,
-            operation: "answer_termination",
             version: input.version,
             idem,
             remark: &remark,
         },
-        |_| Ok(Vec::new()),
+        |_| Ok(Changes::default()),
     )
     .await
 }
@@ -400,18 +328,7 @@ pub async fn cancel_termination(
     input: Remark,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
-    remark_action(
-        store,
-        actor,
-        id,
-        A::CancelTermination,
-        "cancel_termination",
-        input,
-        false,
-        cleared_termination(),
-        idem,
-    )
-    .await
+    remark_action(store, actor, id, A::CancelTermination, input, idem).await
 }
 
 /// Department or school review of a termination. A rejection keeps the agreement effective and
@@ -423,29 +340,23 @@ pub async fn review_termination(
     d: ReviewDecision,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
-    let remark = decision_reason(&d)?;
+    let action = if d.approve {
+        A::ApproveTermination
+    } else {
+        A::RejectTermination
+    };
+    let remark = reason_for(action, d.reason.as_deref())?;
     run_action(
         ActionRequest {
             store,
             actor,
             agreement_id: id,
-            action: if d.approve {
-                A::ApproveTermination
-            } else {
-                A::RejectTermination
-            },
-            operation: "review_termination",
+            action,
             version: d.version,
             idem,
             remark: &remark,
         },
-        |p| {
-            Ok(if p.transition.to == AgreementState::Effective {
-                cleared_termination()
-            } else {
-                Vec::new()
-            })
-        },
+        |_| Ok(Changes::default()),
     )
     .await
 }

@@ -7,7 +7,7 @@ use wangqian_domain::lifecycle::{self as lc, AgreementState, Party};
 use wangqian_domain::role::{Actor, Role};
 use wangqian_domain::settings::BindingMoment;
 
-use super::{context_for, load_visible, trail, AgreementRow};
+use super::{load_facts, load_visible, trail, AgreementRow, FactsOf};
 use crate::{Page, Paging, ServiceError, ServiceResult, Store};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -291,7 +291,16 @@ pub async fn get_agreement(
     let row: AgreementRow = load_visible(&mut conn, actor, id).await?;
     let now = store.now();
     let state = row.state_at(now)?;
-    let (ctx, _) = context_for(&mut conn, &row, now).await?;
+    // The employer's side of the facts matters only where a resend is possible.
+    let probe = if matches!(
+        row.stored_state()?,
+        AgreementState::Withdrawn | AgreementState::Rejected | AgreementState::Expired
+    ) {
+        lc::AgreementAction::Resend
+    } else {
+        lc::AgreementAction::Accept
+    };
+    let (ctx, _, _) = load_facts(&mut conn, FactsOf::Record(&row), probe, now).await?;
     let actions = match Party::of(actor.role) {
         Some(p) => lc::available_actions(row.stored_state()?, p, &ctx)
             .into_iter()
