@@ -76,6 +76,7 @@ use crate::api;
         api::withdraw_destination,
         api::review_destination,
         api::request_destination_release,
+        api::unlock_destination,
         api::list_destinations,
         api::get_destination,
         api::download_agreement_pdf,

@@ -643,6 +643,23 @@ pub async fn review_destination(
     ))
 }
 
+/// The school administrator unlocks an approved destination (管理员后台解锁): the graduate is
+/// 待就业 again and is told the reason, which is required.
+#[utoipa::path(post, path = "/api/destinations/{id}/unlock", operation_id = "unlock_destination", tag = "destinations",
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = serde_json::Value,
+    responses((status = 200, body = serde_json::Value), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn unlock_destination(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    idem: Idem,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DestinationDecision>,
+) -> ApiResult<Json<DestinationApplied>> {
+    Ok(Json(
+        destinations::unlock_destination(&state.store, &s.actor, &id, body, idem.key()).await?,
+    ))
+}
+
 /// The graduate asks to release (解除) an approved destination. Multipart: `reason`, optional
 /// `version`, file `proof`.
 #[utoipa::path(post, path = "/api/destinations/{id}/release", operation_id = "request_destination_release", tag = "destinations",

@@ -201,6 +201,10 @@ pub fn routes() -> Router<AppState> {
             post(lifecycle::request_destination_release),
         )
         .route(
+            "/api/destinations/{id}/unlock",
+            post(lifecycle::unlock_destination),
+        )
+        .route(
             "/api/agreements/{id}/pdf",
             get(documents::download_agreement_pdf),
         )

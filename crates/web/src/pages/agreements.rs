@@ -7,7 +7,8 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use wangqian_domain::lifecycle::AgreementState;
+use wangqian_domain::lifecycle::spec::{Confirm, Control, Need};
+use wangqian_domain::lifecycle::{AgreementAction, AgreementState};
 use wangqian_domain::role::Role;
 use wangqian_domain::terms::PaperEmployer;
 use wangqian_store::lifecycle::invitations::{self, AcceptInvitation, EditInvitation, Remark};
@@ -111,7 +112,7 @@ struct DetailPage {
     /// A fresh key per rendering: a double-clicked button acts once.
     idem: String,
     /// (action, button label, needs a reason, is the primary button)
-    buttons: Vec<(&'static str, &'static str, bool, bool)>,
+    buttons: Vec<(&'static str, &'static str, bool, bool, String)>,
     deadline: String,
     docs: super::documents::DocumentLinks,
 }
@@ -150,31 +151,26 @@ fn term_rows(v: &serde_json::Value) -> Vec<TermRow> {
         .collect()
 }
 
-/// The button for each action a page can take with at most a reason.
-fn button(action: &str) -> Option<(&'static str, &'static str, bool, bool)> {
-    Some(match action {
-        "reject" => ("reject", "拒绝邀约", false, false),
-        "withdraw" => ("withdraw", "撤回邀约", false, false),
-        "approve_signing" => ("approve_signing", "审核通过", false, true),
-        "reject_signing" => ("reject_signing", "审核不通过", true, false),
-        "revoke_review" => ("revoke_review", "撤回审核", true, false),
-        "confirm_amendment" => ("confirm_amendment", "确认修改", false, true),
-        "decline_amendment" => ("decline_amendment", "不同意修改", false, false),
-        "withdraw_amendment" => ("withdraw_amendment", "撤回修改", false, false),
-        "agree_termination" => ("agree_termination", "同意解约", false, true),
-        "cancel_termination" => ("cancel_termination", "撤回解约申请", false, false),
-        "approve_termination" => ("approve_termination", "解约审核通过", false, true),
-        "reject_termination" => ("reject_termination", "解约审核不通过", true, false),
-        "force_terminate" => ("force_terminate", "强制解约", true, false),
-        "cancel_signing" => ("cancel_signing", "撤销签约", true, false),
-        "submit_paper" => (
-            "submit_paper",
-            "生成并提交协议书（提交后不能修改）",
-            false,
-            true,
-        ),
-        _ => return None,
-    })
+/// The button of an action the record's page offers (its spec row says so): (action, label,
+/// needs a reason, primary, the confirmation question of a dangerous one).
+fn button(action: &str) -> Option<(&'static str, &'static str, bool, bool, String)> {
+    let a = AgreementAction::parse(action)?;
+    let spec = a.spec();
+    let Control::Button { primary } = spec.control else {
+        return None;
+    };
+    let question = if spec.confirm == Confirm::Dialog {
+        format!("确定要{}吗？此操作会通知双方并记入流转记录。", spec.button)
+    } else {
+        String::new()
+    };
+    Some((
+        a.as_str(),
+        spec.button,
+        spec.reason == Need::Required,
+        primary,
+        question,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -313,23 +309,29 @@ pub(super) async fn act(
         reason: reason.clone(),
         version,
     };
-    let result = match f.action.as_str() {
-        "reject" => invitations::reject_invitation(st, a, &id, remark(), k).await,
-        "withdraw" => invitations::withdraw_invitation(st, a, &id, remark(), k).await,
-        "cancel_signing" => invitations::cancel_signing(st, a, &id, remark(), k).await,
-        "approve_signing" => review::review_agreement(st, a, &id, decision(true), k).await,
-        "reject_signing" => review::review_agreement(st, a, &id, decision(false), k).await,
-        "revoke_review" => review::revoke_review(st, a, &id, remark(), k).await,
-        "confirm_amendment" | "decline_amendment" => {
+    let Some(action) = AgreementAction::parse(&f.action) else {
+        return error_page(bar(&s), ServiceError::BadRequest("未知的操作".into()));
+    };
+    // Every action is named here, so that a new one does not compile until the page decides
+    // how it is offered; the spec's `Control::Button` rows are the ones handled on this form.
+    use AgreementAction as A;
+    let result = match action {
+        A::Reject => invitations::reject_invitation(st, a, &id, remark(), k).await,
+        A::Withdraw => invitations::withdraw_invitation(st, a, &id, remark(), k).await,
+        A::CancelSigning => invitations::cancel_signing(st, a, &id, remark(), k).await,
+        A::ApproveSigning => review::review_agreement(st, a, &id, decision(true), k).await,
+        A::RejectSigning => review::review_agreement(st, a, &id, decision(false), k).await,
+        A::RevokeReview => review::revoke_review(st, a, &id, remark(), k).await,
+        A::ConfirmAmendment | A::DeclineAmendment => {
             let answer = AmendmentAnswer {
-                confirm: f.action == "confirm_amendment",
+                confirm: action == A::ConfirmAmendment,
                 reason: reason.clone(),
                 version,
             };
             review::confirm_amendment(st, a, &id, answer, k).await
         }
-        "withdraw_amendment" => review::withdraw_amendment(st, a, &id, remark(), k).await,
-        "agree_termination" => {
+        A::WithdrawAmendment => review::withdraw_amendment(st, a, &id, remark(), k).await,
+        A::AgreeTermination => {
             let answer = TerminationAnswer {
                 agree: true,
                 reason: reason.clone(),
@@ -337,18 +339,30 @@ pub(super) async fn act(
             };
             review::answer_termination(st, a, &id, answer, k).await
         }
-        "cancel_termination" => review::cancel_termination(st, a, &id, remark(), k).await,
-        "approve_termination" => review::review_termination(st, a, &id, decision(true), k).await,
-        "reject_termination" => review::review_termination(st, a, &id, decision(false), k).await,
-        "force_terminate" => review::force_terminate(st, a, &id, remark(), k).await,
-        "submit_paper" => {
+        A::CancelTermination => review::cancel_termination(st, a, &id, remark(), k).await,
+        A::ApproveTermination => review::review_termination(st, a, &id, decision(true), k).await,
+        A::RejectTermination => review::review_termination(st, a, &id, decision(false), k).await,
+        A::ForceTerminate => review::force_terminate(st, a, &id, remark(), k).await,
+        A::SubmitPaper => {
             let submit = SubmitPaper {
                 confirm: f.confirm.is_some(),
                 version,
             };
             paper::submit_paper_agreement(st, a, &id, submit, k).await
         }
-        _ => Err(ServiceError::BadRequest("未知的操作".into())),
+        A::Invite
+        | A::EditInvitation
+        | A::Resend
+        | A::Accept
+        | A::Expire
+        | A::ProposeAmendment
+        | A::RequestTermination
+        | A::CreateDraft
+        | A::EditDraft
+        | A::UploadSignedScan => Err(ServiceError::BadRequest(format!(
+            "“{}”不在此处办理",
+            action.label()
+        ))),
     };
     done(&s, &id, result)
 }
@@ -370,14 +384,11 @@ fn done(
     }
 }
 
-/// The actions whose form is the terms of the offer: (what the page is called, link label).
+/// The actions whose form is the terms of the offer (spec `Control::TermsForm`): (what the
+/// page is called, link label).
 fn terms_action(action: &str) -> Option<(&'static str, &'static str)> {
-    Some(match action {
-        "edit_invitation" => ("修改邀约", "修改邀约内容"),
-        "resend" => ("重新发送邀约", "修改后重新发送"),
-        "propose_amendment" => ("提出修改协议条款", "修改协议条款"),
-        _ => return None,
-    })
+    let spec = AgreementAction::parse(action)?.spec();
+    (spec.control == Control::TermsForm).then_some((spec.words, spec.button))
 }
 
 #[derive(Template)]

@@ -6,6 +6,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wangqian_domain::codes::{CodeEntry, DESTINATION};
+use wangqian_domain::lifecycle::spec::{Confirm, Control, Need};
 use wangqian_domain::lifecycle::{DestinationAction, DestinationState, Party};
 use wangqian_domain::role::Role;
 use wangqian_store::lifecycle::destinations::{
@@ -140,8 +141,8 @@ struct DetailPage {
     details: Vec<(String, String)>,
     proofs: usize,
     trail: Vec<TrailLine>,
-    /// (action, label, needs a reason, primary)
-    buttons: Vec<(&'static str, &'static str, bool, bool)>,
+    /// (action, label, needs a reason, primary, confirmation question)
+    buttons: Vec<(&'static str, &'static str, bool, bool, String)>,
     can_request_release: bool,
 }
 
@@ -150,15 +151,28 @@ pub(super) struct DetailQuery {
     notice: Option<String>,
 }
 
-fn button(action: &str) -> Option<(&'static str, &'static str, bool, bool)> {
-    Some(match action {
-        "withdraw_registration" => ("withdraw", "撤回登记", false, false),
-        "approve" => ("approve", "审核通过", false, true),
-        "reject_registration" => ("reject", "审核不通过", true, false),
-        "approve_release" => ("approve", "同意解除", false, true),
-        "reject_release" => ("reject", "不同意解除", true, false),
-        _ => return None,
-    })
+/// The button of an action the page offers, from its spec row.
+fn button(action: &str) -> Option<(&'static str, &'static str, bool, bool, String)> {
+    let a = DestinationAction::parse(action)?;
+    let spec = a.spec();
+    let Control::Button { primary } = spec.control else {
+        return None;
+    };
+    let question = if spec.confirm == Confirm::Dialog {
+        format!(
+            "确定要{}吗？该毕业生将恢复为待就业，并会收到通知。",
+            spec.button
+        )
+    } else {
+        String::new()
+    };
+    Some((
+        a.as_str(),
+        spec.button,
+        spec.reason == Need::Required,
+        primary,
+        question,
+    ))
 }
 
 pub(super) async fn detail(
@@ -231,16 +245,34 @@ pub(super) async fn act(
         Ok(k) => k,
         Err(e) => return error_page(bar(&s), e),
     };
+    // "approve" and "reject" name the review of whichever step is pending.
+    let action = match f.action.as_str() {
+        "approve" => Some(DestinationAction::Approve),
+        "reject" => Some(DestinationAction::RejectRegistration),
+        "withdraw" => Some(DestinationAction::WithdrawRegistration),
+        other => DestinationAction::parse(other),
+    };
+    let Some(action) = action else {
+        return error_page(bar(&s), ServiceError::BadRequest("未知的操作".into()));
+    };
+    use DestinationAction as A;
     let input = DestinationDecision {
-        approve: f.action == "approve",
+        approve: matches!(action, A::Approve | A::ApproveRelease),
         reason: f.reason.filter(|r| !r.trim().is_empty()),
         version: f.version,
     };
     let (st, a, k) = (&state.store, &s.actor, key.as_ref());
-    let r = match f.action.as_str() {
-        "withdraw" => destinations::withdraw_destination(st, a, &id, input, k).await,
-        "approve" | "reject" => destinations::review_destination(st, a, &id, input, k).await,
-        _ => Err(ServiceError::BadRequest("未知的操作".into())),
+    // Every action is named, so that a new one does not compile until the page decides.
+    let r = match action {
+        A::WithdrawRegistration => destinations::withdraw_destination(st, a, &id, input, k).await,
+        A::Approve | A::RejectRegistration | A::ApproveRelease | A::RejectRelease => {
+            destinations::review_destination(st, a, &id, input, k).await
+        }
+        A::Unlock => destinations::unlock_destination(st, a, &id, input, k).await,
+        A::Register | A::RequestRelease => Err(ServiceError::BadRequest(format!(
+            "“{}”不在此处办理",
+            action.label()
+        ))),
     };
     match r {
         Ok(d) => Redirect::to(&format!("/destinations/{id}?notice={}", d.state)).into_response(),
