@@ -3,7 +3,7 @@
 //!
 //! Each row is an exhaustive `match` arm, so a new action does not compile until it has its row;
 //! the API, the pages and the property test are checked against these rows by tests (see
-//! `crates/web/tests/api/contract_actions.rs` and the unit tests below).
+//! `crates/web/tests/api/action_spec.rs` and the unit tests below).
 
 use super::{AgreementAction, DestinationAction, Party};
 
