@@ -248,3 +248,47 @@ async fn the_unlock_button_is_on_the_administrators_page_only_and_asks_first() {
     let (_, d) = admin.get_json(&format!("/api/destinations/{id}")).await;
     assert_eq!(d["state"], "released");
 }
+
+#[tokio::test]
+async fn whose_move_it_is_follows_a_change_of_review_levels() {
+    let app = TestApp::spawn().await;
+    let g = graduate(&app, 0).await;
+    let employer = app.login_as("hr1").await;
+    let grad = app.login_as(&g.id_number).await;
+    let id = invite(&employer, &g, "19101").await;
+    let (s, b) = accept(&grad, &id).await;
+    assert_eq!(s, 200, "{b}");
+    let reviewer = reviewer_of(&app, &g.department_id).await;
+    let admin = app.login_as("admin19101").await;
+    let (_, todo) = reviewer.get_json("/api/todo-counts").await;
+    assert_eq!(
+        todo["review"], 1,
+        "two levels: the department reviews first: {todo}"
+    );
+    let (_, todo) = admin.get_json("/api/todo-counts").await;
+    assert_eq!(todo["review"], 0, "{todo}");
+
+    // The school switches to one level: the signed agreement now waits for the school.
+    let year = wangqian_store::demo::current_cohort(app.state.store.now());
+    let (_, mut settings) = admin.get_json(&format!("/api/settings/{year}")).await;
+    settings["review_levels"] = json!("one");
+    let (s, b) = admin
+        .put_json(&format!("/api/settings/{year}"), &settings)
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (_, todo) = reviewer.get_json("/api/todo-counts").await;
+    assert_eq!(todo["review"], 0, "{todo}");
+    let (_, todo) = admin.get_json("/api/todo-counts").await;
+    assert_eq!(todo["review"], 1, "{todo}");
+    let (_, a) = admin.get_json(&format!("/api/agreements/{id}")).await;
+    assert_eq!(a["awaiting"], "school_admin", "{a}");
+
+    // And back.
+    settings["review_levels"] = json!("two");
+    let (s, _) = admin
+        .put_json(&format!("/api/settings/{year}"), &settings)
+        .await;
+    assert_eq!(s, 200);
+    let (_, todo) = reviewer.get_json("/api/todo-counts").await;
+    assert_eq!(todo["review"], 1, "{todo}");
+}
