@@ -17,7 +17,6 @@ use wangqian_domain::document::{self as doc, Printable, TokenClaims, Verdict};
 use wangqian_domain::lifecycle::{AgreementAction, AgreementKind, AgreementState, Party};
 use wangqian_domain::policy;
 use wangqian_domain::role::{Actor, Role};
-use wangqian_domain::settings::BindingMoment;
 use wangqian_domain::terms::{AgreementTerms, PaperEmployer};
 
 use crate::blobs::{self, BlobStore, NewUpload};
@@ -122,7 +121,7 @@ pub async fn prepare(
             .bind(row.graduate_id.clone())
             .fetch_optional(&mut *conn)
             .await?;
-    let binding = BindingMoment::parse(&row.binding_moment).unwrap_or(settings.binding_moment);
+    let binding = row.binding_moment.0;
     let copies = match template_kind {
         TemplateKind::Termination => doc::copy_labels(1),
         _ => doc::copy_labels(settings.agreement_copies),

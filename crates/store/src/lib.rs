@@ -23,6 +23,7 @@ pub mod pii;
 pub mod roster_import;
 pub mod settings;
 pub mod system;
+pub mod typed;
 
 use std::time::Duration;
 

@@ -79,6 +79,7 @@ pub async fn start_import(
 }
 
 /// Stores a roster file and queues its import job, in the caller's transaction.
+#[allow(clippy::too_many_arguments)]
 pub async fn queue_import(
     conn: &mut sqlx::AnyConnection,
     blobs: &dyn BlobStore,

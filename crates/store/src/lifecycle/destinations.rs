@@ -20,6 +20,7 @@ use super::{
 use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::employers::UploadedFile;
 use crate::error::allow;
+use crate::typed::Coded;
 use crate::{new_id, FieldError, Page, Paging, ServiceError, ServiceResult, Store};
 
 const DESTINATION: &str = "去向登记";
@@ -61,8 +62,8 @@ pub struct DestinationRow {
     pub unit_name: String,
     pub details: String,
     pub proof_ids: String,
-    pub state: String,
-    pub awaiting: Option<String>,
+    pub state: Coded<S>,
+    pub awaiting: Option<Coded<Party>>,
     pub version: i64,
     pub review_reason: Option<String>,
     pub release_reason: Option<String>,
@@ -112,8 +113,7 @@ async fn load(conn: &mut AnyConnection, actor: &Actor, id: &str) -> ServiceResul
 }
 
 fn state_of(row: &DestinationRow) -> ServiceResult<S> {
-    S::parse(&row.state)
-        .ok_or_else(|| anyhow::anyhow!("unknown destination state {}", row.state).into())
+    Ok(row.state.0)
 }
 
 fn uploads(

@@ -26,6 +26,7 @@ use wangqian_domain::settings::{BindingMoment, SigningSettings};
 use wangqian_domain::terms::TermsError;
 
 use crate::error::{allow, is_unique_violation};
+use crate::typed::Coded;
 use crate::{settings, FieldError, ServiceError, ServiceResult, Store};
 
 pub use idempotency::IdemKey;
@@ -45,7 +46,7 @@ pub(crate) const AGREEMENT_COLUMNS: &str = "a.id, a.kind, a.school_id, a.departm
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AgreementRow {
     pub id: String,
-    pub kind: String,
+    pub kind: Coded<AgreementKind>,
     pub school_id: String,
     pub department_id: String,
     pub graduate_id: String,
@@ -54,15 +55,15 @@ pub struct AgreementRow {
     pub employer_name: String,
     pub employer_credit_code: String,
     pub paper_employer: Option<String>,
-    pub state: String,
-    pub awaiting: Option<String>,
+    pub state: Coded<AgreementState>,
+    pub awaiting: Option<Coded<Party>>,
     pub version: i64,
     pub terms_version: i64,
     pub terms: String,
-    pub amendment_from: Option<String>,
-    pub binding_moment: String,
+    pub amendment_from: Option<Coded<AgreementState>>,
+    pub binding_moment: Coded<BindingMoment>,
     pub deadline_at: Option<i64>,
-    pub termination_requested_by: Option<String>,
+    pub termination_requested_by: Option<Coded<Party>>,
     pub termination_reason: Option<String>,
     pub termination_proof_id: Option<String>,
     pub signed_scan_id: Option<String>,
@@ -79,12 +80,11 @@ pub struct AgreementRow {
 
 impl AgreementRow {
     pub fn kind(&self) -> AgreementKind {
-        AgreementKind::parse(&self.kind).unwrap_or(AgreementKind::Online)
+        self.kind.0
     }
 
     pub fn stored_state(&self) -> ServiceResult<AgreementState> {
-        AgreementState::parse(&self.state)
-            .ok_or_else(|| anyhow::anyhow!("unknown agreement state {}", self.state).into())
+        Ok(self.state.0)
     }
 
     /// The state as of `now`: an invitation past its deadline reads as expired.
@@ -175,7 +175,7 @@ pub(crate) async fn graduate_facts(
     graduate_id: &str,
     except_record: Option<&str>,
 ) -> ServiceResult<GraduateFacts> {
-    Ok(sqlx::query_as::<_, GraduateFacts>(
+    sqlx::query_as::<_, GraduateFacts>(
         "SELECT g.school_id, g.department_id, g.graduation_year, g.training_mode_code, g.signing_locked, g.terminations_used, \
          (SELECT o.record_kind FROM graduate_outcomes o WHERE o.graduate_id = g.id AND o.record_id <> $2) AS held_by \
          FROM graduates g WHERE g.id = $1",
@@ -184,7 +184,7 @@ pub(crate) async fn graduate_facts(
     .bind(except_record.unwrap_or("").to_string())
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or(ServiceError::NotFound("毕业生"))?)
+    .ok_or(ServiceError::NotFound("毕业生"))
 }
 
 pub(crate) fn holder(kind: Option<&str>) -> Option<Holder> {
@@ -218,9 +218,7 @@ pub(crate) async fn load_facts(
     let mut f = Facts {
         kind,
         review_levels: s.review_levels,
-        binding_moment: record
-            .and_then(|r| BindingMoment::parse(&r.binding_moment))
-            .unwrap_or(s.binding_moment),
+        binding_moment: record.map_or(s.binding_moment, |r| r.binding_moment.0),
         employer_may_request_termination: s.employer_may_request_termination,
         signing_open: s.signing_opens_on <= today && today <= s.signing_closes_on,
         termination_open: today >= s.termination_not_before,
@@ -229,12 +227,8 @@ pub(crate) async fn load_facts(
         deadline_passed: record
             .and_then(|r| r.deadline_at)
             .is_some_and(|d| lc::deadline_passed(d, now)),
-        termination_requested_by: record
-            .and_then(|r| r.termination_requested_by.as_deref())
-            .and_then(Party::parse),
-        amendment_from: record
-            .and_then(|r| r.amendment_from.as_deref())
-            .and_then(AgreementState::parse),
+        termination_requested_by: record.and_then(|r| r.termination_requested_by.map(|p| p.0)),
+        amendment_from: record.and_then(|r| r.amendment_from.map(|s| s.0)),
         training_mode_may_sign: codes::training_mode_may_sign(&g.training_mode_code),
         signing_locked: g.signing_locked != 0,
         outcome_held: holder(g.held_by.as_deref()),
@@ -577,7 +571,7 @@ async fn next_number(conn: &mut AnyConnection, row: &AgreementRow) -> ServiceRes
          ON CONFLICT (kind, school_id, graduation_year) DO UPDATE SET last_value = agreement_number_sequences.last_value + 1 \
          RETURNING last_value",
     )
-    .bind(row.kind.clone())
+    .bind(row.kind)
     .bind(row.school_id.clone())
     .bind(row.graduation_year)
     .fetch_one(&mut *conn)

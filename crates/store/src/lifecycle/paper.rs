@@ -216,7 +216,7 @@ pub async fn update_paper_agreement(
     tx.commit().await?;
     Ok(Applied {
         id: id.to_string(),
-        state: row.state,
+        state: row.state.as_str().to_string(),
         state_label: AgreementState::Draft.label().into(),
         version: expected + 1,
         number: None,

@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use wangqian_domain::codes;
 use wangqian_domain::lifecycle::{self as lc, AgreementState, Party};
 use wangqian_domain::role::{Actor, Role};
-use wangqian_domain::settings::BindingMoment;
 
 use super::{load_facts, load_visible, trail, AgreementRow, FactsOf};
 use crate::{Page, Paging, ServiceError, ServiceResult, Store};
@@ -344,11 +343,11 @@ pub async fn get_agreement(
         .iter()
         .find(|v| v.status == "proposed")
         .map(|v| v.terms.clone());
-    let binding = BindingMoment::parse(&row.binding_moment).unwrap_or(BindingMoment::OnAttestation);
+    let binding = row.binding_moment.0;
     let awaiting = if state == AgreementState::Expired {
         None
     } else {
-        row.awaiting.clone()
+        row.awaiting.map(|p| p.as_str().to_string())
     };
     Ok(AgreementDetail {
         kind_label: row.kind().label(),
@@ -362,7 +361,7 @@ pub async fn get_agreement(
             .and_then(|p| serde_json::from_str(p).ok()),
         binding_moment_label: binding.label(),
         id: row.id,
-        kind: row.kind,
+        kind: row.kind.as_str().to_string(),
         number: row.number,
         version: row.version,
         graduation_year: row.graduation_year,
@@ -375,9 +374,9 @@ pub async fn get_agreement(
         terms_version: row.terms_version,
         pending_amendment,
         versions,
-        binding_moment: row.binding_moment,
+        binding_moment: row.binding_moment.as_str().to_string(),
         deadline_at: row.deadline_at,
-        termination_requested_by: row.termination_requested_by,
+        termination_requested_by: row.termination_requested_by.map(|p| p.as_str().to_string()),
         termination_reason: row.termination_reason,
         termination_proof_id: row.termination_proof_id,
         signed_scan_id: row.signed_scan_id,
@@ -414,7 +413,7 @@ pub async fn get_agreement_trail(
 ) -> ServiceResult<TrailView> {
     let mut conn = store.reader().acquire().await?;
     let row = load_visible(&mut conn, actor, id).await?;
-    let terms_now = if wangqian_domain::lifecycle::terms_bound_by_trail(&row.state) {
+    let terms_now = if wangqian_domain::lifecycle::terms_bound_by_trail(row.state.as_str()) {
         Some(trail::terms_digest_of(&mut conn, &row.id).await?)
     } else {
         None
@@ -425,7 +424,7 @@ pub async fn get_agreement_trail(
         &store.pii,
         &row.id,
         &events,
-        &row.state,
+        row.state.as_str(),
         row.trail_seq,
         &row.trail_hash,
         terms_now.as_deref(),
