@@ -200,8 +200,6 @@ pub struct UploadRow {
     pub storage_key: String,
     pub original_name: String,
     pub school_id: Option<String>,
-    /// The request's time.
-    pub at: i64,
 }
 
 pub async fn find_upload(store: &crate::Store, id: &str) -> Result<Option<UploadRow>, sqlx::Error> {
