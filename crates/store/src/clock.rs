@@ -133,6 +133,24 @@ impl Clock {
     pub fn is_settable(&self) -> bool {
         self.settable
     }
+
+    /// Reads a start for a settable clock: a China date (`2028-03-01`, taken at 9:00 that day,
+    /// office hours) or an RFC 3339 instant (`2028-08-31T23:59:00+08:00`); unix milliseconds.
+    pub fn parse_start(s: &str) -> Option<i64> {
+        use time::format_description::well_known::Rfc3339;
+        let s = s.trim();
+        let at = match time::OffsetDateTime::parse(s, &Rfc3339) {
+            Ok(t) => t,
+            Err(_) => {
+                time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+                    .ok()?
+                    .with_hms(9, 0, 0)
+                    .ok()?
+                    .assume_offset(wangqian_domain::lifecycle::CHINA)
+            }
+        };
+        i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
+    }
 }
 
 #[cfg(test)]
@@ -159,6 +177,18 @@ mod tests {
         let shared = c.clone();
         shared.set_ms(at);
         assert!(c.now_ms() < a + 86_400_000);
+    }
+
+    #[test]
+    fn a_start_is_a_china_date_at_nine_or_an_instant() {
+        // 2028-03-01 09:00 +08:00 = 01:00 UTC.
+        assert_eq!(Clock::parse_start("2028-03-01"), Some(1_835_485_200_000));
+        assert_eq!(
+            Clock::parse_start("2028-03-01T01:00:00Z"),
+            Some(1_835_485_200_000)
+        );
+        assert_eq!(Clock::parse_start("2028-02-30"), None);
+        assert_eq!(Clock::parse_start("next week"), None);
     }
 
     #[test]

@@ -128,24 +128,15 @@ fn png() -> UploadedFile {
 /// The store's clock: settable, at `WANGQIAN_TEST_NOW` (a China date, 9:00 that day, or an
 /// RFC 3339 instant) or now, as in the web suite.
 fn test_clock() -> Clock {
-    use time::format_description::well_known::Rfc3339;
-    let Some(s) = std::env::var("WANGQIAN_TEST_NOW")
+    match std::env::var("WANGQIAN_TEST_NOW")
         .ok()
         .filter(|s| !s.trim().is_empty())
-    else {
-        return Clock::settable();
-    };
-    let s = s.trim();
-    let at = time::OffsetDateTime::parse(s, &Rfc3339).unwrap_or_else(|_| {
-        time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
-            .unwrap_or_else(|_| {
-                panic!("WANGQIAN_TEST_NOW: expected YYYY-MM-DD or RFC 3339, got {s}")
-            })
-            .with_hms(9, 0, 0)
-            .unwrap()
-            .assume_offset(wangqian_domain::lifecycle::CHINA)
-    });
-    Clock::starting_at(i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap())
+    {
+        Some(s) => Clock::starting_at(Clock::parse_start(&s).unwrap_or_else(|| {
+            panic!("WANGQIAN_TEST_NOW: expected YYYY-MM-DD or RFC 3339, got {s}")
+        })),
+        None => Clock::settable(),
+    }
 }
 
 async fn world() -> World {

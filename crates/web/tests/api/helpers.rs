@@ -86,20 +86,8 @@ pub fn test_clock() -> Clock {
 
 /// A China-time date (9:00 that day) or an RFC 3339 instant, as unix milliseconds.
 pub fn parse_instant(s: &str) -> i64 {
-    use time::format_description::well_known::Rfc3339;
-    let at = match time::OffsetDateTime::parse(s, &Rfc3339) {
-        Ok(t) => t,
-        Err(_) => {
-            let d = time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
-                .unwrap_or_else(|_| {
-                    panic!("WANGQIAN_TEST_NOW: expected YYYY-MM-DD or RFC 3339, got {s}")
-                });
-            d.with_hms(9, 0, 0)
-                .expect("valid time")
-                .assume_offset(wangqian_domain::lifecycle::CHINA)
-        }
-    };
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).expect("instant in range")
+    Clock::parse_start(s)
+        .unwrap_or_else(|| panic!("WANGQIAN_TEST_NOW: expected YYYY-MM-DD or RFC 3339, got {s}"))
 }
 
 /// The cohort of the suite's starting clock (the demo cohort of a server spawned now), for
