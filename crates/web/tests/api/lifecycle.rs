@@ -224,6 +224,8 @@ async fn direct_invitation_is_accepted_reviewed_and_numbered() {
     assert_eq!(b["state_label"], "签约审核通过（已生效）");
     let number = b["number"].as_str().unwrap();
     assert_eq!(number.len(), 16);
+    // Kind 1, the cohort (the demo's, by the clock), the school code.
+    assert_eq!(g.year, app.cohort());
     assert!(number.starts_with(&format!("1{}19101", g.year)), "{number}");
 
     let t = trail(&grad, &id).await;
