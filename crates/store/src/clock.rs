@@ -134,6 +134,15 @@ impl Clock {
         self.settable
     }
 
+    /// How long ago a file's time stamp was, by the system clock that stamped it: file ages
+    /// must not follow a clock set to another date. 0 for a stamp in the future.
+    pub fn file_age_ms(stamp: std::time::SystemTime) -> i64 {
+        let stamp_ms = stamp
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        (system_ms() - stamp_ms).max(0)
+    }
+
     /// Reads a start for a settable clock: a China date (`2028-03-01`, taken at 9:00 that day,
     /// office hours) or an RFC 3339 instant (`2028-08-31T23:59:00+08:00`); unix milliseconds.
     pub fn parse_start(s: &str) -> Option<i64> {
