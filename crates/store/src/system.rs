@@ -141,14 +141,14 @@ pub async fn sweep(
         orphan_files: 0,
     };
     if let Some(root) = uploads_root {
-        report.orphan_files = sweep_orphan_files(store, root, now).await?;
+        report.orphan_files = sweep_orphan_files(store, root).await?;
     }
     Ok(report)
 }
 
 /// Upload files are stored as `<kind>/<2 chars>/<upload id>`: a file whose id has no row and
 /// that is older than the grace period is an orphan.
-async fn sweep_orphan_files(store: &Store, root: &Path, now: i64) -> ServiceResult<u64> {
+async fn sweep_orphan_files(store: &Store, root: &Path) -> ServiceResult<u64> {
     let mut removed = 0;
     let files = {
         let root = root.to_path_buf();
@@ -156,8 +156,8 @@ async fn sweep_orphan_files(store: &Store, root: &Path, now: i64) -> ServiceResu
             .await
             .map_err(anyhow::Error::from)?
     };
-    for (path, modified_ms) in files {
-        if now - modified_ms < ORPHAN_GRACE_MS {
+    for (path, age_ms) in files {
+        if age_ms < ORPHAN_GRACE_MS {
             continue;
         }
         let Some(id) = path.file_name().and_then(|n| n.to_str()) else {
@@ -175,6 +175,7 @@ async fn sweep_orphan_files(store: &Store, root: &Path, now: i64) -> ServiceResu
     Ok(removed)
 }
 
+/// Every file under `root` with its age (milliseconds since it was last written).
 fn list_files(root: &Path) -> Vec<(std::path::PathBuf, i64)> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
@@ -187,12 +188,9 @@ fn list_files(root: &Path) -> Vec<(std::path::PathBuf, i64)> {
             if meta.is_dir() {
                 stack.push(e.path());
             } else if meta.is_file() {
-                let modified = meta
-                    .modified()
-                    .ok()
-                    .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-                out.push((e.path(), modified));
+                // An unreadable time stamp counts as new: never removed on a guess.
+                let age = meta.modified().map_or(0, crate::Clock::file_age_ms);
+                out.push((e.path(), age));
             }
         }
     }

@@ -23,7 +23,7 @@ use wangqian_store::lifecycle::review::{
 };
 use wangqian_store::lifecycle::{trail, views};
 use wangqian_store::pii::PiiField;
-use wangqian_store::{demo, Pii, ServiceError, Store};
+use wangqian_store::{demo, Clock, Pii, ServiceError, Store};
 
 #[derive(Debug, Clone)]
 enum Step {
@@ -94,9 +94,11 @@ struct World {
     actors: Vec<Actor>,
     employers: std::ops::Range<usize>,
     graduates: Vec<(String, String, String, String)>, // id, name, id number, school code
+    /// The demo cohort, from the store's clock.
+    cohort: u16,
 }
 
-fn terms(salary: u32) -> wangqian_domain::terms::AgreementTerms {
+fn terms(cohort: u16, salary: u32) -> wangqian_domain::terms::AgreementTerms {
     wangqian_domain::terms::AgreementTerms {
         position_category: "软件开发".into(),
         position: "工程师".into(),
@@ -105,7 +107,7 @@ fn terms(salary: u32) -> wangqian_domain::terms::AgreementTerms {
         regular_salary_yuan: salary,
         breach_penalty_yuan: 0,
         report_place: "合肥".into(),
-        report_deadline: "2027-07-01".into(),
+        report_deadline: format!("{cohort}-07-01"),
         work_location: "安徽省合肥市".into(),
         contact_name: "王经理".into(),
         contact_phone: "0551-65551234".into(),
@@ -120,6 +122,20 @@ fn png() -> UploadedFile {
         content_type: "image/png".into(),
         original_name: "p.png".into(),
         bytes: vec![0x89, b'P', b'N', b'G'],
+    }
+}
+
+/// The store's clock: settable, at `WANGQIAN_TEST_NOW` (a China date, 9:00 that day, or an
+/// RFC 3339 instant) or now, as in the web suite.
+fn test_clock() -> Clock {
+    match std::env::var("WANGQIAN_TEST_NOW")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+    {
+        Some(s) => Clock::starting_at(Clock::parse_start(&s).unwrap_or_else(|| {
+            panic!("WANGQIAN_TEST_NOW: expected YYYY-MM-DD or RFC 3339, got {s}")
+        })),
+        None => Clock::settable(),
     }
 }
 
@@ -150,7 +166,11 @@ async fn world() -> World {
         }
         None => format!("sqlite://{}", dir.join("p.db").display()),
     };
-    let store = Store::connect(&url, Pii::new([7; 32])).await.unwrap();
+    let store = Store::connect(&url, Pii::new([7; 32]))
+        .await
+        .unwrap()
+        .with_clock(test_clock());
+    let cohort = demo::current_cohort(store.now());
     let blobs: Arc<dyn BlobStore> = Arc::new(LocalFolder::new(dir.join("uploads")));
     let accounts_list = demo::seed(&store, blobs.as_ref()).await.unwrap().unwrap();
     // School 19102 reviews in one level and binds on acceptance, with one termination.
@@ -161,9 +181,12 @@ async fn world() -> World {
     sqlx::query(
         "INSERT INTO signing_settings (school_id, graduation_year, signing_opens_on, signing_closes_on, review_levels, binding_moment, \
          employer_may_request_termination, termination_not_before, max_terminations, invitation_validity_days, employer_verification, created_at, updated_at) \
-         VALUES ($1, 2027, '2026-09-01', '2027-12-31', 'one', 'on_acceptance', 0, '2026-09-01', 1, 5, 'platform_sufficient', 0, 0)",
+         VALUES ($1, $2, $3, $4, 'one', 'on_acceptance', 0, $3, 1, 5, 'platform_sufficient', 0, 0)",
     )
     .bind(s2)
+    .bind(i64::from(cohort))
+    .bind(format!("{}-09-01", cohort - 1))
+    .bind(format!("{cohort}-12-31"))
     .execute(store.writer())
     .await
     .unwrap();
@@ -254,6 +277,7 @@ async fn world() -> World {
         actors,
         employers,
         graduates,
+        cohort,
     }
 }
 
@@ -269,7 +293,7 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
                 e,
                 &FindGraduates {
                     school: school.clone(),
-                    graduation_year: 2027,
+                    graduation_year: w.cohort,
                     name: name.clone(),
                     phone_or_id_number: idn.clone(),
                     add_to_send_list: true,
@@ -282,7 +306,7 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
                     e,
                     SendInvitations {
                         graduate_ids: vec![gid.clone()],
-                        terms: terms(8000),
+                        terms: terms(w.cohort, 8000),
                         validity_days: None,
                     },
                     None,
@@ -373,7 +397,7 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
                     a,
                     &id,
                     ProposeAmendment {
-                        terms: terms(8000 + *counter),
+                        terms: terms(w.cohort, 8000 + *counter),
                         reason: None,
                         version: None,
                     },
@@ -523,7 +547,7 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
                     address: "示例路 1 号".into(),
                     postcode: "230000".into(),
                 },
-                terms: terms(9000),
+                terms: terms(w.cohort, 9000),
                 version: None,
             },
             None,
@@ -550,11 +574,13 @@ async fn has_draft(w: &World, graduate: usize) -> bool {
 
 async fn check_invariants(store: &Store) -> Result<(), String> {
     // 1. At most one holding record per graduate, and the outcome table agrees with the states.
-    let agreements: Vec<(String, String, String, String, Option<String>)> =
-        sqlx::query_as("SELECT id, kind, state, graduate_id, number FROM agreements")
-            .fetch_all(store.reader())
-            .await
-            .map_err(|e| e.to_string())?;
+    let agreements: Vec<(String, String, String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT a.id, a.kind, a.state, a.graduate_id, a.number, g.graduation_year FROM agreements a \
+         JOIN graduates g ON g.id = a.graduate_id",
+    )
+    .fetch_all(store.reader())
+    .await
+    .map_err(|e| e.to_string())?;
     let dests: Vec<(String, String, String)> =
         sqlx::query_as("SELECT id, state, graduate_id FROM destinations")
             .fetch_all(store.reader())
@@ -566,7 +592,7 @@ async fn check_invariants(store: &Store) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
     let mut holding: Vec<(String, String)> = Vec::new();
-    for (id, kind, state, g, number) in &agreements {
+    for (id, kind, state, g, number, cohort) in &agreements {
         let kind = AgreementKind::parse(kind).ok_or("kind")?;
         let st = AgreementState::parse(state).ok_or("state")?;
         if st.holds_outcome(kind) {
@@ -583,10 +609,10 @@ async fn check_invariants(store: &Store) -> Result<(), String> {
         {
             return Err(format!("{id} is {state} without a number"));
         }
-        // 3. Numbers have the SPEC §9 shape and the right kind digit.
+        // 3. Numbers have the SPEC §9 shape, the right kind digit and the graduate's cohort.
         if let Some(n) = number {
             let (k, year, _, _) = parse_agreement_number(n).ok_or(format!("bad number {n}"))?;
-            if k != kind || year != 2027 {
+            if k != kind || i64::from(year) != *cohort {
                 return Err(format!("number {n} does not fit {id}"));
             }
         }

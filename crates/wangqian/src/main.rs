@@ -12,6 +12,11 @@ struct Cli {
     /// TOML configuration file (default: ./wangqian.toml if present)
     #[arg(long, global = true)]
     config: Option<PathBuf>,
+    /// Demo only (bare `wangqian` and `wangqian demo`): run the demo's clock from this date
+    /// (YYYY-MM-DD at 9:00 China time, or RFC 3339), e.g. to show another cohort's season;
+    /// also WANGQIAN_DEMO_CLOCK. `serve` refuses it
+    #[arg(long, global = true, value_name = "DATE")]
+    clock: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -89,8 +94,10 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    let demo_clock = demo_clock(cli.clock.as_deref(), cli.command.as_ref())?;
     let mut config = Config::load(cli.config.as_deref())?;
     // Bare `wangqian` (the README's `cargo run`) is the demo; `wangqian serve` seeds nothing.
+    let bare = cli.command.is_none();
     let command = cli.command.unwrap_or(Command::Serve {
         bind: None,
         demo: true,
@@ -100,7 +107,14 @@ async fn main() -> anyhow::Result<()> {
             if let Some(b) = bind {
                 config.bind = b;
             }
-            let state = AppState::new(config).await?;
+            // A real server runs on the system clock, whatever was asked.
+            let clock = if bare {
+                demo_clock
+            } else {
+                wangqian_store::Clock::system()
+            };
+            let clock_note = clock.is_settable().then(|| china_time(clock.now_ms()));
+            let state = AppState::open_with_clock(config, Open::CreateIfNew, clock).await?;
             // The seed itself refuses a database that holds anything.
             let accounts = if demo {
                 let seeded = demo::seed(&state.store, state.blobs.as_ref()).await?;
@@ -116,6 +130,9 @@ async fn main() -> anyhow::Result<()> {
             let is_demo = state.store.is_demo().await?;
             let app = Application::with_state(state).await?;
             let addr = app.local_addr();
+            if let Some(at) = clock_note {
+                println!("演示时钟：从 {at} 起走时（仅用于演示）。");
+            }
             print_banner(&addr.to_string(), accounts.as_deref(), is_demo);
             app.run_until(stop_signal()).await
         }
@@ -197,7 +214,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo => {
-            let state = AppState::new(config).await?;
+            let state = AppState::open_with_clock(config, Open::CreateIfNew, demo_clock).await?;
             match demo::seed(&state.store, state.blobs.as_ref()).await? {
                 Some(accounts) => print_accounts(&accounts),
                 None => println!("数据库中已有数据，未重复生成演示数据。"),
@@ -237,6 +254,54 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+const DEMO_CLOCK_ENV: &str = "WANGQIAN_DEMO_CLOCK";
+
+/// The demo's clock: settable from `--clock` or WANGQIAN_DEMO_CLOCK for bare `wangqian` and
+/// `wangqian demo`, else the system clock. `serve` refuses both, so that a production server
+/// can never be started at another date; other commands refuse the option.
+fn demo_clock(
+    flag: Option<&str>,
+    command: Option<&Command>,
+) -> anyhow::Result<wangqian_store::Clock> {
+    let env = std::env::var(DEMO_CLOCK_ENV)
+        .ok()
+        .filter(|s| !s.trim().is_empty());
+    let for_demo = matches!(command, None | Some(Command::Demo));
+    if !for_demo {
+        if flag.is_some() {
+            anyhow::bail!(
+                "--clock 只用于演示（`wangqian` 或 `wangqian demo`）；`wangqian serve` 等命令始终使用系统时钟。"
+            );
+        }
+        if env.is_some() && matches!(command, Some(Command::Serve { .. })) {
+            anyhow::bail!(
+                "{DEMO_CLOCK_ENV} 只用于演示（`wangqian` 或 `wangqian demo`）；`wangqian serve` 始终使用系统时钟，请去掉该变量。"
+            );
+        }
+        return Ok(wangqian_store::Clock::system());
+    }
+    match flag.map(str::to_string).or(env) {
+        None => Ok(wangqian_store::Clock::system()),
+        Some(s) => match wangqian_store::Clock::parse_start(&s) {
+            Some(at) => Ok(wangqian_store::Clock::starting_at(at)),
+            None => anyhow::bail!(
+                "演示时钟 {s} 无法识别：请写成 2028-03-01 或 2028-03-01T09:00:00+08:00"
+            ),
+        },
+    }
+}
+
+/// An instant as China-time wall clock, for the banner.
+fn china_time(at_ms: i64) -> String {
+    let d = wangqian_domain::lifecycle::china_date(at_ms);
+    let secs_of_day = (at_ms.div_euclid(1000) + 8 * 3600).rem_euclid(86_400);
+    format!(
+        "{d} {:02}:{:02}（北京时间）",
+        secs_of_day / 3600,
+        secs_of_day % 3600 / 60
+    )
 }
 
 /// Ctrl-C or SIGTERM (what `systemctl stop` and container runtimes send).

@@ -366,3 +366,37 @@ fn two_hundred_concurrent_logins_keep_memory_under_300_mib() {
     assert!(peak < 300, "peak RSS {peak} MiB");
     server.terminate();
 }
+
+#[test]
+fn serve_refuses_a_demo_clock_and_the_demo_seeds_the_cohort_of_its_clock() {
+    let cwd = temp_dir("cwd");
+    let data = temp_dir("data");
+    // A production server only ever runs on the system clock: both ways of asking are refused
+    // before anything is opened.
+    for args in [
+        &["serve", "--clock", "2030-03-01"][..],
+        &["serve", "--demo", "--clock", "2030-03-01"][..],
+        &["--clock", "2030-03-01", "serve"][..],
+    ] {
+        let (ok, out) = run(wangqian(&cwd, &data).args(args));
+        assert!(!ok, "{args:?}: {out}");
+        assert!(out.contains("--clock 只用于演示"), "{args:?}: {out}");
+    }
+    let (ok, out) = run(wangqian(&cwd, &data)
+        .arg("serve")
+        .env("WANGQIAN_DEMO_CLOCK", "2030-03-01"));
+    assert!(!ok, "{out}");
+    assert!(out.contains("WANGQIAN_DEMO_CLOCK 只用于演示"), "{out}");
+    assert!(
+        !data.join("wangqian.db").exists(),
+        "a refused start creates no database"
+    );
+
+    let (ok, out) = run(wangqian(&cwd, &data).args(["demo", "--clock", "明年春天"]));
+    assert!(!ok, "{out}");
+    assert!(out.contains("无法识别"), "{out}");
+    // In spring 2030 the demo cohort is 2030: its students entered in 2026.
+    let (ok, out) = run(wangqian(&cwd, &data).args(["demo", "--clock", "2030-03-01"]));
+    assert!(ok, "{out}");
+    assert!(out.contains("学号 202601"), "{out}");
+}

@@ -157,6 +157,9 @@ impl Config {
             "SHUTDOWN_GRACE_SECS",
             "REQUIRE_PDF_TOOLS",
             "TEST_PG",
+            // Clocks of the test suite and of the demo (read outside this configuration).
+            "TEST_NOW",
+            "DEMO_CLOCK",
             "LOG",
         ];
         for (k, _) in std::env::vars() {

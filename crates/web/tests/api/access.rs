@@ -185,13 +185,14 @@ async fn every_role_is_kept_out_of_records_beyond_its_scope() {
         let (status, _) = c.get_json("/api/staff").await;
         assert_eq!(status, 403, "{who} listing staff");
     }
-    let (status, _) = employer.get_json("/api/settings/2027").await;
+    let year = app.cohort();
+    let (status, _) = employer.get_json(&format!("/api/settings/{year}")).await;
     assert!(
         status == 400 || status == 403,
         "employer reading settings: {status}"
     );
     let (status, _) = admin
-        .get_json(&format!("/api/settings/2027?school_id={other_school_id}"))
+        .get_json(&format!("/api/settings/{year}?school_id={other_school_id}"))
         .await;
     assert_eq!(status, 404, "another school's settings");
 }

@@ -111,11 +111,8 @@ async fn sessions_end_after_the_idle_timeout_and_on_logout() {
         .await
         .unwrap();
     assert_eq!(token.status(), 200);
-    // Age every session of the database past the idle timeout.
-    sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 3600000")
-        .execute(app.state.store.writer())
-        .await
-        .unwrap();
+    // An hour without a request: past the 30-minute idle timeout.
+    app.advance(std::time::Duration::from_secs(60 * 60));
     let (status, body) = c.get_json("/api/me").await;
     assert_eq!(status, 401);
     assert_eq!(body["error"]["code"], "unauthenticated");
@@ -327,16 +324,21 @@ async fn a_school_administrator_creates_a_reviewer_who_can_log_in() {
 async fn signing_settings_start_from_defaults_and_are_validated() {
     let app = TestApp::spawn().await;
     let admin = app.login_as("admin19101").await;
-    let (status, s) = admin.get_json("/api/settings/2027").await;
+    let settings = format!("/api/settings/{}", app.cohort());
+    let (status, s) = admin.get_json(&settings).await;
     assert_eq!(status, 200, "{s}");
     assert_eq!(s["max_terminations"], 3);
     assert_eq!(s["invitation_validity_days"], 5);
     assert_eq!(s["review_levels"], "two");
-    assert_eq!(s["termination_not_before"], "2026-09-01");
+    // 1 September of the year before graduation.
+    assert_eq!(
+        s["termination_not_before"],
+        format!("{}-09-01", app.cohort() - 1)
+    );
 
     let mut bad = s.clone();
     bad["invitation_validity_days"] = json!(0);
-    let (status, body) = admin.put_json("/api/settings/2027", &bad).await;
+    let (status, body) = admin.put_json(&settings, &bad).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(
         body["error"]["fields"][0]["field"],
@@ -346,20 +348,20 @@ async fn signing_settings_start_from_defaults_and_are_validated() {
     let mut good = s.clone();
     good["review_levels"] = json!("one");
     good["max_terminations"] = json!(1);
-    let (status, _) = admin.put_json("/api/settings/2027", &good).await;
+    let (status, _) = admin.put_json(&settings, &good).await;
     assert_eq!(status, 200);
-    let (_, again) = admin.get_json("/api/settings/2027").await;
+    let (_, again) = admin.get_json(&settings).await;
     assert_eq!(again["review_levels"], "one");
     assert_eq!(again["max_terminations"], 1);
 
     // Reviewers read but cannot change; the other school sees its own defaults.
     let reviewer = app.login_as("rev19101a").await;
-    let (status, _) = reviewer.get_json("/api/settings/2027").await;
+    let (status, _) = reviewer.get_json(&settings).await;
     assert_eq!(status, 200);
-    let (status, _) = reviewer.put_json("/api/settings/2027", &good).await;
+    let (status, _) = reviewer.put_json(&settings, &good).await;
     assert_eq!(status, 403);
     let other = app.login_as("admin19102").await;
-    let (_, theirs) = other.get_json("/api/settings/2027").await;
+    let (_, theirs) = other.get_json(&settings).await;
     assert_eq!(theirs["review_levels"], "two");
 }
 
@@ -368,12 +370,13 @@ async fn a_malformed_page_form_gets_a_chinese_400_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let admin = app.login_as("admin19101").await;
     let csrf = admin.csrf.clone().unwrap();
+    let year = app.cohort().to_string();
     let r = admin
         .post_form(
             "/school/settings",
             &[
                 ("_csrf", csrf.as_str()),
-                ("graduation_year", "2027"),
+                ("graduation_year", year.as_str()),
                 ("max_terminations", "很多"),
             ],
         )
@@ -384,6 +387,6 @@ async fn a_malformed_page_form_gets_a_chinese_400_and_changes_nothing() {
         .await
         .unwrap()
         .contains("表单内容不完整或格式不正确"));
-    let (_, s) = admin.get_json("/api/settings/2027").await;
+    let (_, s) = admin.get_json(&format!("/api/settings/{year}")).await;
     assert_eq!(s["max_terminations"], 3);
 }

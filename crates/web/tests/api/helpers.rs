@@ -86,23 +86,76 @@ pub fn test_clock() -> Clock {
 
 /// A China-time date (9:00 that day) or an RFC 3339 instant, as unix milliseconds.
 pub fn parse_instant(s: &str) -> i64 {
-    use time::format_description::well_known::Rfc3339;
-    let at = match time::OffsetDateTime::parse(s, &Rfc3339) {
-        Ok(t) => t,
-        Err(_) => {
-            let d = time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
-                .unwrap_or_else(|_| {
-                    panic!("WANGQIAN_TEST_NOW: expected YYYY-MM-DD or RFC 3339, got {s}")
-                });
-            d.with_hms(9, 0, 0)
-                .expect("valid time")
-                .assume_offset(wangqian_domain::lifecycle::CHINA)
-        }
-    };
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).expect("instant in range")
+    Clock::parse_start(s)
+        .unwrap_or_else(|| panic!("WANGQIAN_TEST_NOW: expected YYYY-MM-DD or RFC 3339, got {s}"))
+}
+
+/// The cohort of the suite's starting clock (the demo cohort of a server spawned now), for
+/// fixtures built before any server, such as agreement terms.
+pub fn start_cohort() -> u16 {
+    wangqian_store::demo::current_cohort(test_clock().now_ms())
 }
 
 impl TestApp {
+    /// The app's current time, unix milliseconds.
+    pub fn now(&self) -> i64 {
+        self.state.store.now()
+    }
+
+    /// The cohort that graduates next summer by the app's clock: the demo's cohort, as long as
+    /// the test has not moved the clock across 1 September.
+    pub fn cohort(&self) -> u16 {
+        wangqian_store::demo::current_cohort(self.now())
+    }
+
+    /// Moves the app's clock forward (what tests do instead of rewriting times in the database).
+    pub fn advance(&self, by: std::time::Duration) {
+        let ms = i64::try_from(by.as_millis()).expect("a short move");
+        assert!(
+            self.state.store.clock().advance_ms(ms),
+            "the test clock is settable"
+        );
+    }
+
+    /// Sets the app's clock to `at`: a China date (`2027-06-01`, 9:00 that day) or an RFC 3339
+    /// instant (`2027-08-31T23:59:59+08:00`).
+    pub fn set_date(&self, at: &str) {
+        self.set_ms(parse_instant(at));
+    }
+
+    /// Sets the app's clock to an instant in unix milliseconds.
+    pub fn set_ms(&self, at_ms: i64) {
+        assert!(
+            self.state.store.clock().set_ms(at_ms),
+            "the test clock is settable"
+        );
+    }
+
+    /// Stops the app's clock at `at_ms` until [`TestApp::release`], so that a request acts at
+    /// that exact instant however long it takes.
+    pub fn hold_at(&self, at_ms: i64) {
+        let clock = self.state.store.clock();
+        assert!(clock.hold(), "the test clock is settable");
+        clock.set_ms(at_ms);
+    }
+
+    /// Lets the app's clock tick again.
+    pub fn release(&self) {
+        self.state.store.clock().release();
+    }
+
+    /// A server whose demo province is seeded with the clock at `at` (see [`TestApp::set_date`]):
+    /// its cohort is that date's.
+    pub async fn spawn_at(at: &str) -> TestApp {
+        let app = TestApp::spawn_empty().await;
+        app.set_date(at);
+        let demo = wangqian_store::demo::seed(&app.state.store, app.state.blobs.as_ref())
+            .await
+            .expect("demo seed")
+            .expect("fresh database");
+        TestApp { demo, ..app }
+    }
+
     /// A server with the demo province seeded.
     pub async fn spawn() -> TestApp {
         let app = TestApp::spawn_empty().await;

@@ -8,7 +8,9 @@ use wangqian_store::lifecycle::find::FindGraduates;
 use wangqian_store::lifecycle::invitations::SendInvitations;
 use wangqian_store::pii::PiiField;
 
-use crate::helpers::{png_bytes, Client, TestApp};
+use crate::helpers::{png_bytes, start_cohort, Client, TestApp};
+
+const DAY: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
 
 /// A bound demo graduate: ids, name and the ID number they log in with.
 pub(crate) struct Grad {
@@ -16,22 +18,26 @@ pub(crate) struct Grad {
     pub name: String,
     pub id_number: String,
     pub department_id: String,
+    /// The graduate's cohort (毕业年度), which employers search by.
+    pub year: u16,
 }
 
 pub(crate) async fn graduate(app: &TestApp, n: usize) -> Grad {
     let login = app.demo_graduate_login(n);
     let hash = app.state.store.pii.search_hash(PiiField::IdNumber, &login);
-    let (id, name, department_id): (String, String, String) =
-        sqlx::query_as("SELECT id, name, department_id FROM graduates WHERE id_number_hash = $1")
-            .bind(hash)
-            .fetch_one(app.state.store.reader())
-            .await
-            .unwrap();
+    let (id, name, department_id, year): (String, String, String, i64) = sqlx::query_as(
+        "SELECT id, name, department_id, graduation_year FROM graduates WHERE id_number_hash = $1",
+    )
+    .bind(hash)
+    .fetch_one(app.state.store.reader())
+    .await
+    .unwrap();
     Grad {
         id,
         name,
         id_number: login,
         department_id,
+        year: u16::try_from(year).unwrap(),
     }
 }
 
@@ -46,6 +52,7 @@ pub(crate) async fn reviewer_of(app: &TestApp, department_id: &str) -> Client {
     app.login_as(&login).await
 }
 
+/// Terms whose report deadline falls in the summer the suite's cohort graduates.
 pub(crate) fn terms() -> Value {
     json!({
         "position_category": "软件开发",
@@ -55,7 +62,7 @@ pub(crate) fn terms() -> Value {
         "regular_salary_yuan": 10000,
         "breach_penalty_yuan": 5000,
         "report_place": "合肥市高新区创新大道 1 号",
-        "report_deadline": "2027-07-15",
+        "report_deadline": format!("{}-07-15", start_cohort()),
         "work_location": "安徽省合肥市蜀山区",
         "contact_name": "王经理",
         "contact_phone": "0551-65551234",
@@ -70,7 +77,7 @@ pub(crate) async fn invite(employer: &Client, g: &Grad, school: &str) -> String 
     let (s, found) = employer
         .post_json(
             "/api/graduate-search",
-            &json!({ "school": school, "graduation_year": 2027, "name": g.name, "phone_or_id_number": g.id_number }),
+            &json!({ "school": school, "graduation_year": g.year, "name": g.name, "phone_or_id_number": g.id_number }),
         )
         .await;
     assert_eq!(s, 200, "{found}");
@@ -217,7 +224,9 @@ async fn direct_invitation_is_accepted_reviewed_and_numbered() {
     assert_eq!(b["state_label"], "签约审核通过（已生效）");
     let number = b["number"].as_str().unwrap();
     assert_eq!(number.len(), 16);
-    assert!(number.starts_with("1202719101"), "{number}");
+    // Kind 1, the cohort (the demo's, by the clock), the school code.
+    assert_eq!(g.year, app.cohort());
+    assert!(number.starts_with(&format!("1{}19101", g.year)), "{number}");
 
     let t = trail(&grad, &id).await;
     assert_eq!(t["intact"], true);
@@ -240,7 +249,7 @@ async fn direct_invitation_is_accepted_reviewed_and_numbered() {
     // The graduate now holds an outcome: another employer's invitation cannot be accepted.
     let other = app.login_as("hr2").await;
     let (s, found) = other
-        .post_json("/api/graduate-search", &json!({ "school": "江淮大学", "graduation_year": 2027, "name": g.name, "phone_or_id_number": g.id_number }))
+        .post_json("/api/graduate-search", &json!({ "school": "江淮大学", "graduation_year": g.year, "name": g.name, "phone_or_id_number": g.id_number }))
         .await;
     assert_eq!(s, 200);
     assert_eq!(found["invitable"], false);
@@ -258,13 +267,13 @@ async fn batch_invitation_reports_each_graduate_and_can_be_withdrawn_and_resent(
     let employer = app.login_as("hr1").await;
     for (g, school) in [(&a, "19101"), (&b, "19102")] {
         let (s, f) = employer
-            .post_json("/api/graduate-search", &json!({ "school": school, "graduation_year": 2027, "name": g.name, "phone_or_id_number": g.id_number }))
+            .post_json("/api/graduate-search", &json!({ "school": school, "graduation_year": g.year, "name": g.name, "phone_or_id_number": g.id_number }))
             .await;
         assert_eq!(s, 200, "{f}");
     }
     // A wrong phone or ID finds nobody, with a message that says what to check.
     let (s, f) = employer
-        .post_json("/api/graduate-search", &json!({ "school": "19101", "graduation_year": 2027, "name": a.name, "phone_or_id_number": "11010519491231002X" }))
+        .post_json("/api/graduate-search", &json!({ "school": "19101", "graduation_year": a.year, "name": a.name, "phone_or_id_number": "11010519491231002X" }))
         .await;
     assert_eq!(s, 404, "{f}");
     assert!(f["error"]["message"].as_str().unwrap().contains("没有找到"));
@@ -329,14 +338,11 @@ async fn an_invitation_past_its_deadline_reads_expired_and_cannot_be_accepted() 
     let app = TestApp::spawn().await;
     let g = graduate(&app, 0).await;
     let employer = app.login_as("hr1").await;
-    let grad = app.login_as(&g.id_number).await;
     let id = invite(&employer, &g, "19101").await;
-    sqlx::query("UPDATE agreements SET deadline_at = $1 WHERE id = $2")
-        .bind(app.state.store.now() - 1)
-        .bind(id.clone())
-        .execute(app.state.store.writer())
-        .await
-        .unwrap();
+    // Past the default five days (24:00 of the fifth day after today); both sign in again.
+    app.advance(DAY * 6);
+    let employer = app.login_as("hr1").await;
+    let grad = app.login_as(&g.id_number).await;
     let (s, b) = accept(&grad, &id).await;
     assert_eq!(s, 409, "{b}");
     assert!(b["error"]["message"]
@@ -624,7 +630,10 @@ async fn a_paper_agreement_is_drafted_generated_reviewed_scanned_and_terminated(
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["state"], "effective");
     assert!(
-        b["number"].as_str().unwrap().starts_with("2202719101"),
+        b["number"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("2{}19101", g.year)),
         "{b}"
     );
     let (_, d) = grad.get_json(&format!("/api/agreements/{id}")).await;
@@ -710,7 +719,7 @@ async fn an_other_destination_is_registered_approved_and_released() {
     let id = b["id"].as_str().unwrap().to_string();
     // The registration holds the graduate's outcome: an invitation cannot be accepted.
     let (s, f) = employer
-        .post_json("/api/graduate-search", &json!({ "school": "19101", "graduation_year": 2027, "name": g.name, "phone_or_id_number": g.id_number }))
+        .post_json("/api/graduate-search", &json!({ "school": "19101", "graduation_year": g.year, "name": g.name, "phone_or_id_number": g.id_number }))
         .await;
     assert_eq!(s, 200);
     assert!(
@@ -820,7 +829,7 @@ async fn invitations_from_many_employers(app: &TestApp, g: &Grad, n: usize) -> V
             &actor,
             &FindGraduates {
                 school: "19101".into(),
-                graduation_year: 2027,
+                graduation_year: g.year,
                 name: g.name.clone(),
                 phone_or_id_number: g.id_number.clone(),
                 add_to_send_list: true,
@@ -1377,7 +1386,7 @@ async fn searches_that_keep_missing_make_the_employer_wait() {
     let app = TestApp::spawn().await;
     let g = graduate(&app, 0).await;
     let hr1 = app.login_as("hr1").await;
-    let search = |id: &str| json!({ "school": "19101", "graduation_year": 2027, "name": g.name, "phone_or_id_number": id });
+    let search = |id: &str| json!({ "school": "19101", "graduation_year": g.year, "name": g.name, "phone_or_id_number": id });
     let wrong = search("11010519491231002X");
     for _ in 0..wangqian_store::lifecycle::find::FIND_MISS_LIMIT {
         let (s, b) = hr1.post_json("/api/graduate-search", &wrong).await;
@@ -1405,13 +1414,13 @@ async fn a_graduate_is_reminded_once_the_day_before_an_invitation_expires() {
     let id = invite(&hr, &g, "19101").await;
     assert_eq!(remind_due(store, 100).await.unwrap(), 0, "days are left");
     // Two hours before the deadline.
-    let soon = store.now() + 2 * 60 * 60 * 1000;
-    sqlx::query("UPDATE agreements SET deadline_at = $1 WHERE id = $2")
-        .bind(soon)
+    let (deadline,): (i64,) = sqlx::query_as("SELECT deadline_at FROM agreements WHERE id = $1")
         .bind(id.clone())
-        .execute(store.writer())
+        .fetch_one(store.reader())
         .await
         .unwrap();
+    app.set_ms(deadline - 2 * 60 * 60 * 1000);
+    let hr = app.login_as("hr1").await;
     assert_eq!(remind_due(store, 100).await.unwrap(), 1);
     assert_eq!(
         remind_due(store, 100).await.unwrap(),

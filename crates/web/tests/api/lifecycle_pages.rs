@@ -4,7 +4,9 @@
 use reqwest::multipart::{Form, Part};
 use serde_json::json;
 
-use crate::helpers::{png_bytes, Client, TestApp};
+use std::sync::LazyLock;
+
+use crate::helpers::{png_bytes, start_cohort, Client, TestApp};
 use crate::lifecycle::{accept, effective_agreement, graduate, invite, reviewer_of, Grad};
 
 async fn text(c: &Client, path: &str) -> (u16, String) {
@@ -46,21 +48,26 @@ async fn upload(c: &Client, path: &str, idem: &str, body: Form) -> (u16, String,
     (status, location, r.text().await.unwrap())
 }
 
-const TERMS: [(&str, &str); 13] = [
-    ("position_category", "工程技术人员"),
-    ("position", "嵌入式工程师"),
-    ("probation_months", "3"),
-    ("probation_salary_yuan", "7000"),
-    ("regular_salary_yuan", "9000"),
-    ("breach_penalty_yuan", "3000"),
-    ("report_place", "合肥市高新区望江西路 800 号"),
-    ("report_deadline", "2027-07-20"),
-    ("work_location", "安徽省合肥市蜀山区"),
-    ("contact_name", "李主管"),
-    ("contact_phone", "0551-62223333"),
-    ("archive_receiver", "合肥市人才服务中心"),
-    ("agreed_terms", "签订三年劳动合同。"),
-];
+/// 20 July of the summer the suite's cohort graduates.
+static REPORT_DEADLINE: LazyLock<String> = LazyLock::new(|| format!("{}-07-20", start_cohort()));
+
+static TERMS: LazyLock<[(&str, &str); 13]> = LazyLock::new(|| {
+    [
+        ("position_category", "工程技术人员"),
+        ("position", "嵌入式工程师"),
+        ("probation_months", "3"),
+        ("probation_salary_yuan", "7000"),
+        ("regular_salary_yuan", "9000"),
+        ("breach_penalty_yuan", "3000"),
+        ("report_place", "合肥市高新区望江西路 800 号"),
+        ("report_deadline", REPORT_DEADLINE.as_str()),
+        ("work_location", "安徽省合肥市蜀山区"),
+        ("contact_name", "李主管"),
+        ("contact_phone", "0551-62223333"),
+        ("archive_receiver", "合肥市人才服务中心"),
+        ("agreed_terms", "签订三年劳动合同。"),
+    ]
+});
 
 async fn state_of(c: &Client, id: &str) -> String {
     let (_, d) = c.get_json(&format!("/api/agreements/{id}")).await;
@@ -75,6 +82,7 @@ async fn an_employer_finds_a_graduate_and_invites_from_the_signing_desk() {
     let (s, page) = text(&hr, "/employer/signing").await;
     assert_eq!(s, 200);
     assert!(page.contains("签约发送列表（共 0 人）"), "{page}");
+    let year = g.year.to_string();
 
     // A wrong ID number finds nobody and keeps what was typed.
     let (s, _, page) = form(
@@ -82,7 +90,7 @@ async fn an_employer_finds_a_graduate_and_invites_from_the_signing_desk() {
         "/employer/signing/find",
         &[
             ("school", "江淮大学"),
-            ("graduation_year", "2027"),
+            ("graduation_year", &year),
             ("name", &g.name),
             ("phone_or_id_number", "110105194912310021"),
         ],
@@ -97,7 +105,7 @@ async fn an_employer_finds_a_graduate_and_invites_from_the_signing_desk() {
         "/employer/signing/find",
         &[
             ("school", "江淮大学"),
-            ("graduation_year", "2027"),
+            ("graduation_year", &year),
             ("name", &g.name),
             ("phone_or_id_number", &g.id_number),
         ],

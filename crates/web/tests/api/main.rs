@@ -5,6 +5,7 @@ mod helpers;
 mod access;
 mod accounts;
 mod action_spec;
+mod clock;
 mod documents;
 mod employers;
 mod lifecycle;

@@ -270,6 +270,19 @@ async fn sweeps_remove_what_expired_and_keep_what_is_current() {
     std::fs::create_dir_all(&orphan_dir).unwrap();
     std::fs::write(orphan_dir.join("orphan-old"), b"x").unwrap();
     std::fs::write(orphan_dir.join("orphan-new"), b"x").unwrap();
+    // Files are stamped by the system clock, whatever the app's clock says: the failed
+    // request's file was written two hours ago.
+    let written = std::fs::metadata(orphan_dir.join("orphan-old"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let two_hours_ago = written - std::time::Duration::from_secs(2 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(orphan_dir.join("orphan-old"))
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
     let report = wangqian_store::system::sweep(
         store,
         Some(&app.data_dir.join("uploads")),
@@ -280,9 +293,11 @@ async fn sweeps_remove_what_expired_and_keep_what_is_current() {
     assert_eq!(report.sessions, 1, "{report:?}");
     assert_eq!(report.idempotency_keys, 1, "{report:?}");
     assert_eq!(report.throttle_rows, 1, "{report:?}");
-    // Both files are older than the grace period at "now + 2 h"; the demo's own files stay.
-    assert_eq!(report.orphan_files, 2, "{report:?}");
+    // Only the file older than the grace period goes; the one in flight and the demo's own
+    // files stay.
+    assert_eq!(report.orphan_files, 1, "{report:?}");
     assert!(!orphan_dir.join("orphan-old").exists());
+    assert!(orphan_dir.join("orphan-new").exists());
     let (files,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM uploads WHERE kind <> 'roster'")
         .fetch_one(store.reader())
         .await

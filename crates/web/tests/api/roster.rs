@@ -1,6 +1,6 @@
 use reqwest::multipart::{Form, Part};
 
-use crate::helpers::{wait_for_import, Client, TestApp};
+use crate::helpers::{start_cohort, wait_for_import, Client, TestApp};
 
 const HEADER: &str = "学号,姓名,性别,民族,政治面貌,身份证号,学历,培养方式,院系,专业,班级,学制,生源所在地,手机号码,电子邮箱,家庭地址,毕业年度";
 
@@ -23,11 +23,13 @@ async fn count(c: &Client, keyword: &str) -> i64 {
     body["meta"]["total"].as_i64().unwrap()
 }
 
+/// Two graduates of the suite's cohort, in both spellings of the year.
 fn good_rows() -> String {
+    let year = start_cohort();
     format!(
         "{HEADER}\n\
-         2027990001,林晓,女,汉族,共青团员,11010519491231002X,本科生毕业,非定向,新材料学院,材料科学与工程,材料1班,4,安徽省合肥市蜀山区,13355665660,linxiao@qq.com,合肥市长江西路1号,2027\n\
-         2027990002,韩冬,男,回族,中共党员,34052419800101001X,31,1,新材料学院,材料科学与工程,,4年,安徽省马鞍山市含山县,,,,2027届\n"
+         2027990001,林晓,女,汉族,共青团员,11010519491231002X,本科生毕业,非定向,新材料学院,材料科学与工程,材料1班,4,安徽省合肥市蜀山区,13355665660,linxiao@qq.com,合肥市长江西路1号,{year}\n\
+         2027990002,韩冬,男,回族,中共党员,34052419800101001X,31,1,新材料学院,材料科学与工程,,4年,安徽省马鞍山市含山县,,,,{year}届\n"
     )
 }
 
@@ -36,8 +38,9 @@ async fn a_file_with_any_bad_row_imports_nothing_and_says_row_column_and_reason(
     let app = TestApp::spawn().await;
     let admin = app.login_as("admin19101").await;
     let csv = format!(
-        "{}2027990003,错误,男,汉族,群众,340524198001010013,本科生毕业,非定向,新材料学院,材料科学与工程,,4,安徽省,12345,bad-mail,,2027\n",
-        good_rows()
+        "{}2027990003,错误,男,汉族,群众,340524198001010013,本科生毕业,非定向,新材料学院,材料科学与工程,,4,安徽省,12345,bad-mail,,{}\n",
+        good_rows(),
+        start_cohort()
     );
     let job = import(&admin, "roster.csv", csv.into_bytes()).await;
     assert_eq!(job["status"], "failed", "{job}");
