@@ -8,7 +8,8 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use wangqian_domain::lifecycle::{
-    parse_agreement_number, AgreementKind, AgreementState, DestinationState,
+    parse_agreement_number, AgreementAction, AgreementKind, AgreementState, DestinationAction,
+    DestinationState,
 };
 use wangqian_domain::role::Actor;
 use wangqian_store::accounts::{self, SessionPolicy};
@@ -16,7 +17,9 @@ use wangqian_store::blobs::{BlobStore, LocalFolder};
 use wangqian_store::employers::UploadedFile;
 use wangqian_store::lifecycle::destinations::{self, DestinationDecision, RegisterDestination};
 use wangqian_store::lifecycle::find::{self, FindGraduates};
-use wangqian_store::lifecycle::invitations::{self, AcceptInvitation, Remark, SendInvitations};
+use wangqian_store::lifecycle::invitations::{
+    self, AcceptInvitation, EditInvitation, Remark, SendInvitations,
+};
 use wangqian_store::lifecycle::paper::{self, PaperAgreementInput, SubmitPaper};
 use wangqian_store::lifecycle::review::{
     self, AmendmentAnswer, ProposeAmendment, ReviewDecision, TerminationAnswer, TerminationRequest,
@@ -35,7 +38,8 @@ enum Step {
     /// some actor may take now, so that the walk reaches deep states.
     Agreement {
         pick: usize,
-        action: u8,
+        /// An index into `AgreementAction::ALL`.
+        action: usize,
         actor: usize,
         wild: bool,
         choice: usize,
@@ -45,7 +49,8 @@ enum Step {
     },
     DestinationAct {
         pick: usize,
-        action: u8,
+        /// An index into `DestinationAction::ALL`.
+        action: usize,
         actor: usize,
     },
     Paper {
@@ -56,34 +61,35 @@ enum Step {
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         3 => (0..3usize, any::<usize>()).prop_map(|(employer, graduate)| Step::Invite { employer, graduate }),
-        12 => (any::<usize>(), 0..16u8, any::<usize>(), prop::bool::weighted(0.2), any::<usize>())
+        12 => (any::<usize>(), 0..AgreementAction::ALL.len(), any::<usize>(), prop::bool::weighted(0.2), any::<usize>())
             .prop_map(|(pick, action, actor, wild, choice)| Step::Agreement { pick, action, actor, wild, choice }),
         1 => any::<usize>().prop_map(|graduate| Step::Destination { graduate }),
-        3 => (any::<usize>(), 0..4u8, any::<usize>()).prop_map(|(pick, action, actor)| Step::DestinationAct { pick, action, actor }),
+        3 => (any::<usize>(), 0..DestinationAction::ALL.len(), any::<usize>()).prop_map(|(pick, action, actor)| Step::DestinationAct { pick, action, actor }),
         1 => any::<usize>().prop_map(|graduate| Step::Paper { graduate }),
     ]
 }
 
-fn dispatch_index(action: &str) -> Option<u8> {
-    Some(match action {
-        "accept" => 0,
-        "reject" => 1,
-        "withdraw" => 2,
-        "approve_signing" => 3,
-        "reject_signing" => 4,
-        "revoke_review" => 5,
-        "propose_amendment" => 6,
-        "confirm_amendment" | "decline_amendment" => 7,
-        "request_termination" => 8,
-        "agree_termination" => 9,
-        "approve_termination" => 10,
-        "reject_termination" => 11,
-        "force_terminate" => 12,
-        "cancel_signing" => 13,
-        "submit_paper" => 14,
-        "upload_signed_scan" => 15,
-        _ => return None,
-    })
+/// The index of an action the walk can take (every action of the spec table is one).
+fn dispatch_index(action: &str) -> Option<usize> {
+    AgreementAction::ALL
+        .iter()
+        .position(|a| a.as_str() == action)
+}
+
+fn paper_input(cohort: u16, salary: u32) -> PaperAgreementInput {
+    PaperAgreementInput {
+        employer: wangqian_domain::terms::PaperEmployer {
+            name: "示例单位".into(),
+            credit_code: "91350200776049653A".into(),
+            unit_nature_code: "39".into(),
+            industry_code: "34".into(),
+            location: "安徽省合肥市".into(),
+            address: "示例路 1 号".into(),
+            postcode: "230000".into(),
+        },
+        terms: terms(cohort, salary),
+        version: None,
+    }
 }
 
 struct World {
@@ -362,8 +368,18 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
                 reason: Some("随机测试".into()),
                 version: None,
             };
-            match action {
-                0 => invitations::accept_invitation(
+            // Every action is named: a new one does not compile until the walk can take it.
+            use AgreementAction as A;
+            let edit = |salary| EditInvitation {
+                terms: terms(w.cohort, salary),
+                validity_days: None,
+                version: None,
+            };
+            match AgreementAction::ALL[action % AgreementAction::ALL.len()] {
+                // New records come from their own steps (`Step::Invite`, `Step::Paper`).
+                A::Invite | A::CreateDraft => Ok(()),
+                A::Expire => invitations::expire_due(st, 10).await.map(|_| ()),
+                A::Accept => invitations::accept_invitation(
                     st,
                     a,
                     &id,
@@ -377,22 +393,32 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
                 )
                 .await
                 .map(|_| ()),
-                1 => invitations::reject_invitation(st, a, &id, remark(), None)
+                A::Reject => invitations::reject_invitation(st, a, &id, remark(), None)
                     .await
                     .map(|_| ()),
-                2 => invitations::withdraw_invitation(st, a, &id, remark(), None)
+                A::Withdraw => invitations::withdraw_invitation(st, a, &id, remark(), None)
                     .await
                     .map(|_| ()),
-                3 => review::review_agreement(st, a, &id, decision(true), None)
+                A::EditInvitation => {
+                    invitations::edit_or_resend(st, a, &id, edit(8100 + *counter), false, None)
+                        .await
+                        .map(|_| ())
+                }
+                A::Resend => {
+                    invitations::edit_or_resend(st, a, &id, edit(8200 + *counter), true, None)
+                        .await
+                        .map(|_| ())
+                }
+                A::ApproveSigning => review::review_agreement(st, a, &id, decision(true), None)
                     .await
                     .map(|_| ()),
-                4 => review::review_agreement(st, a, &id, decision(false), None)
+                A::RejectSigning => review::review_agreement(st, a, &id, decision(false), None)
                     .await
                     .map(|_| ()),
-                5 => review::revoke_review(st, a, &id, remark(), None)
+                A::RevokeReview => review::revoke_review(st, a, &id, remark(), None)
                     .await
                     .map(|_| ()),
-                6 => review::propose_amendment(
+                A::ProposeAmendment => review::propose_amendment(
                     st,
                     a,
                     &id,
@@ -405,12 +431,12 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
                 )
                 .await
                 .map(|_| ()),
-                7 => review::confirm_amendment(
+                act @ (A::ConfirmAmendment | A::DeclineAmendment) => review::confirm_amendment(
                     st,
                     a,
                     &id,
                     AmendmentAnswer {
-                        confirm: counter.is_multiple_of(2),
+                        confirm: act == A::ConfirmAmendment,
                         reason: None,
                         version: None,
                     },
@@ -418,7 +444,10 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
                 )
                 .await
                 .map(|_| ()),
-                8 => review::request_termination(
+                A::WithdrawAmendment => review::withdraw_amendment(st, a, &id, remark(), None)
+                    .await
+                    .map(|_| ()),
+                A::RequestTermination => review::request_termination(
                     st,
                     blobs,
                     a,
@@ -433,7 +462,7 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
                 )
                 .await
                 .map(|_| ()),
-                9 => review::answer_termination(
+                A::AgreeTermination => review::answer_termination(
                     st,
                     a,
                     &id,
@@ -446,19 +475,34 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
                 )
                 .await
                 .map(|_| ()),
-                10 => review::review_termination(st, a, &id, decision(true), None)
+                A::CancelTermination => review::cancel_termination(st, a, &id, remark(), None)
                     .await
                     .map(|_| ()),
-                11 => review::review_termination(st, a, &id, decision(false), None)
+                A::ApproveTermination => {
+                    review::review_termination(st, a, &id, decision(true), None)
+                        .await
+                        .map(|_| ())
+                }
+                A::RejectTermination => {
+                    review::review_termination(st, a, &id, decision(false), None)
+                        .await
+                        .map(|_| ())
+                }
+                A::ForceTerminate => review::force_terminate(st, a, &id, remark(), None)
                     .await
                     .map(|_| ()),
-                12 => review::force_terminate(st, a, &id, remark(), None)
+                A::CancelSigning => invitations::cancel_signing(st, a, &id, remark(), None)
                     .await
                     .map(|_| ()),
-                13 => invitations::cancel_signing(st, a, &id, remark(), None)
-                    .await
-                    .map(|_| ()),
-                14 => paper::submit_paper_agreement(
+                A::EditDraft => paper::update_paper_agreement(
+                    st,
+                    a,
+                    &id,
+                    paper_input(w.cohort, 9100 + *counter),
+                )
+                .await
+                .map(|_| ()),
+                A::SubmitPaper => paper::submit_paper_agreement(
                     st,
                     a,
                     &id,
@@ -470,9 +514,11 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
                 )
                 .await
                 .map(|_| ()),
-                _ => paper::upload_signed_agreement(st, blobs, a, &id, png(), None, None)
-                    .await
-                    .map(|_| ()),
+                A::UploadSignedScan => {
+                    paper::upload_signed_agreement(st, blobs, a, &id, png(), None, None)
+                        .await
+                        .map(|_| ())
+                }
             }
         }
         Step::Destination { graduate } => destinations::register_destination(
@@ -510,17 +556,26 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
                 reason: Some("随机测试".into()),
                 version: None,
             };
-            match action {
-                0 => destinations::withdraw_destination(&w.store, a, id, d(false), None)
-                    .await
-                    .map(|_| ()),
-                1 => destinations::review_destination(&w.store, a, id, d(true), None)
-                    .await
-                    .map(|_| ()),
-                2 => destinations::review_destination(&w.store, a, id, d(false), None)
-                    .await
-                    .map(|_| ()),
-                _ => destinations::request_destination_release(
+            use DestinationAction as D;
+            match DestinationAction::ALL[action % DestinationAction::ALL.len()] {
+                // Registration comes from its own step (`Step::Destination`).
+                D::Register => Ok(()),
+                D::WithdrawRegistration => {
+                    destinations::withdraw_destination(&w.store, a, id, d(false), None)
+                        .await
+                        .map(|_| ())
+                }
+                D::Approve | D::ApproveRelease => {
+                    destinations::review_destination(&w.store, a, id, d(true), None)
+                        .await
+                        .map(|_| ())
+                }
+                D::RejectRegistration | D::RejectRelease => {
+                    destinations::review_destination(&w.store, a, id, d(false), None)
+                        .await
+                        .map(|_| ())
+                }
+                D::RequestRelease => destinations::request_destination_release(
                     &w.store,
                     w.blobs.as_ref(),
                     a,
@@ -531,25 +586,16 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
                 )
                 .await
                 .map(|_| ()),
+                D::Unlock => destinations::unlock_destination(&w.store, a, id, d(false), None)
+                    .await
+                    .map(|_| ()),
             }
         }
         Step::Paper { graduate } if has_draft(w, graduate % w.graduates.len()).await => Ok(()),
         Step::Paper { graduate } => paper::create_paper_agreement(
             &w.store,
             &w.actors[graduate % w.graduates.len()],
-            PaperAgreementInput {
-                employer: wangqian_domain::terms::PaperEmployer {
-                    name: "示例单位".into(),
-                    credit_code: "91350200776049653A".into(),
-                    unit_nature_code: "39".into(),
-                    industry_code: "34".into(),
-                    location: "安徽省合肥市".into(),
-                    address: "示例路 1 号".into(),
-                    postcode: "230000".into(),
-                },
-                terms: terms(w.cohort, 9000),
-                version: None,
-            },
+            paper_input(w.cohort, 9000),
             None,
         )
         .await
