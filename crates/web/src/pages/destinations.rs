@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use wangqian_domain::codes::{CodeEntry, DESTINATION};
 use wangqian_domain::lifecycle::{DestinationAction, DestinationState, Party};
@@ -13,10 +13,8 @@ use wangqian_store::lifecycle::destinations::{
 };
 use wangqian_store::{Page, ServiceError};
 
-use super::{
-    bar, china_time, error_page, field_error_page, page_idem, render, PageForm, UploadQuery,
-    UserBar,
-};
+use super::error::{PageError, PageResult};
+use super::{bar, china_time, page_idem, render, PageForm, UploadQuery, UserBar};
 use crate::auth::PageAuth;
 use crate::AppState;
 
@@ -51,7 +49,7 @@ pub(super) async fn list(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Query(q): Query<ListQuery>,
-) -> Response {
+) -> PageResult {
     let filter = DestinationFilter {
         state: q.state.clone(),
         keyword: q.keyword.clone(),
@@ -59,11 +57,8 @@ pub(super) async fn list(
         per_page: Some(20),
         ..DestinationFilter::default()
     };
-    let page = match destinations::list_destinations(&state.store, &s.actor, &filter).await {
-        Ok(p) => p,
-        Err(e) => return error_page(bar(&s), e),
-    };
-    render(&ListPage {
+    let page = destinations::list_destinations(&state.store, &s.actor, &filter).await?;
+    Ok(render(&ListPage {
         user: bar(&s),
         is_graduate: s.actor.role == Role::Graduate,
         pages: page.pages().max(1),
@@ -74,7 +69,7 @@ pub(super) async fn list(
             .collect(),
         f_state: q.state.unwrap_or_default(),
         f_keyword: q.keyword.unwrap_or_default(),
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -86,11 +81,11 @@ struct NewPage {
     categories: Vec<&'static CodeEntry>,
 }
 
-pub(super) async fn new_form(PageAuth(s): PageAuth) -> Response {
+pub(super) async fn new_form(PageAuth(s): PageAuth) -> PageResult {
     if s.actor.role != Role::Graduate {
-        return error_page(bar(&s), ServiceError::Forbidden);
+        return Err(PageError::forbidden());
     }
-    render(&NewPage {
+    Ok(render(&NewPage {
         user: bar(&s),
         csrf: s.csrf_token.clone(),
         idem: wangqian_store::new_id(),
@@ -100,7 +95,7 @@ pub(super) async fn new_form(PageAuth(s): PageAuth) -> Response {
             .iter()
             .filter(|e| e.code != "10")
             .collect(),
-    })
+    }))
 }
 
 pub(super) async fn new_submit(
@@ -108,17 +103,10 @@ pub(super) async fn new_submit(
     PageAuth(s): PageAuth,
     Query(q): Query<UploadQuery>,
     mp: Multipart,
-) -> Response {
-    let key = match page_idem(q.idem.as_deref(), "register_destination") {
-        Ok(k) => k,
-        Err(e) => return error_page(bar(&s), e),
-    };
-    match crate::api::destination_from_form(&state, &s.actor, key.as_ref(), mp).await {
-        Ok(d) => {
-            Redirect::to(&format!("/destinations/{}?notice={}", d.id, d.state)).into_response()
-        }
-        Err(e) => field_error_page(&s, e),
-    }
+) -> PageResult {
+    let key = page_idem(q.idem.as_deref(), "register_destination")?;
+    let d = crate::api::destination_from_form(&state, &s.actor, key.as_ref(), mp).await?;
+    Ok(Redirect::to(&format!("/destinations/{}?notice={}", d.id, d.state)).into_response())
 }
 
 struct TrailLine {
@@ -166,18 +154,20 @@ pub(super) async fn detail(
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
-) -> Response {
-    let d = match destinations::get_destination(&state.store, &s.actor, &id).await {
-        Ok(d) => d,
-        Err(e) => return error_page(bar(&s), e),
+) -> PageResult {
+    let d = destinations::get_destination(&state.store, &s.actor, &id).await?;
+    // The store always writes both as JSON: one that does not read is a fault, not "none".
+    let unreadable = |e: serde_json::Error| {
+        ServiceError::Internal(anyhow::Error::from(e).context("destination record"))
     };
     let details: Vec<(String, String)> =
         serde_json::from_str::<std::collections::BTreeMap<String, String>>(&d.record.details)
-            .map(|m| m.into_iter().collect())
-            .unwrap_or_default();
+            .map_err(unreadable)?
+            .into_iter()
+            .collect();
     let proofs = serde_json::from_str::<Vec<String>>(&d.record.proof_ids)
-        .map(|v| v.len())
-        .unwrap_or(0);
+        .map_err(unreadable)?
+        .len();
     let trail = d
         .trail
         .iter()
@@ -193,7 +183,7 @@ pub(super) async fn detail(
             remark: e.remark.clone(),
         })
         .collect();
-    render(&DetailPage {
+    Ok(render(&DetailPage {
         user: bar(&s),
         csrf: s.csrf_token.clone(),
         idem: wangqian_store::new_id(),
@@ -209,7 +199,7 @@ pub(super) async fn detail(
         proofs,
         trail,
         d,
-    })
+    }))
 }
 
 #[derive(Deserialize)]
@@ -226,11 +216,8 @@ pub(super) async fn act(
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
     PageForm(f): PageForm<ActForm>,
-) -> Response {
-    let key = match page_idem(f.idem.as_deref(), &f.action) {
-        Ok(k) => k,
-        Err(e) => return error_page(bar(&s), e),
-    };
+) -> PageResult {
+    let key = page_idem(f.idem.as_deref(), &f.action)?;
     let input = DestinationDecision {
         approve: f.action == "approve",
         reason: f.reason.filter(|r| !r.trim().is_empty()),
@@ -242,10 +229,7 @@ pub(super) async fn act(
         "approve" | "reject" => destinations::review_destination(st, a, &id, input, k).await,
         _ => Err(ServiceError::BadRequest("未知的操作".into())),
     };
-    match r {
-        Ok(d) => Redirect::to(&format!("/destinations/{id}?notice={}", d.state)).into_response(),
-        Err(e) => error_page(bar(&s), e),
-    }
+    Ok(Redirect::to(&format!("/destinations/{id}?notice={}", r?.state)).into_response())
 }
 
 pub(super) async fn release_submit(
@@ -254,13 +238,8 @@ pub(super) async fn release_submit(
     Path(id): Path<String>,
     Query(q): Query<UploadQuery>,
     mp: Multipart,
-) -> Response {
-    let key = match page_idem(q.idem.as_deref(), "request_release") {
-        Ok(k) => k,
-        Err(e) => return error_page(bar(&s), e),
-    };
-    match crate::api::release_from_form(&state, &s.actor, &id, key.as_ref(), mp).await {
-        Ok(d) => Redirect::to(&format!("/destinations/{id}?notice={}", d.state)).into_response(),
-        Err(e) => field_error_page(&s, e),
-    }
+) -> PageResult {
+    let key = page_idem(q.idem.as_deref(), "request_release")?;
+    let d = crate::api::release_from_form(&state, &s.actor, &id, key.as_ref(), mp).await?;
+    Ok(Redirect::to(&format!("/destinations/{id}?notice={}", d.state)).into_response())
 }
