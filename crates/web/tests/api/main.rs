@@ -9,5 +9,6 @@ mod employers;
 mod lifecycle;
 mod lifecycle_pages;
 mod operations;
+mod page_forms;
 mod roster;
 mod system;
