@@ -89,6 +89,9 @@ struct DetailPage {
     user: Option<UserBar>,
     csrf: String,
     notice: String,
+    errors: FormErrors,
+    t_reason: String,
+    t_acknowledged: bool,
     a: AgreementDetail,
     terms: Vec<TermRow>,
     amendment: Vec<TermRow>,
@@ -165,8 +168,50 @@ pub(super) async fn detail(
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
 ) -> PageResult {
-    let a = views::get_agreement(&state.store, &s.actor, &id).await?;
-    let trail = views::get_agreement_trail(&state.store, &s.actor, &id).await?;
+    // Only a known state code is shown, so that a crafted link cannot put words on the page.
+    let notice = q
+        .notice
+        .as_deref()
+        .and_then(AgreementState::parse)
+        .map(|st| format!("操作成功，当前状态：{}", st.label()))
+        .unwrap_or_default();
+    detail_page(&state, &s, &id, notice, Typed::default()).await
+}
+
+/// What the agreement page's own forms (签约, 申请解约, 上传扫描件) sent, when it comes back
+/// refused: the problems under their fields and the text typed.
+#[derive(Default)]
+pub(super) struct Typed {
+    errors: FormErrors,
+    t_reason: String,
+    t_acknowledged: bool,
+}
+
+/// Where the services' field errors go on the agreement page (ids of its form fields).
+fn detail_field(field: &str) -> Option<String> {
+    Some(
+        match field {
+            "password" => "a-password",
+            "agree" => "a-agree",
+            "reason" => "t-reason",
+            "proof" => "t-proof",
+            "acknowledged" => "t-acknowledged",
+            "scan" => "scan-file",
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+async fn detail_page(
+    state: &AppState,
+    s: &wangqian_store::accounts::SessionInfo,
+    id: &str,
+    notice: String,
+    typed: Typed,
+) -> PageResult {
+    let a = views::get_agreement(&state.store, &s.actor, id).await?;
+    let trail = views::get_agreement_trail(&state.store, &s.actor, id).await?;
     let can = |action: &str| a.actions.iter().any(|x| x.action == action);
     let can_accept = can("accept");
     let can_request_termination = can("request_termination");
@@ -178,16 +223,13 @@ pub(super) async fn detail(
         .filter_map(|x| terms_action(x.action).map(|(_, label)| (x.action, label)))
         .collect();
     let buttons = a.actions.iter().filter_map(|x| button(x.action)).collect();
-    Ok(render(&DetailPage {
-        user: bar(&s),
+    let page = DetailPage {
+        user: bar(s),
         csrf: s.csrf_token.clone(),
-        // Only a known state code is shown, so that a crafted link cannot put words on the page.
-        notice: q
-            .notice
-            .as_deref()
-            .and_then(AgreementState::parse)
-            .map(|st| format!("操作成功，当前状态：{}", st.label()))
-            .unwrap_or_default(),
+        notice,
+        errors: typed.errors,
+        t_reason: typed.t_reason,
+        t_acknowledged: typed.t_acknowledged,
         termination_proof_required: s.actor.role == Role::Graduate,
         idem: wangqian_store::new_id(),
         can_request_termination,
@@ -210,7 +252,8 @@ pub(super) async fn detail(
         buttons,
         docs: super::documents::links_for(&a),
         a,
-    }))
+    };
+    Ok(form_page(&page, &page.errors))
 }
 
 #[derive(Deserialize)]
@@ -234,18 +277,26 @@ pub(super) async fn accept(
         version: f.version,
     };
     let key = page_idem(f.idem.as_deref(), "accept")?;
-    done(
+    let r = invitations::accept_invitation(
+        &state.store,
+        &s.actor,
         &id,
-        invitations::accept_invitation(
-            &state.store,
-            &s.actor,
-            &id,
-            input,
-            &state.session_policy,
-            key.as_ref(),
-        )
-        .await,
+        input,
+        &state.session_policy,
+        key.as_ref(),
     )
+    .await;
+    match r {
+        Ok(applied) => Ok(to_record(&id, &applied.state)),
+        // A wrong password comes back under the password box, on the offer itself.
+        Err(e) => {
+            let typed = Typed {
+                errors: FormErrors::from_service(e, detail_field)?,
+                ..Typed::default()
+            };
+            detail_page(&state, &s, &id, String::new(), typed).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -322,10 +373,7 @@ fn to_record(id: &str, state: &str) -> Response {
     Redirect::to(&format!("/agreements/{id}?notice={state}")).into_response()
 }
 
-fn done(
-    id: &str,
-    r: Result<wangqian_store::lifecycle::Applied, ServiceError>,
-) -> PageResult {
+fn done(id: &str, r: Result<wangqian_store::lifecycle::Applied, ServiceError>) -> PageResult {
     // Post/redirect/get: a refresh does not send the action again.
     Ok(to_record(id, &r?.state))
 }
@@ -474,11 +522,22 @@ pub(super) async fn termination_submit(
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
     Query(q): Query<UploadQuery>,
-    mp: Multipart,
+    req: axum::extract::Request,
 ) -> PageResult {
     let key = page_idem(q.idem.as_deref(), "request_termination")?;
+    let (form, mp) = super::kept_multipart(req, state.config.max_upload_mib).await?;
     let r = crate::api::termination_from_form(&state, &s.actor, &id, key.as_ref(), mp).await;
-    uploaded(&id, r)
+    match r {
+        Ok(applied) => Ok(to_record(&id, &applied.state)),
+        Err(e) => {
+            let typed = Typed {
+                errors: FormErrors::from_api(e, detail_field)?,
+                t_reason: form.text("reason"),
+                t_acknowledged: matches!(form.text("acknowledged").as_str(), "true" | "1" | "on"),
+            };
+            detail_page(&state, &s, &id, String::new(), typed).await
+        }
+    }
 }
 
 /// The scan of the signed and stamped paper agreement (multipart).
@@ -490,15 +549,16 @@ pub(super) async fn scan_submit(
     mp: Multipart,
 ) -> PageResult {
     let key = page_idem(q.idem.as_deref(), "upload_signed_scan")?;
-    let r = crate::api::signed_scan_from_form(&state, &s.actor, &id, key.as_ref(), mp).await;
-    uploaded(&id, r)
-}
-
-fn uploaded(
-    id: &str,
-    r: Result<wangqian_store::lifecycle::Applied, crate::error::ApiError>,
-) -> PageResult {
-    Ok(to_record(id, &r?.state))
+    match crate::api::signed_scan_from_form(&state, &s.actor, &id, key.as_ref(), mp).await {
+        Ok(applied) => Ok(to_record(&id, &applied.state)),
+        Err(e) => {
+            let typed = Typed {
+                errors: FormErrors::from_api(e, detail_field)?,
+                ..Typed::default()
+            };
+            detail_page(&state, &s, &id, String::new(), typed).await
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -586,10 +646,9 @@ pub(super) async fn paper_edit(
 ) -> PageResult {
     let a = views::get_agreement(&state.store, &s.actor, &id).await?;
     if a.kind != "paper" || a.state != "draft" || s.actor.role != Role::Graduate {
-        return Err(ServiceError::Conflict(
-            "只有毕业生本人可以修改草稿状态的纸质协议书".into(),
-        )
-        .into());
+        return Err(
+            ServiceError::Conflict("只有毕业生本人可以修改草稿状态的纸质协议书".into()).into(),
+        );
     }
     let employer = a
         .paper_employer

@@ -3,17 +3,18 @@
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::response::{IntoResponse, Redirect};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wangqian_domain::codes::{CodeEntry, DESTINATION};
 use wangqian_domain::lifecycle::{DestinationAction, DestinationState, Party};
 use wangqian_domain::role::Role;
+use wangqian_store::accounts::SessionInfo;
 use wangqian_store::lifecycle::destinations::{
     self, DestinationDecision, DestinationDetail, DestinationFilter, DestinationRow,
 };
 use wangqian_store::{Page, ServiceError};
 
-use super::error::{PageError, PageResult};
+use super::error::{form_page, FormErrors, PageError, PageResult};
 use super::{bar, china_time, page_idem, render, PageForm, UploadQuery, UserBar};
 use crate::auth::PageAuth;
 use crate::AppState;
@@ -79,14 +80,23 @@ struct NewPage {
     csrf: String,
     idem: String,
     categories: Vec<&'static CodeEntry>,
+    errors: FormErrors,
+    f: NewTyped,
 }
 
-pub(super) async fn new_form(PageAuth(s): PageAuth) -> PageResult {
-    if s.actor.role != Role::Graduate {
-        return Err(PageError::forbidden());
-    }
-    Ok(render(&NewPage {
-        user: bar(&s),
+/// The registration as typed, shown again when it is refused (the images must be chosen again).
+#[derive(Default)]
+struct NewTyped {
+    category_code: String,
+    subcategory: String,
+    unit_name: String,
+    detail_place: String,
+    detail_note: String,
+}
+
+fn new_page(s: &SessionInfo, f: NewTyped, errors: FormErrors) -> Response {
+    let page = NewPage {
+        user: bar(s),
         csrf: s.csrf_token.clone(),
         idem: wangqian_store::new_id(),
         // 签就业协议形式就业 comes from an agreement, never from this form.
@@ -95,18 +105,51 @@ pub(super) async fn new_form(PageAuth(s): PageAuth) -> PageResult {
             .iter()
             .filter(|e| e.code != "10")
             .collect(),
-    }))
+        errors,
+        f,
+    };
+    form_page(&page, &page.errors)
+}
+
+/// Where the registration's field errors go: the ids of the form's fields.
+fn new_field(field: &str) -> Option<String> {
+    Some(match field {
+        "details" => "detail-place".to_string(),
+        f if f.starts_with("proof") => "proofs".to_string(),
+        f => f.to_string(),
+    })
+}
+
+pub(super) async fn new_form(PageAuth(s): PageAuth) -> PageResult {
+    if s.actor.role != Role::Graduate {
+        return Err(PageError::forbidden());
+    }
+    Ok(new_page(&s, NewTyped::default(), FormErrors::default()))
 }
 
 pub(super) async fn new_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Query(q): Query<UploadQuery>,
-    mp: Multipart,
+    req: axum::extract::Request,
 ) -> PageResult {
     let key = page_idem(q.idem.as_deref(), "register_destination")?;
-    let d = crate::api::destination_from_form(&state, &s.actor, key.as_ref(), mp).await?;
-    Ok(Redirect::to(&format!("/destinations/{}?notice={}", d.id, d.state)).into_response())
+    let (form, mp) = super::kept_multipart(req, state.config.max_upload_mib).await?;
+    match crate::api::destination_from_form(&state, &s.actor, key.as_ref(), mp).await {
+        Ok(d) => {
+            Ok(Redirect::to(&format!("/destinations/{}?notice={}", d.id, d.state)).into_response())
+        }
+        Err(e) => {
+            let typed = NewTyped {
+                category_code: form.text("category_code"),
+                subcategory: form.text("subcategory"),
+                unit_name: form.text("unit_name"),
+                detail_place: form.text("detail_place"),
+                detail_note: form.text("detail_note"),
+            };
+            Ok(new_page(&s, typed, FormErrors::from_api(e, new_field)?))
+        }
+    }
 }
 
 struct TrailLine {

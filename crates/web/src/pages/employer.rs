@@ -128,8 +128,7 @@ pub(super) async fn register_submit(State(state): State<AppState>, mp: Multipart
     let input = f.input(&form);
     // A file of the wrong kind is reported on its field with everything else the service finds.
     let mut errors = FormErrors::default();
-    let mut file = |form: &mut Form, name: &str, label: &str| match certificate(form, name, label)
-    {
+    let mut file = |form: &mut Form, name: &str, label: &str| match certificate(form, name, label) {
         Ok(file) => Ok(file),
         Err(e) => {
             errors.extend(FormErrors::from_api(e, same_name)?);
@@ -190,7 +189,11 @@ pub(super) async fn member_decision(
     Path(id): Path<String>,
     PageForm(f): PageForm<DecisionForm>,
 ) -> PageResult {
-    let employer = s.actor.employer_id.clone().ok_or_else(PageError::forbidden)?;
+    let employer = s
+        .actor
+        .employer_id
+        .clone()
+        .ok_or_else(PageError::forbidden)?;
     employers::decide_member(&state.store, &s.actor, &employer, &id, f.approve == "true").await?;
     Ok(Redirect::to("/?notice=decided").into_response())
 }

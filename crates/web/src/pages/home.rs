@@ -119,4 +119,3 @@ pub(super) async fn home(
     result?;
     Ok(render(&page))
 }
-

@@ -39,17 +39,32 @@ pub fn routes() -> Router<AppState> {
             "/account/password",
             get(auth::password_form).post(auth::password_submit),
         )
-        .route("/register", get(employer::register_form).post(employer::register_submit))
+        .route(
+            "/register",
+            get(employer::register_form).post(employer::register_submit),
+        )
         .route("/school/graduates", get(school::graduate_list))
         .route("/school/graduates/{id}/unbind", post(school::unbind))
-        .route("/school/imports", get(school::imports).post(school::import_submit))
+        .route(
+            "/school/imports",
+            get(school::imports).post(school::import_submit),
+        )
         .route("/school/imports/{id}", get(school::import_progress))
-        .route("/school/staff", get(school::staff).post(school::staff_create))
+        .route(
+            "/school/staff",
+            get(school::staff).post(school::staff_create),
+        )
         .route("/school/staff/{id}/active", post(school::staff_active))
-        .route("/school/settings", get(school::settings_form).post(school::settings_submit))
+        .route(
+            "/school/settings",
+            get(school::settings_form).post(school::settings_submit),
+        )
         .route("/verify", get(verify::verify_list))
         .route("/verify/{id}", post(verify::verify_submit))
-        .route("/employer/members/{id}/decision", post(employer::member_decision))
+        .route(
+            "/employer/members/{id}/decision",
+            post(employer::member_decision),
+        )
         .route("/employer/signing", get(signing::show))
         .route("/employer/signing/find", post(signing::find_submit))
         .route("/employer/signing/remove", post(signing::remove))
@@ -199,6 +214,37 @@ where
             ))),
         }
     }
+}
+
+/// A multipart page form read for what was typed, while the same body goes on to the service
+/// that handles it: a refused form then comes back filled in (all but its files).
+async fn kept_multipart(
+    req: axum::extract::Request,
+    max_mib: usize,
+) -> Result<(crate::uploads::Form, axum::extract::Multipart), PageError> {
+    use axum::extract::FromRequest;
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, max_mib * 1024 * 1024 + 64 * 1024)
+        .await
+        .map_err(|_| crate::error::ApiError::payload_too_large(max_mib))?;
+    let copy = |parts: &axum::http::request::Parts| {
+        let mut r = axum::extract::Request::new(axum::body::Body::from(bytes.clone()));
+        *r.headers_mut() = parts.headers.clone();
+        // Carries the configured upload limit (DefaultBodyLimit) to the copies.
+        *r.extensions_mut() = parts.extensions.clone();
+        r
+    };
+    let unreadable = |e: axum::extract::multipart::MultipartRejection| {
+        PageError::bad_request(format!("上传内容无法解析：{}", e.body_text()))
+    };
+    let typed = axum::extract::Multipart::from_request(copy(&parts), &())
+        .await
+        .map_err(unreadable)?;
+    let typed = crate::uploads::read_form(typed, max_mib).await?;
+    let service = axum::extract::Multipart::from_request(copy(&parts), &())
+        .await
+        .map_err(unreadable)?;
+    Ok((typed, service))
 }
 
 #[derive(Deserialize, Default)]

@@ -248,7 +248,14 @@ pub(super) async fn staff(
     Query(q): Query<NoticeQuery>,
 ) -> PageResult {
     let notice = notice_text(q.notice.as_deref());
-    staff_page(&state, &s, notice, StaffForm::default(), FormErrors::default()).await
+    staff_page(
+        &state,
+        &s,
+        notice,
+        StaffForm::default(),
+        FormErrors::default(),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -418,9 +425,13 @@ impl SettingsForm {
         }
         // The rules the service applies, for the values that could be read, so that every
         // problem shows at once; date rules wait until the dates themselves are right.
-        let dates_read = !["signing_opens_on", "signing_closes_on", "termination_not_before"]
-            .iter()
-            .any(|f| errors.has(f));
+        let dates_read = ![
+            "signing_opens_on",
+            "signing_closes_on",
+            "termination_not_before",
+        ]
+        .iter()
+        .any(|f| errors.has(f));
         for e in st.validate().err().unwrap_or_default() {
             let relational = matches!(e.field, "signing_closes_on" | "termination_not_before");
             if !errors.has(e.field) && (dates_read || !relational) {

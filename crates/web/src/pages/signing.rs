@@ -197,13 +197,10 @@ pub(super) async fn import_submit(
 ) -> PageResult {
     let result = async {
         let mut form = read_form(mp, state.config.max_upload_mib).await?;
-        let (name, bytes) = form
-            .files
-            .remove("file")
-            .ok_or_else(|| {
-                crate::error::ApiError::bad_request("请选择要导入的发送列表文件")
-                    .with_field("file", "请选择要导入的发送列表文件")
-            })?;
+        let (name, bytes) = form.files.remove("file").ok_or_else(|| {
+            crate::error::ApiError::bad_request("请选择要导入的发送列表文件")
+                .with_field("file", "请选择要导入的发送列表文件")
+        })?;
         Ok::<_, crate::error::ApiError>(
             find::import_send_list(&state.store, &s.actor, &name, bytes).await?,
         )

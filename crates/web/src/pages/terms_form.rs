@@ -154,7 +154,12 @@ impl TermsForm {
         let terms = AgreementTerms {
             position_category: self.position_category.clone(),
             position: self.position.clone(),
-            probation_months: whole_number(n, "probation_months", "试用期（月）", &self.probation_months),
+            probation_months: whole_number(
+                n,
+                "probation_months",
+                "试用期（月）",
+                &self.probation_months,
+            ),
             probation_salary_yuan: whole_number(
                 n,
                 "probation_salary_yuan",

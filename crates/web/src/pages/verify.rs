@@ -63,7 +63,14 @@ pub(super) async fn verify_list(
     Query(q): Query<NoticeQuery>,
 ) -> PageResult {
     let notice = notice_text(q.notice.as_deref());
-    verify_page(&state, &s, notice, FormErrors::default(), Default::default()).await
+    verify_page(
+        &state,
+        &s,
+        notice,
+        FormErrors::default(),
+        Default::default(),
+    )
+    .await
 }
 
 #[derive(Deserialize)]

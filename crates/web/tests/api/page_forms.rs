@@ -51,8 +51,8 @@ fn value_of(page: &str, field: &str) -> String {
 }
 
 #[tokio::test]
-async fn employer_registration_with_several_mistakes_shows_each_under_its_field_and_keeps_the_text(
-) {
+async fn employer_registration_with_several_mistakes_shows_each_under_its_field_and_keeps_the_text()
+{
     let app = TestApp::spawn().await;
     let school = app.school_id("19101").await;
     let industry = wangqian_domain::codes::INDUSTRY.entries[2].code;
@@ -97,7 +97,10 @@ async fn employer_registration_with_several_mistakes_shows_each_under_its_field_
     );
     assert!(error_under(&page, "phone").contains("手机"), "{page}");
     assert!(!error_under(&page, "email").is_empty());
-    assert!(error_under(&page, "postcode").contains("邮政编码"), "{page}");
+    assert!(
+        error_under(&page, "postcode").contains("邮政编码"),
+        "{page}"
+    );
     assert!(error_under(&page, "authorisation_letter").contains("授权书"));
     assert!(error_under(&page, "licence").contains("营业执照"));
     assert!(page.contains("role=\"alert\""));
@@ -121,7 +124,10 @@ async fn employer_registration_with_several_mistakes_shows_each_under_its_field_
     assert!(page.contains(&format!("<option value=\"{size}\" selected>")));
     assert!(page.contains(&format!("value=\"{school}\" checked")));
     assert!(page.contains("请重新选择文件"));
-    assert!(!page.contains("Register2027"), "a password never comes back");
+    assert!(
+        !page.contains("Register2027"),
+        "a password never comes back"
+    );
     assert!(error_under(&page, "password").contains("重新输入"));
 }
 
@@ -231,7 +237,11 @@ async fn a_refused_page_answers_the_status_the_api_gives_with_the_user_bar() {
     assert_eq!(s, api_status);
     assert!(page.contains("不存在或无权访问"), "{page}");
     assert!(page.contains("退出"), "the user bar is shown: {page}");
-    let (s, _) = text(&hr2, &format!("/agreements/{id}/terms?action=edit_invitation")).await;
+    let (s, _) = text(
+        &hr2,
+        &format!("/agreements/{id}/terms?action=edit_invitation"),
+    )
+    .await;
     assert_eq!(s, 404);
 
     // A department reviewer on the administrator's pages is refused, not shown empty forms.
@@ -281,4 +291,91 @@ async fn wrong_settings_come_back_under_their_fields_as_typed() {
     assert!(page.contains("value=\"60\""));
     let (_, st) = admin.get_json("/api/settings/2027").await;
     assert_ne!(st["invitation_validity_days"], 60, "nothing saved");
+}
+
+async fn upload(c: &Client, path: &str, idem: &str, body: Form) -> (u16, String) {
+    let csrf = c.csrf.clone().unwrap();
+    let r = c
+        .http
+        .post(format!("{}{path}?_csrf={csrf}&_idem={idem}", c.base))
+        .multipart(body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn signing_with_a_wrong_password_shows_the_offer_again_with_the_message_under_the_box() {
+    let app = TestApp::spawn().await;
+    let g = graduate(&app, 0).await;
+    let hr = app.login_as("hr1").await;
+    let id = invite(&hr, &g, "19101").await;
+    let grad = app.login_as(&g.id_number).await;
+
+    // Signing with a wrong password: the offer again, the message under the password box.
+    let (s, page) = form(
+        &grad,
+        &format!("/agreements/{id}/accept"),
+        &[
+            ("agree", "1"),
+            ("password", "Wrong2026x"),
+            ("_idem", "pf-1"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422, "{page}");
+    assert!(
+        error_under(&page, "a-password").contains("密码不正确"),
+        "{page}"
+    );
+    assert!(page.contains("现在签约"), "still the offer: {page}");
+}
+
+#[tokio::test]
+async fn a_refused_termination_request_keeps_the_reason_and_the_tick() {
+    let app = TestApp::spawn().await;
+    let g = graduate(&app, 0).await;
+    let (_, grad, _, _, effective) = crate::lifecycle::effective_agreement(&app, &g).await;
+    let body = Form::new()
+        .text("reason", "考取研究生，无法按期报到")
+        .text("acknowledged", "true");
+    let (s, page) = upload(
+        &grad,
+        &format!("/agreements/{effective}/termination"),
+        "pf-2",
+        body,
+    )
+    .await;
+    assert_eq!(s, 422, "{page}");
+    assert!(error_under(&page, "t-proof").contains("解约函"), "{page}");
+    assert!(
+        page.contains(">考取研究生，无法按期报到</textarea>"),
+        "{page}"
+    );
+    assert!(page.contains("name=\"acknowledged\" value=\"true\" required checked"));
+    assert!(page.contains("请重新选择文件"));
+}
+
+#[tokio::test]
+async fn a_refused_destination_registration_keeps_what_was_typed() {
+    let app = TestApp::spawn().await;
+    let g = graduate(&app, 0).await;
+    let grad = app.login_as(&g.id_number).await;
+    let body = Form::new()
+        .text("category_code", "")
+        .text("subcategory", "全日制硕士")
+        .text("unit_name", "江淮大学研究生院")
+        .text("detail_place", "安徽省合肥市");
+    let (s, page) = upload(&grad, "/destinations/new", "pf-3", body).await;
+    assert_eq!(s, 422, "{page}");
+    assert!(
+        error_under(&page, "category_code").contains("毕业去向类别"),
+        "{page}"
+    );
+    assert_eq!(value_of(&page, "subcategory"), "全日制硕士");
+    assert_eq!(value_of(&page, "unit_name"), "江淮大学研究生院");
+    assert_eq!(value_of(&page, "detail-place"), "安徽省合肥市");
+    let (_, list) = grad.get_json("/api/destinations").await;
+    assert_eq!(list["meta"]["total"], 0, "nothing registered: {list}");
 }
