@@ -2,7 +2,7 @@
 //! withdraws it or asks for its release; the school reviews. Same services as the API.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wangqian_domain::codes::{CodeEntry, DESTINATION};
@@ -167,6 +167,8 @@ struct DetailPage {
     csrf: String,
     idem: String,
     notice: String,
+    errors: FormErrors,
+    r_reason: String,
     d: DestinationDetail,
     details: Vec<(String, String)>,
     proofs: usize,
@@ -198,7 +200,34 @@ pub(super) async fn detail(
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
 ) -> PageResult {
-    let d = destinations::get_destination(&state.store, &s.actor, &id).await?;
+    let notice = q
+        .notice
+        .as_deref()
+        .and_then(DestinationState::parse)
+        .map(|st| format!("操作成功，当前状态：{}", st.label()))
+        .unwrap_or_default();
+    detail_page(
+        &state,
+        &s,
+        &id,
+        notice,
+        FormErrors::default(),
+        String::new(),
+    )
+    .await
+}
+
+/// The record with, after a refused release request, its problems under the fields and the
+/// reason typed.
+async fn detail_page(
+    state: &AppState,
+    s: &SessionInfo,
+    id: &str,
+    notice: String,
+    errors: FormErrors,
+    r_reason: String,
+) -> PageResult {
+    let d = destinations::get_destination(&state.store, &s.actor, id).await?;
     // The store always writes both as JSON: one that does not read is a fault, not "none".
     let unreadable = |e: serde_json::Error| {
         ServiceError::Internal(anyhow::Error::from(e).context("destination record"))
@@ -226,23 +255,21 @@ pub(super) async fn detail(
             remark: e.remark.clone(),
         })
         .collect();
-    Ok(render(&DetailPage {
-        user: bar(&s),
+    let page = DetailPage {
+        user: bar(s),
         csrf: s.csrf_token.clone(),
         idem: wangqian_store::new_id(),
-        notice: q
-            .notice
-            .as_deref()
-            .and_then(DestinationState::parse)
-            .map(|st| format!("操作成功，当前状态：{}", st.label()))
-            .unwrap_or_default(),
+        notice,
+        errors,
+        r_reason,
         buttons: d.actions.iter().filter_map(|a| button(a)).collect(),
         can_request_release: d.actions.contains(&"request_release"),
         details,
         proofs,
         trail,
         d,
-    }))
+    };
+    Ok(form_page(&page, &page.errors))
 }
 
 #[derive(Deserialize)]
@@ -280,9 +307,21 @@ pub(super) async fn release_submit(
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
     Query(q): Query<UploadQuery>,
-    mp: Multipart,
+    req: axum::extract::Request,
 ) -> PageResult {
     let key = page_idem(q.idem.as_deref(), "request_release")?;
-    let d = crate::api::release_from_form(&state, &s.actor, &id, key.as_ref(), mp).await?;
-    Ok(Redirect::to(&format!("/destinations/{id}?notice={}", d.state)).into_response())
+    let (form, mp) = super::kept_multipart(req, state.config.max_upload_mib).await?;
+    match crate::api::release_from_form(&state, &s.actor, &id, key.as_ref(), mp).await {
+        Ok(d) => {
+            Ok(Redirect::to(&format!("/destinations/{id}?notice={}", d.state)).into_response())
+        }
+        Err(e) => {
+            let errors = FormErrors::from_api(e, |field| match field {
+                "reason" => Some("r-reason".into()),
+                "proof" => Some("r-proof".into()),
+                _ => None,
+            })?;
+            detail_page(&state, &s, &id, String::new(), errors, form.text("reason")).await
+        }
+    }
 }
