@@ -60,22 +60,23 @@ struct Extras {
     found: Option<FoundGraduate>,
     import_lines: Vec<ImportLine>,
     tf: Option<TermsForm>,
-    ticked: Vec<String>,
+    /// What the sent form had ticked; `None` on a fresh page.
+    ticked: Option<Vec<String>>,
     page: Option<i64>,
 }
 
 async fn desk(state: &AppState, s: &SessionInfo, x: Extras) -> PageResult {
     let list = find::list_send_list(&state.store, &s.actor, Paging::new(x.page, Some(20))).await?;
     let schools = orgs::search_schools(&state.store, "").await?;
-    let ticked = if x.ticked.is_empty() {
+    let ticked = match x.ticked {
+        Some(ticked) => ticked,
         // Fresh page: every invitable graduate on the list is ticked.
-        list.items
+        None => list
+            .items
             .iter()
             .filter(|g| g.invitable)
             .map(|g| g.graduate_id.clone())
-            .collect()
-    } else {
-        x.ticked
+            .collect(),
     };
     let page = DeskPage {
         user: bar(s),
@@ -261,7 +262,7 @@ pub(super) async fn send_submit(
             let x = Extras {
                 errors,
                 tf: Some(tf),
-                ticked,
+                ticked: Some(ticked),
                 ..Extras::default()
             };
             return desk(&state, &s, x).await;
@@ -299,7 +300,7 @@ pub(super) async fn send_submit(
             let x = Extras {
                 errors: FormErrors::from_service(e, form_field)?,
                 tf: Some(tf),
-                ticked,
+                ticked: Some(ticked),
                 ..Extras::default()
             };
             desk(&state, &s, x).await

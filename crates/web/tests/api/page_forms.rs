@@ -224,6 +224,9 @@ async fn an_invitation_with_several_wrong_terms_shows_them_all_at_once_with_the_
     assert!(error_under(&page, "contact_phone").contains("联系电话"));
     assert!(page.contains("请至少选择一名毕业生"), "{page}");
     assert!(page.contains("value=\"请打总机\""));
+    let tag_at = page.find(&format!("name=\"{tick}\"")).unwrap();
+    let tag = &page[tag_at..tag_at + page[tag_at..].find('>').unwrap()];
+    assert!(!tag.contains("checked"), "left unticked as sent: {tag}");
     let (_, list) = hr.get_json("/api/agreements").await;
     assert_eq!(list["meta"]["total"], 0, "nothing was sent: {list}");
 }
