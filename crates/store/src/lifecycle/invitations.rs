@@ -16,7 +16,7 @@ use super::{
     IdemKey, Step,
 };
 use crate::error::is_unique_violation;
-use crate::{new_id, ServiceError, ServiceResult, Store};
+use crate::{new_id, FieldError, ServiceError, ServiceResult, Store};
 
 const PENDING_EXISTS: &str = lc::PENDING_INVITATION;
 const MAX_BATCH: usize = 200;
@@ -46,6 +46,38 @@ fn checked_terms(terms: AgreementTerms) -> ServiceResult<AgreementTerms> {
     Ok(terms)
 }
 
+/// Every problem of a batch at once (the terms, the list, the validity), so that a form shows
+/// them together instead of one per submission.
+fn checked_batch(input: &SendInvitations) -> ServiceResult<AgreementTerms> {
+    let mut errors = Vec::new();
+    let terms = match checked_terms(input.terms.clone()) {
+        Ok(t) => Some(t),
+        Err(ServiceError::Validation(fields)) => {
+            errors.extend(fields);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    if input.graduate_ids.is_empty() {
+        errors.push(FieldError::new("graduate_ids", "请至少选择一名毕业生"));
+    }
+    if input.graduate_ids.len() > MAX_BATCH {
+        errors.push(FieldError::new(
+            "graduate_ids",
+            "一次最多向 200 名毕业生发送",
+        ));
+    }
+    if let Some(d) = input.validity_days {
+        if let Err(ServiceError::Validation(fields)) = validity(Some(d), 5) {
+            errors.extend(fields);
+        }
+    }
+    match terms {
+        Some(terms) if errors.is_empty() => Ok(terms),
+        _ => Err(ServiceError::Validation(errors)),
+    }
+}
+
 fn validity(days: Option<u8>, default: u8) -> ServiceResult<u8> {
     let d = days.unwrap_or(default);
     if !(1..=30).contains(&d) {
@@ -66,19 +98,7 @@ pub async fn send_invitations(
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Vec<SendResult>> {
     let employer_id = employer_of(actor)?;
-    let terms = checked_terms(input.terms)?;
-    if input.graduate_ids.is_empty() {
-        return Err(ServiceError::field("graduate_ids", "请至少选择一名毕业生"));
-    }
-    if input.graduate_ids.len() > MAX_BATCH {
-        return Err(ServiceError::field(
-            "graduate_ids",
-            "一次最多向 200 名毕业生发送",
-        ));
-    }
-    if let Some(d) = input.validity_days {
-        validity(Some(d), 5)?;
-    }
+    let terms = checked_batch(&input)?;
     let mut seen = std::collections::HashSet::new();
     let mut results = Vec::new();
     for gid in input.graduate_ids {

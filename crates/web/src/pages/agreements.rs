@@ -21,10 +21,9 @@ use wangqian_store::lifecycle::views::{
 };
 use wangqian_store::{Page, ServiceError};
 
-use super::terms_form::{TermsForm, POSITION_CATEGORIES};
-use super::{
-    bar, error_page, field_error_page, messages, page_idem, render, PageForm, UploadQuery, UserBar,
-};
+use super::error::{form_page, FormErrors, PageError, PageResult};
+use super::terms_form::{form_field, TermsForm, POSITION_CATEGORIES, TERM_LABELS};
+use super::{bar, page_idem, render, PageForm, UploadQuery, UserBar};
 use crate::auth::PageAuth;
 use crate::AppState;
 
@@ -53,7 +52,7 @@ pub(super) async fn list(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Query(q): Query<ListQuery>,
-) -> Response {
+) -> PageResult {
     let mine = q.mine.as_deref() == Some("1");
     let filter = AgreementFilter {
         state: q.state.clone(),
@@ -63,14 +62,9 @@ pub(super) async fn list(
         per_page: Some(20),
         ..AgreementFilter::default()
     };
-    let page = match views::list_agreements(&state.store, &s.actor, &filter).await {
-        Ok(p) => p,
-        Err(e) => return error_page(bar(&s), e),
-    };
-    let todo = views::todo_counts(&state.store, &s.actor)
-        .await
-        .unwrap_or_default();
-    render(&ListPage {
+    let page = views::list_agreements(&state.store, &s.actor, &filter).await?;
+    let todo = views::todo_counts(&state.store, &s.actor).await?;
+    Ok(render(&ListPage {
         user: bar(&s),
         todo,
         pages: page.pages().max(1),
@@ -82,7 +76,7 @@ pub(super) async fn list(
         f_state: q.state.unwrap_or_default(),
         f_keyword: q.keyword.unwrap_or_default(),
         f_mine: mine,
-    })
+    }))
 }
 
 struct TermRow {
@@ -96,6 +90,9 @@ struct DetailPage {
     user: Option<UserBar>,
     csrf: String,
     notice: String,
+    errors: FormErrors,
+    t_reason: String,
+    t_acknowledged: bool,
     a: AgreementDetail,
     terms: Vec<TermRow>,
     amendment: Vec<TermRow>,
@@ -116,23 +113,6 @@ struct DetailPage {
     deadline: String,
     docs: super::documents::DocumentLinks,
 }
-
-const TERM_LABELS: [(&str, &str); 14] = [
-    ("position_category", "工作职位类别"),
-    ("position", "拟聘用职位"),
-    ("probation_months", "试用期（月）"),
-    ("probation_salary_yuan", "试用起薪（元/月）"),
-    ("regular_salary_yuan", "转正起薪（元/月）"),
-    ("breach_penalty_yuan", "违约金（元）"),
-    ("report_place", "报到地点"),
-    ("report_deadline", "报到期限"),
-    ("work_location", "实际工作地点"),
-    ("contact_name", "签约联系人"),
-    ("contact_phone", "联系电话"),
-    ("archive_receiver", "档案接收"),
-    ("household_receiver", "户口接收"),
-    ("agreed_terms", "约定条款"),
-];
 
 fn term_rows(v: &serde_json::Value) -> Vec<TermRow> {
     if !v.is_object() {
@@ -183,15 +163,51 @@ pub(super) async fn detail(
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
-) -> Response {
-    let a = match views::get_agreement(&state.store, &s.actor, &id).await {
-        Ok(a) => a,
-        Err(e) => return error_page(bar(&s), e),
-    };
-    let trail = match views::get_agreement_trail(&state.store, &s.actor, &id).await {
-        Ok(t) => t,
-        Err(e) => return error_page(bar(&s), e),
-    };
+) -> PageResult {
+    // Only a known state code is shown, so that a crafted link cannot put words on the page.
+    let notice = q
+        .notice
+        .as_deref()
+        .and_then(AgreementState::parse)
+        .map(|st| format!("操作成功，当前状态：{}", st.label()))
+        .unwrap_or_default();
+    detail_page(&state, &s, &id, notice, Typed::default()).await
+}
+
+/// What the agreement page's own forms (签约, 申请解约, 上传扫描件) sent, when it comes back
+/// refused: the problems under their fields and the text typed.
+#[derive(Default)]
+pub(super) struct Typed {
+    errors: FormErrors,
+    t_reason: String,
+    t_acknowledged: bool,
+}
+
+/// Where the services' field errors go on the agreement page (ids of its form fields).
+fn detail_field(field: &str) -> Option<String> {
+    Some(
+        match field {
+            "password" => "a-password",
+            "agree" => "a-agree",
+            "reason" => "t-reason",
+            "proof" => "t-proof",
+            "acknowledged" => "t-acknowledged",
+            "scan" => "scan-file",
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+async fn detail_page(
+    state: &AppState,
+    s: &wangqian_store::accounts::SessionInfo,
+    id: &str,
+    notice: String,
+    typed: Typed,
+) -> PageResult {
+    let a = views::get_agreement(&state.store, &s.actor, id).await?;
+    let trail = views::get_agreement_trail(&state.store, &s.actor, id).await?;
     let can = |action: &str| a.actions.iter().any(|x| x.action == action);
     let can_accept = can("accept");
     let can_request_termination = can("request_termination");
@@ -203,16 +219,13 @@ pub(super) async fn detail(
         .filter_map(|x| terms_action(x.action).map(|(_, label)| (x.action, label)))
         .collect();
     let buttons = a.actions.iter().filter_map(|x| button(x.action)).collect();
-    render(&DetailPage {
-        user: bar(&s),
+    let page = DetailPage {
+        user: bar(s),
         csrf: s.csrf_token.clone(),
-        // Only a known state code is shown, so that a crafted link cannot put words on the page.
-        notice: q
-            .notice
-            .as_deref()
-            .and_then(AgreementState::parse)
-            .map(|st| format!("操作成功，当前状态：{}", st.label()))
-            .unwrap_or_default(),
+        notice,
+        errors: typed.errors,
+        t_reason: typed.t_reason,
+        t_acknowledged: typed.t_acknowledged,
         termination_proof_required: s.actor.role == Role::Graduate,
         idem: wangqian_store::new_id(),
         can_request_termination,
@@ -235,7 +248,8 @@ pub(super) async fn detail(
         buttons,
         docs: super::documents::links_for(&a),
         a,
-    })
+    };
+    Ok(form_page(&page, &page.errors))
 }
 
 #[derive(Deserialize)]
@@ -252,29 +266,33 @@ pub(super) async fn accept(
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
     PageForm(f): PageForm<AcceptForm>,
-) -> Response {
+) -> PageResult {
     let input = AcceptInvitation {
         password: f.password,
         agree: f.agree.is_some(),
         version: f.version,
     };
-    let key = match page_idem(f.idem.as_deref(), "accept") {
-        Ok(k) => k,
-        Err(e) => return error_page(bar(&s), e),
-    };
-    done(
-        &s,
+    let key = page_idem(f.idem.as_deref(), "accept")?;
+    let r = invitations::accept_invitation(
+        &state.store,
+        &s.actor,
         &id,
-        invitations::accept_invitation(
-            &state.store,
-            &s.actor,
-            &id,
-            input,
-            &state.session_policy,
-            key.as_ref(),
-        )
-        .await,
+        input,
+        &state.session_policy,
+        key.as_ref(),
     )
+    .await;
+    match r {
+        Ok(applied) => Ok(to_record(&id, &applied.state)),
+        // A wrong password comes back under the password box, on the offer itself.
+        Err(e) => {
+            let typed = Typed {
+                errors: FormErrors::from_service(e, detail_field)?,
+                ..Typed::default()
+            };
+            detail_page(&state, &s, &id, String::new(), typed).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -293,11 +311,8 @@ pub(super) async fn act(
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
     PageForm(f): PageForm<ActForm>,
-) -> Response {
-    let key = match page_idem(f.idem.as_deref(), &f.action) {
-        Ok(k) => k,
-        Err(e) => return error_page(bar(&s), e),
-    };
+) -> PageResult {
+    let key = page_idem(f.idem.as_deref(), &f.action)?;
     let (st, a, version, k) = (&state.store, &s.actor, f.version, key.as_ref());
     let reason = f.reason.filter(|r| !r.trim().is_empty());
     let remark = || Remark {
@@ -310,7 +325,7 @@ pub(super) async fn act(
         version,
     };
     let Some(action) = AgreementAction::parse(&f.action) else {
-        return error_page(bar(&s), ServiceError::BadRequest("未知的操作".into()));
+        return Err(ServiceError::BadRequest("未知的操作".into()).into());
     };
     // Every action is named here, so that a new one does not compile until the page decides
     // how it is offered; the spec's `Control::Button` rows are the ones handled on this form.
@@ -364,7 +379,7 @@ pub(super) async fn act(
             action.label()
         ))),
     };
-    done(&s, &id, result)
+    done(&id, result)
 }
 
 /// Post/redirect/get to the record with its new state: a refresh does not act again.
@@ -372,16 +387,9 @@ fn to_record(id: &str, state: &str) -> Response {
     Redirect::to(&format!("/agreements/{id}?notice={state}")).into_response()
 }
 
-fn done(
-    s: &wangqian_store::accounts::SessionInfo,
-    id: &str,
-    r: Result<wangqian_store::lifecycle::Applied, ServiceError>,
-) -> Response {
-    match r {
-        // Post/redirect/get: a refresh does not send the action again.
-        Ok(applied) => to_record(id, &applied.state),
-        Err(e) => error_page(bar(s), e),
-    }
+fn done(id: &str, r: Result<wangqian_store::lifecycle::Applied, ServiceError>) -> PageResult {
+    // Post/redirect/get: a refresh does not send the action again.
+    Ok(to_record(id, &r?.state))
 }
 
 /// The actions whose form is the terms of the offer (spec `Control::TermsForm`): (what the
@@ -397,7 +405,7 @@ struct TermsPage {
     user: Option<UserBar>,
     csrf: String,
     idem: String,
-    errors: Vec<String>,
+    errors: FormErrors,
     id: String,
     version: i64,
     action: String,
@@ -418,28 +426,23 @@ pub(super) async fn terms_form(
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
     Query(q): Query<TermsQuery>,
-) -> Response {
-    let a = match views::get_agreement(&state.store, &s.actor, &id).await {
-        Ok(a) => a,
-        Err(e) => return error_page(bar(&s), e),
-    };
+) -> PageResult {
+    let a = views::get_agreement(&state.store, &s.actor, &id).await?;
     let Some((heading, _)) = terms_action(&q.action) else {
-        return error_page(bar(&s), ServiceError::BadRequest("未知的操作".into()));
+        return Err(PageError::bad_request("未知的操作"));
     };
     if !a.actions.iter().any(|x| x.action == q.action) {
-        return error_page(
-            bar(&s),
-            ServiceError::Conflict(format!(
-                "协议书当前状态为“{}”，不能{heading}",
-                a.state_label
-            )),
-        );
+        return Err(ServiceError::Conflict(format!(
+            "协议书当前状态为“{}”，不能{heading}",
+            a.state_label
+        ))
+        .into());
     }
-    render(&TermsPage {
+    Ok(render(&TermsPage {
         user: bar(&s),
         csrf: s.csrf_token.clone(),
         idem: wangqian_store::new_id(),
-        errors: Vec::new(),
+        errors: FormErrors::default(),
         heading_for: format!("{} · {}", a.graduate.name, a.employer_name),
         id: a.id,
         version: a.version,
@@ -448,7 +451,7 @@ pub(super) async fn terms_form(
         tf: TermsForm::from_terms(&a.terms),
         position_categories: POSITION_CATEGORIES,
         reason: String::new(),
-    })
+    }))
 }
 
 pub(super) async fn terms_submit(
@@ -456,62 +459,56 @@ pub(super) async fn terms_submit(
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
     PageForm(f): PageForm<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let action = f.get("action").cloned().unwrap_or_default();
     let Some((heading, _)) = terms_action(&action) else {
-        return error_page(bar(&s), ServiceError::BadRequest("未知的操作".into()));
+        return Err(PageError::bad_request("未知的操作"));
     };
     let tf = TermsForm::from_form(&f);
     let version = f.get("version").and_then(|v| v.trim().parse().ok());
     let reason = f.get("reason").cloned().unwrap_or_default();
-    let key = match page_idem(f.get("_idem").map(String::as_str), &action) {
-        Ok(k) => k,
-        Err(e) => return error_page(bar(&s), e),
-    };
-    let mut errors = Vec::new();
-    let terms = tf.terms().map_err(|e| errors.extend(e)).ok();
-    let validity_days = tf
-        .validity_days()
-        .map_err(|e| errors.push(e))
-        .ok()
-        .flatten();
-    let result = match terms {
-        None => None,
-        Some(terms) => Some(match action.as_str() {
-            "propose_amendment" => {
-                let input = ProposeAmendment {
-                    terms,
-                    reason: Some(reason.clone()).filter(|r| !r.trim().is_empty()),
-                    version,
-                };
-                review::propose_amendment(&state.store, &s.actor, &id, input, key.as_ref()).await
+    let key = page_idem(f.get("_idem").map(String::as_str), &action)?;
+    let result = match tf.read() {
+        Err(errors) => Err(errors),
+        Ok((terms, validity_days)) => {
+            let r = match action.as_str() {
+                "propose_amendment" => {
+                    let input = ProposeAmendment {
+                        terms,
+                        reason: Some(reason.clone()).filter(|r| !r.trim().is_empty()),
+                        version,
+                    };
+                    review::propose_amendment(&state.store, &s.actor, &id, input, key.as_ref())
+                        .await
+                }
+                _ => {
+                    let input = EditInvitation {
+                        terms,
+                        validity_days,
+                        version,
+                    };
+                    let resend = action == "resend";
+                    invitations::edit_or_resend(
+                        &state.store,
+                        &s.actor,
+                        &id,
+                        input,
+                        resend,
+                        key.as_ref(),
+                    )
+                    .await
+                }
+            };
+            match r {
+                Ok(applied) => Ok(applied),
+                Err(e) => Err(FormErrors::from_service(e, form_field)?),
             }
-            _ => {
-                let input = EditInvitation {
-                    terms,
-                    validity_days,
-                    version,
-                };
-                let resend = action == "resend";
-                invitations::edit_or_resend(
-                    &state.store,
-                    &s.actor,
-                    &id,
-                    input,
-                    resend,
-                    key.as_ref(),
-                )
-                .await
-            }
-        }),
+        }
     };
     match result {
-        Some(Ok(applied)) => to_record(&id, &applied.state),
-        other => {
-            if let Some(Err(e)) = other {
-                errors.extend(messages(e));
-            }
-            let mut r = render(&TermsPage {
+        Ok(applied) => Ok(to_record(&id, &applied.state)),
+        Err(errors) => {
+            let page = TermsPage {
                 user: bar(&s),
                 csrf: s.csrf_token.clone(),
                 idem: wangqian_store::new_id(),
@@ -524,9 +521,8 @@ pub(super) async fn terms_submit(
                 tf,
                 position_categories: POSITION_CATEGORIES,
                 reason,
-            });
-            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            r
+            };
+            Ok(form_page(&page, &page.errors))
         }
     }
 }
@@ -537,14 +533,22 @@ pub(super) async fn termination_submit(
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
     Query(q): Query<UploadQuery>,
-    mp: Multipart,
-) -> Response {
-    let key = match page_idem(q.idem.as_deref(), "request_termination") {
-        Ok(k) => k,
-        Err(e) => return error_page(bar(&s), e),
-    };
+    req: axum::extract::Request,
+) -> PageResult {
+    let key = page_idem(q.idem.as_deref(), "request_termination")?;
+    let (form, mp) = super::kept_multipart(req, state.config.max_upload_mib).await?;
     let r = crate::api::termination_from_form(&state, &s.actor, &id, key.as_ref(), mp).await;
-    uploaded(&s, &id, r)
+    match r {
+        Ok(applied) => Ok(to_record(&id, &applied.state)),
+        Err(e) => {
+            let typed = Typed {
+                errors: FormErrors::from_api(e, detail_field)?,
+                t_reason: form.text("reason"),
+                t_acknowledged: matches!(form.text("acknowledged").as_str(), "true" | "1" | "on"),
+            };
+            detail_page(&state, &s, &id, String::new(), typed).await
+        }
+    }
 }
 
 /// The scan of the signed and stamped paper agreement (multipart).
@@ -554,23 +558,17 @@ pub(super) async fn scan_submit(
     Path(id): Path<String>,
     Query(q): Query<UploadQuery>,
     mp: Multipart,
-) -> Response {
-    let key = match page_idem(q.idem.as_deref(), "upload_signed_scan") {
-        Ok(k) => k,
-        Err(e) => return error_page(bar(&s), e),
-    };
-    let r = crate::api::signed_scan_from_form(&state, &s.actor, &id, key.as_ref(), mp).await;
-    uploaded(&s, &id, r)
-}
-
-fn uploaded(
-    s: &wangqian_store::accounts::SessionInfo,
-    id: &str,
-    r: Result<wangqian_store::lifecycle::Applied, crate::error::ApiError>,
-) -> Response {
-    match r {
-        Ok(applied) => to_record(id, &applied.state),
-        Err(e) => field_error_page(s, e),
+) -> PageResult {
+    let key = page_idem(q.idem.as_deref(), "upload_signed_scan")?;
+    match crate::api::signed_scan_from_form(&state, &s.actor, &id, key.as_ref(), mp).await {
+        Ok(applied) => Ok(to_record(&id, &applied.state)),
+        Err(e) => {
+            let typed = Typed {
+                errors: FormErrors::from_api(e, detail_field)?,
+                ..Typed::default()
+            };
+            detail_page(&state, &s, &id, String::new(), typed).await
+        }
     }
 }
 
@@ -583,7 +581,7 @@ struct PaperPage {
     user: Option<UserBar>,
     csrf: String,
     idem: String,
-    errors: Vec<String>,
+    errors: FormErrors,
     /// Editing this draft; a new draft when empty.
     id: String,
     version: i64,
@@ -604,16 +602,25 @@ const PAPER_EMPLOYER_FIELDS: [&str; 7] = [
     "postcode",
 ];
 
+fn employer_message(e: wangqian_domain::terms::TermsError) -> String {
+    let label = match e.field {
+        "name" => "单位名称",
+        "location" => "单位所在地",
+        "address" => "通讯地址",
+        _ => return e.reason.to_string(),
+    };
+    format!("{label}：{}", e.reason)
+}
+
 fn paper_page(
     s: &wangqian_store::accounts::SessionInfo,
     id: String,
     version: i64,
     employer: HashMap<String, String>,
     tf: TermsForm,
-    errors: Vec<String>,
+    errors: FormErrors,
 ) -> Response {
-    let failed = !errors.is_empty();
-    let mut r = render(&PaperPage {
+    let page = PaperPage {
         user: bar(s),
         csrf: s.csrf_token.clone(),
         idem: wangqian_store::new_id(),
@@ -625,40 +632,33 @@ fn paper_page(
         position_categories: POSITION_CATEGORIES,
         natures: wangqian_domain::codes::UNIT_NATURE.entries,
         industries: wangqian_domain::codes::INDUSTRY.entries,
-    });
-    if failed {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    r
+    };
+    form_page(&page, &page.errors)
 }
 
-pub(super) async fn paper_new(PageAuth(s): PageAuth) -> Response {
+pub(super) async fn paper_new(PageAuth(s): PageAuth) -> PageResult {
     if s.actor.role != Role::Graduate {
-        return error_page(bar(&s), ServiceError::Forbidden);
+        return Err(PageError::forbidden());
     }
-    paper_page(
+    Ok(paper_page(
         &s,
         String::new(),
         0,
         HashMap::new(),
         TermsForm::default(),
-        vec![],
-    )
+        FormErrors::default(),
+    ))
 }
 
 pub(super) async fn paper_edit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
-) -> Response {
-    let a = match views::get_agreement(&state.store, &s.actor, &id).await {
-        Ok(a) => a,
-        Err(e) => return error_page(bar(&s), e),
-    };
+) -> PageResult {
+    let a = views::get_agreement(&state.store, &s.actor, &id).await?;
     if a.kind != "paper" || a.state != "draft" || s.actor.role != Role::Graduate {
-        return error_page(
-            bar(&s),
-            ServiceError::Conflict("只有毕业生本人可以修改草稿状态的纸质协议书".into()),
+        return Err(
+            ServiceError::Conflict("只有毕业生本人可以修改草稿状态的纸质协议书".into()).into(),
         );
     }
     let employer = a
@@ -671,21 +671,21 @@ pub(super) async fn paper_edit(
                 .collect()
         })
         .unwrap_or_default();
-    paper_page(
+    Ok(paper_page(
         &s,
         a.id,
         a.version,
         employer,
         TermsForm::from_terms(&a.terms),
-        vec![],
-    )
+        FormErrors::default(),
+    ))
 }
 
 pub(super) async fn paper_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     PageForm(f): PageForm<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let id = f.get("id").cloned().unwrap_or_default();
     let version = f.get("version").and_then(|v| v.trim().parse().ok());
     let employer: HashMap<String, String> = PAPER_EMPLOYER_FIELDS
@@ -705,31 +705,45 @@ pub(super) async fn paper_submit(
         address: employer["address"].clone(),
         postcode: employer["postcode"].clone(),
     };
-    let result = match tf.terms() {
-        Err(errors) => Err(errors),
-        Ok(terms) => {
+    let result = match tf.read() {
+        // A number that cannot be read keeps the service from being asked: the employer's
+        // rules are applied here too, so that every problem shows at once.
+        Err(mut errors) => {
+            for e in paper_employer.validate().err().unwrap_or_default() {
+                errors.add(&format!("employer_{}", e.field), employer_message(e));
+            }
+            Err(errors)
+        }
+        Ok((terms, _)) => {
             let input = PaperAgreementInput {
                 employer: paper_employer,
                 terms,
                 version,
             };
             let r = if id.is_empty() {
-                let key = match page_idem(f.get("_idem").map(String::as_str), "create_paper") {
-                    Ok(k) => k,
-                    Err(e) => return error_page(bar(&s), e),
-                };
+                let key = page_idem(f.get("_idem").map(String::as_str), "create_paper")?;
                 paper::create_paper_agreement(&state.store, &s.actor, input, key.as_ref()).await
             } else {
                 paper::update_paper_agreement(&state.store, &s.actor, &id, input).await
             };
-            r.map_err(messages)
+            match r {
+                Ok(applied) => Ok(applied),
+                Err(e) => Err(FormErrors::from_service(e, form_field)?),
+            }
         }
     };
     match result {
         // The draft is shown as the preview, with 生成并提交 among its buttons.
         Ok(applied) => {
-            Redirect::to(&format!("/agreements/{}?notice=draft", applied.id)).into_response()
+            Ok(Redirect::to(&format!("/agreements/{}?notice=draft", applied.id)).into_response())
         }
-        Err(errors) => paper_page(&s, id, version.unwrap_or_default(), employer, tf, errors),
+        Err(errors) => Ok(paper_page(
+            &s,
+            id,
+            version.unwrap_or_default(),
+            employer,
+            tf,
+            errors,
+        )),
     }
 }

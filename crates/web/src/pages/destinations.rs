@@ -2,22 +2,21 @@
 //! withdraws it or asks for its release; the school reviews. Same services as the API.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wangqian_domain::codes::{CodeEntry, DESTINATION};
 use wangqian_domain::lifecycle::spec::{Confirm, Control, Need};
 use wangqian_domain::lifecycle::{DestinationAction, DestinationState, Party};
 use wangqian_domain::role::Role;
+use wangqian_store::accounts::SessionInfo;
 use wangqian_store::lifecycle::destinations::{
     self, DestinationDecision, DestinationDetail, DestinationFilter, DestinationRow,
 };
 use wangqian_store::{Page, ServiceError};
 
-use super::{
-    bar, china_time, error_page, field_error_page, page_idem, render, PageForm, UploadQuery,
-    UserBar,
-};
+use super::error::{form_page, FormErrors, PageError, PageResult};
+use super::{bar, china_time, page_idem, render, PageForm, UploadQuery, UserBar};
 use crate::auth::PageAuth;
 use crate::AppState;
 
@@ -52,7 +51,7 @@ pub(super) async fn list(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Query(q): Query<ListQuery>,
-) -> Response {
+) -> PageResult {
     let filter = DestinationFilter {
         state: q.state.clone(),
         keyword: q.keyword.clone(),
@@ -60,11 +59,8 @@ pub(super) async fn list(
         per_page: Some(20),
         ..DestinationFilter::default()
     };
-    let page = match destinations::list_destinations(&state.store, &s.actor, &filter).await {
-        Ok(p) => p,
-        Err(e) => return error_page(bar(&s), e),
-    };
-    render(&ListPage {
+    let page = destinations::list_destinations(&state.store, &s.actor, &filter).await?;
+    Ok(render(&ListPage {
         user: bar(&s),
         is_graduate: s.actor.role == Role::Graduate,
         pages: page.pages().max(1),
@@ -75,7 +71,7 @@ pub(super) async fn list(
             .collect(),
         f_state: q.state.unwrap_or_default(),
         f_keyword: q.keyword.unwrap_or_default(),
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -85,14 +81,23 @@ struct NewPage {
     csrf: String,
     idem: String,
     categories: Vec<&'static CodeEntry>,
+    errors: FormErrors,
+    f: NewTyped,
 }
 
-pub(super) async fn new_form(PageAuth(s): PageAuth) -> Response {
-    if s.actor.role != Role::Graduate {
-        return error_page(bar(&s), ServiceError::Forbidden);
-    }
-    render(&NewPage {
-        user: bar(&s),
+/// The registration as typed, shown again when it is refused (the images must be chosen again).
+#[derive(Default)]
+struct NewTyped {
+    category_code: String,
+    subcategory: String,
+    unit_name: String,
+    detail_place: String,
+    detail_note: String,
+}
+
+fn new_page(s: &SessionInfo, f: NewTyped, errors: FormErrors) -> Response {
+    let page = NewPage {
+        user: bar(s),
         csrf: s.csrf_token.clone(),
         idem: wangqian_store::new_id(),
         // 签就业协议形式就业 comes from an agreement, never from this form.
@@ -101,24 +106,50 @@ pub(super) async fn new_form(PageAuth(s): PageAuth) -> Response {
             .iter()
             .filter(|e| e.code != "10")
             .collect(),
+        errors,
+        f,
+    };
+    form_page(&page, &page.errors)
+}
+
+/// Where the registration's field errors go: the ids of the form's fields.
+fn new_field(field: &str) -> Option<String> {
+    Some(match field {
+        "details" => "detail-place".to_string(),
+        f if f.starts_with("proof") => "proofs".to_string(),
+        f => f.to_string(),
     })
+}
+
+pub(super) async fn new_form(PageAuth(s): PageAuth) -> PageResult {
+    if s.actor.role != Role::Graduate {
+        return Err(PageError::forbidden());
+    }
+    Ok(new_page(&s, NewTyped::default(), FormErrors::default()))
 }
 
 pub(super) async fn new_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Query(q): Query<UploadQuery>,
-    mp: Multipart,
-) -> Response {
-    let key = match page_idem(q.idem.as_deref(), "register_destination") {
-        Ok(k) => k,
-        Err(e) => return error_page(bar(&s), e),
-    };
+    req: axum::extract::Request,
+) -> PageResult {
+    let key = page_idem(q.idem.as_deref(), "register_destination")?;
+    let (form, mp) = super::kept_multipart(req, state.config.max_upload_mib).await?;
     match crate::api::destination_from_form(&state, &s.actor, key.as_ref(), mp).await {
         Ok(d) => {
-            Redirect::to(&format!("/destinations/{}?notice={}", d.id, d.state)).into_response()
+            Ok(Redirect::to(&format!("/destinations/{}?notice={}", d.id, d.state)).into_response())
         }
-        Err(e) => field_error_page(&s, e),
+        Err(e) => {
+            let typed = NewTyped {
+                category_code: form.text("category_code"),
+                subcategory: form.text("subcategory"),
+                unit_name: form.text("unit_name"),
+                detail_place: form.text("detail_place"),
+                detail_note: form.text("detail_note"),
+            };
+            Ok(new_page(&s, typed, FormErrors::from_api(e, new_field)?))
+        }
     }
 }
 
@@ -137,6 +168,8 @@ struct DetailPage {
     csrf: String,
     idem: String,
     notice: String,
+    errors: FormErrors,
+    r_reason: String,
     d: DestinationDetail,
     details: Vec<(String, String)>,
     proofs: usize,
@@ -180,18 +213,47 @@ pub(super) async fn detail(
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
-) -> Response {
-    let d = match destinations::get_destination(&state.store, &s.actor, &id).await {
-        Ok(d) => d,
-        Err(e) => return error_page(bar(&s), e),
+) -> PageResult {
+    let notice = q
+        .notice
+        .as_deref()
+        .and_then(DestinationState::parse)
+        .map(|st| format!("操作成功，当前状态：{}", st.label()))
+        .unwrap_or_default();
+    detail_page(
+        &state,
+        &s,
+        &id,
+        notice,
+        FormErrors::default(),
+        String::new(),
+    )
+    .await
+}
+
+/// The record with, after a refused release request, its problems under the fields and the
+/// reason typed.
+async fn detail_page(
+    state: &AppState,
+    s: &SessionInfo,
+    id: &str,
+    notice: String,
+    errors: FormErrors,
+    r_reason: String,
+) -> PageResult {
+    let d = destinations::get_destination(&state.store, &s.actor, id).await?;
+    // The store always writes both as JSON: one that does not read is a fault, not "none".
+    let unreadable = |e: serde_json::Error| {
+        ServiceError::Internal(anyhow::Error::from(e).context("destination record"))
     };
     let details: Vec<(String, String)> =
         serde_json::from_str::<std::collections::BTreeMap<String, String>>(&d.record.details)
-            .map(|m| m.into_iter().collect())
-            .unwrap_or_default();
+            .map_err(unreadable)?
+            .into_iter()
+            .collect();
     let proofs = serde_json::from_str::<Vec<String>>(&d.record.proof_ids)
-        .map(|v| v.len())
-        .unwrap_or(0);
+        .map_err(unreadable)?
+        .len();
     let trail = d
         .trail
         .iter()
@@ -207,23 +269,21 @@ pub(super) async fn detail(
             remark: e.remark.clone(),
         })
         .collect();
-    render(&DetailPage {
-        user: bar(&s),
+    let page = DetailPage {
+        user: bar(s),
         csrf: s.csrf_token.clone(),
         idem: wangqian_store::new_id(),
-        notice: q
-            .notice
-            .as_deref()
-            .and_then(DestinationState::parse)
-            .map(|st| format!("操作成功，当前状态：{}", st.label()))
-            .unwrap_or_default(),
+        notice,
+        errors,
+        r_reason,
         buttons: d.actions.iter().filter_map(|a| button(a)).collect(),
         can_request_release: d.actions.contains(&"request_release"),
         details,
         proofs,
         trail,
         d,
-    })
+    };
+    Ok(form_page(&page, &page.errors))
 }
 
 #[derive(Deserialize)]
@@ -240,11 +300,8 @@ pub(super) async fn act(
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
     PageForm(f): PageForm<ActForm>,
-) -> Response {
-    let key = match page_idem(f.idem.as_deref(), &f.action) {
-        Ok(k) => k,
-        Err(e) => return error_page(bar(&s), e),
-    };
+) -> PageResult {
+    let key = page_idem(f.idem.as_deref(), &f.action)?;
     // "approve" and "reject" name the review of whichever step is pending.
     let action = match f.action.as_str() {
         "approve" => Some(DestinationAction::Approve),
@@ -253,7 +310,7 @@ pub(super) async fn act(
         other => DestinationAction::parse(other),
     };
     let Some(action) = action else {
-        return error_page(bar(&s), ServiceError::BadRequest("未知的操作".into()));
+        return Err(ServiceError::BadRequest("未知的操作".into()).into());
     };
     use DestinationAction as A;
     let input = DestinationDecision {
@@ -274,10 +331,7 @@ pub(super) async fn act(
             action.label()
         ))),
     };
-    match r {
-        Ok(d) => Redirect::to(&format!("/destinations/{id}?notice={}", d.state)).into_response(),
-        Err(e) => error_page(bar(&s), e),
-    }
+    Ok(Redirect::to(&format!("/destinations/{id}?notice={}", r?.state)).into_response())
 }
 
 pub(super) async fn release_submit(
@@ -285,14 +339,21 @@ pub(super) async fn release_submit(
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
     Query(q): Query<UploadQuery>,
-    mp: Multipart,
-) -> Response {
-    let key = match page_idem(q.idem.as_deref(), "request_release") {
-        Ok(k) => k,
-        Err(e) => return error_page(bar(&s), e),
-    };
+    req: axum::extract::Request,
+) -> PageResult {
+    let key = page_idem(q.idem.as_deref(), "request_release")?;
+    let (form, mp) = super::kept_multipart(req, state.config.max_upload_mib).await?;
     match crate::api::release_from_form(&state, &s.actor, &id, key.as_ref(), mp).await {
-        Ok(d) => Redirect::to(&format!("/destinations/{id}?notice={}", d.state)).into_response(),
-        Err(e) => field_error_page(&s, e),
+        Ok(d) => {
+            Ok(Redirect::to(&format!("/destinations/{id}?notice={}", d.state)).into_response())
+        }
+        Err(e) => {
+            let errors = FormErrors::from_api(e, |field| match field {
+                "reason" => Some("r-reason".into()),
+                "proof" => Some("r-proof".into()),
+                _ => None,
+            })?;
+            detail_page(&state, &s, &id, String::new(), errors, form.text("reason")).await
+        }
     }
 }

@@ -16,7 +16,8 @@ use wangqian_store::documents::{
 use wangqian_store::lifecycle::views;
 use wangqian_store::{Page, ServiceError};
 
-use super::{bar, error_page, field_error_page, render, PageForm, UserBar};
+use super::error::{form_page, same_name, FormErrors, PageResult};
+use super::{bar, render, PageForm, UserBar};
 use crate::api::{self, PrintQuery};
 use crate::auth::{cookie_value, MaybeAuth, PageAuth};
 use crate::headers::content_disposition;
@@ -28,11 +29,14 @@ pub(super) async fn pdf(
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
     Query(q): Query<api::PdfQuery>,
-) -> Response {
-    match api::sealed_document(&state, &s.actor, &id, Want::Agreement, Delivery::Download).await {
-        Ok((pdf, name)) => pdf_page_response(pdf.bytes, &name, q.inline.as_deref() == Some("1")),
-        Err(e) => error_page(bar(&s), e),
-    }
+) -> PageResult {
+    let (pdf, name) =
+        api::sealed_document(&state, &s.actor, &id, Want::Agreement, Delivery::Download).await?;
+    Ok(pdf_page_response(
+        pdf.bytes,
+        &name,
+        q.inline.as_deref() == Some("1"),
+    ))
 }
 
 fn pdf_page_response(bytes: Vec<u8>, name: &str, inline: bool) -> Response {
@@ -51,37 +55,32 @@ pub(super) async fn termination_form(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
-) -> Response {
-    match api::sealed_document(
+) -> PageResult {
+    let (pdf, name) = api::sealed_document(
         &state,
         &s.actor,
         &id,
         Want::TerminationForm,
         Delivery::NotCounted,
     )
-    .await
-    {
-        Ok((pdf, name)) => pdf_page_response(pdf.bytes, &name, false),
-        Err(e) => error_page(bar(&s), e),
-    }
+    .await?;
+    Ok(pdf_page_response(pdf.bytes, &name, false))
 }
 
 pub(super) async fn evidence(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
-) -> Response {
-    match api::evidence_package(&state, &s.actor, &id).await {
-        Ok((bytes, name)) => (
-            [
-                (CONTENT_TYPE, "application/zip".to_string()),
-                (CONTENT_DISPOSITION, content_disposition(false, &name)),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => error_page(bar(&s), e),
-    }
+) -> PageResult {
+    let (bytes, name) = api::evidence_package(&state, &s.actor, &id).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, "application/zip".to_string()),
+            (CONTENT_DISPOSITION, content_disposition(false, &name)),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,16 +99,13 @@ pub(super) async fn check(
     MaybeAuth(s): MaybeAuth,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
-) -> Response {
-    let user = s.as_ref().and_then(bar);
-    match api::check_token(&state, &addr, &token).await {
-        Ok(v) => render(&CheckPage {
-            user,
-            v,
-            fingerprint: state.documents.public().fingerprint(),
-        }),
-        Err(e) => error_page(user, e),
-    }
+) -> PageResult {
+    let v = api::check_token(&state, &addr, &token).await?;
+    Ok(render(&CheckPage {
+        user: s.as_ref().and_then(bar),
+        v,
+        fingerprint: state.documents.public().fingerprint(),
+    }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -134,12 +130,9 @@ pub(super) async fn signature(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Query(q): Query<NoticeQuery>,
-) -> Response {
-    let images = match documents::signature_images(&state.store, &s.actor).await {
-        Ok(i) => i,
-        Err(e) => return error_page(bar(&s), e),
-    };
-    render(&SignaturePage {
+) -> PageResult {
+    let images = documents::signature_images(&state.store, &s.actor).await?;
+    Ok(render(&SignaturePage {
         user: bar(&s),
         csrf: s.csrf_token.clone(),
         notice: q
@@ -152,20 +145,16 @@ pub(super) async fn signature(
             .into_iter()
             .map(|(w, id)| (w.as_str(), w.label(), id.unwrap_or_default()))
             .collect(),
-    })
+    }))
 }
 
 pub(super) async fn signature_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     mp: Multipart,
-) -> Response {
-    match api::signature_image_from_form(&state, &s.actor, mp).await {
-        Ok(saved) => {
-            Redirect::to(&format!("/account/signature?saved={}", saved.kind)).into_response()
-        }
-        Err(e) => field_error_page(&s, e),
-    }
+) -> PageResult {
+    let saved = api::signature_image_from_form(&state, &s.actor, mp).await?;
+    Ok(Redirect::to(&format!("/account/signature?saved={}", saved.kind)).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -177,7 +166,7 @@ struct TemplatesPage {
     user: Option<UserBar>,
     csrf: String,
     notice: String,
-    errors: Vec<String>,
+    errors: FormErrors,
     rows: Vec<TemplateRow>,
     kinds: Vec<(&'static str, &'static str)>,
     f_kind: String,
@@ -189,12 +178,11 @@ fn templates_page(
     s: &wangqian_store::accounts::SessionInfo,
     rows: Vec<TemplateRow>,
     notice: String,
-    errors: Vec<String>,
+    errors: FormErrors,
     f_kind: String,
     f_year: String,
 ) -> Response {
-    let failed = !errors.is_empty();
-    let mut r = render(&TemplatesPage {
+    let page = TemplatesPage {
         user: bar(s),
         csrf: s.csrf_token.clone(),
         notice,
@@ -207,59 +195,55 @@ fn templates_page(
         f_kind,
         f_year,
         is_province: s.actor.role == wangqian_domain::role::Role::ProvincialAdmin,
-    });
-    if failed {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    r
+    };
+    form_page(&page, &page.errors)
 }
 
 pub(super) async fn templates(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Query(q): Query<NoticeQuery>,
-) -> Response {
-    let rows = match documents::list_templates(&state.store, &s.actor).await {
-        Ok(r) => r,
-        Err(e) => return error_page(bar(&s), e),
-    };
+) -> PageResult {
+    let rows = documents::list_templates(&state.store, &s.actor).await?;
     let notice = q
         .saved
         .as_deref()
         .and_then(TemplateKind::parse)
         .map(|k| format!("{}模板已通过示例渲染并启用。", k.label()))
         .unwrap_or_default();
-    templates_page(&s, rows, notice, Vec::new(), "online".into(), "2027".into())
+    Ok(templates_page(
+        &s,
+        rows,
+        notice,
+        FormErrors::default(),
+        "online".into(),
+        "2027".into(),
+    ))
 }
 
 pub(super) async fn templates_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     mp: Multipart,
-) -> Response {
-    let mut form = match crate::uploads::read_form(mp, state.config.max_upload_mib).await {
-        Ok(f) => f,
-        Err(e) => return field_error_page(&s, e),
-    };
+) -> PageResult {
+    let mut form = crate::uploads::read_form(mp, state.config.max_upload_mib).await?;
     // What was chosen comes back with the errors; the file itself must be chosen again.
     let (f_kind, f_year) = (form.text("kind"), form.text("graduation_year"));
     match api::template_from_form(&state, &s.actor, &mut form).await {
         Ok(saved) => {
-            Redirect::to(&format!("/school/templates?saved={}", saved.kind)).into_response()
+            Ok(Redirect::to(&format!("/school/templates?saved={}", saved.kind)).into_response())
         }
         Err(e) => {
-            if e.status == axum::http::StatusCode::FORBIDDEN {
-                return error_page(bar(&s), e);
-            }
-            let rows = documents::list_templates(&state.store, &s.actor)
-                .await
-                .unwrap_or_default();
-            let errors = if e.fields.is_empty() {
-                vec![e.message]
-            } else {
-                e.fields.into_iter().map(|f| f.message).collect()
-            };
-            templates_page(&s, rows, String::new(), errors, f_kind, f_year)
+            let errors = FormErrors::from_api(e, same_name)?;
+            let rows = documents::list_templates(&state.store, &s.actor).await?;
+            Ok(templates_page(
+                &s,
+                rows,
+                String::new(),
+                errors,
+                f_kind,
+                f_year,
+            ))
         }
     }
 }
@@ -292,7 +276,7 @@ pub(super) async fn prints(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Query(q): Query<PrintsQuery>,
-) -> Response {
+) -> PageResult {
     let unprinted = q.unprinted.as_deref() == Some("1");
     let filter = api::print_filter(PrintQuery {
         state: q.state.clone(),
@@ -303,10 +287,7 @@ pub(super) async fn prints(
         page: q.page,
         per_page: Some(20),
     });
-    let page = match documents::list_print_records(&state.store, &s.actor, &filter).await {
-        Ok(p) => p,
-        Err(e) => return error_page(bar(&s), e),
-    };
+    let page = documents::list_print_records(&state.store, &s.actor, &filter).await?;
     use wangqian_domain::lifecycle::AgreementState as S;
     let enc = |v: &str| {
         v.bytes()
@@ -318,7 +299,7 @@ pub(super) async fn prints(
     };
     let f_state = q.state.unwrap_or_default();
     let f_keyword = q.keyword.unwrap_or_default();
-    render(&PrintsPage {
+    Ok(render(&PrintsPage {
         user: bar(&s),
         pages: page.pages().max(1),
         page,
@@ -342,7 +323,7 @@ pub(super) async fn prints(
         f_state,
         f_keyword,
         f_unprinted: unprinted,
-    })
+    }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -350,6 +331,7 @@ pub(super) async fn prints(
 
 /// The PC's claim on its code, kept in a cookie scoped to /print for the code's 5 minutes.
 const PRINT_COOKIE: &str = "wq_print";
+const PRINT_COOKIE_SPENT: &str = "wq_print=; Path=/print; Max-Age=0";
 
 #[derive(Template)]
 #[template(path = "print_pc.html")]
@@ -381,70 +363,64 @@ pub(super) async fn print_pc(
     State(state): State<AppState>,
     MaybeAuth(s): MaybeAuth,
     headers: axum::http::HeaderMap,
-) -> Response {
+) -> PageResult {
     let user = s.as_ref().and_then(bar);
     let Some(secret) = cookie_value(&headers, PRINT_COOKIE).filter(|v| !v.is_empty()) else {
-        return no_code_yet(user);
+        return Ok(no_code_yet(user));
     };
     let status = match documents::print_code_status(&state.store, &secret).await {
         Ok(st) => st,
-        Err(ServiceError::NotFound(_)) => return no_code_yet(user),
-        Err(e) => return error_page(user, e),
+        // An expired or spent code: the PC starts afresh.
+        Err(ServiceError::NotFound(_)) => return Ok(no_code_yet(user)),
+        Err(e) => return Err(e.into()),
     };
     let confirm_url = format!(
         "{}/print/confirm?code={}",
         state.documents.public_url(),
         status.code
     );
-    render(&PrintPcPage {
+    Ok(render(&PrintPcPage {
         user,
         qr_svg: wangqian_document::qr_svg(&confirm_url),
         expires: super::china_time(status.expires_at),
         status: status.status.to_string(),
         code: status.code,
         confirm_url,
-    })
+    }))
 }
 
 pub(super) async fn print_pc_new(
     State(state): State<AppState>,
-    MaybeAuth(s): MaybeAuth,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-) -> Response {
-    match api::new_print_code(&state, &addr).await {
-        Ok(c) => (
-            [(
-                SET_COOKIE,
-                format!(
-                    "{PRINT_COOKIE}={}; Path=/print; HttpOnly; SameSite=Strict; Max-Age=300",
-                    c.secret
-                ),
-            )],
-            Redirect::to("/print"),
-        )
-            .into_response(),
-        Err(e) => error_page(s.as_ref().and_then(bar), e),
-    }
+) -> PageResult {
+    let c = api::new_print_code(&state, &addr).await?;
+    Ok((
+        [(
+            SET_COOKIE,
+            format!(
+                "{PRINT_COOKIE}={}; Path=/print; HttpOnly; SameSite=Strict; Max-Age=300",
+                c.secret
+            ),
+        )],
+        Redirect::to("/print"),
+    )
+        .into_response())
 }
 
 pub(super) async fn print_pc_pdf(
     State(state): State<AppState>,
-    MaybeAuth(s): MaybeAuth,
     headers: axum::http::HeaderMap,
-) -> Response {
+) -> PageResult {
     let Some(secret) = cookie_value(&headers, PRINT_COOKIE) else {
-        return Redirect::to("/print").into_response();
+        return Ok(Redirect::to("/print").into_response());
     };
-    match api::print_code_pdf(&state, &secret).await {
-        Ok(mut r) => {
-            // The code is spent: the next visit starts afresh.
-            if let Ok(v) = format!("{PRINT_COOKIE}=; Path=/print; Max-Age=0").parse() {
-                r.headers_mut().append(SET_COOKIE, v);
-            }
-            r
-        }
-        Err(e) => error_page(s.as_ref().and_then(bar), e),
-    }
+    let mut r = api::print_code_pdf(&state, &secret).await?;
+    // The code is spent: the next visit starts afresh.
+    r.headers_mut().append(
+        SET_COOKIE,
+        axum::http::HeaderValue::from_static(PRINT_COOKIE_SPENT),
+    );
+    Ok(r)
 }
 
 #[derive(Template)]
@@ -453,7 +429,7 @@ struct PrintConfirmPage {
     user: Option<UserBar>,
     csrf: String,
     code: String,
-    errors: Vec<String>,
+    errors: FormErrors,
     done: bool,
     /// (agreement id, number, employer)
     agreements: Vec<(String, String, String)>,
@@ -468,24 +444,22 @@ pub(super) async fn print_confirm(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Query(q): Query<ConfirmQuery>,
-) -> Response {
-    let agreements = match documents::printable_agreements(&state.store, &s.actor).await {
-        Ok(a) => a,
-        Err(e) => return error_page(bar(&s), e),
-    };
-    let errors = if agreements.is_empty() {
-        vec!["你目前没有可以打印的协议书：协议经学校审核通过（已生效）后才能自助打印。".to_string()]
-    } else {
-        Vec::new()
-    };
-    render(&PrintConfirmPage {
+) -> PageResult {
+    let agreements = documents::printable_agreements(&state.store, &s.actor).await?;
+    let mut errors = FormErrors::default();
+    if agreements.is_empty() {
+        errors.add_general(
+            "你目前没有可以打印的协议书：协议经学校审核通过（已生效）后才能自助打印。",
+        );
+    }
+    Ok(render(&PrintConfirmPage {
         user: bar(&s),
         csrf: s.csrf_token.clone(),
         code: q.code.unwrap_or_default(),
         errors,
         done: false,
         agreements,
-    })
+    }))
 }
 
 #[derive(Deserialize)]
@@ -498,10 +472,8 @@ pub(super) async fn print_confirm_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     PageForm(f): PageForm<ConfirmForm>,
-) -> Response {
-    let agreements = documents::printable_agreements(&state.store, &s.actor)
-        .await
-        .unwrap_or_default();
+) -> PageResult {
+    let agreements = documents::printable_agreements(&state.store, &s.actor).await?;
     let agreement_id = f
         .agreement_id
         .filter(|a| !a.is_empty())
@@ -509,22 +481,18 @@ pub(super) async fn print_confirm_submit(
         .unwrap_or_default();
     let r = documents::confirm_print_code(&state.store, &s.actor, &f.code, &agreement_id).await;
     let (done, errors) = match r {
-        Ok(()) => (true, Vec::new()),
-        Err(e) => (false, super::messages(e)),
+        Ok(()) => (true, FormErrors::default()),
+        Err(e) => (false, FormErrors::from_service(e, same_name)?),
     };
-    let failed = !done;
-    let mut resp = render(&PrintConfirmPage {
+    let page = PrintConfirmPage {
         user: bar(&s),
         csrf: s.csrf_token.clone(),
         code: f.code,
         errors,
         done,
         agreements,
-    });
-    if failed {
-        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    resp
+    };
+    Ok(form_page(&page, &page.errors))
 }
 
 /// Whether the agreement page offers 下载/打印, the termination form and the evidence package.

@@ -3,12 +3,13 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use wangqian_store::lifecycle::messages::{self, MessageRow};
 use wangqian_store::{Page, Paging};
 
-use super::{bar, error_page, render, UserBar};
+use super::error::PageResult;
+use super::{bar, render, UserBar};
 use crate::auth::PageAuth;
 use crate::AppState;
 
@@ -32,35 +33,29 @@ pub(super) async fn list(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Query(q): Query<InboxQuery>,
-) -> Response {
+) -> PageResult {
     let unread_only = q.unread.as_deref() == Some("1");
     let paging = Paging::new(q.page, Some(20));
-    match messages::list(&state.store, &s.actor, unread_only, paging).await {
-        Ok(page) => render(&InboxPage {
-            user: bar(&s),
-            csrf: s.csrf_token.clone(),
-            unread_only,
-            pages: page.pages().max(1),
-            page,
-        }),
-        Err(e) => error_page(bar(&s), e),
-    }
+    let page = messages::list(&state.store, &s.actor, unread_only, paging).await?;
+    Ok(render(&InboxPage {
+        user: bar(&s),
+        csrf: s.csrf_token.clone(),
+        unread_only,
+        pages: page.pages().max(1),
+        page,
+    }))
 }
 
 pub(super) async fn open(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
-) -> Response {
-    match messages::mark_read(&state.store, &s.actor, &id).await {
-        Ok((kind, record)) => {
-            let to = if kind == "destination" {
-                format!("/destinations/{record}")
-            } else {
-                format!("/agreements/{record}")
-            };
-            Redirect::to(&to).into_response()
-        }
-        Err(e) => error_page(bar(&s), e),
-    }
+) -> PageResult {
+    let (kind, record) = messages::mark_read(&state.store, &s.actor, &id).await?;
+    let to = if kind == "destination" {
+        format!("/destinations/{record}")
+    } else {
+        format!("/agreements/{record}")
+    };
+    Ok(Redirect::to(&to).into_response())
 }

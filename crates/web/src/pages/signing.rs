@@ -5,15 +5,16 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Multipart, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use wangqian_store::accounts::SessionInfo;
 use wangqian_store::lifecycle::find::{self, FindGraduates, FoundGraduate, ImportLine};
 use wangqian_store::lifecycle::invitations::{self, SendInvitations};
 use wangqian_store::{orgs, Page, Paging};
 
-use super::terms_form::{TermsForm, POSITION_CATEGORIES};
-use super::{bar, error_page, messages, page_idem, render, PageForm, UserBar};
+use super::error::{form_page, same_name, FormErrors, PageResult};
+use super::terms_form::{form_field, TermsForm, POSITION_CATEGORIES};
+use super::{bar, page_idem, render, PageForm, UserBar};
 use crate::auth::PageAuth;
 use crate::uploads::read_form;
 use crate::AppState;
@@ -38,7 +39,7 @@ struct DeskPage {
     /// A fresh key per rendering: a double-clicked 发送邀约 sends once.
     idem: String,
     notice: String,
-    errors: Vec<String>,
+    errors: FormErrors,
     schools: Vec<orgs::SchoolRow>,
     find: FindForm,
     found: Option<FoundGraduate>,
@@ -54,36 +55,30 @@ struct DeskPage {
 #[derive(Default)]
 struct Extras {
     notice: String,
-    errors: Vec<String>,
+    errors: FormErrors,
     find: Option<FindForm>,
     found: Option<FoundGraduate>,
     import_lines: Vec<ImportLine>,
     tf: Option<TermsForm>,
-    ticked: Vec<String>,
+    /// What the sent form had ticked; `None` on a fresh page.
+    ticked: Option<Vec<String>>,
     page: Option<i64>,
 }
 
-async fn desk(state: &AppState, s: &SessionInfo, x: Extras) -> Response {
-    let list =
-        match find::list_send_list(&state.store, &s.actor, Paging::new(x.page, Some(20))).await {
-            Ok(l) => l,
-            Err(e) => return error_page(bar(s), e),
-        };
-    let schools = orgs::search_schools(&state.store, "")
-        .await
-        .unwrap_or_default();
-    let ticked = if x.ticked.is_empty() {
+async fn desk(state: &AppState, s: &SessionInfo, x: Extras) -> PageResult {
+    let list = find::list_send_list(&state.store, &s.actor, Paging::new(x.page, Some(20))).await?;
+    let schools = orgs::search_schools(&state.store, "").await?;
+    let ticked = match x.ticked {
+        Some(ticked) => ticked,
         // Fresh page: every invitable graduate on the list is ticked.
-        list.items
+        None => list
+            .items
             .iter()
             .filter(|g| g.invitable)
             .map(|g| g.graduate_id.clone())
-            .collect()
-    } else {
-        x.ticked
+            .collect(),
     };
-    let status_error = !x.errors.is_empty();
-    let mut r = render(&DeskPage {
+    let page = DeskPage {
         user: bar(s),
         csrf: s.csrf_token.clone(),
         idem: wangqian_store::new_id(),
@@ -101,11 +96,8 @@ async fn desk(state: &AppState, s: &SessionInfo, x: Extras) -> Response {
         tf: x.tf.unwrap_or_default(),
         position_categories: POSITION_CATEGORIES,
         ticked,
-    });
-    if status_error {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    r
+    };
+    Ok(form_page(&page, &page.errors))
 }
 
 fn default_year(state: &AppState) -> u16 {
@@ -122,7 +114,7 @@ pub(super) async fn show(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Query(q): Query<DeskQuery>,
-) -> Response {
+) -> PageResult {
     let notice = match q.notice.as_deref() {
         Some("removed") => "已从发送列表移除".to_string(),
         _ => String::new(),
@@ -143,10 +135,12 @@ pub(super) async fn find_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     PageForm(f): PageForm<FindForm>,
-) -> Response {
+) -> PageResult {
     let Ok(year) = f.graduation_year.trim().parse::<u16>() else {
+        let mut errors = FormErrors::default();
+        errors.add("graduation_year", "请填写毕业年度，如 2027");
         let x = Extras {
-            errors: vec!["请填写毕业年度，如 2027".into()],
+            errors,
             find: Some(f),
             ..Extras::default()
         };
@@ -175,7 +169,7 @@ pub(super) async fn find_submit(
             ..Extras::default()
         },
         Err(e) => Extras {
-            errors: messages(e),
+            errors: FormErrors::from_service(e, same_name)?,
             find: Some(f),
             ..Extras::default()
         },
@@ -192,24 +186,22 @@ pub(super) async fn remove(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     PageForm(f): PageForm<RemoveForm>,
-) -> Response {
-    match find::remove_from_send_list(&state.store, &s.actor, &f.graduate_id).await {
-        Ok(()) => Redirect::to("/employer/signing?notice=removed").into_response(),
-        Err(e) => error_page(bar(&s), e),
-    }
+) -> PageResult {
+    find::remove_from_send_list(&state.store, &s.actor, &f.graduate_id).await?;
+    Ok(Redirect::to("/employer/signing?notice=removed").into_response())
 }
 
 pub(super) async fn import_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     mp: Multipart,
-) -> Response {
+) -> PageResult {
     let result = async {
         let mut form = read_form(mp, state.config.max_upload_mib).await?;
-        let (name, bytes) = form
-            .files
-            .remove("file")
-            .ok_or_else(|| crate::error::ApiError::bad_request("请选择要导入的发送列表文件"))?;
+        let (name, bytes) = form.files.remove("file").ok_or_else(|| {
+            crate::error::ApiError::bad_request("请选择要导入的发送列表文件")
+                .with_field("file", "请选择要导入的发送列表文件")
+        })?;
         Ok::<_, crate::error::ApiError>(
             find::import_send_list(&state.store, &s.actor, &name, bytes).await?,
         )
@@ -226,11 +218,7 @@ pub(super) async fn import_submit(
             ..Extras::default()
         },
         Err(e) => Extras {
-            errors: vec![e
-                .fields
-                .first()
-                .map(|f| f.message.clone())
-                .unwrap_or(e.message)],
+            errors: FormErrors::from_api(e, same_name)?,
             ..Extras::default()
         },
     };
@@ -257,43 +245,38 @@ pub(super) async fn send_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     PageForm(f): PageForm<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let tf = TermsForm::from_form(&f);
     let ticked: Vec<String> = f
         .keys()
         .filter_map(|k| k.strip_prefix("g_"))
         .map(str::to_string)
         .collect();
-    let mut errors = Vec::new();
-    if ticked.is_empty() {
-        errors.push("请在发送列表中勾选要邀约的毕业生".to_string());
-    }
-    let terms = tf.terms().map_err(|e| errors.extend(e)).ok();
-    let validity = tf.validity_days().map_err(|e| errors.push(e)).ok();
-    let idem = match page_idem(f.get("_idem").map(String::as_str), "send") {
-        Ok(k) => k,
-        Err(e) => return error_page(bar(&s), e),
-    };
-    let (Some(terms), Some(validity_days), true) = (terms, validity, errors.is_empty()) else {
-        let x = Extras {
-            errors,
-            tf: Some(tf),
-            ticked,
-            ..Extras::default()
-        };
-        return desk(&state, &s, x).await;
+    let idem = page_idem(f.get("_idem").map(String::as_str), "send")?;
+    let (terms, validity_days) = match tf.read() {
+        Ok(read) => read,
+        Err(mut errors) => {
+            if ticked.is_empty() {
+                errors.add("graduate_ids", "请至少选择一名毕业生");
+            }
+            let x = Extras {
+                errors,
+                tf: Some(tf),
+                ticked: Some(ticked),
+                ..Extras::default()
+            };
+            return desk(&state, &s, x).await;
+        }
     };
     // Names for the report, read before sending (the list entries go once invited).
-    let names = find::send_list_names(&state.store, &s.actor)
-        .await
-        .unwrap_or_default();
+    let names = find::send_list_names(&state.store, &s.actor).await?;
     let input = SendInvitations {
         graduate_ids: ticked.clone(),
         terms,
         validity_days,
     };
     match invitations::send_invitations(&state.store, &s.actor, input, idem.as_ref()).await {
-        Ok(results) => render(&SentPage {
+        Ok(results) => Ok(render(&SentPage {
             user: bar(&s),
             sent: results.iter().filter(|r| r.ok).count(),
             lines: results
@@ -312,12 +295,12 @@ pub(super) async fn send_submit(
                         .unwrap_or_default(),
                 })
                 .collect(),
-        }),
+        })),
         Err(e) => {
             let x = Extras {
-                errors: messages(e),
+                errors: FormErrors::from_service(e, form_field)?,
                 tf: Some(tf),
-                ticked,
+                ticked: Some(ticked),
                 ..Extras::default()
             };
             desk(&state, &s, x).await

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 
 use wangqian_domain::terms::AgreementTerms;
 
+use super::error::FormErrors;
+
 /// Common 工作职位类别, offered as suggestions; any other wording is accepted.
 pub const POSITION_CATEGORIES: [&str; 12] = [
     "工程技术人员",
@@ -42,8 +44,46 @@ pub struct TermsForm {
     pub validity_days: String,
 }
 
+/// The labels of the terms, as the form and the agreement page show them.
+pub const TERM_LABELS: [(&str, &str); 14] = [
+    ("position_category", "工作职位类别"),
+    ("position", "拟聘用职位"),
+    ("probation_months", "试用期（月）"),
+    ("probation_salary_yuan", "试用起薪（元/月）"),
+    ("regular_salary_yuan", "转正起薪（元/月）"),
+    ("breach_penalty_yuan", "违约金（元）"),
+    ("report_place", "报到地点"),
+    ("report_deadline", "报到期限"),
+    ("work_location", "实际工作地点"),
+    ("contact_name", "签约联系人"),
+    ("contact_phone", "联系电话"),
+    ("archive_receiver", "档案接收"),
+    ("household_receiver", "户口接收"),
+    ("agreed_terms", "约定条款"),
+];
+
+fn label_of(field: &str) -> &'static str {
+    TERM_LABELS
+        .iter()
+        .find(|(k, _)| *k == field)
+        .map_or("", |(_, l)| l)
+}
+
+/// Where a service's field error belongs on a terms form: `terms.position` under the
+/// position box, `employer.name` under the paper's employer name, the rest as named.
+pub fn form_field(field: &str) -> Option<String> {
+    if let Some(f) = field.strip_prefix("terms.") {
+        return Some(f.to_string());
+    }
+    if let Some(f) = field.strip_prefix("employer.") {
+        return Some(format!("employer_{f}"));
+    }
+    Some(field.to_string())
+}
+
 fn whole_number<T: std::str::FromStr + Default>(
-    errors: &mut Vec<String>,
+    errors: &mut FormErrors,
+    field: &str,
     label: &str,
     raw: &str,
 ) -> T {
@@ -52,7 +92,7 @@ fn whole_number<T: std::str::FromStr + Default>(
         return T::default();
     }
     raw.parse().unwrap_or_else(|_| {
-        errors.push(format!("{label}：应填写不带小数的数字"));
+        errors.add(field, format!("{label}：应填写不带小数的数字"));
         T::default()
     })
 }
@@ -105,20 +145,39 @@ impl TermsForm {
         }
     }
 
-    /// The typed terms; the service validates their content, this only reads the numbers.
-    pub fn terms(&self) -> Result<AgreementTerms, Vec<String>> {
-        let mut errors = Vec::new();
+    /// The typed terms and the validity in days (`None`: the school's default). The service
+    /// judges the content; when a number cannot even be read the service is not asked, so the
+    /// terms' own rules are applied here too and every problem shows at once.
+    pub fn read(&self) -> Result<(AgreementTerms, Option<u8>), FormErrors> {
+        let mut errors = FormErrors::default();
+        let n = &mut errors;
         let terms = AgreementTerms {
             position_category: self.position_category.clone(),
             position: self.position.clone(),
-            probation_months: whole_number(&mut errors, "试用期（月）", &self.probation_months),
+            probation_months: whole_number(
+                n,
+                "probation_months",
+                "试用期（月）",
+                &self.probation_months,
+            ),
             probation_salary_yuan: whole_number(
-                &mut errors,
+                n,
+                "probation_salary_yuan",
                 "试用起薪",
                 &self.probation_salary_yuan,
             ),
-            regular_salary_yuan: whole_number(&mut errors, "转正起薪", &self.regular_salary_yuan),
-            breach_penalty_yuan: whole_number(&mut errors, "违约金", &self.breach_penalty_yuan),
+            regular_salary_yuan: whole_number(
+                n,
+                "regular_salary_yuan",
+                "转正起薪",
+                &self.regular_salary_yuan,
+            ),
+            breach_penalty_yuan: whole_number(
+                n,
+                "breach_penalty_yuan",
+                "违约金",
+                &self.breach_penalty_yuan,
+            ),
             report_place: self.report_place.clone(),
             report_deadline: self.report_deadline.clone(),
             work_location: self.work_location.clone(),
@@ -128,22 +187,26 @@ impl TermsForm {
             household_receiver: self.household_receiver.clone(),
             agreed_terms: self.agreed_terms.clone(),
         };
+        let validity = match self.validity_days.trim() {
+            "" => None,
+            raw => match raw.parse::<u8>() {
+                Ok(d) if (1..=30).contains(&d) => Some(d),
+                _ => {
+                    errors.add("validity_days", "反馈有效期应为 1 至 30 天");
+                    None
+                }
+            },
+        };
         if errors.is_empty() {
-            Ok(terms)
-        } else {
-            Err(errors)
+            return Ok((terms, validity));
         }
-    }
-
-    /// The validity in days, or the school's default when left empty.
-    pub fn validity_days(&self) -> Result<Option<u8>, String> {
-        let raw = self.validity_days.trim();
-        if raw.is_empty() {
-            return Ok(None);
+        let typed = terms.clone().normalised();
+        for e in typed.validate().err().unwrap_or_default() {
+            if !errors.has(e.field) {
+                errors.add(e.field, format!("{}：{}", label_of(e.field), e.reason));
+            }
         }
-        raw.parse()
-            .map(Some)
-            .map_err(|_| "反馈有效期应为 1 至 30 天".to_string())
+        Err(errors)
     }
 }
 
@@ -157,13 +220,29 @@ mod tests {
         f.insert("regular_salary_yuan".to_string(), " 8000 ".to_string());
         f.insert("probation_months".to_string(), "三".to_string());
         let form = TermsForm::from_form(&f);
-        let errors = form.terms().unwrap_err();
+        let errors = form.read().unwrap_err();
         assert_eq!(
-            errors,
-            vec!["试用期（月）：应填写不带小数的数字".to_string()]
+            errors.of("probation_months"),
+            "试用期（月）：应填写不带小数的数字"
         );
-        f.insert("probation_months".to_string(), "3".to_string());
-        let terms = TermsForm::from_form(&f).terms().unwrap();
+        // The other problems come with it, each on its field.
+        assert_eq!(errors.of("position"), "拟聘用职位：必填");
+        assert!(errors.has("contact_phone") && errors.has("report_deadline"));
+        assert!(!errors.has("regular_salary_yuan"));
+        let mut ok = f.clone();
+        for (k, v) in [
+            ("probation_months", "3"),
+            ("position_category", "工程技术人员"),
+            ("position", "测试工程师"),
+            ("report_place", "合肥"),
+            ("report_deadline", "2027-07-15"),
+            ("work_location", "安徽省合肥市"),
+            ("contact_name", "张经理"),
+            ("contact_phone", "0551-65550000"),
+        ] {
+            ok.insert(k.to_string(), v.to_string());
+        }
+        let (terms, validity) = TermsForm::from_form(&ok).read().unwrap();
         assert_eq!(
             (terms.probation_months, terms.regular_salary_yuan),
             (3, 8000)
@@ -172,6 +251,15 @@ mod tests {
             terms.breach_penalty_yuan, 0,
             "an empty optional number is 0"
         );
+        assert_eq!(validity, None, "empty: the school's default");
+    }
+
+    #[test]
+    fn a_validity_outside_one_to_thirty_days_is_refused_on_its_field() {
+        let mut f = HashMap::new();
+        f.insert("validity_days".to_string(), "45".to_string());
+        let errors = TermsForm::from_form(&f).read().unwrap_err();
+        assert_eq!(errors.of("validity_days"), "反馈有效期应为 1 至 30 天");
     }
 
     #[test]

@@ -11,5 +11,6 @@ mod employers;
 mod lifecycle;
 mod lifecycle_pages;
 mod operations;
+mod page_forms;
 mod roster;
 mod system;

@@ -1,0 +1,121 @@
+//! Each role's home page (首页): the graduate's record, the employer and its members, the
+//! school's and the province's counts.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use wangqian_domain::role::{EmployerRole, Role};
+use wangqian_store::employers::{self, EmployerDetail, MemberRow, VerificationFilter};
+use wangqian_store::graduates::{self, GraduateFilter, GraduateRecord};
+use wangqian_store::{demo, ServiceError};
+
+use super::error::PageResult;
+use super::{bar, notice_text, render, NoticeQuery, UserBar};
+use crate::auth::PageAuth;
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    user: Option<UserBar>,
+    notice: String,
+    heading: String,
+    role: &'static str,
+    csrf: String,
+    graduate: Option<GraduateRecord>,
+    employer: Option<EmployerDetail>,
+    members: Vec<MemberRow>,
+    is_manager: bool,
+    cohort: u16,
+    graduates_total: i64,
+    graduates_bound: i64,
+    pending_employers: i64,
+}
+
+pub(super) async fn home(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    let a = &s.actor;
+    let cohort = demo::current_cohort(state.store.now());
+    let mut page = HomePage {
+        user: bar(&s),
+        notice: notice_text(q.notice.as_deref()),
+        heading: format!("{}首页", a.role.label()),
+        role: a.role.as_str(),
+        csrf: s.csrf_token.clone(),
+        graduate: None,
+        employer: None,
+        members: Vec::new(),
+        is_manager: a.employer_role == Some(EmployerRole::Manager),
+        cohort,
+        graduates_total: 0,
+        graduates_bound: 0,
+        pending_employers: 0,
+    };
+    let result: Result<(), ServiceError> = async {
+        match a.role {
+            Role::Graduate => {
+                if let Some(g) = &a.graduate_id {
+                    page.graduate = Some(graduates::get_graduate(&state.store, a, g).await?);
+                }
+            }
+            Role::EmployerMember => {
+                if let Some(e) = &a.employer_id {
+                    page.employer = Some(employers::get_employer(&state.store, a, e).await?);
+                    page.members = employers::list_members(&state.store, a, e).await?;
+                }
+            }
+            Role::SchoolAdmin | Role::DepartmentReviewer => {
+                let school = a.school_id.clone().ok_or(ServiceError::Forbidden)?;
+                let base = GraduateFilter {
+                    graduation_year: Some(i64::from(cohort)),
+                    per_page: Some(1),
+                    ..GraduateFilter::default()
+                };
+                page.graduates_total = graduates::list_graduates(&state.store, a, &school, &base)
+                    .await?
+                    .total;
+                page.graduates_bound = graduates::list_graduates(
+                    &state.store,
+                    a,
+                    &school,
+                    &GraduateFilter {
+                        bound: Some(true),
+                        ..base
+                    },
+                )
+                .await?
+                .total;
+                if a.role == Role::SchoolAdmin {
+                    page.pending_employers = employers::list_for_verification(
+                        &state.store,
+                        a,
+                        &VerificationFilter {
+                            per_page: Some(1),
+                            ..VerificationFilter::default()
+                        },
+                    )
+                    .await?
+                    .total;
+                }
+            }
+            Role::ProvincialAdmin => {
+                page.pending_employers = employers::list_for_verification(
+                    &state.store,
+                    a,
+                    &VerificationFilter {
+                        per_page: Some(1),
+                        ..VerificationFilter::default()
+                    },
+                )
+                .await?
+                .total;
+            }
+        }
+        Ok(())
+    }
+    .await;
+    result?;
+    Ok(render(&page))
+}

@@ -1,0 +1,485 @@
+//! The school's own tools: the graduate roster (生源信息) and its imports, department reviewers
+//! (院系审核员) and the signing settings (网签开放设置).
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+use wangqian_domain::role::Role;
+use wangqian_domain::settings::{
+    BindingMoment, EmployerVerification, ReviewLevels, SigningSettings,
+};
+use wangqian_store::accounts::{self, SessionInfo};
+use wangqian_store::graduates::{self, GraduateFilter, GraduateSummary};
+use wangqian_store::orgs::{self, DepartmentRow};
+use wangqian_store::roster_import::{self, RowError};
+use wangqian_store::{demo, jobs, settings, Page, ServiceError};
+
+use super::error::{form_page, same_name, FormErrors, PageError, PageResult};
+use super::{bar, china_time, notice_text, render, NoticeQuery, PageForm, UserBar};
+use crate::auth::PageAuth;
+use crate::AppState;
+
+/// The school of a staff account; other accounts have none and may not use these pages.
+fn school_of(s: &SessionInfo) -> Result<String, PageError> {
+    s.actor.school_id.clone().ok_or_else(PageError::forbidden)
+}
+
+#[derive(Template)]
+#[template(path = "graduates.html")]
+struct GraduatesPage {
+    user: Option<UserBar>,
+    notice: String,
+    csrf: String,
+    page: Page<GraduateSummary>,
+    pages: i64,
+    departments: Vec<DepartmentRow>,
+    can_pick_department: bool,
+    is_admin: bool,
+    f_year: String,
+    f_department: String,
+    f_keyword: String,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct GraduateListQuery {
+    graduation_year: Option<String>,
+    department_id: Option<String>,
+    keyword: Option<String>,
+    page: Option<i64>,
+    notice: Option<String>,
+}
+
+pub(super) async fn graduate_list(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Query(q): Query<GraduateListQuery>,
+) -> PageResult {
+    let a = &s.actor;
+    let school = school_of(&s)?;
+    let year = q
+        .graduation_year
+        .as_deref()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let filter = GraduateFilter {
+        // A year that is not a number filters nothing; the box shows what was typed.
+        graduation_year: year.parse().ok(),
+        department_id: q.department_id.clone(),
+        keyword: q.keyword.clone(),
+        bound: None,
+        page: q.page,
+        per_page: Some(30),
+    };
+    let page = graduates::list_graduates(&state.store, a, &school, &filter).await?;
+    let departments = orgs::departments(&state.store, &school).await?;
+    Ok(render(&GraduatesPage {
+        user: bar(&s),
+        notice: notice_text(q.notice.as_deref()),
+        csrf: s.csrf_token.clone(),
+        pages: page.pages().max(1),
+        page,
+        departments,
+        can_pick_department: a.role == Role::SchoolAdmin,
+        is_admin: a.role == Role::SchoolAdmin,
+        f_year: year,
+        f_department: q.department_id.unwrap_or_default(),
+        f_keyword: q.keyword.unwrap_or_default(),
+    }))
+}
+
+pub(super) async fn unbind(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<String>,
+) -> PageResult {
+    accounts::unbind_graduate(&state.store, &s.actor, &id).await?;
+    Ok(Redirect::to("/school/graduates?notice=unbound").into_response())
+}
+
+struct JobLine {
+    id: String,
+    created: String,
+    label: &'static str,
+    done: i64,
+    total: i64,
+}
+
+fn job_label(status: &str) -> &'static str {
+    match status {
+        "queued" => "排队中",
+        "running" => "导入中",
+        "succeeded" => "导入成功",
+        _ => "导入失败",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "imports.html")]
+struct ImportsPage {
+    user: Option<UserBar>,
+    csrf: String,
+    errors: FormErrors,
+    jobs: Vec<JobLine>,
+}
+
+async fn imports_page(state: &AppState, s: &SessionInfo, errors: FormErrors) -> PageResult {
+    if s.actor.role != Role::SchoolAdmin {
+        return Err(PageError::forbidden());
+    }
+    let school = school_of(s)?;
+    let rows = jobs::list_for_school(&state.store, &school, roster_import::JOB_KIND, 20)
+        .await
+        .map_err(ServiceError::from)?;
+    let page = ImportsPage {
+        user: bar(s),
+        csrf: s.csrf_token.clone(),
+        errors,
+        jobs: rows
+            .into_iter()
+            .map(|j| JobLine {
+                created: china_time(j.created_at),
+                label: job_label(&j.status),
+                done: j.progress_done,
+                total: j.progress_total,
+                id: j.id,
+            })
+            .collect(),
+    };
+    Ok(form_page(&page, &page.errors))
+}
+
+pub(super) async fn imports(State(state): State<AppState>, PageAuth(s): PageAuth) -> PageResult {
+    imports_page(&state, &s, FormErrors::default()).await
+}
+
+pub(super) async fn import_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    mp: Multipart,
+) -> PageResult {
+    match crate::api::start(&state, &s, mp).await {
+        Ok(job_id) => Ok(Redirect::to(&format!("/school/imports/{job_id}")).into_response()),
+        Err(e) => {
+            let errors = FormErrors::from_api(e, same_name)?;
+            imports_page(&state, &s, errors).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    user: Option<UserBar>,
+    running: bool,
+    failed: bool,
+    label: &'static str,
+    phase: String,
+    done: i64,
+    total: i64,
+    message: String,
+    errors: Vec<RowError>,
+    error_count: usize,
+}
+
+pub(super) async fn import_progress(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<String>,
+) -> PageResult {
+    let job = roster_import::get_import(&state.store, &s.actor, &id).await?;
+    // A job still waiting or running has no report yet; a finished one always has one.
+    let report: roster_import::ImportReport = match job.result.as_deref() {
+        None => roster_import::ImportReport::default(),
+        Some(r) => serde_json::from_str(r)
+            .map_err(|e| ServiceError::Internal(anyhow::Error::from(e).context("import report")))?,
+    };
+    Ok(render(&ImportPage {
+        user: bar(&s),
+        running: matches!(job.status.as_str(), "queued" | "running"),
+        failed: job.status == "failed",
+        label: job_label(&job.status),
+        phase: job.phase,
+        done: job.progress_done,
+        total: job.progress_total.max(job.progress_done),
+        message: report.message,
+        error_count: report.error_count,
+        errors: report.errors,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "staff.html")]
+struct StaffPage {
+    user: Option<UserBar>,
+    csrf: String,
+    notice: String,
+    errors: FormErrors,
+    form: StaffForm,
+    staff: Vec<accounts::StaffRow>,
+    departments: Vec<DepartmentRow>,
+}
+
+async fn staff_page(
+    state: &AppState,
+    s: &SessionInfo,
+    notice: String,
+    form: StaffForm,
+    errors: FormErrors,
+) -> PageResult {
+    let staff = accounts::list_staff(&state.store, &s.actor).await?;
+    let departments = orgs::departments(&state.store, &school_of(s)?).await?;
+    let page = StaffPage {
+        user: bar(s),
+        csrf: s.csrf_token.clone(),
+        notice,
+        errors,
+        form,
+        staff,
+        departments,
+    };
+    Ok(form_page(&page, &page.errors))
+}
+
+pub(super) async fn staff(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    let notice = notice_text(q.notice.as_deref());
+    staff_page(
+        &state,
+        &s,
+        notice,
+        StaffForm::default(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct StaffForm {
+    department_id: String,
+    login_name: String,
+    display_name: String,
+    password: String,
+}
+
+pub(super) async fn staff_create(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    PageForm(f): PageForm<StaffForm>,
+) -> PageResult {
+    let input = accounts::NewReviewer {
+        department_id: f.department_id.clone(),
+        login_name: f.login_name.clone(),
+        display_name: f.display_name.clone(),
+        password: f.password.clone(),
+    };
+    match accounts::create_reviewer(&state.store, &s.actor, input).await {
+        Ok(_) => Ok(Redirect::to("/school/staff?notice=saved").into_response()),
+        Err(e) => {
+            let mut errors = FormErrors::from_service(e, same_name)?;
+            // The initial password is never written back into the page.
+            if !errors.has("password") {
+                errors.add("password", "为安全起见，请重新输入初始密码");
+            }
+            let form = StaffForm {
+                password: String::new(),
+                ..f
+            };
+            staff_page(&state, &s, String::new(), form, errors).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct ActiveForm {
+    active: String,
+}
+
+pub(super) async fn staff_active(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<ActiveForm>,
+) -> PageResult {
+    accounts::set_reviewer_active(&state.store, &s.actor, &id, f.active == "true").await?;
+    Ok(Redirect::to("/school/staff?notice=saved").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    user: Option<UserBar>,
+    csrf: String,
+    notice: String,
+    errors: FormErrors,
+    s: SettingsForm,
+}
+
+/// The settings as the form shows them: text, so that a wrong value comes back as typed.
+#[derive(Deserialize)]
+pub(super) struct SettingsForm {
+    graduation_year: String,
+    signing_opens_on: String,
+    signing_closes_on: String,
+    review_levels: String,
+    binding_moment: String,
+    employer_may_request_termination: String,
+    termination_not_before: String,
+    max_terminations: String,
+    invitation_validity_days: String,
+    employer_verification: String,
+    #[serde(default)]
+    agreement_copies: String,
+}
+
+impl SettingsForm {
+    fn of(st: &SigningSettings) -> SettingsForm {
+        SettingsForm {
+            graduation_year: st.graduation_year.to_string(),
+            signing_opens_on: st.signing_opens_on.to_string(),
+            signing_closes_on: st.signing_closes_on.to_string(),
+            review_levels: st.review_levels.as_str().into(),
+            binding_moment: st.binding_moment.as_str().into(),
+            employer_may_request_termination: st.employer_may_request_termination.to_string(),
+            termination_not_before: st.termination_not_before.to_string(),
+            max_terminations: st.max_terminations.to_string(),
+            invitation_validity_days: st.invitation_validity_days.to_string(),
+            employer_verification: st.employer_verification.as_str().into(),
+            agreement_copies: st.agreement_copies.to_string(),
+        }
+    }
+
+    /// The typed settings, or every value that is not a date, a number or a choice.
+    fn read(&self) -> Result<SigningSettings, FormErrors> {
+        let mut errors = FormErrors::default();
+        let fmt = time::macros::format_description!("[year]-[month]-[day]");
+        let mut date = |field: &str, label: &str, v: &str| {
+            time::Date::parse(v.trim(), &fmt).unwrap_or_else(|_| {
+                errors.add(field, format!("{label}不是有效日期（如 2027-07-15）"));
+                time::Date::MIN
+            })
+        };
+        let opens = date("signing_opens_on", "网签开放日期", &self.signing_opens_on);
+        let closes = date("signing_closes_on", "网签截止日期", &self.signing_closes_on);
+        let not_before = date(
+            "termination_not_before",
+            "解约起始日期",
+            &self.termination_not_before,
+        );
+        let mut number = |field: &str, label: &str, v: &str| -> u16 {
+            v.trim().parse().unwrap_or_else(|_| {
+                errors.add(field, format!("{label}应填写整数"));
+                0
+            })
+        };
+        let year = number("graduation_year", "毕业年度", &self.graduation_year);
+        let max_terminations = number("max_terminations", "解约次数", &self.max_terminations);
+        let validity = number(
+            "invitation_validity_days",
+            "反馈有效期",
+            &self.invitation_validity_days,
+        );
+        let copies = match self.agreement_copies.trim() {
+            "" => 3,
+            v => number("agreement_copies", "打印份数", v),
+        };
+        let mut choice = |field: &str, ok: bool| {
+            if !ok {
+                errors.add(field, "请从列表中选择");
+            }
+        };
+        let review_levels = ReviewLevels::parse(&self.review_levels);
+        choice("review_levels", review_levels.is_some());
+        let binding_moment = BindingMoment::parse(&self.binding_moment);
+        choice("binding_moment", binding_moment.is_some());
+        let verification = EmployerVerification::parse(&self.employer_verification);
+        choice("employer_verification", verification.is_some());
+        let may_terminate = self.employer_may_request_termination == "true";
+        choice(
+            "employer_may_request_termination",
+            matches!(
+                self.employer_may_request_termination.as_str(),
+                "true" | "false"
+            ),
+        );
+        let narrow = |n: u16| u8::try_from(n).unwrap_or(u8::MAX);
+        let st = SigningSettings {
+            graduation_year: year,
+            signing_opens_on: opens,
+            signing_closes_on: closes,
+            review_levels: review_levels.unwrap_or(ReviewLevels::Two),
+            binding_moment: binding_moment.unwrap_or(BindingMoment::OnAttestation),
+            employer_may_request_termination: may_terminate,
+            termination_not_before: not_before,
+            max_terminations: narrow(max_terminations),
+            invitation_validity_days: narrow(validity),
+            employer_verification: verification.unwrap_or(EmployerVerification::PlatformSufficient),
+            agreement_copies: narrow(copies),
+        };
+        if errors.is_empty() {
+            return Ok(st);
+        }
+        // The rules the service applies, for the values that could be read, so that every
+        // problem shows at once; date rules wait until the dates themselves are right.
+        let dates_read = ![
+            "signing_opens_on",
+            "signing_closes_on",
+            "termination_not_before",
+        ]
+        .iter()
+        .any(|f| errors.has(f));
+        for e in st.validate().err().unwrap_or_default() {
+            let relational = matches!(e.field, "signing_closes_on" | "termination_not_before");
+            if !errors.has(e.field) && (dates_read || !relational) {
+                errors.add(e.field, e.reason);
+            }
+        }
+        Err(errors)
+    }
+}
+
+pub(super) async fn settings_form(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    if s.actor.role != Role::SchoolAdmin {
+        return Err(PageError::forbidden());
+    }
+    let year = demo::current_cohort(state.store.now());
+    let st = settings::get_settings(&state.store, &s.actor, &school_of(&s)?, year).await?;
+    Ok(render(&SettingsPage {
+        user: bar(&s),
+        csrf: s.csrf_token.clone(),
+        notice: notice_text(q.notice.as_deref()),
+        errors: FormErrors::default(),
+        s: SettingsForm::of(&st),
+    }))
+}
+
+pub(super) async fn settings_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    PageForm(f): PageForm<SettingsForm>,
+) -> PageResult {
+    let school = school_of(&s)?;
+    let errors = match f.read() {
+        Err(errors) => errors,
+        Ok(st) => match settings::update_settings(&state.store, &s.actor, &school, st).await {
+            Ok(_) => return Ok(Redirect::to("/school/settings?notice=saved").into_response()),
+            Err(e) => FormErrors::from_service(e, same_name)?,
+        },
+    };
+    let page = SettingsPage {
+        user: bar(&s),
+        csrf: s.csrf_token.clone(),
+        notice: String::new(),
+        errors,
+        s: f,
+    };
+    Ok(form_page(&page, &page.errors))
+}
