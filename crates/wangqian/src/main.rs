@@ -132,7 +132,7 @@ async fn main() -> anyhow::Result<()> {
             let app = Application::with_state(state).await?;
             let addr = app.local_addr();
             if let Some(at) = clock_note {
-                println!("演示时钟：从 {at} 起走时（仅用于演示）。");
+                println!("演示时钟：从 {at}起走时（仅用于演示）。");
             }
             print_banner(&addr.to_string(), accounts.as_deref(), is_demo);
             app.run_until(stop_signal()).await
