@@ -62,8 +62,9 @@ enum Command {
     GenerateRoster {
         #[arg(long, default_value_t = 100_000)]
         rows: usize,
-        #[arg(long, default_value_t = 2027)]
-        year: u16,
+        /// Graduation year (default: the current cohort, which turns on 1 September)
+        #[arg(long)]
+        year: Option<u16>,
         out: PathBuf,
     },
     /// Print the default configuration as commented TOML
@@ -131,7 +132,7 @@ async fn main() -> anyhow::Result<()> {
             let app = Application::with_state(state).await?;
             let addr = app.local_addr();
             if let Some(at) = clock_note {
-                println!("演示时钟：从 {at} 起走时（仅用于演示）。");
+                println!("演示时钟：从 {at}起走时（仅用于演示）。");
             }
             print_banner(&addr.to_string(), accounts.as_deref(), is_demo);
             app.run_until(stop_signal()).await
@@ -245,6 +246,8 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::GenerateRoster { rows, year, out } => {
+            let year = year
+                .unwrap_or_else(|| demo::current_cohort(wangqian_store::Clock::system().now_ms()));
             std::fs::write(&out, demo::synthetic_roster_csv(rows, year))?;
             println!("已生成 {rows} 行：{}", out.display());
             Ok(())
