@@ -23,7 +23,7 @@ use crate::{new_id, now_ms, FieldError, Page, Paging, ServiceError, ServiceResul
 const DESTINATION: &str = "去向登记";
 pub const MAX_PROOFS: usize = 4;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterDestination {
     /// 毕业去向代码 (not 10: agreement employment comes from an agreement).
@@ -39,7 +39,7 @@ pub struct RegisterDestination {
     pub details: std::collections::BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct DestinationApplied {
     pub id: String,
     pub state: String,
@@ -47,7 +47,7 @@ pub struct DestinationApplied {
     pub version: i64,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct DestinationRow {
     pub id: String,
     pub school_id: String,
@@ -260,7 +260,7 @@ pub async fn register_destination(
     Ok(applied)
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DestinationDecision {
     /// For reviews: approve or reject. Ignored by withdraw and release requests.
@@ -498,7 +498,7 @@ pub async fn request_destination_release(
     .await
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DestinationDetail {
     #[serde(flatten)]
     pub record: DestinationRow,

@@ -20,7 +20,7 @@ use crate::{new_id, now_ms, settings, ServiceError, ServiceResult, Store};
 const PENDING_EXISTS: &str = "已向该毕业生发出邀约，对方处理前不能再次发送";
 const MAX_BATCH: usize = 200;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendInvitations {
     pub graduate_ids: Vec<String>,
@@ -30,7 +30,7 @@ pub struct SendInvitations {
 }
 
 /// The outcome for one graduate of a batch.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct SendResult {
     pub graduate_id: String,
     pub ok: bool,
@@ -422,7 +422,7 @@ pub async fn remind_due(store: &Store, limit: i64) -> ServiceResult<usize> {
     Ok(sent)
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Remark {
     pub reason: Option<String>,
@@ -493,7 +493,7 @@ pub async fn cancel_signing(
     .await
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInvitation {
     /// The graduate's password again: nobody signs on a graduate's behalf.
@@ -539,7 +539,7 @@ pub async fn accept_invitation(
     .await
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditInvitation {
     pub terms: AgreementTerms,

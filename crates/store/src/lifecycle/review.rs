@@ -14,7 +14,7 @@ use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::employers::UploadedFile;
 use crate::{now_ms, ServiceError, ServiceResult, Store};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewDecision {
     pub approve: bool,
@@ -101,7 +101,7 @@ pub async fn force_terminate(
     .await
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProposeAmendment {
     pub terms: AgreementTerms,
@@ -180,7 +180,7 @@ pub async fn propose_amendment(
     Ok(applied)
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AmendmentAnswer {
     /// true: confirm the new terms; false: keep the old ones.
@@ -347,7 +347,7 @@ fn cleared_termination() -> Vec<(&'static str, Val)> {
     ]
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TerminationAnswer {
     /// true: agree to terminate (it goes to the school). Leaving it pending (暂不处理) needs no
