@@ -225,7 +225,7 @@ pub struct VerificationQuery {
 /// The verification queue (province: all employers; school: those applying to it).
 #[utoipa::path(get, path = "/api/employer-verifications", operation_id = "list_employer_verifications", tag = "employers",
     params(VerificationQuery), security(("session" = [])),
-    responses((status = 200, body = super::ListPage<employers::EmployerRow>), Session, BadRequest))]
+    responses((status = 200, body = super::ListPage<employers::EmployerRow>), Session, BadRequest, Unprocessable))]
 pub async fn list_employer_verifications(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,

@@ -491,7 +491,7 @@ pub struct AgreementQuery {
 /// Agreements the viewer may see, newest first, filtered and paged.
 #[utoipa::path(get, path = "/api/agreements", operation_id = "list_agreements", tag = "signing",
     params(AgreementQuery), security(("session" = [])),
-    responses((status = 200, body = ListPage<views::AgreementListRow>), Session, BadRequest))]
+    responses((status = 200, body = ListPage<views::AgreementListRow>), Session, BadRequest, Unprocessable))]
 pub async fn list_agreements(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
