@@ -4,6 +4,7 @@ mod helpers;
 
 mod access;
 mod accounts;
+mod contract;
 mod documents;
 mod employers;
 mod lifecycle;
