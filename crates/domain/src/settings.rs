@@ -123,6 +123,7 @@ impl EmployerVerification {
 /// Dates serialise as "YYYY-MM-DD".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SigningSettings {
+    #[schema(maximum = 65535)]
     pub graduation_year: u16,
     /// First day on which invitations may be sent and accepted.
     #[serde(with = "iso_date")]
@@ -140,12 +141,15 @@ pub struct SigningSettings {
     #[schema(value_type = String, format = Date)]
     pub termination_not_before: Date,
     /// Approved terminations allowed per graduate; 0 means none.
+    #[schema(maximum = 255)]
     pub max_terminations: u8,
     /// Default response validity of an invitation (反馈有效期), in days.
+    #[schema(maximum = 255)]
     pub invitation_validity_days: u8,
     pub employer_verification: EmployerVerification,
     /// Copies in each printed agreement (seed 001: 3 — employer, graduate, school).
     #[serde(default = "three_copies")]
+    #[schema(maximum = 255)]
     pub agreement_copies: u8,
 }
 

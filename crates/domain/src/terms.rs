@@ -24,6 +24,7 @@ pub struct AgreementTerms {
     pub position: String,
     /// 试用期（月）: the labour law allows at most six months.
     #[serde(default)]
+    #[schema(maximum = 255)]
     pub probation_months: u8,
     /// 试用起薪（元/月）
     #[serde(default)]

@@ -22,6 +22,7 @@ use crate::{now_ms, settings, FieldError, Page, Paging, ServiceError, ServiceRes
 pub struct FindGraduates {
     /// The school's 5-digit code, or its full name.
     pub school: String,
+    #[schema(maximum = 65535)]
     pub graduation_year: u16,
     pub name: String,
     /// The graduate's mobile number or national ID number.

@@ -26,6 +26,7 @@ pub struct SendInvitations {
     pub graduate_ids: Vec<String>,
     pub terms: AgreementTerms,
     /// 反馈有效期 in days (1–30); the school's default when absent.
+    #[schema(maximum = 255)]
     pub validity_days: Option<u8>,
 }
 
@@ -543,6 +544,7 @@ pub async fn accept_invitation(
 #[serde(deny_unknown_fields)]
 pub struct EditInvitation {
     pub terms: AgreementTerms,
+    #[schema(maximum = 255)]
     pub validity_days: Option<u8>,
     pub version: Option<i64>,
 }

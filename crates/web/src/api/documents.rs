@@ -385,9 +385,10 @@ pub struct SignatureForm {
     /// graduate_signature / employer_signature / employer_seal
     pub kind: String,
     /// PNG or JPG ≤ 1 MB.
-    #[schema(value_type = Option<String>, format = Binary)]
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
     pub image: Option<Vec<u8>>,
     /// Instead of `image`: a `data:image/png;base64,…` URL from the signature pad.
+    #[schema(nullable = false)]
     pub drawn: Option<String>,
 }
 

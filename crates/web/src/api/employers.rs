@@ -20,10 +20,15 @@ use crate::openapi::{BadRequest, Conflict, NotFound, Public, Session, TooLarge, 
 use crate::uploads::{certificate, read_form, Form};
 use crate::AppState;
 
-/// Reads the registration fields from a multipart form: either one `data` part holding JSON,
-/// or one part per field (HTML forms).
+/// Reads the registration fields from a multipart form: either one non-empty `data` part
+/// holding JSON, or one part per field (HTML forms).
 fn registration_from(form: &Form) -> Result<RegisterEmployer, ApiError> {
-    if let Some(data) = form.fields.get("data").and_then(|v| v.first()) {
+    if let Some(data) = form
+        .fields
+        .get("data")
+        .and_then(|v| v.first())
+        .filter(|d| !d.trim().is_empty())
+    {
         return serde_json::from_str(data)
             .map_err(|e| ApiError::bad_request(format!("data 字段不是有效的注册信息：{e}")));
     }
@@ -56,36 +61,57 @@ fn registration_from(form: &Form) -> Result<RegisterEmployer, ApiError> {
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct EmployerRegistrationForm {
-    /// JSON of all the fields below at once (then the single fields are ignored).
-    #[schema(value_type = Option<String>)]
+    /// JSON of all the fields below at once (then the single fields are ignored; an empty
+    /// part counts as none).
+    #[schema(value_type = Option<String>, nullable = false)]
     pub data: Option<RegisterEmployer>,
+    #[schema(nullable = false)]
     pub company_name: Option<String>,
     /// 统一社会信用代码 (18 characters)
+    #[schema(nullable = false)]
     pub credit_code: Option<String>,
+    #[schema(nullable = false)]
     pub login_name: Option<String>,
+    #[schema(nullable = false)]
     pub manager_name: Option<String>,
+    #[schema(nullable = false)]
     pub phone: Option<String>,
+    #[schema(nullable = false)]
     pub password: Option<String>,
+    #[schema(nullable = false)]
     pub password_confirm: Option<String>,
+    #[schema(nullable = false)]
     pub province: Option<String>,
+    #[schema(nullable = false)]
     pub city: Option<String>,
+    #[schema(nullable = false)]
     pub address: Option<String>,
+    #[schema(nullable = false)]
     pub company_phone: Option<String>,
+    #[schema(nullable = false)]
     pub email: Option<String>,
+    #[schema(nullable = false)]
     pub hr_email: Option<String>,
+    #[schema(nullable = false)]
     pub postcode: Option<String>,
+    #[schema(nullable = false)]
     pub unit_nature_code: Option<String>,
+    #[schema(nullable = false)]
     pub industry_code: Option<String>,
+    #[schema(nullable = false)]
     pub size_code: Option<String>,
+    #[schema(nullable = false)]
     pub registered_capital_code: Option<String>,
+    #[schema(nullable = false)]
     pub tags: Option<String>,
     /// Repeat the part once per school.
+    #[schema(nullable = false)]
     pub school_ids: Option<Vec<String>>,
     /// 授权书: JPG, PNG or PDF ≤ 5 MB (type judged from the bytes).
-    #[schema(value_type = Option<String>, format = Binary)]
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
     pub authorisation_letter: Option<Vec<u8>>,
     /// 营业执照: JPG, PNG or PDF ≤ 5 MB.
-    #[schema(value_type = Option<String>, format = Binary)]
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
     pub licence: Option<Vec<u8>>,
 }
 
@@ -94,17 +120,24 @@ pub struct EmployerRegistrationForm {
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct JoinEmployerForm {
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, nullable = false)]
     pub data: Option<JoinEmployer>,
+    #[schema(nullable = false)]
     pub credit_code: Option<String>,
+    #[schema(nullable = false)]
     pub kind: Option<JoinKind>,
+    #[schema(nullable = false)]
     pub login_name: Option<String>,
+    #[schema(nullable = false)]
     pub manager_name: Option<String>,
+    #[schema(nullable = false)]
     pub phone: Option<String>,
+    #[schema(nullable = false)]
     pub password: Option<String>,
+    #[schema(nullable = false)]
     pub password_confirm: Option<String>,
     /// 授权书 (needed to become the manager): JPG, PNG or PDF ≤ 5 MB.
-    #[schema(value_type = Option<String>, format = Binary)]
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
     pub authorisation_letter: Option<Vec<u8>>,
 }
 
@@ -144,7 +177,12 @@ pub async fn join_employer(
     ApiMultipart(mp): ApiMultipart,
 ) -> ApiResult<(StatusCode, Json<employers::Registered>)> {
     let mut form = read_form(mp, state.config.max_upload_mib).await?;
-    let input: JoinEmployer = if let Some(d) = form.fields.get("data").and_then(|v| v.first()) {
+    let input: JoinEmployer = if let Some(d) = form
+        .fields
+        .get("data")
+        .and_then(|v| v.first())
+        .filter(|d| !d.trim().is_empty())
+    {
         serde_json::from_str(d)
             .map_err(|e| ApiError::bad_request(format!("data 字段不是有效的申请信息：{e}")))?
     } else {

@@ -330,11 +330,13 @@ pub struct TerminationForm {
     /// ≤ 200 characters.
     pub reason: String,
     /// `true` (or `1`, `on`) once the notice is read.
+    #[schema(nullable = false)]
     pub acknowledged: Option<String>,
+    #[schema(nullable = false)]
     pub version: Option<i64>,
     /// The employer's stamped termination letter (JPG, PNG or PDF ≤ 5 MB): required from the
     /// graduate.
-    #[schema(value_type = Option<String>, format = Binary)]
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
     pub proof: Option<Vec<u8>>,
 }
 
@@ -421,6 +423,7 @@ pub struct SignedScanForm {
     /// JPG, PNG or PDF ≤ 5 MB.
     #[schema(value_type = String, format = Binary)]
     pub scan: Vec<u8>,
+    #[schema(nullable = false)]
     pub version: Option<i64>,
 }
 
@@ -599,25 +602,30 @@ pub async fn mark_message_read(
 #[allow(dead_code)]
 pub struct DestinationForm {
     /// JSON of `RegisterDestination` (category_code, subcategory, unit_name, details); then
-    /// the plain fields are ignored.
-    #[schema(value_type = Option<String>)]
+    /// the plain fields are ignored (an empty part counts as none).
+    #[schema(value_type = Option<String>, nullable = false)]
     pub data: Option<RegisterDestination>,
     /// 毕业去向代码 (not 10).
+    #[schema(nullable = false)]
     pub category_code: Option<String>,
+    #[schema(nullable = false)]
     pub subcategory: Option<String>,
+    #[schema(nullable = false)]
     pub unit_name: Option<String>,
     /// 所在地
+    #[schema(nullable = false)]
     pub detail_place: Option<String>,
     /// 补充说明
+    #[schema(nullable = false)]
     pub detail_note: Option<String>,
     /// Proof images, JPG or PNG ≤ 2 MB each.
-    #[schema(value_type = Option<String>, format = Binary)]
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
     pub proof_1: Option<Vec<u8>>,
-    #[schema(value_type = Option<String>, format = Binary)]
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
     pub proof_2: Option<Vec<u8>>,
-    #[schema(value_type = Option<String>, format = Binary)]
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
     pub proof_3: Option<Vec<u8>>,
-    #[schema(value_type = Option<String>, format = Binary)]
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
     pub proof_4: Option<Vec<u8>>,
 }
 
@@ -647,7 +655,12 @@ pub(crate) async fn destination_from_form(
     mp: Multipart,
 ) -> ApiResult<DestinationApplied> {
     let mut form = read_form(mp, state.config.max_upload_mib).await?;
-    let input: RegisterDestination = match form.fields.get("data").and_then(|v| v.first()) {
+    let input: RegisterDestination = match form
+        .fields
+        .get("data")
+        .and_then(|v| v.first())
+        .filter(|d| !d.trim().is_empty())
+    {
         Some(d) => serde_json::from_str(d)
             .map_err(|e| ApiError::bad_request(format!("data 字段不是有效的登记信息：{e}")))?,
         None => RegisterDestination {
@@ -736,9 +749,10 @@ pub async fn review_destination(
 #[allow(dead_code)]
 pub struct ReleaseForm {
     pub reason: String,
+    #[schema(nullable = false)]
     pub version: Option<i64>,
     /// JPG, PNG or PDF ≤ 5 MB.
-    #[schema(value_type = Option<String>, format = Binary)]
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
     pub proof: Option<Vec<u8>>,
 }
 

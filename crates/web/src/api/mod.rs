@@ -204,7 +204,11 @@ pub struct Items<T> {
 #[into_params(parameter_in = Header)]
 pub struct IdempotencyHeader {
     /// A retry with the same key answers the first result and changes nothing more.
-    #[param(rename = "Idempotency-Key", pattern = r"^[A-Za-z0-9_:.\-]{1,100}$")]
+    #[param(
+        rename = "Idempotency-Key",
+        pattern = r"^[A-Za-z0-9_:.\-]{1,100}$",
+        nullable = false
+    )]
     pub idempotency_key: Option<String>,
 }
 

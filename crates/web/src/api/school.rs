@@ -164,7 +164,7 @@ pub struct SettingsQuery {
 
 /// The signing settings of a school's cohort (defaults until changed).
 #[utoipa::path(get, path = "/api/settings/{year}", operation_id = "get_signing_settings", tag = "settings",
-    params(("year" = i64, Path, description = "毕业年度（2000–2100）"), SettingsQuery), security(("session" = [])),
+    params(("year" = i64, Path, minimum = 2000, maximum = 2100, description = "毕业年度（2000–2100）"), SettingsQuery), security(("session" = [])),
     responses((status = 200, body = SigningSettings), Session, BadRequest, NotFound))]
 pub async fn get_signing_settings(
     State(state): State<AppState>,
@@ -182,7 +182,7 @@ pub async fn get_signing_settings(
 }
 
 #[utoipa::path(put, path = "/api/settings/{year}", operation_id = "update_signing_settings", tag = "settings",
-    params(("year" = i64, Path, description = "毕业年度（2000–2100），与内容中的 graduation_year 相同")),
+    params(("year" = i64, Path, minimum = 2000, maximum = 2100, description = "毕业年度（2000–2100），与内容中的 graduation_year 相同")),
     request_body = SigningSettings, security(("session" = [], "csrf" = [])),
     responses((status = 200, body = SigningSettings), Session, BadRequest, Conflict, Unprocessable))]
 pub async fn update_signing_settings(
