@@ -370,4 +370,29 @@ async fn axum_rejections_under_api_answer_the_envelope() {
         assert_eq!(body["error"]["code"], "bad_request", "{path}: {body}");
         assert!(!body["error"]["message"].as_str().unwrap().is_empty());
     }
+    // A JSON operation sent another content type is the documented 400, not axum's 415.
+    let r = c
+        .http
+        .post(format!("{}/api/graduate-search", c.base))
+        .header("x-csrf-token", c.csrf.clone().unwrap())
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "bad_request", "{body}");
+    // A method the path does not answer keeps its `Allow` header and gets the envelope.
+    let r = c
+        .http
+        .put(format!("{}/api/me", c.base))
+        .header("x-csrf-token", c.csrf.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    assert!(r.headers().get("allow").is_some());
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed", "{body}");
 }
