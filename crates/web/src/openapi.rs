@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
+use wangqian_domain::lifecycle::{AgreementState, DestinationState};
 
 /// The security scheme of the session cookie (`wq_session`, set by `login`).
 pub const SESSION: &str = "session";
@@ -115,4 +117,37 @@ error_set! {
     TooLarge = [413];
     Locked = [423];
     TooMany = [429];
+}
+
+fn code_schema(values: Vec<&'static str>) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values))
+        .into()
+}
+
+/// Declares a string schema limited to a set of codes, for a query parameter or form part
+/// (`#[param(value_type = Option<Code>, inline)]`).
+macro_rules! codes {
+    ($($(#[$doc:meta])* $name:ident = $values:expr;)+) => {$(
+        $(#[$doc])*
+        pub struct $name;
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                code_schema($values)
+            }
+        }
+        impl utoipa::ToSchema for $name {}
+    )+};
+}
+
+codes! {
+    /// An agreement state, e.g. `signed`, `effective`, `expired`.
+    AgreementStateCode = AgreementState::ALL.iter().map(|s| s.as_str()).collect();
+    AgreementKindCode = vec!["online", "paper"];
+    DestinationStateCode = DestinationState::ALL.iter().map(|s| s.as_str()).collect();
+    VerificationStatusCode = vec!["pending", "verified", "rejected"];
+    SheetFormat = vec!["xlsx", "csv"];
+    TemplateKindCode = vec!["online", "paper", "termination"];
+    SignatureKindCode = vec!["graduate_signature", "employer_signature", "employer_seal"];
 }

@@ -383,6 +383,7 @@ pub(crate) fn signature_from_form(
 #[allow(dead_code)]
 pub struct SignatureForm {
     /// graduate_signature / employer_signature / employer_seal
+    #[schema(value_type = crate::openapi::SignatureKindCode, inline)]
     pub kind: String,
     /// PNG or JPG ≤ 1 MB.
     #[schema(value_type = Option<String>, format = Binary, nullable = false)]
@@ -504,6 +505,7 @@ pub(crate) async fn template_from_form(
 #[allow(dead_code)]
 pub struct TemplateForm {
     /// online / paper / termination
+    #[schema(value_type = crate::openapi::TemplateKindCode, inline)]
     pub kind: String,
     pub graduation_year: i64,
     /// typst markup reading `json("/data.json")`, ≤ 256 KB.
@@ -543,6 +545,7 @@ pub async fn upload_agreement_template(
 #[into_params(parameter_in = Query)]
 pub struct DefaultTemplateQuery {
     /// online / paper / termination
+    #[param(value_type = crate::openapi::TemplateKindCode, inline)]
     pub kind: String,
 }
 
@@ -580,6 +583,7 @@ pub async fn download_default_template(
 #[into_params(parameter_in = Query)]
 pub struct PrintQuery {
     /// A state code, e.g. `effective`.
+    #[param(value_type = Option<crate::openapi::AgreementStateCode>, inline)]
     pub state: Option<String>,
     pub graduation_year: Option<i64>,
     pub department_id: Option<String>,

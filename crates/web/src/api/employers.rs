@@ -254,6 +254,7 @@ pub async fn decide_employer_member(
 #[into_params(parameter_in = Query)]
 pub struct VerificationQuery {
     /// pending (default), verified, rejected
+    #[param(value_type = Option<crate::openapi::VerificationStatusCode>, inline)]
     pub status: Option<String>,
     pub keyword: Option<String>,
     pub page: Option<i64>,

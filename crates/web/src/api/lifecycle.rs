@@ -478,8 +478,10 @@ pub(crate) async fn signed_scan_from_form(
 #[into_params(parameter_in = Query)]
 pub struct AgreementQuery {
     /// A state code, e.g. `signed`, `effective`, `expired`.
+    #[param(value_type = Option<crate::openapi::AgreementStateCode>, inline)]
     pub state: Option<String>,
     /// online / paper
+    #[param(value_type = Option<crate::openapi::AgreementKindCode>, inline)]
     pub kind: Option<String>,
     pub graduation_year: Option<i64>,
     pub department_id: Option<String>,
@@ -805,6 +807,7 @@ pub(crate) async fn release_from_form(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DestinationQuery {
+    #[param(value_type = Option<crate::openapi::DestinationStateCode>, inline)]
     pub state: Option<String>,
     pub graduation_year: Option<i64>,
     pub department_id: Option<String>,

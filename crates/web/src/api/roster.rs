@@ -115,6 +115,7 @@ pub struct FileUpload {
 #[into_params(parameter_in = Query)]
 pub struct TemplateQuery {
     /// xlsx (default) or csv
+    #[param(value_type = Option<crate::openapi::SheetFormat>, inline)]
     pub format: Option<String>,
 }
 
