@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 /// One code and its Chinese name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CodeEntry {
     pub code: &'static str,
     pub name: &'static str,

@@ -8,7 +8,7 @@ use thiserror::Error;
 use time::{Date, Month};
 
 /// Number of review levels for signings, terminations and other registrations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewLevels {
     /// The school reviews alone.
@@ -51,7 +51,7 @@ impl ReviewLevels {
 }
 
 /// When an online agreement becomes binding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BindingMoment {
     /// When the graduate accepts (Anhui, seed 003); the review checks data only.
@@ -85,7 +85,7 @@ impl BindingMoment {
 }
 
 /// Whose verification an employer needs before it may sign with this school's graduates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EmployerVerification {
     /// The platform's verification is enough.
@@ -121,28 +121,35 @@ impl EmployerVerification {
 /// The signing settings of one school for one graduation year.
 ///
 /// Dates serialise as "YYYY-MM-DD".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SigningSettings {
+    #[schema(maximum = 65535)]
     pub graduation_year: u16,
     /// First day on which invitations may be sent and accepted.
     #[serde(with = "iso_date")]
+    #[schema(value_type = String, format = Date)]
     pub signing_opens_on: Date,
     /// Last day of the signing window (inclusive).
     #[serde(with = "iso_date")]
+    #[schema(value_type = String, format = Date)]
     pub signing_closes_on: Date,
     pub review_levels: ReviewLevels,
     pub binding_moment: BindingMoment,
     pub employer_may_request_termination: bool,
     /// Terminations are refused before this day.
     #[serde(with = "iso_date")]
+    #[schema(value_type = String, format = Date)]
     pub termination_not_before: Date,
     /// Approved terminations allowed per graduate; 0 means none.
+    #[schema(maximum = 255)]
     pub max_terminations: u8,
     /// Default response validity of an invitation (反馈有效期), in days.
+    #[schema(maximum = 255)]
     pub invitation_validity_days: u8,
     pub employer_verification: EmployerVerification,
     /// Copies in each printed agreement (seed 001: 3 — employer, graduate, school).
     #[serde(default = "three_copies")]
+    #[schema(maximum = 255)]
     pub agreement_copies: u8,
 }
 

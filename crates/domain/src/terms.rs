@@ -15,7 +15,7 @@ pub struct TermsError {
 }
 
 /// What the employer offers and the graduate accepts. Money is whole yuan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgreementTerms {
     /// 工作职位类别
@@ -24,6 +24,7 @@ pub struct AgreementTerms {
     pub position: String,
     /// 试用期（月）: the labour law allows at most six months.
     #[serde(default)]
+    #[schema(maximum = 255)]
     pub probation_months: u8,
     /// 试用起薪（元/月）
     #[serde(default)]
@@ -178,7 +179,7 @@ impl AgreementTerms {
 }
 
 /// The employer of a paper agreement, as the graduate copies it from the signed paper.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaperEmployer {
     pub name: String,

@@ -672,7 +672,7 @@ pub struct NewReviewer {
     pub password: String,
 }
 
-#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct StaffRow {
     pub id: String,
     pub login_name: String,

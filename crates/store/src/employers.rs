@@ -17,7 +17,7 @@ use crate::pii::PiiField;
 use crate::{new_id, password, Page, Paging, ServiceError, ServiceResult, Store};
 
 /// The four registration steps in one submission (the page walks through them).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct RegisterEmployer {
     // Step 1: the company.
     pub company_name: String,
@@ -56,7 +56,7 @@ pub struct UploadedFile {
     pub bytes: Vec<u8>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Registered {
     pub employer_id: String,
     pub account_id: String,
@@ -398,7 +398,9 @@ async fn insert_employer_account(
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum JoinKind {
     /// 申请加入公司: the company's manager decides.
@@ -407,7 +409,7 @@ pub enum JoinKind {
     BecomeManager,
 }
 
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct JoinEmployer {
     pub credit_code: String,
     pub kind: JoinKind,
@@ -513,7 +515,7 @@ pub async fn join_employer(
     })
 }
 
-#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct MemberRow {
     pub id: String,
     pub login_name: String,
@@ -612,7 +614,7 @@ pub async fn decide_member(
     Ok(())
 }
 
-#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct EmployerRow {
     pub id: String,
     pub name: String,
@@ -659,7 +661,7 @@ async fn recruits_at(
     Ok(row.is_some())
 }
 
-#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct EmployerSchoolRow {
     pub school_id: String,
     pub school_name: String,
@@ -667,7 +669,7 @@ pub struct EmployerSchoolRow {
     pub decision_reason: Option<String>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct EmployerDetail {
     #[serde(flatten)]
     pub employer: EmployerRow,

@@ -9,7 +9,7 @@ use crate::pii::PiiField;
 use crate::{Page, Paging, ServiceError, ServiceResult, Store};
 
 /// One row of a graduate list: personal data masked.
-#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct GraduateSummary {
     pub id: String,
     pub school_id: String,
@@ -120,7 +120,7 @@ pub async fn list_graduates(
 
 /// The full record as the graduate or school staff see it (ID masked; mobile shown to the
 /// graduate themself only).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct GraduateRecord {
     #[serde(flatten)]
     pub summary: GraduateSummary,

@@ -233,6 +233,8 @@ impl Paging {
     }
 
     pub fn offset(&self) -> i64 {
-        (self.page - 1) * self.per_page
+        // A page far past the end is an empty page, not an overflow (a panic, or a negative
+        // OFFSET that PostgreSQL refuses).
+        (self.page - 1).saturating_mul(self.per_page)
     }
 }

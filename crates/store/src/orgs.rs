@@ -2,7 +2,7 @@
 
 use crate::{ServiceResult, Store};
 
-#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct SchoolRow {
     pub id: String,
     pub code: String,
@@ -43,7 +43,7 @@ pub async fn school_by_code(store: &Store, code: &str) -> ServiceResult<Option<S
     .await?)
 }
 
-#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct DepartmentRow {
     pub id: String,
     pub school_id: String,

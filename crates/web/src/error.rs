@@ -151,3 +151,45 @@ impl ApiError {
         self
     }
 }
+
+/// Wraps axum's own plain-text rejections under `/api` (a query or path parameter that does
+/// not parse, a method the path does not answer) in the JSON envelope, so that every error an
+/// API client sees has the documented shape.
+pub async fn json_rejections(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    // Rejection texts are short; a longer body is cut rather than buffered whole.
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "该接口不支持此请求方法".to_string())
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "请求内容过大".to_string()),
+        s if s.is_server_error() => ("internal", "服务器内部错误，请稍后重试".to_string()),
+        _ if text.is_empty() => ("bad_request", "请求不正确".to_string()),
+        _ => ("bad_request", format!("请求参数不正确：{text}")),
+    };
+    let mut out = ApiError::new(status, code, message).into_response();
+    // Keep headers such as `Allow` on a 405.
+    for (name, value) in parts.headers.iter() {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}

@@ -1,9 +1,19 @@
-//! The OpenAPI document, generated from the handlers' annotations.
+//! The frame of the OpenAPI document: its title, the security schemes, the error envelope and
+//! the error answers operations share. The paths themselves are collected from the handlers'
+//! annotations by the router in [`crate::api::router`], so routes and documentation are one list.
 
-use axum::Json;
-use utoipa::OpenApi;
+use std::collections::BTreeMap;
 
-use crate::api;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+use wangqian_domain::lifecycle::{AgreementState, DestinationState};
+
+/// The security scheme of the session cookie (`wq_session`, set by `login`).
+pub const SESSION: &str = "session";
+/// The security scheme of the `X-CSRF-Token` header every state-changing request carries.
+pub const CSRF: &str = "csrf";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -11,114 +21,133 @@ use crate::api;
         title = "wangqian 网签 API",
         description = "毕业生就业协议书网上签约系统。登录（login）后，每个修改状态的请求须带 `X-CSRF-Token` 头（值为登录应答中的 csrf_token）。错误统一为 `{\"error\": {\"code\", \"message\", \"fields\"}}`。"
     ),
-    paths(
-        api::healthz,
-        api::login,
-        api::logout,
-        api::get_current_account,
-        api::change_password,
-        api::search_schools,
-        api::list_departments,
-        api::bind_graduate,
-        api::list_graduates,
-        api::get_graduate,
-        api::unbind_graduate,
-        api::import_roster,
-        api::get_roster_import,
-        api::download_roster_template,
-        api::list_staff,
-        api::create_reviewer,
-        api::set_reviewer_active,
-        api::get_signing_settings,
-        api::update_signing_settings,
-        api::list_code_tables,
-        api::register_employer,
-        api::join_employer,
-        api::get_employer,
-        api::list_employer_members,
-        api::decide_employer_member,
-        api::list_employer_verifications,
-        api::verify_employer,
-        api::download_upload,
-        api::find_graduates,
-        api::list_send_list,
-        api::remove_from_send_list,
-        api::import_send_list,
-        api::download_send_list_template,
-        api::send_invitations,
-        api::withdraw_invitation,
-        api::edit_invitation,
-        api::resend_invitation,
-        api::accept_invitation,
-        api::reject_invitation,
-        api::cancel_signing,
-        api::review_agreement,
-        api::revoke_review,
-        api::propose_amendment,
-        api::confirm_amendment,
-        api::withdraw_amendment,
-        api::request_termination,
-        api::answer_termination,
-        api::cancel_termination,
-        api::review_termination,
-        api::force_terminate,
-        api::create_paper_agreement,
-        api::update_paper_agreement,
-        api::submit_paper_agreement,
-        api::upload_signed_agreement,
-        api::list_agreements,
-        api::get_agreement,
-        api::get_agreement_trail,
-        api::todo_counts,
-        api::list_messages,
-        api::mark_message_read,
-        api::register_destination,
-        api::withdraw_destination,
-        api::review_destination,
-        api::request_destination_release,
-        api::unlock_destination,
-        api::list_destinations,
-        api::get_destination,
-        api::download_agreement_pdf,
-        api::download_termination_form,
-        api::download_evidence_package,
-        api::verify_agreement,
-        api::get_platform_seal,
-        api::upload_signature_image,
-        api::upload_agreement_template,
-        api::download_default_template,
-        api::list_print_records,
-        api::create_print_code,
-        api::confirm_print_code,
-        api::get_print_code_status,
-        api::fetch_print_code_pdf,
-    ),
+    modifiers(&SecuritySchemes),
     components(schemas(
         crate::error::ErrorBody,
         crate::error::ErrorDetail,
         crate::error::FieldErrorBody,
-        api::LoginRequest,
-        api::SessionResponse,
-        api::BindRequest,
-        api::CreateReviewerRequest,
-        api::ActiveRequest,
-        api::DecisionRequest,
-        api::VerifyRequest,
-        api::ImportStatus,
-        wangqian_store::documents::VerifyView,
-        api::SignatureImageSaved,
-        api::TemplateSaved,
-        wangqian_store::documents::PrintRow,
-        api::PrintRecordPage,
-        api::PageMeta,
-        api::PrintCodeCreated,
-        api::ConfirmPrintCode,
-        api::PrintCodeConfirmed,
-        api::PrintCodeState,
     ))
 )]
-pub struct ApiDoc;
+struct Frame;
 
-pub async fn serve() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            SESSION,
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::SESSION_COOKIE,
+                "登录（login）或绑定（bind_graduate）应答设置的会话 Cookie（HttpOnly）",
+            ))),
+        );
+        components.add_security_scheme(
+            CSRF,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-CSRF-Token",
+                "登录应答中的 csrf_token；已登录时每个 POST、PUT、DELETE 请求都须带上",
+            ))),
+        );
+    }
+}
+
+/// The document's frame, before the router adds the paths.
+pub fn frame() -> utoipa::openapi::OpenApi {
+    Frame::openapi()
+}
+
+fn describe(status: u16) -> &'static str {
+    match status {
+        400 => "请求格式不正确：JSON 无法解析或有未知字段、查询或路径参数不正确、Idempotency-Key 不合规、Content-Type 不对",
+        401 => "未登录、会话已过期或账号密码不正确",
+        403 => "角色无权操作、CSRF 校验失败，或须先修改一次性初始密码（password_change_required）",
+        404 => "记录不存在或不在可见范围内",
+        409 => "当前状态不允许、版本已过期，或 Idempotency-Key 已用于另一操作",
+        413 => "上传内容过大",
+        422 => "字段校验未通过（fields 列出每个问题）",
+        423 => "账号已临时锁定（连续输错密码）",
+        429 => "请求过于频繁",
+        503 => "系统繁忙或数据库不可用，请稍后再试",
+        _ => "错误",
+    }
+}
+
+fn error_response(status: u16) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(describe(status))
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+/// Declares a set of error answers (each the `ErrorBody` envelope) for `responses(...)`.
+macro_rules! error_set {
+    ($($(#[$doc:meta])* $name:ident = [$($status:literal),+];)+) => {$(
+        $(#[$doc])*
+        pub struct $name;
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                [$($status),+]
+                    .into_iter()
+                    .map(|s: u16| (s.to_string(), error_response(s)))
+                    .collect()
+            }
+        }
+    )+};
+}
+
+error_set! {
+    /// Any request: a logged-in account with a one-time password is refused (403) everywhere
+    /// but a few paths, and the session lookup needs the database (503).
+    Public = [403, 503];
+    /// Every operation that needs a session.
+    Session = [401, 403, 503];
+    /// A JSON or multipart body, a query or path parameter, or the `Idempotency-Key` header
+    /// that does not parse.
+    BadRequest = [400];
+    NotFound = [404];
+    Conflict = [409];
+    Unprocessable = [422];
+    TooLarge = [413];
+    Locked = [423];
+    TooMany = [429];
+}
+
+fn code_schema(values: Vec<&'static str>) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values))
+        .into()
+}
+
+/// Declares a string schema limited to a set of codes, for a query parameter or form part
+/// (`#[param(value_type = Option<Code>, inline)]`).
+macro_rules! codes {
+    ($($(#[$doc:meta])* $name:ident = $values:expr;)+) => {$(
+        $(#[$doc])*
+        pub struct $name;
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                code_schema($values)
+            }
+        }
+        impl utoipa::ToSchema for $name {}
+    )+};
+}
+
+codes! {
+    /// An agreement state, e.g. `signed`, `effective`, `expired`.
+    AgreementStateCode = AgreementState::ALL.iter().map(|s| s.as_str()).collect();
+    AgreementKindCode = vec!["online", "paper"];
+    DestinationStateCode = DestinationState::ALL.iter().map(|s| s.as_str()).collect();
+    VerificationStatusCode = vec!["pending", "verified", "rejected"];
+    SheetFormat = vec!["xlsx", "csv"];
+    TemplateKindCode = vec!["online", "paper", "termination"];
+    SignatureKindCode = vec!["graduate_signature", "employer_signature", "employer_seal"];
 }

@@ -26,7 +26,7 @@ use crate::{new_id, FieldError, Page, Paging, ServiceError, ServiceResult, Store
 const DESTINATION: &str = "去向登记";
 pub const MAX_PROOFS: usize = 4;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterDestination {
     /// 毕业去向代码 (not 10: agreement employment comes from an agreement).
@@ -42,7 +42,7 @@ pub struct RegisterDestination {
     pub details: std::collections::BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct DestinationApplied {
     pub id: String,
     pub state: String,
@@ -50,7 +50,7 @@ pub struct DestinationApplied {
     pub version: i64,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct DestinationRow {
     pub id: String,
     pub school_id: String,
@@ -62,7 +62,11 @@ pub struct DestinationRow {
     pub unit_name: String,
     pub details: String,
     pub proof_ids: String,
+    /// The state code (`submitted`, `approved`, …).
+    #[schema(value_type = String)]
     pub state: Coded<S>,
+    /// Whose move it is (a party code), if anyone's.
+    #[schema(value_type = Option<String>)]
     pub awaiting: Option<Coded<Party>>,
     pub version: i64,
     pub review_reason: Option<String>,
@@ -274,7 +278,7 @@ pub async fn register_destination(
     Ok(applied)
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DestinationDecision {
     /// For reviews: approve or reject. Ignored by withdraw and release requests.
@@ -542,7 +546,7 @@ pub async fn request_destination_release(
     .await
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DestinationDetail {
     #[serde(flatten)]
     pub record: DestinationRow,

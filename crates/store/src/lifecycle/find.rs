@@ -17,11 +17,12 @@ use crate::pii::PiiField;
 use crate::roster_import::tempfile_guard::TempFile;
 use crate::{FieldError, Page, Paging, ServiceError, ServiceResult, Store};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FindGraduates {
     /// The school's 5-digit code, or its full name.
     pub school: String,
+    #[schema(maximum = 65535)]
     pub graduation_year: u16,
     pub name: String,
     /// The graduate's mobile number or national ID number.
@@ -36,7 +37,7 @@ fn yes() -> bool {
 }
 
 /// A found graduate, personal data masked.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FoundGraduate {
     pub graduate_id: String,
     pub school_id: String,
@@ -358,7 +359,7 @@ pub async fn remove_from_send_list(
 /// The columns of the send-list template (004): 毕业学校, 毕业年度, 学生姓名, 学生身份证号.
 pub const SEND_LIST_COLUMNS: [&str; 4] = ["毕业学校", "毕业年度", "学生姓名", "学生身份证号"];
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ImportLine {
     pub row: usize,
     pub name: String,

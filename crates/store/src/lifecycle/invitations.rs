@@ -21,17 +21,18 @@ use crate::{new_id, FieldError, ServiceError, ServiceResult, Store};
 const PENDING_EXISTS: &str = lc::PENDING_INVITATION;
 const MAX_BATCH: usize = 200;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendInvitations {
     pub graduate_ids: Vec<String>,
     pub terms: AgreementTerms,
     /// 反馈有效期 in days (1–30); the school's default when absent.
+    #[schema(maximum = 255)]
     pub validity_days: Option<u8>,
 }
 
 /// The outcome for one graduate of a batch.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct SendResult {
     pub graduate_id: String,
     pub ok: bool,
@@ -439,7 +440,7 @@ pub async fn remind_due(store: &Store, limit: i64) -> ServiceResult<usize> {
     Ok(sent)
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Remark {
     pub reason: Option<String>,
@@ -477,7 +478,7 @@ pub async fn cancel_signing(
     remark_action(store, actor, id, A::CancelSigning, input, idem).await
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInvitation {
     /// The graduate's password again: nobody signs on a graduate's behalf.
@@ -526,10 +527,11 @@ pub async fn accept_invitation(
     .await
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditInvitation {
     pub terms: AgreementTerms,
+    #[schema(maximum = 255)]
     pub validity_days: Option<u8>,
     pub version: Option<i64>,
 }

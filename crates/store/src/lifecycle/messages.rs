@@ -78,7 +78,7 @@ fn inbox(actor: &Actor) -> ServiceResult<(&'static str, String)> {
     }
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct MessageRow {
     pub id: String,
     pub record_kind: String,

@@ -349,7 +349,7 @@ pub(crate) struct Step<'a> {
 }
 
 /// What every state-changing agreement action answers (and what a retry replays).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Applied {
     pub id: String,
     pub state: String,

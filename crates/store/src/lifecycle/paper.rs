@@ -18,7 +18,7 @@ use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::employers::UploadedFile;
 use crate::{new_id, ServiceError, ServiceResult, Store};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaperAgreementInput {
     pub employer: PaperEmployer,
@@ -223,7 +223,7 @@ pub async fn update_paper_agreement(
     })
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitPaper {
     /// The second confirmation: generation is final.

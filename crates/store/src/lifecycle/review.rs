@@ -14,7 +14,7 @@ use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::employers::UploadedFile;
 use crate::{ServiceError, ServiceResult, Store};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewDecision {
     pub approve: bool,
@@ -75,7 +75,7 @@ pub async fn force_terminate(
     remark_action(store, actor, id, A::ForceTerminate, input, idem).await
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProposeAmendment {
     pub terms: AgreementTerms,
@@ -144,7 +144,7 @@ pub async fn propose_amendment(
     Ok(applied)
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AmendmentAnswer {
     /// true: confirm the new terms; false: keep the old ones.
@@ -280,7 +280,7 @@ pub async fn request_termination(
     Ok(applied)
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TerminationAnswer {
     /// true: agree to terminate (it goes to the school). Leaving it pending (暂不处理) needs no

@@ -151,7 +151,7 @@ pub async fn insert(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct TrailEvent {
     pub seq: i64,
     pub at: i64,

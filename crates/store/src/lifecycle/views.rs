@@ -26,7 +26,7 @@ pub struct AgreementFilter {
     pub per_page: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AgreementListRow {
     pub id: String,
     pub kind: String,
@@ -209,13 +209,13 @@ pub async fn list_agreements(
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ActionView {
     pub action: &'static str,
     pub label: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct VersionView {
     pub version_no: i64,
     pub status: String,
@@ -227,7 +227,7 @@ pub struct VersionView {
     pub decided_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct GraduateView {
     pub id: String,
     pub name: String,
@@ -242,7 +242,7 @@ pub struct GraduateView {
     pub email: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AgreementDetail {
     pub id: String,
     pub kind: String,
@@ -388,7 +388,7 @@ pub async fn get_agreement(
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TrailView {
     pub record_id: String,
     /// False when the chain check finds the trail altered.
@@ -397,7 +397,7 @@ pub struct TrailView {
     pub events: Vec<TrailEventView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TrailEventView {
     #[serde(flatten)]
     pub event: trail::TrailEvent,
@@ -446,7 +446,7 @@ pub async fn get_agreement_trail(
 }
 
 /// Each role's to-do counts (SPEC §11): 签约待办, 解约待办, 待审核, plus unread messages.
-#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, Eq, utoipa::ToSchema)]
 pub struct TodoCounts {
     pub signing: i64,
     pub termination: i64,

@@ -15,6 +15,7 @@ use wangqian_store::orgs;
 use super::ApiJson;
 use crate::auth::{clear_cookie, session_cookie, ApiAuth, SessionToken};
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::{BadRequest, Locked, Public, Session, TooMany, Unprocessable};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -81,8 +82,9 @@ pub(crate) fn session_response(
 /// Logs in; the answer sets the session cookie and carries the CSRF token.
 #[utoipa::path(post, path = "/api/session", operation_id = "login", tag = "accounts",
     request_body = LoginRequest,
-    responses((status = 200, body = SessionResponse), (status = 401, body = crate::error::ErrorBody),
-              (status = 423, description = "账号已临时锁定"), (status = 429, description = "尝试过于频繁")))]
+    responses((status = 200, body = SessionResponse, description = "已登录；应答设置会话 Cookie"),
+              Public, BadRequest, Unprocessable, Locked, TooMany,
+              (status = 401, body = crate::error::ErrorBody, description = "账号或密码不正确")))]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -100,7 +102,8 @@ pub async fn login(
 }
 
 #[utoipa::path(delete, path = "/api/session", operation_id = "logout", tag = "accounts",
-    responses((status = 204, description = "已退出")))]
+    security((), ("session" = [])),
+    responses((status = 204, description = "已退出"), Public))]
 pub async fn logout(
     State(state): State<AppState>,
     token: Option<Extension<SessionToken>>,
@@ -112,7 +115,8 @@ pub async fn logout(
 }
 
 #[utoipa::path(get, path = "/api/me", operation_id = "get_current_account", tag = "accounts",
-    responses((status = 200, body = SessionResponse), (status = 401, body = crate::error::ErrorBody)))]
+    security(("session" = [])),
+    responses((status = 200, body = SessionResponse), Session))]
 pub async fn get_current_account(ApiAuth(s): ApiAuth) -> Json<SessionResponse> {
     Json(SessionResponse::from(&s))
 }
@@ -120,13 +124,10 @@ pub async fn get_current_account(ApiAuth(s): ApiAuth) -> Json<SessionResponse> {
 /// Changes the logged-in account's own password; ends the one-time password requirement.
 #[utoipa::path(post, path = "/api/me/password", operation_id = "change_password", tag = "accounts",
     request_body = accounts::ChangePassword,
-    responses((status = 204, description = "密码已修改"),
-              (status = 401, body = crate::error::ErrorBody, description = "未登录"),
-              (status = 403, body = crate::error::ErrorBody, description = "CSRF 校验失败"),
+    security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "密码已修改"), Session, BadRequest, Locked,
               (status = 409, body = crate::error::ErrorBody, description = "密码已被另一次修改改变"),
-              (status = 422, body = crate::error::ErrorBody, description = "各字段的问题（当前密码不正确、新密码太弱、两次不一致）"),
-              (status = 423, body = crate::error::ErrorBody, description = "账号已临时锁定"),
-              (status = 503, body = crate::error::ErrorBody, description = "系统繁忙")))]
+              (status = 422, body = crate::error::ErrorBody, description = "各字段的问题（当前密码不正确、新密码太弱、两次不一致）")))]
 pub async fn change_password(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -137,30 +138,32 @@ pub async fn change_password(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SchoolSearch {
     /// Part of the school name, or its 5-digit code.
     pub q: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/schools", operation_id = "search_schools", tag = "organisations",
-    params(SchoolSearch), responses((status = 200, body = serde_json::Value)))]
+    params(SchoolSearch), responses((status = 200, body = super::Items<orgs::SchoolRow>), Public, BadRequest))]
 pub async fn search_schools(
     State(state): State<AppState>,
     Query(q): Query<SchoolSearch>,
-) -> ApiResult<Json<serde_json::Value>> {
-    let rows = orgs::search_schools(&state.store, q.q.as_deref().unwrap_or("")).await?;
-    Ok(Json(serde_json::json!({ "items": rows })))
+) -> ApiResult<Json<super::Items<orgs::SchoolRow>>> {
+    let items = orgs::search_schools(&state.store, q.q.as_deref().unwrap_or("")).await?;
+    Ok(Json(super::Items { items }))
 }
 
 #[utoipa::path(get, path = "/api/schools/{school_id}/departments", operation_id = "list_departments", tag = "organisations",
-    params(("school_id" = String, Path)), responses((status = 200, body = serde_json::Value)))]
+    params(("school_id" = String, Path)), security(("session" = [])),
+    responses((status = 200, body = super::Items<orgs::DepartmentRow>), Session))]
 pub async fn list_departments(
     State(state): State<AppState>,
     ApiAuth(_s): ApiAuth,
     Path(school_id): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
-    let rows = orgs::departments(&state.store, &school_id).await?;
-    Ok(Json(serde_json::json!({ "items": rows })))
+) -> ApiResult<Json<super::Items<orgs::DepartmentRow>>> {
+    let items = orgs::departments(&state.store, &school_id).await?;
+    Ok(Json(super::Items { items }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -178,9 +181,10 @@ pub struct BindRequest {
 /// match exactly one record) and logs them in.
 #[utoipa::path(post, path = "/api/graduates/bind", operation_id = "bind_graduate", tag = "accounts",
     request_body = BindRequest,
-    responses((status = 201, body = SessionResponse), (status = 400, description = "信息不匹配或没有注册", body = crate::error::ErrorBody),
-              (status = 409, description = "信息重复 / 已绑定", body = crate::error::ErrorBody),
-              (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = SessionResponse, description = "已绑定并登录；应答设置会话 Cookie"),
+              Public, Unprocessable,
+              (status = 400, description = "请求格式不正确，或信息不匹配、没有注册", body = crate::error::ErrorBody),
+              (status = 409, description = "信息重复 / 已绑定", body = crate::error::ErrorBody)))]
 pub async fn bind_graduate(
     State(state): State<AppState>,
     ApiJson(b): ApiJson<BindRequest>,

@@ -24,6 +24,9 @@ use super::{ApiJson, ApiMultipart};
 use crate::auth::ApiAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::headers::content_disposition;
+use crate::openapi::{
+    BadRequest, Conflict, NotFound, Public, Session, TooLarge, TooMany, Unprocessable,
+};
 use crate::uploads::read_form;
 use crate::AppState;
 
@@ -74,6 +77,7 @@ pub(crate) async fn sealed_document(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PdfQuery {
     /// `1` to open in the browser (打印) instead of downloading (下载).
     pub inline: Option<String>,
@@ -84,11 +88,11 @@ pub struct PdfQuery {
 /// the reason (409) before the agreement is effective; a paper agreement prints at 待反馈 to be
 /// signed and stamped.
 #[utoipa::path(get, path = "/api/agreements/{id}/pdf", operation_id = "download_agreement_pdf", tag = "documents",
-    params(("id" = String, Path), PdfQuery),
-    responses((status = 200, description = "协议书 PDF", content_type = "application/pdf"),
-              (status = 401, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+    params(("id" = String, Path), PdfQuery), security(("session" = [])),
+    responses((status = 200, description = "协议书 PDF", content_type = "application/pdf", body = [u8]),
+              Session, BadRequest, NotFound,
               (status = 409, description = "当前状态不能打印", body = crate::error::ErrorBody),
-              (status = 503, description = "服务器缺少中文字体", body = crate::error::ErrorBody)))]
+              (status = 503, description = "服务器缺少中文字体或系统繁忙", body = crate::error::ErrorBody)))]
 pub async fn download_agreement_pdf(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -107,10 +111,9 @@ pub async fn download_agreement_pdf(
 /// The standard termination proof (解除协议证明) of a paper agreement, filled in with both
 /// parties, for the employer to stamp (002 §2.4.1).
 #[utoipa::path(get, path = "/api/agreements/{id}/termination-form", operation_id = "download_termination_form", tag = "documents",
-    params(("id" = String, Path)),
-    responses((status = 200, description = "解除协议证明 PDF", content_type = "application/pdf"),
-              (status = 401, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
-              (status = 409, body = crate::error::ErrorBody), (status = 503, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path)), security(("session" = [])),
+    responses((status = 200, description = "解除协议证明 PDF", content_type = "application/pdf", body = [u8]),
+              Session, NotFound, Conflict))]
 pub async fn download_termination_form(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -158,8 +161,7 @@ pub(crate) async fn check_token(
 /// token, or one for a superseded version, says so.
 #[utoipa::path(get, path = "/api/verify/{token}", operation_id = "verify_agreement", tag = "documents",
     params(("token" = String, Path, description = "二维码中的令牌")),
-    responses((status = 200, body = VerifyView),
-              (status = 429, description = "查询过于频繁", body = crate::error::ErrorBody)))]
+    responses((status = 200, body = VerifyView), Public, TooMany))]
 pub async fn verify_agreement(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -170,7 +172,7 @@ pub async fn verify_agreement(
 
 /// The platform seal's certificate (PEM), to check PDFs and evidence packages offline.
 #[utoipa::path(get, path = "/api/platform-seal", operation_id = "get_platform_seal", tag = "documents",
-    responses((status = 200, description = "PEM 证书", content_type = "application/x-pem-file")))]
+    responses((status = 200, description = "PEM 证书", content_type = "application/x-pem-file", body = String), Public))]
 pub async fn get_platform_seal(State(state): State<AppState>) -> Response {
     (
         [
@@ -297,10 +299,9 @@ async fn evidence_uploads(
 /// platform and a README.txt in Chinese on checking each part offline. For the school and the
 /// two parties of the agreement.
 #[utoipa::path(get, path = "/api/agreements/{id}/evidence", operation_id = "download_evidence_package", tag = "documents",
-    params(("id" = String, Path)),
-    responses((status = 200, description = "证据包 ZIP", content_type = "application/zip"),
-              (status = 401, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
-              (status = 409, body = crate::error::ErrorBody), (status = 503, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path)), security(("session" = [])),
+    responses((status = 200, description = "证据包 ZIP", content_type = "application/zip", body = [u8]),
+              Session, NotFound, Conflict))]
 pub async fn download_evidence_package(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -376,16 +377,29 @@ pub(crate) fn signature_from_form(
     })
 }
 
+/// The multipart signature form: a file `image` or a drawing `drawn`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct SignatureForm {
+    /// graduate_signature / employer_signature / employer_seal
+    #[schema(value_type = crate::openapi::SignatureKindCode, inline)]
+    pub kind: String,
+    /// PNG or JPG ≤ 1 MB.
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
+    pub image: Option<Vec<u8>>,
+    /// Instead of `image`: a `data:image/png;base64,…` URL from the signature pad.
+    #[schema(nullable = false)]
+    pub drawn: Option<String>,
+}
+
 /// Keeps the account's signature image: a graduate's handwritten signature
 /// (`kind=graduate_signature`), or an employer's signature (`employer_signature`) and company
 /// seal (`employer_seal`). Multipart: `kind`, file `image` (PNG/JPG ≤ 1 MB) or `drawn` (a PNG
 /// data URL from the signature pad). Every agreement rendered afterwards carries the new image.
 #[utoipa::path(post, path = "/api/signature-images", operation_id = "upload_signature_image", tag = "documents",
-    request_body(content_type = "multipart/form-data", content = String, description = "kind, image 或 drawn"),
-    responses((status = 201, body = SignatureImageSaved),
-              (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
-              (status = 403, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody),
-              (status = 422, body = crate::error::ErrorBody)))]
+    request_body(content_type = "multipart/form-data", content = SignatureForm),
+    security(("session" = [], "csrf" = [])),
+    responses((status = 201, body = SignatureImageSaved), Session, BadRequest, TooLarge, Unprocessable))]
 pub async fn upload_signature_image(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -485,18 +499,29 @@ pub(crate) async fn template_from_form(
     })
 }
 
+/// The multipart template upload.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct TemplateForm {
+    /// online / paper / termination
+    #[schema(value_type = crate::openapi::TemplateKindCode, inline)]
+    pub kind: String,
+    pub graduation_year: i64,
+    /// typst markup reading `json("/data.json")`, ≤ 256 KB.
+    #[schema(value_type = String, format = Binary)]
+    pub template: Vec<u8>,
+}
+
 /// Uploads the school's own agreement template for a cohort (a school administrator), or the
 /// province's for all its schools (the provincial administrator). Multipart: `kind` (online /
 /// paper / termination), `graduation_year`, file `template` (typst markup reading
 /// `json("/data.json")`, ≤ 256 KB). Accepted only after it renders a sample agreement; the
 /// engine's error comes back (422) otherwise.
 #[utoipa::path(post, path = "/api/agreement-templates", operation_id = "upload_agreement_template", tag = "documents",
-    request_body(content_type = "multipart/form-data", content = String, description = "kind, graduation_year, template"),
-    responses((status = 201, body = TemplateSaved),
-              (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
-              (status = 403, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody),
-              (status = 422, description = "模板无法生成示例协议书（引擎的错误信息）", body = crate::error::ErrorBody),
-              (status = 503, body = crate::error::ErrorBody)))]
+    request_body(content_type = "multipart/form-data", content = TemplateForm),
+    security(("session" = [], "csrf" = [])),
+    responses((status = 201, body = TemplateSaved), Session, BadRequest, TooLarge,
+              (status = 422, description = "模板无法生成示例协议书（引擎的错误信息）", body = crate::error::ErrorBody)))]
 pub async fn upload_agreement_template(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -516,16 +541,18 @@ pub async fn upload_agreement_template(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DefaultTemplateQuery {
     /// online / paper / termination
+    #[param(value_type = crate::openapi::TemplateKindCode, inline)]
     pub kind: String,
 }
 
 /// The built-in template's source, to start a school's own from.
 #[utoipa::path(get, path = "/api/agreement-templates/default", operation_id = "download_default_template", tag = "documents",
     params(DefaultTemplateQuery),
-    responses((status = 200, description = "typst 模板", content_type = "text/plain"),
-              (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "typst 模板", content_type = "text/plain", body = String),
+              Public, BadRequest, Unprocessable))]
 pub async fn download_default_template(
     Query(q): Query<DefaultTemplateQuery>,
 ) -> ApiResult<Response> {
@@ -552,8 +579,10 @@ pub async fn download_default_template(
 // Print management
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PrintQuery {
     /// A state code, e.g. `effective`.
+    #[param(value_type = Option<crate::openapi::AgreementStateCode>, inline)]
     pub state: Option<String>,
     pub graduation_year: Option<i64>,
     pub department_id: Option<String>,
@@ -594,10 +623,8 @@ pub(crate) fn print_filter(q: PrintQuery) -> PrintFilter {
 /// The school's print management list (打印管理): numbered agreements with their print count
 /// and last print time, filtered and paged like the agreement list.
 #[utoipa::path(get, path = "/api/print-records", operation_id = "list_print_records", tag = "documents",
-    params(PrintQuery),
-    responses((status = 200, body = PrintRecordPage),
-              (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-              (status = 422, body = crate::error::ErrorBody)))]
+    params(PrintQuery), security(("session" = [])),
+    responses((status = 200, body = PrintRecordPage), Session, BadRequest, Unprocessable))]
 pub async fn list_print_records(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -636,8 +663,7 @@ const PRINT_CODES_PER_TEN_MINUTES: i64 = 20;
 
 /// A PC asks for a one-time print code (no login). Valid 5 minutes, works once.
 #[utoipa::path(post, path = "/api/print-codes", operation_id = "create_print_code", tag = "documents",
-    responses((status = 201, body = PrintCodeCreated),
-              (status = 429, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = PrintCodeCreated), Public, TooMany))]
 pub async fn create_print_code(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -689,11 +715,8 @@ pub struct PrintCodeConfirmed {
 /// The graduate, logged in on the phone, confirms a code for one of their printable agreements;
 /// the PC then receives the PDF. A used, expired or already confirmed code is refused (409).
 #[utoipa::path(post, path = "/api/print-codes/confirm", operation_id = "confirm_print_code", tag = "documents",
-    request_body = ConfirmPrintCode,
-    responses((status = 200, body = PrintCodeConfirmed),
-              (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-              (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
-              (status = 422, body = crate::error::ErrorBody)))]
+    request_body = ConfirmPrintCode, security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = PrintCodeConfirmed), Session, BadRequest, NotFound, Conflict, Unprocessable))]
 pub async fn confirm_print_code(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -707,6 +730,7 @@ pub async fn confirm_print_code(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SecretQuery {
     /// The secret `create_print_code` gave the PC.
     pub secret: String,
@@ -723,7 +747,7 @@ pub struct PrintCodeState {
 /// The PC polls its code: waiting, confirmed (fetch the PDF now), used or expired.
 #[utoipa::path(get, path = "/api/print-codes/status", operation_id = "get_print_code_status", tag = "documents",
     params(SecretQuery),
-    responses((status = 200, body = PrintCodeState), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = PrintCodeState), Public, BadRequest, NotFound))]
 pub async fn get_print_code_status(
     State(state): State<AppState>,
     Query(q): Query<SecretQuery>,
@@ -753,8 +777,8 @@ pub(crate) async fn print_code_pdf(state: &AppState, secret: &str) -> ApiResult<
 /// The PDF of a confirmed print code, once.
 #[utoipa::path(get, path = "/api/print-codes/pdf", operation_id = "fetch_print_code_pdf", tag = "documents",
     params(SecretQuery),
-    responses((status = 200, description = "协议书 PDF", content_type = "application/pdf"),
-              (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, description = "协议书 PDF", content_type = "application/pdf", body = [u8]),
+              Public, BadRequest, NotFound,
               (status = 409, description = "未确认、已使用或已过期", body = crate::error::ErrorBody)))]
 pub async fn fetch_print_code_pdf(
     State(state): State<AppState>,

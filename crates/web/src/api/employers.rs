@@ -16,13 +16,19 @@ use super::{ApiJson, ApiMultipart};
 use crate::auth::ApiAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::headers::{content_disposition, may_show_inline};
+use crate::openapi::{BadRequest, Conflict, NotFound, Public, Session, TooLarge, Unprocessable};
 use crate::uploads::{certificate, read_form, Form};
 use crate::AppState;
 
-/// Reads the registration fields from a multipart form: either one `data` part holding JSON,
-/// or one part per field (HTML forms).
+/// Reads the registration fields from a multipart form: either one non-empty `data` part
+/// holding JSON, or one part per field (HTML forms).
 fn registration_from(form: &Form) -> Result<RegisterEmployer, ApiError> {
-    if let Some(data) = form.fields.get("data").and_then(|v| v.first()) {
+    if let Some(data) = form
+        .fields
+        .get("data")
+        .and_then(|v| v.first())
+        .filter(|d| !d.trim().is_empty())
+    {
         return serde_json::from_str(data)
             .map_err(|e| ApiError::bad_request(format!("data 字段不是有效的注册信息：{e}")));
     }
@@ -50,13 +56,98 @@ fn registration_from(form: &Form) -> Result<RegisterEmployer, ApiError> {
     })
 }
 
+/// The multipart registration: a `data` part with the JSON of [`RegisterEmployer`], or one part
+/// per field, plus the two certificates.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct EmployerRegistrationForm {
+    /// JSON of all the fields below at once (then the single fields are ignored; an empty
+    /// part counts as none).
+    #[schema(value_type = Option<String>, nullable = false)]
+    pub data: Option<RegisterEmployer>,
+    #[schema(nullable = false)]
+    pub company_name: Option<String>,
+    /// 统一社会信用代码 (18 characters)
+    #[schema(nullable = false)]
+    pub credit_code: Option<String>,
+    #[schema(nullable = false)]
+    pub login_name: Option<String>,
+    #[schema(nullable = false)]
+    pub manager_name: Option<String>,
+    #[schema(nullable = false)]
+    pub phone: Option<String>,
+    #[schema(nullable = false)]
+    pub password: Option<String>,
+    #[schema(nullable = false)]
+    pub password_confirm: Option<String>,
+    #[schema(nullable = false)]
+    pub province: Option<String>,
+    #[schema(nullable = false)]
+    pub city: Option<String>,
+    #[schema(nullable = false)]
+    pub address: Option<String>,
+    #[schema(nullable = false)]
+    pub company_phone: Option<String>,
+    #[schema(nullable = false)]
+    pub email: Option<String>,
+    #[schema(nullable = false)]
+    pub hr_email: Option<String>,
+    #[schema(nullable = false)]
+    pub postcode: Option<String>,
+    #[schema(nullable = false)]
+    pub unit_nature_code: Option<String>,
+    #[schema(nullable = false)]
+    pub industry_code: Option<String>,
+    #[schema(nullable = false)]
+    pub size_code: Option<String>,
+    #[schema(nullable = false)]
+    pub registered_capital_code: Option<String>,
+    #[schema(nullable = false)]
+    pub tags: Option<String>,
+    /// Repeat the part once per school.
+    #[schema(nullable = false)]
+    pub school_ids: Option<Vec<String>>,
+    /// 授权书: JPG, PNG or PDF ≤ 5 MB (type judged from the bytes).
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
+    pub authorisation_letter: Option<Vec<u8>>,
+    /// 营业执照: JPG, PNG or PDF ≤ 5 MB.
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
+    pub licence: Option<Vec<u8>>,
+}
+
+/// The multipart join request: a `data` part with the JSON of [`JoinEmployer`], or one part per
+/// field, plus the stamped letter for `become_manager`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct JoinEmployerForm {
+    #[schema(value_type = Option<String>, nullable = false)]
+    pub data: Option<JoinEmployer>,
+    #[schema(nullable = false)]
+    pub credit_code: Option<String>,
+    #[schema(nullable = false)]
+    pub kind: Option<JoinKind>,
+    #[schema(nullable = false)]
+    pub login_name: Option<String>,
+    #[schema(nullable = false)]
+    pub manager_name: Option<String>,
+    #[schema(nullable = false)]
+    pub phone: Option<String>,
+    #[schema(nullable = false)]
+    pub password: Option<String>,
+    #[schema(nullable = false)]
+    pub password_confirm: Option<String>,
+    /// 授权书 (needed to become the manager): JPG, PNG or PDF ≤ 5 MB.
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
+    pub authorisation_letter: Option<Vec<u8>>,
+}
+
 /// Registers a company and its manager account (steps 1–4). Multipart: `data` (JSON of the
 /// fields) or one part per field, plus files `authorisation_letter` and `licence` (JPG/PNG/PDF
 /// ≤ 5 MB, type judged from the bytes). The employer then waits for verification.
 #[utoipa::path(post, path = "/api/employers", operation_id = "register_employer", tag = "employers",
-    request_body(content_type = "multipart/form-data", content = serde_json::Value),
-    responses((status = 201, body = serde_json::Value), (status = 409, description = "单位已注册", body = crate::error::ErrorBody),
-              (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    request_body(content_type = "multipart/form-data", content = EmployerRegistrationForm),
+    responses((status = 201, body = employers::Registered), Public, BadRequest, TooLarge, Unprocessable,
+              (status = 409, description = "单位已注册", body = crate::error::ErrorBody)))]
 pub async fn register_employer(
     State(state): State<AppState>,
     ApiMultipart(mp): ApiMultipart,
@@ -79,14 +170,19 @@ pub async fn register(state: &AppState, mp: Multipart) -> ApiResult<employers::R
 /// Asks to join an already registered company (its manager approves) or to become its new
 /// manager (the platform approves; needs the stamped letter).
 #[utoipa::path(post, path = "/api/employers/join", operation_id = "join_employer", tag = "employers",
-    request_body(content_type = "multipart/form-data", content = serde_json::Value),
-    responses((status = 201, body = serde_json::Value), (status = 422, body = crate::error::ErrorBody)))]
+    request_body(content_type = "multipart/form-data", content = JoinEmployerForm),
+    responses((status = 201, body = employers::Registered), Public, BadRequest, NotFound, Conflict, TooLarge, Unprocessable))]
 pub async fn join_employer(
     State(state): State<AppState>,
     ApiMultipart(mp): ApiMultipart,
 ) -> ApiResult<(StatusCode, Json<employers::Registered>)> {
     let mut form = read_form(mp, state.config.max_upload_mib).await?;
-    let input: JoinEmployer = if let Some(d) = form.fields.get("data").and_then(|v| v.first()) {
+    let input: JoinEmployer = if let Some(d) = form
+        .fields
+        .get("data")
+        .and_then(|v| v.first())
+        .filter(|d| !d.trim().is_empty())
+    {
         serde_json::from_str(d)
             .map_err(|e| ApiError::bad_request(format!("data 字段不是有效的申请信息：{e}")))?
     } else {
@@ -109,7 +205,8 @@ pub async fn join_employer(
 }
 
 #[utoipa::path(get, path = "/api/employers/{id}", operation_id = "get_employer", tag = "employers",
-    params(("id" = String, Path)), responses((status = 200, body = serde_json::Value), (status = 404, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path)), security(("session" = [])),
+    responses((status = 200, body = employers::EmployerDetail), Session, NotFound))]
 pub async fn get_employer(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -121,14 +218,15 @@ pub async fn get_employer(
 }
 
 #[utoipa::path(get, path = "/api/employers/{id}/members", operation_id = "list_employer_members", tag = "employers",
-    params(("id" = String, Path)), responses((status = 200, body = serde_json::Value)))]
+    params(("id" = String, Path)), security(("session" = [])),
+    responses((status = 200, body = super::Items<employers::MemberRow>), Session, NotFound))]
 pub async fn list_employer_members(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
     Path(id): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
-    let rows = employers::list_members(&state.store, &s.actor, &id).await?;
-    Ok(Json(serde_json::json!({ "items": rows })))
+) -> ApiResult<Json<super::Items<employers::MemberRow>>> {
+    let items = employers::list_members(&state.store, &s.actor, &id).await?;
+    Ok(Json(super::Items { items }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -140,7 +238,8 @@ pub struct DecisionRequest {
 /// The manager decides a join request; the platform decides a "become manager" request.
 #[utoipa::path(post, path = "/api/employers/{id}/members/{account_id}/decision", operation_id = "decide_employer_member", tag = "employers",
     params(("id" = String, Path), ("account_id" = String, Path)), request_body = DecisionRequest,
-    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+    security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "已处理"), Session, BadRequest, NotFound, Conflict))]
 pub async fn decide_employer_member(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -152,8 +251,10 @@ pub async fn decide_employer_member(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VerificationQuery {
     /// pending (default), verified, rejected
+    #[param(value_type = Option<crate::openapi::VerificationStatusCode>, inline)]
     pub status: Option<String>,
     pub keyword: Option<String>,
     pub page: Option<i64>,
@@ -162,12 +263,13 @@ pub struct VerificationQuery {
 
 /// The verification queue (province: all employers; school: those applying to it).
 #[utoipa::path(get, path = "/api/employer-verifications", operation_id = "list_employer_verifications", tag = "employers",
-    params(VerificationQuery), responses((status = 200, body = serde_json::Value), (status = 403, body = crate::error::ErrorBody)))]
+    params(VerificationQuery), security(("session" = [])),
+    responses((status = 200, body = super::ListPage<employers::EmployerRow>), Session, BadRequest, Unprocessable))]
 pub async fn list_employer_verifications(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
     Query(q): Query<VerificationQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<super::ListPage<employers::EmployerRow>>> {
     let page = employers::list_for_verification(
         &state.store,
         &s.actor,
@@ -179,7 +281,7 @@ pub async fn list_employer_verifications(
         },
     )
     .await?;
-    Ok(Json(super::school::page_json(&page)?))
+    Ok(Json(page.into()))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -194,9 +296,9 @@ pub struct VerifyRequest {
 }
 
 #[utoipa::path(post, path = "/api/employers/{id}/verification", operation_id = "verify_employer", tag = "employers",
-    params(("id" = String, Path)), request_body = VerifyRequest,
-    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
-              (status = 409, description = "信用代码校验警告需确认", body = crate::error::ErrorBody)))]
+    params(("id" = String, Path)), request_body = VerifyRequest, security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "已审核"), Session, BadRequest, NotFound, Unprocessable,
+              (status = 409, description = "信用代码校验警告需确认，或已审核", body = crate::error::ErrorBody)))]
 pub async fn verify_employer(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -219,7 +321,10 @@ pub async fn verify_employer(
 
 /// An uploaded certificate, for the reviewers of its employer and the employer itself.
 #[utoipa::path(get, path = "/api/uploads/{id}", operation_id = "download_upload", tag = "employers",
-    params(("id" = String, Path)), responses((status = 200, description = "文件"), (status = 404, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path)), security(("session" = [])),
+    responses((status = 200, description = "文件（按其保存的类型）",
+               content((String = "image/png"), (String = "image/jpeg"), (String = "application/pdf"))),
+              Session, NotFound))]
 pub async fn download_upload(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,

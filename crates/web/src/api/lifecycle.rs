@@ -30,9 +30,10 @@ use wangqian_store::lifecycle::views::{
 use wangqian_store::lifecycle::{messages, Applied, IdemKey};
 use wangqian_store::Paging;
 
-use super::{ApiJson, ApiMultipart};
+use super::{ApiJson, ApiMultipart, IdempotencyHeader, ListPage};
 use crate::auth::ApiAuth;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::{BadRequest, Conflict, Locked, NotFound, Session, TooLarge, Unprocessable};
 use crate::uploads::{certificate, proof_image, read_form, Form};
 use crate::AppState;
 
@@ -61,12 +62,6 @@ impl Idem {
     }
 }
 
-fn page_json<T: serde::Serialize>(
-    p: &wangqian_store::Page<T>,
-) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(super::school::page_json(p)?))
-}
-
 // ---------------------------------------------------------------------------------------------
 // Finding graduates and the send list
 
@@ -75,9 +70,10 @@ fn page_json<T: serde::Serialize>(
 /// signed, window closed, employer not verified, invitation pending). Invitable graduates go
 /// onto the send list.
 #[utoipa::path(post, path = "/api/graduate-search", operation_id = "find_graduates", tag = "signing",
-    request_body = serde_json::Value,
-    responses((status = 200, body = serde_json::Value), (status = 404, description = "没有找到", body = crate::error::ErrorBody),
-              (status = 422, body = crate::error::ErrorBody)))]
+    request_body = FindGraduates, security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = FoundGraduate), Session, BadRequest, Unprocessable,
+              (status = 404, description = "没有找到", body = crate::error::ErrorBody),
+              (status = 429, description = "一小时内查无此人次数过多", body = crate::error::ErrorBody)))]
 pub async fn find_graduates(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -89,6 +85,7 @@ pub async fn find_graduates(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     pub page: Option<i64>,
     pub per_page: Option<i64>,
@@ -96,19 +93,21 @@ pub struct PageQuery {
 
 /// The employer's send list (签约发送列表), with each graduate's current invitability.
 #[utoipa::path(get, path = "/api/send-list", operation_id = "list_send_list", tag = "signing",
-    params(PageQuery), responses((status = 200, body = serde_json::Value)))]
+    params(PageQuery), security(("session" = [])),
+    responses((status = 200, body = ListPage<FoundGraduate>), Session, BadRequest))]
 pub async fn list_send_list(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
     Query(q): Query<PageQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<ListPage<FoundGraduate>>> {
     let page =
         find::list_send_list(&state.store, &s.actor, Paging::new(q.page, q.per_page)).await?;
-    page_json(&page)
+    Ok(Json(page.into()))
 }
 
 #[utoipa::path(delete, path = "/api/send-list/{graduate_id}", operation_id = "remove_from_send_list", tag = "signing",
-    params(("graduate_id" = String, Path)), responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+    params(("graduate_id" = String, Path)), security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "已移出"), Session, NotFound))]
 pub async fn remove_from_send_list(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -120,7 +119,10 @@ pub async fn remove_from_send_list(
 
 /// The send-list template (毕业学校, 毕业年度, 学生姓名, 学生身份证号) with one example row.
 #[utoipa::path(get, path = "/api/send-list/template", operation_id = "download_send_list_template", tag = "signing",
-    params(super::roster::TemplateQuery), responses((status = 200, description = "XLSX 或 CSV 文件")))]
+    params(super::roster::TemplateQuery),
+    responses((status = 200, description = "XLSX 或 CSV 文件",
+               content((String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv"))),
+              crate::openapi::Public, BadRequest))]
 pub async fn download_send_list_template(
     Query(q): Query<super::roster::TemplateQuery>,
 ) -> ApiResult<axum::response::Response> {
@@ -140,13 +142,14 @@ pub async fn download_send_list_template(
 /// Imports a send list from the XLSX/CSV template (毕业学校, 毕业年度, 学生姓名, 学生身份证号);
 /// multipart field `file`. The answer reports each row.
 #[utoipa::path(post, path = "/api/send-list/import", operation_id = "import_send_list", tag = "signing",
-    request_body(content_type = "multipart/form-data", content = serde_json::Value),
-    responses((status = 200, body = serde_json::Value), (status = 400, body = crate::error::ErrorBody)))]
+    request_body(content_type = "multipart/form-data", content = super::roster::FileUpload),
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = SendListImported), Session, BadRequest, TooLarge, Unprocessable))]
 pub async fn import_send_list(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
     ApiMultipart(mp): ApiMultipart,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<SendListImported>> {
     let mut form = read_form(mp, state.config.max_upload_mib).await?;
     let (name, bytes) = form.files.remove("file").ok_or_else(|| {
         ApiError::bad_request("请选择要导入的表格文件").with_field("file", "必填")
@@ -154,7 +157,15 @@ pub async fn import_send_list(
     let lines: Vec<ImportLine> =
         find::import_send_list(&state.store, &s.actor, &name, bytes).await?;
     let added = lines.iter().filter(|l| l.added).count();
-    Ok(Json(serde_json::json!({ "added": added, "rows": lines })))
+    Ok(Json(SendListImported { added, rows: lines }))
+}
+
+/// What a send-list import did, row by row.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SendListImported {
+    /// Graduates put on the send list.
+    pub added: usize,
+    pub rows: Vec<ImportLine>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -163,32 +174,45 @@ pub async fn import_send_list(
 /// Sends the same invitation (邀请函) to each graduate given (all must be on the send list).
 /// Each graduate succeeds or fails on its own; the answer lists every one.
 #[utoipa::path(post, path = "/api/invitations", operation_id = "send_invitations", tag = "signing",
-    request_body = serde_json::Value, params(("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 200, body = serde_json::Value), (status = 422, body = crate::error::ErrorBody)))]
+    request_body = SendInvitations, params(IdempotencyHeader), security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = InvitationsSent), Session, BadRequest, Conflict, Unprocessable))]
 pub async fn send_invitations(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
     idem: Idem,
     ApiJson(input): ApiJson<SendInvitations>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<InvitationsSent>> {
     let results: Vec<SendResult> =
         invitations::send_invitations(&state.store, &s.actor, input, idem.key()).await?;
     let sent = results.iter().filter(|r| r.ok).count();
-    Ok(Json(
-        serde_json::json!({ "sent": sent, "failed": results.len() - sent, "results": results }),
-    ))
+    Ok(Json(InvitationsSent {
+        sent,
+        failed: results.len() - sent,
+        results,
+    }))
 }
 
+/// The outcome of a batch of invitations, graduate by graduate.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct InvitationsSent {
+    pub sent: usize,
+    pub failed: usize,
+    pub results: Vec<SendResult>,
+}
+
+/// An agreement action: its path, its body type and the service it calls. Its documentation
+/// names the body type, and every error the action can answer (`[Locked]` and the like add the
+/// action's own).
 macro_rules! action {
-    ($(#[$doc:meta])* $name:ident, $path:literal, $body:ty, |$st:ident, $a:ident, $id:ident, $b:ident, $k:ident| $call:expr) => {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $body:ty, $([$($extra:path),+],)? |$st:ident, $a:ident, $id:ident, $b:ident, $k:ident| $call:expr) => {
         $(#[$doc])*
         #[utoipa::path(post, path = $path, operation_id = stringify!($name), tag = "signing",
-            params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
-            request_body = serde_json::Value,
-            responses((status = 200, body = serde_json::Value),
-                      (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
-                      (status = 409, description = "状态不允许或版本已过期", body = crate::error::ErrorBody),
-                      (status = 422, body = crate::error::ErrorBody)))]
+            params(("id" = String, Path), IdempotencyHeader),
+            request_body = $body,
+            security(("session" = [], "csrf" = [])),
+            responses((status = 200, body = Applied), Session, BadRequest, NotFound, Unprocessable,
+                      $($($extra,)+)?
+                      (status = 409, description = "状态不允许、版本已过期，或 Idempotency-Key 已用于另一操作", body = crate::error::ErrorBody)))]
         pub async fn $name(
             State($st): State<AppState>,
             ApiAuth(session): ApiAuth,
@@ -222,7 +246,7 @@ action!(
 action!(
     /// The graduate accepts: `agree` is the tick-box "我同意并遵守以上规定" and `password` the
     /// graduate's password again, so that nobody signs on a graduate's behalf.
-    accept_invitation, "/api/agreements/{id}/accept", AcceptInvitation,
+    accept_invitation, "/api/agreements/{id}/accept", AcceptInvitation, [Locked],
     |st, a, id, b, k| invitations::accept_invitation(&st.store, a, id, b, &st.session_policy, k)
 );
 action!(
@@ -299,13 +323,31 @@ fn version_field(form: &Form) -> ApiResult<Option<i64>> {
         .map_err(|_| ApiError::bad_request("version 应为整数").with_field("version", "应为整数"))
 }
 
+/// The multipart termination request.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct TerminationForm {
+    /// ≤ 200 characters.
+    pub reason: String,
+    /// `true` (or `1`, `on`) once the notice is read.
+    #[schema(nullable = false)]
+    pub acknowledged: Option<String>,
+    #[schema(nullable = false)]
+    pub version: Option<i64>,
+    /// The employer's stamped termination letter (JPG, PNG or PDF ≤ 5 MB): required from the
+    /// graduate.
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
+    pub proof: Option<Vec<u8>>,
+}
+
 /// Asks to terminate an effective agreement. Multipart: `reason` (≤ 200 characters),
 /// `acknowledged` ("true" after reading the notice), optional `version`, and file `proof`
 /// (the employer's stamped termination letter: required from the graduate).
 #[utoipa::path(post, path = "/api/agreements/{id}/termination", operation_id = "request_termination", tag = "signing",
-    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
-    request_body(content_type = "multipart/form-data", content = serde_json::Value),
-    responses((status = 200, body = serde_json::Value), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path), IdempotencyHeader),
+    request_body(content_type = "multipart/form-data", content = TerminationForm),
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = Applied), Session, BadRequest, NotFound, Conflict, TooLarge, Unprocessable))]
 pub async fn request_termination(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -347,8 +389,8 @@ pub(crate) async fn termination_from_form(
 
 /// The graduate saves a paper agreement as a draft (the employer and terms from the paper).
 #[utoipa::path(post, path = "/api/paper-agreements", operation_id = "create_paper_agreement", tag = "signing",
-    request_body = serde_json::Value, params(("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 201, body = serde_json::Value), (status = 422, body = crate::error::ErrorBody)))]
+    request_body = PaperAgreementInput, params(IdempotencyHeader), security(("session" = [], "csrf" = [])),
+    responses((status = 201, body = Applied), Session, BadRequest, Conflict, Unprocessable))]
 pub async fn create_paper_agreement(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -361,8 +403,8 @@ pub async fn create_paper_agreement(
 
 /// Edits a paper agreement draft (also after the school sent it back).
 #[utoipa::path(put, path = "/api/paper-agreements/{id}", operation_id = "update_paper_agreement", tag = "signing",
-    params(("id" = String, Path)), request_body = serde_json::Value,
-    responses((status = 200, body = serde_json::Value), (status = 409, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path)), request_body = PaperAgreementInput, security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = Applied), Session, BadRequest, NotFound, Conflict, Unprocessable))]
 pub async fn update_paper_agreement(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -374,12 +416,24 @@ pub async fn update_paper_agreement(
     ))
 }
 
+/// The multipart upload of the signed paper.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct SignedScanForm {
+    /// JPG, PNG or PDF ≤ 5 MB.
+    #[schema(value_type = String, format = Binary)]
+    pub scan: Vec<u8>,
+    #[schema(nullable = false)]
+    pub version: Option<i64>,
+}
+
 /// The graduate uploads the scan of the signed and stamped paper. Multipart: file `scan`
 /// (JPG/PNG/PDF ≤ 5 MB), optional `version`.
 #[utoipa::path(post, path = "/api/agreements/{id}/signed-scan", operation_id = "upload_signed_agreement", tag = "signing",
-    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
-    request_body(content_type = "multipart/form-data", content = serde_json::Value),
-    responses((status = 200, body = serde_json::Value), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path), IdempotencyHeader),
+    request_body(content_type = "multipart/form-data", content = SignedScanForm),
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = Applied), Session, BadRequest, NotFound, Conflict, TooLarge, Unprocessable))]
 pub async fn upload_signed_agreement(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -421,10 +475,13 @@ pub(crate) async fn signed_scan_from_form(
 // Reading
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AgreementQuery {
     /// A state code, e.g. `signed`, `effective`, `expired`.
+    #[param(value_type = Option<crate::openapi::AgreementStateCode>, inline)]
     pub state: Option<String>,
     /// online / paper
+    #[param(value_type = Option<crate::openapi::AgreementKindCode>, inline)]
     pub kind: Option<String>,
     pub graduation_year: Option<i64>,
     pub department_id: Option<String>,
@@ -438,12 +495,13 @@ pub struct AgreementQuery {
 
 /// Agreements the viewer may see, newest first, filtered and paged.
 #[utoipa::path(get, path = "/api/agreements", operation_id = "list_agreements", tag = "signing",
-    params(AgreementQuery), responses((status = 200, body = serde_json::Value)))]
+    params(AgreementQuery), security(("session" = [])),
+    responses((status = 200, body = ListPage<views::AgreementListRow>), Session, BadRequest, Unprocessable))]
 pub async fn list_agreements(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
     Query(q): Query<AgreementQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<ListPage<views::AgreementListRow>>> {
     let filter = AgreementFilter {
         state: q.state,
         kind: q.kind,
@@ -455,13 +513,14 @@ pub async fn list_agreements(
         per_page: q.per_page,
     };
     let page = views::list_agreements(&state.store, &s.actor, &filter).await?;
-    page_json(&page)
+    Ok(Json(page.into()))
 }
 
 /// One agreement: parties (personal data masked), terms in force, every terms version, the
 /// school's binding rule, and the actions the viewer may take now.
 #[utoipa::path(get, path = "/api/agreements/{id}", operation_id = "get_agreement", tag = "signing",
-    params(("id" = String, Path)), responses((status = 200, body = serde_json::Value), (status = 404, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path)), security(("session" = [])),
+    responses((status = 200, body = AgreementDetail), Session, NotFound))]
 pub async fn get_agreement(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -475,7 +534,8 @@ pub async fn get_agreement(
 /// The flow trail (流程追踪): who, when, what, remark, before and after, and whether the hash
 /// chain is intact.
 #[utoipa::path(get, path = "/api/agreements/{id}/trail", operation_id = "get_agreement_trail", tag = "signing",
-    params(("id" = String, Path)), responses((status = 200, body = serde_json::Value), (status = 404, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path)), security(("session" = [])),
+    responses((status = 200, body = TrailView), Session, NotFound))]
 pub async fn get_agreement_trail(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -489,7 +549,7 @@ pub async fn get_agreement_trail(
 /// The viewer's to-do counts: 签约待办 (signing), 解约待办 (termination), 待审核 (review), and
 /// unread messages.
 #[utoipa::path(get, path = "/api/todo-counts", operation_id = "todo_counts", tag = "signing",
-    responses((status = 200, body = serde_json::Value)))]
+    security(("session" = [])), responses((status = 200, body = TodoCounts), Session))]
 pub async fn todo_counts(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -498,6 +558,7 @@ pub async fn todo_counts(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MessageQuery {
     pub unread: Option<bool>,
     pub page: Option<i64>,
@@ -506,12 +567,13 @@ pub struct MessageQuery {
 
 /// In-app messages for the viewer (their own, their company's, department's or school's).
 #[utoipa::path(get, path = "/api/messages", operation_id = "list_messages", tag = "signing",
-    params(MessageQuery), responses((status = 200, body = serde_json::Value)))]
+    params(MessageQuery), security(("session" = [])),
+    responses((status = 200, body = ListPage<messages::MessageRow>), Session, BadRequest))]
 pub async fn list_messages(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
     Query(q): Query<MessageQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<ListPage<messages::MessageRow>>> {
     let page = messages::list(
         &state.store,
         &s.actor,
@@ -519,11 +581,12 @@ pub async fn list_messages(
         Paging::new(q.page, q.per_page),
     )
     .await?;
-    page_json(&page)
+    Ok(Json(page.into()))
 }
 
 #[utoipa::path(post, path = "/api/messages/{id}/read", operation_id = "mark_message_read", tag = "signing",
-    params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path)), security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "已读"), Session, NotFound))]
 pub async fn mark_message_read(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -536,13 +599,46 @@ pub async fn mark_message_read(
 // ---------------------------------------------------------------------------------------------
 // Other destinations
 
+/// The multipart registration of an other destination.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct DestinationForm {
+    /// JSON of `RegisterDestination` (category_code, subcategory, unit_name, details); then
+    /// the plain fields are ignored (an empty part counts as none).
+    #[schema(value_type = Option<String>, nullable = false)]
+    pub data: Option<RegisterDestination>,
+    /// 毕业去向代码 (not 10).
+    #[schema(nullable = false)]
+    pub category_code: Option<String>,
+    #[schema(nullable = false)]
+    pub subcategory: Option<String>,
+    #[schema(nullable = false)]
+    pub unit_name: Option<String>,
+    /// 所在地
+    #[schema(nullable = false)]
+    pub detail_place: Option<String>,
+    /// 补充说明
+    #[schema(nullable = false)]
+    pub detail_note: Option<String>,
+    /// Proof images, JPG or PNG ≤ 2 MB each.
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
+    pub proof_1: Option<Vec<u8>>,
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
+    pub proof_2: Option<Vec<u8>>,
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
+    pub proof_3: Option<Vec<u8>>,
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
+    pub proof_4: Option<Vec<u8>>,
+}
+
 /// Registers an other destination. Multipart: `data` (JSON: category_code, subcategory,
 /// unit_name, details) — or the same as plain fields, with `detail_place`, `detail_note` and
 /// `detail_<label>` for details — and up to four images `proof_1` … `proof_4` (JPG/PNG ≤ 2 MB).
 #[utoipa::path(post, path = "/api/destinations", operation_id = "register_destination", tag = "destinations",
-    params(("Idempotency-Key" = Option<String>, Header)),
-    request_body(content_type = "multipart/form-data", content = serde_json::Value),
-    responses((status = 201, body = serde_json::Value), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    params(IdempotencyHeader),
+    request_body(content_type = "multipart/form-data", content = DestinationForm),
+    security(("session" = [], "csrf" = [])),
+    responses((status = 201, body = DestinationApplied), Session, BadRequest, Conflict, TooLarge, Unprocessable))]
 pub async fn register_destination(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -561,7 +657,12 @@ pub(crate) async fn destination_from_form(
     mp: Multipart,
 ) -> ApiResult<DestinationApplied> {
     let mut form = read_form(mp, state.config.max_upload_mib).await?;
-    let input: RegisterDestination = match form.fields.get("data").and_then(|v| v.first()) {
+    let input: RegisterDestination = match form
+        .fields
+        .get("data")
+        .and_then(|v| v.first())
+        .filter(|d| !d.trim().is_empty())
+    {
         Some(d) => serde_json::from_str(d)
             .map_err(|e| ApiError::bad_request(format!("data 字段不是有效的登记信息：{e}")))?,
         None => RegisterDestination {
@@ -612,8 +713,9 @@ pub(crate) async fn destination_from_form(
 }
 
 #[utoipa::path(post, path = "/api/destinations/{id}/withdraw", operation_id = "withdraw_destination", tag = "destinations",
-    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = serde_json::Value,
-    responses((status = 200, body = serde_json::Value), (status = 409, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path), IdempotencyHeader), request_body = DestinationDecision,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = DestinationApplied), Session, BadRequest, NotFound, Conflict, Unprocessable))]
 pub async fn withdraw_destination(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -629,8 +731,9 @@ pub async fn withdraw_destination(
 /// Review of a registration or of a release request (whichever is pending); a rejection
 /// needs a reason.
 #[utoipa::path(post, path = "/api/destinations/{id}/review", operation_id = "review_destination", tag = "destinations",
-    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = serde_json::Value,
-    responses((status = 200, body = serde_json::Value), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path), IdempotencyHeader), request_body = DestinationDecision,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = DestinationApplied), Session, BadRequest, NotFound, Conflict, Unprocessable))]
 pub async fn review_destination(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -646,8 +749,9 @@ pub async fn review_destination(
 /// The school administrator unlocks an approved destination (管理员后台解锁): the graduate is
 /// 待就业 again and is told the reason, which is required.
 #[utoipa::path(post, path = "/api/destinations/{id}/unlock", operation_id = "unlock_destination", tag = "destinations",
-    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = serde_json::Value,
-    responses((status = 200, body = serde_json::Value), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path), IdempotencyHeader), request_body = DestinationDecision,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = DestinationApplied), Session, BadRequest, NotFound, Conflict, Unprocessable))]
 pub async fn unlock_destination(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -660,12 +764,25 @@ pub async fn unlock_destination(
     ))
 }
 
+/// The multipart release request.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ReleaseForm {
+    pub reason: String,
+    #[schema(nullable = false)]
+    pub version: Option<i64>,
+    /// JPG, PNG or PDF ≤ 5 MB.
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
+    pub proof: Option<Vec<u8>>,
+}
+
 /// The graduate asks to release (解除) an approved destination. Multipart: `reason`, optional
 /// `version`, file `proof`.
 #[utoipa::path(post, path = "/api/destinations/{id}/release", operation_id = "request_destination_release", tag = "destinations",
-    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
-    request_body(content_type = "multipart/form-data", content = serde_json::Value),
-    responses((status = 200, body = serde_json::Value), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path), IdempotencyHeader),
+    request_body(content_type = "multipart/form-data", content = ReleaseForm),
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = DestinationApplied), Session, BadRequest, NotFound, Conflict, TooLarge, Unprocessable))]
 pub async fn request_destination_release(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -706,7 +823,9 @@ pub(crate) async fn release_from_form(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DestinationQuery {
+    #[param(value_type = Option<crate::openapi::DestinationStateCode>, inline)]
     pub state: Option<String>,
     pub graduation_year: Option<i64>,
     pub department_id: Option<String>,
@@ -716,12 +835,13 @@ pub struct DestinationQuery {
 }
 
 #[utoipa::path(get, path = "/api/destinations", operation_id = "list_destinations", tag = "destinations",
-    params(DestinationQuery), responses((status = 200, body = serde_json::Value)))]
+    params(DestinationQuery), security(("session" = [])),
+    responses((status = 200, body = ListPage<destinations::DestinationRow>), Session, BadRequest))]
 pub async fn list_destinations(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
     Query(q): Query<DestinationQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<ListPage<destinations::DestinationRow>>> {
     let f = DestinationFilter {
         state: q.state,
         graduation_year: q.graduation_year,
@@ -731,12 +851,13 @@ pub async fn list_destinations(
         per_page: q.per_page,
     };
     let page = destinations::list_destinations(&state.store, &s.actor, &f).await?;
-    page_json(&page)
+    Ok(Json(page.into()))
 }
 
 /// One registration with its flow trail and the viewer's possible actions.
 #[utoipa::path(get, path = "/api/destinations/{id}", operation_id = "get_destination", tag = "destinations",
-    params(("id" = String, Path)), responses((status = 200, body = serde_json::Value), (status = 404, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path)), security(("session" = [])),
+    responses((status = 200, body = DestinationDetail), Session, NotFound))]
 pub async fn get_destination(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,

@@ -11,9 +11,13 @@ mod school;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post, put};
+use axum::routing::delete;
 use axum::{Json, Router};
+use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::openapi::Public;
 use crate::AppState;
 
 pub use accounts::*;
@@ -23,224 +27,107 @@ pub use lifecycle::*;
 pub use roster::*;
 pub use school::*;
 
+/// Every API route with its documentation: a handler is routed only through `routes!`, which
+/// takes its path and method from its `#[utoipa::path]`, so no route goes undocumented.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(crate::openapi::frame())
+        .routes(routes!(healthz))
+        .routes(routes!(get_openapi_document))
+        .routes(routes!(accounts::login, accounts::logout))
+        .routes(routes!(accounts::get_current_account))
+        .routes(routes!(accounts::change_password))
+        .routes(routes!(accounts::search_schools))
+        .routes(routes!(accounts::list_departments))
+        .routes(routes!(accounts::bind_graduate))
+        .routes(routes!(school::list_graduates))
+        .routes(routes!(school::get_graduate))
+        .routes(routes!(school::unbind_graduate))
+        .routes(routes!(roster::import_roster))
+        .routes(routes!(roster::get_roster_import))
+        .routes(routes!(roster::download_roster_template))
+        .routes(routes!(school::list_staff))
+        .routes(routes!(school::create_reviewer))
+        .routes(routes!(school::set_reviewer_active))
+        .routes(routes!(
+            school::get_signing_settings,
+            school::update_signing_settings
+        ))
+        .routes(routes!(school::list_code_tables))
+        .routes(routes!(employers::register_employer))
+        .routes(routes!(employers::join_employer))
+        .routes(routes!(employers::get_employer))
+        .routes(routes!(employers::list_employer_members))
+        .routes(routes!(employers::decide_employer_member))
+        .routes(routes!(employers::verify_employer))
+        .routes(routes!(employers::list_employer_verifications))
+        .routes(routes!(employers::download_upload))
+        .routes(routes!(lifecycle::find_graduates))
+        .routes(routes!(lifecycle::list_send_list))
+        .routes(routes!(lifecycle::import_send_list))
+        .routes(routes!(lifecycle::download_send_list_template))
+        .routes(routes!(lifecycle::remove_from_send_list))
+        .routes(routes!(lifecycle::send_invitations))
+        .routes(routes!(lifecycle::list_agreements))
+        .routes(routes!(lifecycle::get_agreement))
+        .routes(routes!(lifecycle::get_agreement_trail))
+        .routes(routes!(lifecycle::withdraw_invitation))
+        .routes(routes!(lifecycle::edit_invitation))
+        .routes(routes!(lifecycle::resend_invitation))
+        .routes(routes!(lifecycle::accept_invitation))
+        .routes(routes!(lifecycle::reject_invitation))
+        .routes(routes!(lifecycle::cancel_signing))
+        .routes(routes!(lifecycle::review_agreement))
+        .routes(routes!(lifecycle::revoke_review))
+        .routes(routes!(lifecycle::propose_amendment))
+        .routes(routes!(lifecycle::confirm_amendment))
+        .routes(routes!(lifecycle::withdraw_amendment))
+        .routes(routes!(lifecycle::request_termination))
+        .routes(routes!(lifecycle::answer_termination))
+        .routes(routes!(lifecycle::cancel_termination))
+        .routes(routes!(lifecycle::review_termination))
+        .routes(routes!(lifecycle::force_terminate))
+        .routes(routes!(lifecycle::submit_paper_agreement))
+        .routes(routes!(lifecycle::upload_signed_agreement))
+        .routes(routes!(lifecycle::create_paper_agreement))
+        .routes(routes!(lifecycle::update_paper_agreement))
+        .routes(routes!(lifecycle::todo_counts))
+        .routes(routes!(lifecycle::list_messages))
+        .routes(routes!(lifecycle::mark_message_read))
+        .routes(routes!(
+            lifecycle::list_destinations,
+            lifecycle::register_destination
+        ))
+        .routes(routes!(lifecycle::get_destination))
+        .routes(routes!(lifecycle::withdraw_destination))
+        .routes(routes!(lifecycle::review_destination))
+        .routes(routes!(lifecycle::unlock_destination))
+        .routes(routes!(lifecycle::request_destination_release))
+        .routes(routes!(documents::download_agreement_pdf))
+        .routes(routes!(documents::download_termination_form))
+        .routes(routes!(documents::download_evidence_package))
+        .routes(routes!(documents::verify_agreement))
+        .routes(routes!(documents::get_platform_seal))
+        .routes(routes!(documents::upload_signature_image))
+        .routes(routes!(documents::upload_agreement_template))
+        .routes(routes!(documents::download_default_template))
+        .routes(routes!(documents::list_print_records))
+        .routes(routes!(documents::create_print_code))
+        .routes(routes!(documents::confirm_print_code))
+        .routes(routes!(documents::get_print_code_status))
+        .routes(routes!(documents::fetch_print_code_pdf))
+}
+
+/// The OpenAPI document, built once from [`router`].
+pub fn openapi_document() -> &'static utoipa::openapi::OpenApi {
+    static DOC: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| router().into_openapi())
+}
+
+/// The documented routes, plus the envelope for unknown `/api` paths and for axum's own
+/// rejections (a query or path parameter that does not parse, a method not allowed).
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/api/openapi.json", get(crate::openapi::serve))
-        .route(
-            "/api/session",
-            post(accounts::login).delete(accounts::logout),
-        )
-        .route("/api/me", get(accounts::get_current_account))
-        .route("/api/me/password", post(accounts::change_password))
-        .route("/api/schools", get(accounts::search_schools))
-        .route(
-            "/api/schools/{school_id}/departments",
-            get(accounts::list_departments),
-        )
-        .route("/api/graduates/bind", post(accounts::bind_graduate))
-        .route("/api/graduates", get(school::list_graduates))
-        .route("/api/graduates/{id}", get(school::get_graduate))
-        .route("/api/graduates/{id}/unbind", post(school::unbind_graduate))
-        .route("/api/roster-imports", post(roster::import_roster))
-        .route("/api/roster-imports/{id}", get(roster::get_roster_import))
-        .route(
-            "/api/roster-template",
-            get(roster::download_roster_template),
-        )
-        .route("/api/staff", get(school::list_staff))
-        .route("/api/staff/reviewers", post(school::create_reviewer))
-        .route(
-            "/api/staff/reviewers/{id}/active",
-            put(school::set_reviewer_active),
-        )
-        .route(
-            "/api/settings/{year}",
-            get(school::get_signing_settings).put(school::update_signing_settings),
-        )
-        .route("/api/code-tables", get(school::list_code_tables))
-        .route("/api/employers", post(employers::register_employer))
-        .route("/api/employers/join", post(employers::join_employer))
-        .route("/api/employers/{id}", get(employers::get_employer))
-        .route(
-            "/api/employers/{id}/members",
-            get(employers::list_employer_members),
-        )
-        .route(
-            "/api/employers/{id}/members/{account_id}/decision",
-            post(employers::decide_employer_member),
-        )
-        .route(
-            "/api/employers/{id}/verification",
-            post(employers::verify_employer),
-        )
-        .route(
-            "/api/employer-verifications",
-            get(employers::list_employer_verifications),
-        )
-        .route("/api/uploads/{id}", get(employers::download_upload))
-        .route("/api/graduate-search", post(lifecycle::find_graduates))
-        .route("/api/send-list", get(lifecycle::list_send_list))
-        .route("/api/send-list/import", post(lifecycle::import_send_list))
-        .route(
-            "/api/send-list/template",
-            get(lifecycle::download_send_list_template),
-        )
-        .route(
-            "/api/send-list/{graduate_id}",
-            delete(lifecycle::remove_from_send_list),
-        )
-        .route("/api/invitations", post(lifecycle::send_invitations))
-        .route("/api/agreements", get(lifecycle::list_agreements))
-        .route("/api/agreements/{id}", get(lifecycle::get_agreement))
-        .route(
-            "/api/agreements/{id}/trail",
-            get(lifecycle::get_agreement_trail),
-        )
-        .route(
-            "/api/agreements/{id}/withdraw",
-            post(lifecycle::withdraw_invitation),
-        )
-        .route(
-            "/api/agreements/{id}/invitation",
-            post(lifecycle::edit_invitation),
-        )
-        .route(
-            "/api/agreements/{id}/resend",
-            post(lifecycle::resend_invitation),
-        )
-        .route(
-            "/api/agreements/{id}/accept",
-            post(lifecycle::accept_invitation),
-        )
-        .route(
-            "/api/agreements/{id}/reject",
-            post(lifecycle::reject_invitation),
-        )
-        .route(
-            "/api/agreements/{id}/cancel",
-            post(lifecycle::cancel_signing),
-        )
-        .route(
-            "/api/agreements/{id}/review",
-            post(lifecycle::review_agreement),
-        )
-        .route(
-            "/api/agreements/{id}/revoke-review",
-            post(lifecycle::revoke_review),
-        )
-        .route(
-            "/api/agreements/{id}/amendments",
-            post(lifecycle::propose_amendment),
-        )
-        .route(
-            "/api/agreements/{id}/amendments/answer",
-            post(lifecycle::confirm_amendment),
-        )
-        .route(
-            "/api/agreements/{id}/amendments/withdraw",
-            post(lifecycle::withdraw_amendment),
-        )
-        .route(
-            "/api/agreements/{id}/termination",
-            post(lifecycle::request_termination),
-        )
-        .route(
-            "/api/agreements/{id}/termination/answer",
-            post(lifecycle::answer_termination),
-        )
-        .route(
-            "/api/agreements/{id}/termination/cancel",
-            post(lifecycle::cancel_termination),
-        )
-        .route(
-            "/api/agreements/{id}/termination/review",
-            post(lifecycle::review_termination),
-        )
-        .route(
-            "/api/agreements/{id}/force-termination",
-            post(lifecycle::force_terminate),
-        )
-        .route(
-            "/api/agreements/{id}/submit",
-            post(lifecycle::submit_paper_agreement),
-        )
-        .route(
-            "/api/agreements/{id}/signed-scan",
-            post(lifecycle::upload_signed_agreement),
-        )
-        .route(
-            "/api/paper-agreements",
-            post(lifecycle::create_paper_agreement),
-        )
-        .route(
-            "/api/paper-agreements/{id}",
-            put(lifecycle::update_paper_agreement),
-        )
-        .route("/api/todo-counts", get(lifecycle::todo_counts))
-        .route("/api/messages", get(lifecycle::list_messages))
-        .route(
-            "/api/messages/{id}/read",
-            post(lifecycle::mark_message_read),
-        )
-        .route(
-            "/api/destinations",
-            get(lifecycle::list_destinations).post(lifecycle::register_destination),
-        )
-        .route("/api/destinations/{id}", get(lifecycle::get_destination))
-        .route(
-            "/api/destinations/{id}/withdraw",
-            post(lifecycle::withdraw_destination),
-        )
-        .route(
-            "/api/destinations/{id}/review",
-            post(lifecycle::review_destination),
-        )
-        .route(
-            "/api/destinations/{id}/release",
-            post(lifecycle::request_destination_release),
-        )
-        .route(
-            "/api/destinations/{id}/unlock",
-            post(lifecycle::unlock_destination),
-        )
-        .route(
-            "/api/agreements/{id}/pdf",
-            get(documents::download_agreement_pdf),
-        )
-        .route(
-            "/api/agreements/{id}/termination-form",
-            get(documents::download_termination_form),
-        )
-        .route(
-            "/api/agreements/{id}/evidence",
-            get(documents::download_evidence_package),
-        )
-        .route("/api/verify/{token}", get(documents::verify_agreement))
-        .route("/api/platform-seal", get(documents::get_platform_seal))
-        .route(
-            "/api/signature-images",
-            post(documents::upload_signature_image),
-        )
-        .route(
-            "/api/agreement-templates",
-            post(documents::upload_agreement_template),
-        )
-        .route(
-            "/api/agreement-templates/default",
-            get(documents::download_default_template),
-        )
-        .route("/api/print-records", get(documents::list_print_records))
-        .route("/api/print-codes", post(documents::create_print_code))
-        .route(
-            "/api/print-codes/confirm",
-            post(documents::confirm_print_code),
-        )
-        .route(
-            "/api/print-codes/status",
-            get(documents::get_print_code_status),
-        )
-        .route("/api/print-codes/pdf", get(documents::fetch_print_code_pdf))
+    let (documented, _) = router().split_for_parts();
+    documented
         .route(
             "/api/{*rest}",
             delete(not_found)
@@ -248,24 +135,82 @@ pub fn routes() -> Router<AppState> {
                 .post(not_found)
                 .put(not_found),
         )
+        .layer(axum::middleware::from_fn(crate::error::json_rejections))
 }
 
 async fn not_found() -> crate::error::ApiError {
     crate::error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "接口不存在")
 }
 
+/// This document.
+#[utoipa::path(get, path = "/api/openapi.json", operation_id = "get_openapi_document", tag = "system",
+    responses((status = 200, description = "OpenAPI 3.1 文档", body = Object), Public))]
+pub async fn get_openapi_document() -> Json<&'static utoipa::openapi::OpenApi> {
+    Json(openapi_document())
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`, or `database unavailable`.
+    pub status: &'static str,
+}
+
 /// 200 when the database answers.
 #[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "system",
-    responses((status = 200, description = "数据库可用"), (status = 503, description = "数据库不可用")))]
+    responses((status = 200, description = "数据库可用", body = Health),
+              (status = 503, description = "数据库不可用", body = Health)))]
 pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     if state.store.ping().await {
-        (StatusCode::OK, Json(serde_json::json!({ "status": "ok" })))
+        (StatusCode::OK, Json(Health { status: "ok" }))
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({ "status": "database unavailable" })),
+            Json(Health {
+                status: "database unavailable",
+            }),
         )
     }
+}
+
+/// One page of a list: `{"items": [...], "meta": {total, page, per_page, pages}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ListPage<T> {
+    pub items: Vec<T>,
+    pub meta: PageMeta,
+}
+
+impl<T> From<wangqian_store::Page<T>> for ListPage<T> {
+    fn from(p: wangqian_store::Page<T>) -> Self {
+        let pages = p.pages();
+        ListPage {
+            meta: PageMeta {
+                total: p.total,
+                page: p.page,
+                per_page: p.per_page,
+                pages,
+            },
+            items: p.items,
+        }
+    }
+}
+
+/// A short list answered whole: `{"items": [...]}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}
+
+/// The optional `Idempotency-Key` header of state-changing lifecycle operations.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyHeader {
+    /// A retry with the same key answers the first result and changes nothing more.
+    #[param(
+        rename = "Idempotency-Key",
+        pattern = r"^[A-Za-z0-9_:.\-]{1,100}$",
+        nullable = false
+    )]
+    pub idempotency_key: Option<String>,
 }
 
 /// `Json<T>` whose rejections (bad syntax, unknown fields, wrong types) use the API envelope.

@@ -12,6 +12,7 @@ use wangqian_store::roster_import;
 use super::ApiMultipart;
 use crate::auth::ApiAuth;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::{BadRequest, NotFound, Public, Session, TooLarge, Unprocessable};
 use crate::uploads::read_form;
 use crate::AppState;
 
@@ -25,6 +26,7 @@ pub struct ImportStatus {
     pub progress_done: i64,
     pub progress_total: i64,
     /// The report: rows, inserted, updated, error_count, errors[{row, column, reason}], message.
+    #[schema(value_type = Option<Object>)]
     pub result: Option<serde_json::Value>,
 }
 
@@ -44,8 +46,9 @@ impl From<wangqian_store::jobs::JobRow> for ImportStatus {
 /// Uploads a roster file (CSV or XLSX, field `file`) and queues its import. Nothing is imported
 /// if any row is wrong; the job's report lists row, column and reason.
 #[utoipa::path(post, path = "/api/roster-imports", operation_id = "import_roster", tag = "roster",
-    request_body(content_type = "multipart/form-data", content = serde_json::Value, description = "file: CSV 或 XLSX"),
-    responses((status = 202, body = ImportStatus), (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    request_body(content_type = "multipart/form-data", content = FileUpload),
+    security(("session" = [], "csrf" = [])),
+    responses((status = 202, body = ImportStatus), Session, BadRequest, TooLarge, Unprocessable))]
 pub async fn import_roster(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -85,7 +88,8 @@ pub async fn start(
 }
 
 #[utoipa::path(get, path = "/api/roster-imports/{id}", operation_id = "get_roster_import", tag = "roster",
-    params(("id" = String, Path)), responses((status = 200, body = ImportStatus), (status = 404, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path)), security(("session" = [])),
+    responses((status = 200, body = ImportStatus), Session, NotFound))]
 pub async fn get_roster_import(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -98,15 +102,29 @@ pub async fn get_roster_import(
     ))
 }
 
+/// A table to import (multipart).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct FileUpload {
+    /// The XLSX or CSV file, filled in from the template.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TemplateQuery {
     /// xlsx (default) or csv
+    #[param(value_type = Option<crate::openapi::SheetFormat>, inline)]
     pub format: Option<String>,
 }
 
 /// The import template with one example row.
 #[utoipa::path(get, path = "/api/roster-template", operation_id = "download_roster_template", tag = "roster",
-    params(TemplateQuery), responses((status = 200, description = "XLSX 或 CSV 文件")))]
+    params(TemplateQuery),
+    responses((status = 200, description = "XLSX 或 CSV 文件",
+               content((String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv"))),
+              Public, BadRequest))]
 pub async fn download_roster_template(Query(q): Query<TemplateQuery>) -> ApiResult<Response> {
     let headers: Vec<&str> = ROSTER_COLUMNS.iter().map(|c| c.header).collect();
     let example: Vec<String> = ROSTER_COLUMNS

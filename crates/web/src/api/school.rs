@@ -12,11 +12,14 @@ use wangqian_store::graduates::{self, GraduateFilter};
 use wangqian_store::settings;
 
 use super::ApiJson;
+use super::{Items, ListPage};
 use crate::auth::ApiAuth;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::{BadRequest, Conflict, NotFound, Public, Session, Unprocessable};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GraduateQuery {
     /// Defaults to the actor's school; required for the provincial administrator.
     pub school_id: Option<String>,
@@ -30,12 +33,13 @@ pub struct GraduateQuery {
 }
 
 #[utoipa::path(get, path = "/api/graduates", operation_id = "list_graduates", tag = "graduates",
-    params(GraduateQuery), responses((status = 200, body = serde_json::Value), (status = 403, body = crate::error::ErrorBody)))]
+    params(GraduateQuery), security(("session" = [])),
+    responses((status = 200, body = ListPage<graduates::GraduateSummary>), Session, BadRequest, NotFound))]
 pub async fn list_graduates(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
     Query(q): Query<GraduateQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<ListPage<graduates::GraduateSummary>>> {
     let school_id = q
         .school_id
         .clone()
@@ -55,20 +59,12 @@ pub async fn list_graduates(
         },
     )
     .await?;
-    Ok(Json(page_json(&page)?))
-}
-
-pub fn page_json<T: serde::Serialize>(
-    page: &wangqian_store::Page<T>,
-) -> anyhow::Result<serde_json::Value> {
-    Ok(serde_json::json!({
-        "items": serde_json::to_value(&page.items)?,
-        "meta": { "total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages() }
-    }))
+    Ok(Json(page.into()))
 }
 
 #[utoipa::path(get, path = "/api/graduates/{id}", operation_id = "get_graduate", tag = "graduates",
-    params(("id" = String, Path)), responses((status = 200, body = serde_json::Value), (status = 404, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path)), security(("session" = [])),
+    responses((status = 200, body = graduates::GraduateRecord), Session, NotFound))]
 pub async fn get_graduate(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -81,7 +77,8 @@ pub async fn get_graduate(
 
 /// 解除绑定: a school administrator frees a graduate's record from its account.
 #[utoipa::path(post, path = "/api/graduates/{id}/unbind", operation_id = "unbind_graduate", tag = "graduates",
-    params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path)), security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "已解除绑定"), Session, NotFound, Conflict))]
 pub async fn unbind_graduate(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -92,13 +89,14 @@ pub async fn unbind_graduate(
 }
 
 #[utoipa::path(get, path = "/api/staff", operation_id = "list_staff", tag = "staff",
-    responses((status = 200, body = serde_json::Value), (status = 403, body = crate::error::ErrorBody)))]
+    security(("session" = [])),
+    responses((status = 200, body = Items<accounts::StaffRow>), Session))]
 pub async fn list_staff(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
-) -> ApiResult<Json<serde_json::Value>> {
-    let rows = accounts::list_staff(&state.store, &s.actor).await?;
-    Ok(Json(serde_json::json!({ "items": rows })))
+) -> ApiResult<Json<Items<accounts::StaffRow>>> {
+    let items = accounts::list_staff(&state.store, &s.actor).await?;
+    Ok(Json(Items { items }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -111,8 +109,8 @@ pub struct CreateReviewerRequest {
 }
 
 #[utoipa::path(post, path = "/api/staff/reviewers", operation_id = "create_reviewer", tag = "staff",
-    request_body = CreateReviewerRequest,
-    responses((status = 201, body = serde_json::Value), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    request_body = CreateReviewerRequest, security(("session" = [], "csrf" = [])),
+    responses((status = 201, body = accounts::StaffRow), Session, BadRequest, Conflict, Unprocessable))]
 pub async fn create_reviewer(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -139,8 +137,8 @@ pub struct ActiveRequest {
 }
 
 #[utoipa::path(put, path = "/api/staff/reviewers/{id}/active", operation_id = "set_reviewer_active", tag = "staff",
-    params(("id" = String, Path)), request_body = ActiveRequest,
-    responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+    params(("id" = String, Path)), request_body = ActiveRequest, security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "已修改"), Session, BadRequest, NotFound))]
 pub async fn set_reviewer_active(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -159,13 +157,15 @@ fn year(y: i64) -> Result<u16, ApiError> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SettingsQuery {
     pub school_id: Option<String>,
 }
 
 /// The signing settings of a school's cohort (defaults until changed).
 #[utoipa::path(get, path = "/api/settings/{year}", operation_id = "get_signing_settings", tag = "settings",
-    params(("year" = i64, Path), SettingsQuery), responses((status = 200, body = serde_json::Value)))]
+    params(("year" = i64, Path, minimum = 2000, maximum = 2100, description = "毕业年度（2000–2100）"), SettingsQuery), security(("session" = [])),
+    responses((status = 200, body = SigningSettings), Session, BadRequest, NotFound))]
 pub async fn get_signing_settings(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -182,8 +182,9 @@ pub async fn get_signing_settings(
 }
 
 #[utoipa::path(put, path = "/api/settings/{year}", operation_id = "update_signing_settings", tag = "settings",
-    params(("year" = i64, Path)), request_body = serde_json::Value,
-    responses((status = 200, body = serde_json::Value), (status = 422, body = crate::error::ErrorBody)))]
+    params(("year" = i64, Path, minimum = 2000, maximum = 2100, description = "毕业年度（2000–2100），与内容中的 graduation_year 相同")),
+    request_body = SigningSettings, security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = SigningSettings), Session, BadRequest, Conflict, Unprocessable))]
 pub async fn update_signing_settings(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
@@ -203,11 +204,25 @@ pub async fn update_signing_settings(
 }
 
 #[utoipa::path(get, path = "/api/code-tables", operation_id = "list_code_tables", tag = "reference",
-    responses((status = 200, body = serde_json::Value)))]
-pub async fn list_code_tables() -> Json<serde_json::Value> {
-    let tables: Vec<_> = codes::all_tables()
+    responses((status = 200, body = Items<CodeTableView>), Public))]
+pub async fn list_code_tables() -> Json<Items<CodeTableView>> {
+    let items = codes::all_tables()
         .iter()
-        .map(|t| serde_json::json!({ "key": t.key, "title": t.title, "entries": t.entries }))
+        .map(|t| CodeTableView {
+            key: t.key,
+            title: t.title,
+            entries: t.entries,
+        })
         .collect();
-    Json(serde_json::json!({ "items": tables }))
+    Json(Items { items })
+}
+
+/// One code table (代码表).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct CodeTableView {
+    /// snake_case identifier, e.g. `education_level`.
+    pub key: &'static str,
+    /// Chinese title, e.g. 学历.
+    pub title: &'static str,
+    pub entries: &'static [codes::CodeEntry],
 }

@@ -6,6 +6,7 @@ mod access;
 mod accounts;
 mod action_spec;
 mod clock;
+mod contract;
 mod documents;
 mod employers;
 mod lifecycle;
