@@ -97,11 +97,16 @@ impl Store {
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        match self.backend {
-            Backend::Sqlite => MIGRATIONS_SQLITE.run(&self.writer).await?,
-            Backend::Postgres => MIGRATIONS_POSTGRES.run(&self.writer).await?,
-        }
+        Store::migrator(self.backend).run(&self.writer).await?;
         Ok(())
+    }
+
+    /// The migrations of a backend, for tools and tests that migrate step by step.
+    pub fn migrator(backend: Backend) -> &'static sqlx::migrate::Migrator {
+        match backend {
+            Backend::Sqlite => &MIGRATIONS_SQLITE,
+            Backend::Postgres => &MIGRATIONS_POSTGRES,
+        }
     }
 
     pub fn backend(&self) -> Backend {
