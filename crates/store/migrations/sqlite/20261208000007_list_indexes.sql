@@ -20,9 +20,15 @@ CREATE INDEX graduates_department_no ON graduates (department_id, student_no);
 CREATE INDEX destinations_school_updated ON destinations (school_id, updated_at, id);
 CREATE INDEX destinations_department_updated ON destinations (department_id, updated_at, id);
 
--- 消息: the unread view.
-CREATE INDEX messages_recipient_unread ON messages (recipient_kind, recipient_id, created_at) WHERE read_at IS NULL;
+-- 消息: newest first, all or unread only (replaces the index without the tie-breaking id).
+DROP INDEX messages_recipient;
+CREATE INDEX messages_recipient ON messages (recipient_kind, recipient_id, created_at, id);
+CREATE INDEX messages_recipient_unread ON messages (recipient_kind, recipient_id, created_at, id) WHERE read_at IS NULL;
 
 -- 签约发送列表: newest addition first.
-CREATE INDEX send_list_employer_added ON send_list (employer_id, added_at);
+CREATE INDEX send_list_employer_added ON send_list (employer_id, added_at, graduate_id);
+
+-- 单位审核: the province's queue by status, oldest application first.
+DROP INDEX employers_status;
+CREATE INDEX employers_status ON employers (status, created_at, id);
 

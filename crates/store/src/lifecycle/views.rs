@@ -8,6 +8,7 @@ use wangqian_domain::role::{Actor, Role};
 use wangqian_domain::settings::BindingMoment;
 
 use super::{context_for, load_visible, trail, AgreementRow};
+use crate::query::{encode_cursor, time_id_cursor, Arg, Filter};
 use crate::{now_ms, Page, Paging, ServiceError, ServiceResult, Store};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -25,6 +26,8 @@ pub struct AgreementFilter {
     pub awaiting_me: bool,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+    /// The `next` cursor of the previous page (keyset paging; `page` is then ignored).
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -62,135 +65,114 @@ pub async fn list_agreements(
 ) -> ServiceResult<Page<AgreementListRow>> {
     let paging = Paging::new(f.page, f.per_page);
     let now = now_ms();
-    let mut clauses: Vec<String> = Vec::new();
-    let mut texts: Vec<String> = Vec::new();
-    let mut push = |v: String, sql: &str, clauses: &mut Vec<String>| {
-        texts.push(v);
-        clauses.push(sql.replace('?', &format!("${}", texts.len())));
-    };
+    let mut q = Filter::new();
     match actor.role {
-        Role::Graduate => push(
-            actor.graduate_id.clone().unwrap_or_default(),
-            "a.graduate_id = ?",
-            &mut clauses,
-        ),
-        Role::EmployerMember => push(
-            actor.employer_id.clone().unwrap_or_default(),
-            "a.employer_id = ?",
-            &mut clauses,
-        ),
-        Role::DepartmentReviewer => {
-            push(
-                actor.school_id.clone().unwrap_or_default(),
-                "a.school_id = ?",
-                &mut clauses,
-            );
-            push(
-                actor.department_id.clone().unwrap_or_default(),
-                "a.department_id = ?",
-                &mut clauses,
+        Role::Graduate => {
+            q.and_eq(
+                "a.graduate_id",
+                actor.graduate_id.clone().unwrap_or_default(),
             );
         }
-        Role::SchoolAdmin => push(
-            actor.school_id.clone().unwrap_or_default(),
-            "a.school_id = ?",
-            &mut clauses,
-        ),
+        Role::EmployerMember => {
+            q.and_eq(
+                "a.employer_id",
+                actor.employer_id.clone().unwrap_or_default(),
+            );
+        }
+        Role::DepartmentReviewer => {
+            q.and_eq("a.school_id", actor.school_id.clone().unwrap_or_default())
+                .and_eq(
+                    "a.department_id",
+                    actor.department_id.clone().unwrap_or_default(),
+                );
+        }
+        Role::SchoolAdmin => {
+            q.and_eq("a.school_id", actor.school_id.clone().unwrap_or_default());
+        }
         Role::ProvincialAdmin => {}
     }
     // Staff and employers do not see a graduate's unsubmitted paper drafts.
     if actor.role != Role::Graduate {
-        clauses.push("a.state <> 'draft'".into());
+        q.and("a.state <> 'draft'");
     }
-    let mut expired_filter = None;
     if let Some(s) = f.state.as_deref().filter(|s| !s.is_empty()) {
         let state = AgreementState::parse(s)
             .ok_or_else(|| ServiceError::field("state", "未知的协议状态"))?;
         match state {
             // Past-deadline invitations read as expired even before the sweep writes it.
-            AgreementState::Expired => expired_filter = Some(true),
-            AgreementState::Invited => expired_filter = Some(false),
-            _ => push(state.as_str().into(), "a.state = ?", &mut clauses),
-        }
+            AgreementState::Expired => q.and_with(
+                "(a.state = 'expired' OR (a.state = 'invited' AND a.deadline_at <= ?))",
+                [Arg::Int(now)],
+            ),
+            AgreementState::Invited => {
+                q.and_with("a.state = 'invited' AND a.deadline_at > ?", [Arg::Int(now)])
+            }
+            _ => q.and_eq("a.state", state.as_str()),
+        };
     }
     if let Some(k) = f.kind.as_deref().filter(|s| !s.is_empty()) {
-        push(k.to_string(), "a.kind = ?", &mut clauses);
+        q.and_eq("a.kind", k);
     }
     if let Some(d) = f.department_id.as_deref().filter(|s| !s.is_empty()) {
-        push(d.to_string(), "a.department_id = ?", &mut clauses);
+        q.and_eq("a.department_id", d);
     }
-    if let Some(k) = f
+    let keyword = f
         .keyword
         .as_deref()
         .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        push(
-            format!("%{k}%"),
-            "(g.name LIKE ? OR g.student_no LIKE ? OR a.employer_name LIKE ? OR a.number LIKE ?)",
-            &mut clauses,
+        .filter(|s| !s.is_empty());
+    if let Some(k) = keyword {
+        q.and_contains(
+            &["g.name", "g.student_no", "a.employer_name", "a.number"],
+            k,
         );
     }
     if f.awaiting_me {
         match my_awaiting(actor) {
-            Some(p) => push(p.to_string(), "a.awaiting = ?", &mut clauses),
-            None => clauses.push("1 = 0".into()),
-        }
+            Some(p) => q.and_eq("a.awaiting", p),
+            None => q.and("1 = 0"),
+        };
     }
-    let mut ints: Vec<i64> = Vec::new();
-    let mut int_clause = |v: i64, sql: &str, clauses: &mut Vec<String>, offset: usize| {
-        ints.push(v);
-        clauses.push(sql.replace('?', &format!("${}", offset + ints.len())));
-    };
-    let offset = texts.len();
     if let Some(y) = f.graduation_year {
-        int_clause(y, "a.graduation_year = ?", &mut clauses, offset);
+        q.and_eq("a.graduation_year", y);
     }
-    match expired_filter {
-        Some(true) => {
-            clauses.push(
-                "(a.state = 'expired' OR (a.state = 'invited' AND a.deadline_at <= $X))".into(),
-            );
-        }
-        Some(false) => clauses.push("a.state = 'invited' AND a.deadline_at > $X".into()),
-        None => {}
-    }
-    let now_index = offset + ints.len() + 1;
-    let where_sql = if clauses.is_empty() {
-        "1 = 1".to_string()
+    // Only a keyword needs the graduate while choosing rows; otherwise the index on the
+    // scope and `updated_at` gives the page in order and the joins touch its rows only.
+    let from = if keyword.is_some() {
+        "FROM agreements a JOIN graduates g ON g.id = a.graduate_id"
     } else {
-        clauses
-            .join(" AND ")
-            .replace("$X", &format!("${now_index}"))
+        "FROM agreements a"
     };
-    let from = "FROM agreements a JOIN graduates g ON g.id = a.graduate_id JOIN departments d ON d.id = a.department_id \
-                JOIN majors m ON m.id = g.major_id";
-    let count_sql = format!("SELECT COUNT(*) {from} WHERE {where_sql}");
+    let mut conn = store.reader().acquire().await?;
+    let total = q.count_capped(&mut *conn, from).await?;
+    let mut offset = paging.offset();
+    if let Some(after) = f.after.as_deref().filter(|s| !s.is_empty()) {
+        let (at, id) = time_id_cursor(after)?;
+        q.and_with(
+            "a.updated_at <= ? AND (a.updated_at < ? OR a.id < ?)",
+            [Arg::Int(at), Arg::Int(at), Arg::Text(id)],
+        );
+        offset = 0;
+    }
+    let limit = q.arg(paging.per_page + 1);
+    let offset = q.arg(offset);
     let list_sql = format!(
         "SELECT a.id, a.kind, a.number, a.state, a.awaiting, a.version, a.graduate_id, g.name AS graduate_name, g.student_no, \
          d.name AS department, m.name AS major, a.graduation_year, a.employer_name, a.deadline_at, a.updated_at \
-         {from} WHERE {where_sql} ORDER BY a.updated_at DESC, a.id LIMIT {} OFFSET {}",
-        paging.per_page,
-        paging.offset()
+         FROM (SELECT a.id {from} {} ORDER BY a.updated_at DESC, a.id DESC LIMIT {limit} OFFSET {offset}) p \
+         JOIN agreements a ON a.id = p.id JOIN graduates g ON g.id = a.graduate_id \
+         JOIN departments d ON d.id = a.department_id JOIN majors m ON m.id = g.major_id \
+         ORDER BY a.updated_at DESC, a.id DESC",
+        q.where_sql()
     );
-    let uses_now = expired_filter.is_some();
-    let mut cq = sqlx::query_as::<_, (i64,)>(&count_sql);
-    let mut lq = sqlx::query_as::<_, AgreementListRow>(&list_sql);
-    for t in &texts {
-        cq = cq.bind(t.clone());
-        lq = lq.bind(t.clone());
-    }
-    for i in &ints {
-        cq = cq.bind(*i);
-        lq = lq.bind(*i);
-    }
-    if uses_now {
-        cq = cq.bind(now);
-        lq = lq.bind(now);
-    }
-    let (total,) = cq.fetch_one(store.reader()).await?;
-    let mut items = lq.fetch_all(store.reader()).await?;
-    for r in &mut items {
+    let rows = q
+        .bind(sqlx::query_as::<_, AgreementListRow>(&list_sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut page = Page::from_rows(rows, paging, total, |r| {
+        encode_cursor(&[&r.updated_at.to_string(), &r.id])
+    });
+    for r in &mut page.items {
         let state = AgreementState::parse(&r.state).unwrap_or(AgreementState::Invited);
         let state = lc::state_at(state, r.deadline_at, now);
         r.state = state.as_str().to_string();
@@ -202,12 +184,7 @@ pub async fn list_agreements(
             .map(|k| k.label().to_string())
             .unwrap_or_default();
     }
-    Ok(Page {
-        items,
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    })
+    Ok(page)
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -27,6 +27,8 @@ pub struct GraduateQuery {
     pub bound: Option<bool>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+    /// `meta.next` of the previous page: keyset paging for deep lists (`page` is then ignored).
+    pub after: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/graduates", operation_id = "list_graduates", tag = "graduates",
@@ -52,6 +54,7 @@ pub async fn list_graduates(
             bound: q.bound,
             page: q.page,
             per_page: q.per_page,
+            after: q.after,
         },
     )
     .await?;
@@ -63,7 +66,8 @@ pub fn page_json<T: serde::Serialize>(
 ) -> anyhow::Result<serde_json::Value> {
     Ok(serde_json::json!({
         "items": serde_json::to_value(&page.items)?,
-        "meta": { "total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages() }
+        "meta": { "total": page.total, "total_capped": page.total_capped, "page": page.page, "per_page": page.per_page,
+                  "pages": page.pages(), "next": page.next }
     }))
 }
 

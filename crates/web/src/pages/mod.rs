@@ -396,10 +396,9 @@ async fn home(
                     per_page: Some(1),
                     ..GraduateFilter::default()
                 };
-                page.graduates_total = graduates::list_graduates(&state.store, a, &school, &base)
-                    .await?
-                    .total;
-                page.graduates_bound = graduates::list_graduates(
+                page.graduates_total =
+                    graduates::count_graduates(&state.store, a, &school, &base).await?;
+                page.graduates_bound = graduates::count_graduates(
                     &state.store,
                     a,
                     &school,
@@ -408,8 +407,7 @@ async fn home(
                         ..base
                     },
                 )
-                .await?
-                .total;
+                .await?;
                 if a.role == Role::SchoolAdmin {
                     page.pending_employers = employers::list_for_verification(
                         &state.store,
@@ -618,6 +616,7 @@ async fn graduate_list(
         bound: None,
         page: q.page,
         per_page: Some(30),
+        after: None,
     };
     let page = match graduates::list_graduates(&state.store, a, &school, &filter).await {
         Ok(p) => p,
