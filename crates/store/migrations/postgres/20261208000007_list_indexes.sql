@@ -32,3 +32,6 @@ CREATE INDEX send_list_employer_added ON send_list (employer_id, added_at, gradu
 DROP INDEX employers_status;
 CREATE INDEX employers_status ON employers (status, created_at, id);
 
+
+-- A school's import jobs, newest first.
+CREATE INDEX jobs_school_kind ON jobs (school_id, kind, created_at);

@@ -425,75 +425,64 @@ pub struct TodoCounts {
 
 pub async fn todo_counts(store: &Store, actor: &Actor) -> ServiceResult<TodoCounts> {
     let now = now_ms();
-    let one = |sql: String, binds: Vec<String>| async move {
-        let mut q = sqlx::query_as::<_, (i64,)>(&sql);
-        for b in binds {
-            q = q.bind(b);
-        }
-        let r: Result<(i64,), sqlx::Error> = q.fetch_one(store.reader()).await;
+    let one = |table: &'static str, q: Filter| async move {
+        let sql = format!("SELECT COUNT(*) FROM {table} {}", q.where_sql());
+        let r: Result<(i64,), sqlx::Error> =
+            q.bind(sqlx::query_as(&sql)).fetch_one(store.reader()).await;
         r.map(|r| r.0)
     };
     let mut c = TodoCounts::default();
     match actor.role {
         Role::Graduate => {
-            let g = actor.graduate_id.clone().unwrap_or_default();
-            c.signing = one(
-                format!(
-                    "SELECT COUNT(*) FROM agreements WHERE graduate_id = $1 AND awaiting = 'graduate' \
-                     AND state <> 'termination_requested' AND (state <> 'invited' OR deadline_at > {now})"
-                ),
-                vec![g.clone()],
-            )
-            .await?;
-            c.termination = one(
-                "SELECT COUNT(*) FROM agreements WHERE graduate_id = $1 AND awaiting = 'graduate' AND state = 'termination_requested'".into(),
-                vec![g],
-            )
-            .await?;
+            let mut g = Filter::new();
+            g.and_eq("graduate_id", actor.graduate_id.clone().unwrap_or_default())
+                .and("awaiting = 'graduate'");
+            let mut signing = g.clone();
+            signing
+                .and("state <> 'termination_requested'")
+                .and_with("(state <> 'invited' OR deadline_at > ?)", [Arg::Int(now)]);
+            c.signing = one("agreements", signing).await?;
+            g.and("state = 'termination_requested'");
+            c.termination = one("agreements", g).await?;
         }
         Role::EmployerMember => {
-            let e = actor.employer_id.clone().unwrap_or_default();
+            let mut e = Filter::new();
+            e.and_eq("employer_id", actor.employer_id.clone().unwrap_or_default());
             // The employer's signing to-dos: invitations still unanswered (to follow up).
-            c.signing = one(
-                format!("SELECT COUNT(*) FROM agreements WHERE employer_id = $1 AND state = 'invited' AND deadline_at > {now}"),
-                vec![e.clone()],
-            )
-            .await?;
-            c.termination = one(
-                "SELECT COUNT(*) FROM agreements WHERE employer_id = $1 AND awaiting = 'employer' AND state = 'termination_requested'".into(),
-                vec![e],
-            )
-            .await?;
+            let mut signing = e.clone();
+            signing
+                .and("state = 'invited'")
+                .and_with("deadline_at > ?", [Arg::Int(now)]);
+            c.signing = one("agreements", signing).await?;
+            e.and("awaiting = 'employer'")
+                .and("state = 'termination_requested'");
+            c.termination = one("agreements", e).await?;
         }
         Role::DepartmentReviewer | Role::SchoolAdmin => {
-            let school = actor.school_id.clone().unwrap_or_default();
-            let (who, dept_clause, mut binds) = if actor.role == Role::DepartmentReviewer {
-                (
-                    "department_reviewer",
-                    " AND department_id = $2",
-                    vec![school, actor.department_id.clone().unwrap_or_default()],
-                )
+            let mut scope = Filter::new();
+            scope.and_eq("school_id", actor.school_id.clone().unwrap_or_default());
+            if actor.role == Role::DepartmentReviewer {
+                scope.and_eq(
+                    "department_id",
+                    actor.department_id.clone().unwrap_or_default(),
+                );
+            }
+            let mut mine = scope.clone();
+            if actor.role == Role::DepartmentReviewer {
+                mine.and("awaiting = 'department_reviewer'");
             } else {
-                ("school_admin", "", vec![school])
-            };
-            let review_states = "('signed', 'dept_approved', 'amendment_review', 'content_review', 'feedback_review')";
-            let term_states = "('termination_review', 'termination_dept_approved')";
-            c.signing = one(
-                format!("SELECT COUNT(*) FROM agreements WHERE school_id = $1{dept_clause} AND awaiting = '{who}' AND state IN {review_states}"),
-                binds.clone(),
-            )
-            .await?;
-            c.termination = one(
-                format!("SELECT COUNT(*) FROM agreements WHERE school_id = $1{dept_clause} AND awaiting = '{who}' AND state IN {term_states}"),
-                binds.clone(),
-            )
-            .await?;
+                mine.and("awaiting = 'school_admin'");
+            }
+            let mut signing = mine.clone();
+            signing.and(
+                "state IN ('signed', 'dept_approved', 'amendment_review', 'content_review', 'feedback_review')",
+            );
+            c.signing = one("agreements", signing).await?;
+            mine.and("state IN ('termination_review', 'termination_dept_approved')");
+            c.termination = one("agreements", mine).await?;
             // Destinations are reviewed in one step by either level.
-            let destinations = one(
-                format!("SELECT COUNT(*) FROM destinations WHERE school_id = $1{dept_clause} AND state IN ('submitted', 'release_requested')"),
-                std::mem::take(&mut binds),
-            )
-            .await?;
+            scope.and("state IN ('submitted', 'release_requested')");
+            let destinations = one("destinations", scope).await?;
             c.review = c.signing + c.termination + destinations;
         }
         Role::ProvincialAdmin => {}
