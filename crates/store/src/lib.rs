@@ -123,12 +123,16 @@ impl Store {
     }
 
     /// Refreshes the planner's statistics of `tables` after a bulk change (both databases
-    /// keep them only when told, or when autovacuum happens to run). A failure only costs
-    /// plan quality, so it is logged, not returned.
+    /// keep them only when told, or when autovacuum happens to run). On PostgreSQL this is
+    /// `VACUUM (ANALYZE)`, which also marks the new rows all-visible so that counts read the
+    /// index alone. A failure only costs plan quality, so it is logged, not returned.
     pub async fn analyze(&self, tables: &[&'static str]) {
         for table in tables {
             // Table names come from the caller's constants, never from input.
-            let sql = format!("ANALYZE {table}");
+            let sql = match self.backend {
+                Backend::Sqlite => format!("ANALYZE {table}"),
+                Backend::Postgres => format!("VACUUM (ANALYZE) {table}"),
+            };
             if let Err(e) = self.writer.execute(sql.as_str()).await {
                 tracing::warn!(error = %e, table, "ANALYZE failed");
             }

@@ -128,6 +128,16 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
 
+    if args.pg.is_some() {
+        // The import and the seed ran VACUUM (ANALYZE); say so, since plans depend on it.
+        let (vacuumed,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname IN ('graduates', 'agreements') \
+             AND last_vacuum IS NOT NULL AND last_analyze IS NOT NULL",
+        )
+        .fetch_one(state.store.reader())
+        .await?;
+        eprintln!("{backend}: tables vacuumed and analysed: {vacuumed} of 2");
+    }
     let scenarios = scenarios(&state.store, &school.id, args.rows).await?;
     let app = Application::with_state(state.clone()).await?;
     let base = format!("http://{}", app.local_addr());
