@@ -82,6 +82,8 @@ pub enum AgreementKind {
 }
 
 impl AgreementKind {
+    pub const ALL: [AgreementKind; 2] = [AgreementKind::Online, AgreementKind::Paper];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AgreementKind::Online => "online",

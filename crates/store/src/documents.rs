@@ -24,6 +24,7 @@ use crate::employers::UploadedFile;
 use crate::error::allow;
 use crate::lifecycle::{load_visible, AgreementRow};
 use crate::pii::PiiField;
+use crate::query::Filter;
 use crate::{new_id, settings, Page, Paging, ServiceError, ServiceResult, Store};
 
 /// A date as printed: 2027年3月4日 (China time).
@@ -868,79 +869,74 @@ pub async fn list_print_records(
 ) -> ServiceResult<Page<PrintRow>> {
     allow(policy::view_print_records(actor), "学校")?;
     let paging = Paging::new(f.page, f.per_page);
-    let mut clauses = vec!["a.number IS NOT NULL".to_string()];
-    let mut texts: Vec<String> = Vec::new();
-    let mut bind = |v: String, sql: &str, clauses: &mut Vec<String>| {
-        texts.push(v);
-        clauses.push(sql.replace('?', &format!("${}", texts.len())));
-    };
+    let mut q = Filter::new();
+    q.and("a.number IS NOT NULL");
     match actor.role {
-        Role::SchoolAdmin => bind(
-            actor.school_id.clone().unwrap_or_default(),
-            "a.school_id = ?",
-            &mut clauses,
-        ),
+        Role::SchoolAdmin => {
+            q.and_eq("a.school_id", actor.school_id.clone().unwrap_or_default());
+        }
         Role::DepartmentReviewer => {
-            bind(
-                actor.school_id.clone().unwrap_or_default(),
-                "a.school_id = ?",
-                &mut clauses,
-            );
-            bind(
-                actor.department_id.clone().unwrap_or_default(),
-                "a.department_id = ?",
-                &mut clauses,
-            );
+            q.and_eq("a.school_id", actor.school_id.clone().unwrap_or_default())
+                .and_eq(
+                    "a.department_id",
+                    actor.department_id.clone().unwrap_or_default(),
+                );
         }
         _ => {}
     }
     if let Some(s) = f.state.as_deref().filter(|s| !s.is_empty()) {
         let state = AgreementState::parse(s)
             .ok_or_else(|| ServiceError::field("state", "未知的协议状态"))?;
-        bind(state.as_str().to_string(), "a.state = ?", &mut clauses);
+        q.and_eq("a.state", state.as_str());
     }
     if let Some(d) = f.department_id.as_deref().filter(|s| !s.is_empty()) {
-        bind(d.to_string(), "a.department_id = ?", &mut clauses);
+        q.and_eq("a.department_id", d);
     }
-    if let Some(k) = f
+    let keyword = f
         .keyword
         .as_deref()
         .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        bind(
-            format!("%{k}%"),
-            "(g.name LIKE ? OR g.student_no LIKE ? OR a.employer_name LIKE ? OR a.number LIKE ?)",
-            &mut clauses,
+        .filter(|s| !s.is_empty());
+    if let Some(k) = keyword {
+        q.and_contains(
+            &["g.name", "g.student_no", "a.employer_name", "a.number"],
+            k,
         );
     }
     if let Some(y) = f.graduation_year {
-        clauses.push(format!("a.graduation_year = {}", y.clamp(0, 9999)));
+        q.and_eq("a.graduation_year", y);
     }
     if f.unprinted {
-        clauses.push("ps.print_count IS NULL".into());
+        q.and("NOT EXISTS (SELECT 1 FROM agreement_print_stats s WHERE s.agreement_id = a.id)");
     }
-    let where_sql = clauses.join(" AND ");
-    let from = "FROM agreements a JOIN graduates g ON g.id = a.graduate_id JOIN departments d ON d.id = a.department_id \
-                JOIN majors m ON m.id = g.major_id LEFT JOIN employers e ON e.id = a.employer_id \
-                LEFT JOIN agreement_print_stats ps ON ps.agreement_id = a.id";
-    let count_sql = format!("SELECT COUNT(*) {from} WHERE {where_sql}");
+    // The page's rows are chosen from agreements alone (the graduate only for a keyword);
+    // the other joins touch the rows shown.
+    let from = if keyword.is_some() {
+        "FROM agreements a JOIN graduates g ON g.id = a.graduate_id"
+    } else {
+        "FROM agreements a"
+    };
+    let mut conn = store.reader().acquire().await?;
+    let total = q.count_capped(&mut *conn, from).await?;
+    let limit = q.arg(paging.per_page + 1);
+    let offset = q.arg(paging.offset());
     let list_sql = format!(
         "SELECT a.id AS agreement_id, a.number, a.kind, a.state, g.name AS graduate_name, g.student_no, d.name AS department, \
-         m.name AS major, a.employer_name, a.employer_credit_code, e.unit_nature_code, COALESCE(ps.print_count, 0) AS print_count, ps.last_printed_at \
-         {from} WHERE {where_sql} ORDER BY a.effective_at DESC, a.id LIMIT {} OFFSET {}",
-        paging.per_page,
-        paging.offset()
+         m.name AS major, a.employer_name, a.employer_credit_code, e.unit_nature_code, COALESCE(ps.print_count, 0) AS print_count, \
+         ps.last_printed_at \
+         FROM (SELECT a.id {from} {} ORDER BY a.effective_at DESC, a.id DESC LIMIT {limit} OFFSET {offset}) p \
+         JOIN agreements a ON a.id = p.id JOIN graduates g ON g.id = a.graduate_id JOIN departments d ON d.id = a.department_id \
+         JOIN majors m ON m.id = g.major_id LEFT JOIN employers e ON e.id = a.employer_id \
+         LEFT JOIN agreement_print_stats ps ON ps.agreement_id = a.id \
+         ORDER BY a.effective_at DESC, a.id DESC",
+        q.where_sql()
     );
-    let mut cq = sqlx::query_as::<_, (i64,)>(&count_sql);
-    let mut lq = sqlx::query_as::<_, PrintRow>(&list_sql);
-    for t in &texts {
-        cq = cq.bind(t.clone());
-        lq = lq.bind(t.clone());
-    }
-    let (total,) = cq.fetch_one(store.reader()).await?;
-    let mut items = lq.fetch_all(store.reader()).await?;
-    for r in &mut items {
+    let rows = q
+        .bind(sqlx::query_as::<_, PrintRow>(&list_sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut page = Page::from_rows(rows, paging, total, |_| String::new()).without_cursor();
+    for r in &mut page.items {
         r.state_label = AgreementState::parse(&r.state)
             .map(|s| s.label().to_string())
             .unwrap_or_default();
@@ -951,12 +947,7 @@ pub async fn list_print_records(
             .unwrap_or("")
             .to_string();
     }
-    Ok(Page {
-        items,
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    })
+    Ok(page)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::error::allow;
 use crate::error::{is_unique_violation, FieldError};
 use crate::pii::PiiField;
+use crate::query::Filter;
 use crate::{new_id, password, Page, Paging, ServiceError, ServiceResult, Store};
 
 /// The four registration steps in one submission (the page walks through them).
@@ -735,48 +736,42 @@ pub async fn list_for_verification(
         ));
     }
     let paging = Paging::new(filter.page, filter.per_page);
-    let keyword = format!(
-        "%{}%",
-        filter
-            .keyword
-            .as_deref()
-            .unwrap_or("")
-            .trim()
-            .replace(['%', '_'], "")
-    );
-    let (count_sql, list_sql, scope): (String, String, String) = match actor.role {
-        Role::ProvincialAdmin => (
-            "SELECT COUNT(*) FROM employers e WHERE e.status = $1 AND e.name LIKE $2 AND $3 = $3".into(),
-            format!("SELECT {EMPLOYER_COLUMNS} FROM employers e WHERE e.status = $1 AND e.name LIKE $2 AND $3 = $3 ORDER BY e.created_at LIMIT {} OFFSET {}", paging.per_page, paging.offset()),
-            String::new(),
-        ),
-        Role::SchoolAdmin => (
-            "SELECT COUNT(*) FROM employers e JOIN employer_schools es ON es.employer_id = e.id WHERE es.status = $1 AND e.name LIKE $2 AND es.school_id = $3".into(),
-            format!("SELECT {EMPLOYER_COLUMNS} FROM employers e JOIN employer_schools es ON es.employer_id = e.id WHERE es.status = $1 AND e.name LIKE $2 AND es.school_id = $3 ORDER BY e.created_at LIMIT {} OFFSET {}", paging.per_page, paging.offset()),
-            actor.school_id.clone().unwrap_or_default(),
-        ),
+    let mut q = Filter::new();
+    let from = match actor.role {
+        Role::ProvincialAdmin => {
+            q.and_eq("e.status", status);
+            "FROM employers e"
+        }
+        Role::SchoolAdmin => {
+            q.and_eq("es.status", status)
+                .and_eq("es.school_id", actor.school_id.clone().unwrap_or_default());
+            "FROM employers e JOIN employer_schools es ON es.employer_id = e.id"
+        }
         Role::Graduate | Role::EmployerMember | Role::DepartmentReviewer => {
             return Err(ServiceError::Forbidden)
         }
     };
-    let (total,) = sqlx::query_as::<_, (i64,)>(&count_sql)
-        .bind(status.clone())
-        .bind(keyword.clone())
-        .bind(scope.clone())
-        .fetch_one(store.reader())
+    if let Some(k) = filter
+        .keyword
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    {
+        q.and_contains(&["e.name"], k);
+    }
+    let mut conn = store.reader().acquire().await?;
+    let total = q.count_capped(&mut *conn, from).await?;
+    let limit = q.arg(paging.per_page + 1);
+    let offset = q.arg(paging.offset());
+    let sql = format!(
+        "SELECT {EMPLOYER_COLUMNS} {from} {} ORDER BY e.created_at, e.id LIMIT {limit} OFFSET {offset}",
+        q.where_sql()
+    );
+    let rows = q
+        .bind(sqlx::query_as::<_, EmployerRow>(&sql))
+        .fetch_all(&mut *conn)
         .await?;
-    let items = sqlx::query_as::<_, EmployerRow>(&list_sql)
-        .bind(status)
-        .bind(keyword)
-        .bind(scope)
-        .fetch_all(store.reader())
-        .await?;
-    Ok(Page {
-        items,
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    })
+    Ok(Page::from_rows(rows, paging, total, |_| String::new()).without_cursor())
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]

@@ -6,6 +6,7 @@ use wangqian_domain::role::{Actor, Role};
 
 use crate::error::allow;
 use crate::pii::PiiField;
+use crate::query::{contains_pattern, decode_cursor, encode_cursor, Arg, Filter};
 use crate::{Page, Paging, ServiceError, ServiceResult, Store};
 
 /// One row of a graduate list: personal data masked.
@@ -37,22 +38,24 @@ pub struct GraduateFilter {
     pub bound: Option<bool>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+    /// The `next` cursor of the previous page (keyset paging; `page` is then ignored).
+    pub after: Option<String>,
 }
 
-const SUMMARY_SELECT: &str = "SELECT g.id, g.school_id, g.student_no, g.name, g.gender, g.graduation_year, g.department_id, \
+const SUMMARY_COLUMNS: &str = "SELECT g.id, g.school_id, g.student_no, g.name, g.gender, g.graduation_year, g.department_id, \
     d.name AS department, m.name AS major, c.name AS class_name, g.education_level_code, g.training_mode_code, \
-    g.id_number_masked, g.mobile_masked, CASE WHEN g.account_id IS NULL THEN 0 ELSE 1 END AS bound, g.signing_locked \
-    FROM graduates g JOIN departments d ON d.id = g.department_id JOIN majors m ON m.id = g.major_id \
+    g.id_number_masked, g.mobile_masked, CASE WHEN g.account_id IS NULL THEN 0 ELSE 1 END AS bound, g.signing_locked";
+const SUMMARY_JOINS: &str =
+    "JOIN departments d ON d.id = g.department_id JOIN majors m ON m.id = g.major_id \
     LEFT JOIN classes c ON c.id = g.class_id";
 
-pub async fn list_graduates(
-    store: &Store,
+/// The conditions of a graduate list, after the access check.
+fn graduate_conditions(
     actor: &Actor,
     school_id: &str,
     filter: &GraduateFilter,
-) -> ServiceResult<Page<GraduateSummary>> {
+) -> ServiceResult<Filter> {
     allow(policy::list_school_graduates(actor, school_id), "学校")?;
-    let paging = Paging::new(filter.page, filter.per_page);
     // Reviewers see their own department only, whatever the filter says.
     let department = if actor.role == Role::DepartmentReviewer {
         actor.department_id.clone()
@@ -63,59 +66,78 @@ pub async fn list_graduates(
         .keyword
         .as_deref()
         .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(|k| k.replace(['%', '_'], ""));
-    let mut conditions = vec!["g.school_id = $1".to_string()];
-    let mut args: Vec<String> = vec![school_id.to_string()];
+        .filter(|k| !k.is_empty());
+    let mut q = Filter::new();
+    q.and_eq("g.school_id", school_id);
     if let Some(year) = filter.graduation_year {
-        args.push(year.to_string());
-        // Compared as integer on both backends.
-        conditions.push(format!(
-            "g.graduation_year = CAST(${} AS BIGINT)",
-            args.len()
-        ));
+        q.and_eq("g.graduation_year", year);
     }
     if let Some(d) = department {
-        args.push(d);
-        conditions.push(format!("g.department_id = ${}", args.len()));
+        q.and_eq("g.department_id", d);
     }
     if let Some(k) = keyword {
-        args.push(format!("%{k}%"));
-        let n = args.len();
-        args.push(k);
-        conditions.push(format!(
-            "(g.name LIKE ${n} OR g.student_no = ${})",
-            args.len()
-        ));
+        q.and_with(
+            "(g.name LIKE ? ESCAPE '\\' OR g.student_no = ?)",
+            [Arg::Text(contains_pattern(k)), Arg::Text(k.to_string())],
+        );
     }
     match filter.bound {
-        Some(true) => conditions.push("g.account_id IS NOT NULL".into()),
-        Some(false) => conditions.push("g.account_id IS NULL".into()),
-        None => {}
+        Some(true) => q.and("g.account_id IS NOT NULL"),
+        Some(false) => q.and("g.account_id IS NULL"),
+        None => &mut q,
+    };
+    Ok(q)
+}
+
+/// The exact number of graduates a filter finds (a school's figures; lists count up to
+/// [`crate::query::COUNT_CAP`]).
+pub async fn count_graduates(
+    store: &Store,
+    actor: &Actor,
+    school_id: &str,
+    filter: &GraduateFilter,
+) -> ServiceResult<i64> {
+    let q = graduate_conditions(actor, school_id, filter)?;
+    let sql = format!("SELECT COUNT(*) FROM graduates g {}", q.where_sql());
+    let (n,): (i64,) = q
+        .bind(sqlx::query_as(&sql))
+        .fetch_one(store.reader())
+        .await?;
+    Ok(n)
+}
+
+pub async fn list_graduates(
+    store: &Store,
+    actor: &Actor,
+    school_id: &str,
+    filter: &GraduateFilter,
+) -> ServiceResult<Page<GraduateSummary>> {
+    let paging = Paging::new(filter.page, filter.per_page);
+    let mut q = graduate_conditions(actor, school_id, filter)?;
+    let mut conn = store.reader().acquire().await?;
+    let total = q.count_capped(&mut *conn, "FROM graduates g").await?;
+    // Student numbers are unique within a school, so the number alone is the position.
+    let mut offset = paging.offset();
+    if let Some(after) = filter.after.as_deref().filter(|s| !s.is_empty()) {
+        let last = decode_cursor(after, 1)?.remove(0);
+        q.and_with("g.student_no > ?", [Arg::Text(last)]);
+        offset = 0;
     }
-    let where_sql = conditions.join(" AND ");
-    let count_sql = format!("SELECT COUNT(*) FROM graduates g WHERE {where_sql}");
-    let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
-    for a in &args {
-        count = count.bind(a.clone());
-    }
-    let (total,) = count.fetch_one(store.reader()).await?;
+    let limit = q.arg(paging.per_page + 1);
+    let offset = q.arg(offset);
+    // The page's ids come from the (school, student number) index; only they are joined.
     let list_sql = format!(
-        "{SUMMARY_SELECT} WHERE {where_sql} ORDER BY g.student_no LIMIT {} OFFSET {}",
-        paging.per_page,
-        paging.offset()
+        "{SUMMARY_COLUMNS} FROM (SELECT g.id FROM graduates g {} ORDER BY g.student_no LIMIT {limit} OFFSET {offset}) p \
+         JOIN graduates g ON g.id = p.id {SUMMARY_JOINS} ORDER BY g.student_no",
+        q.where_sql()
     );
-    let mut q = sqlx::query_as::<_, GraduateSummary>(&list_sql);
-    for a in &args {
-        q = q.bind(a.clone());
-    }
-    let items = q.fetch_all(store.reader()).await?;
-    Ok(Page {
-        items,
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    })
+    let rows = q
+        .bind(sqlx::query_as::<_, GraduateSummary>(&list_sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(Page::from_rows(rows, paging, total, |g| {
+        encode_cursor(&[&g.student_no])
+    }))
 }
 
 /// The full record as the graduate or school staff see it (ID masked; mobile shown to the
@@ -135,12 +157,13 @@ pub struct GraduateRecord {
 }
 
 pub async fn get_graduate(store: &Store, actor: &Actor, id: &str) -> ServiceResult<GraduateRecord> {
-    let summary =
-        sqlx::query_as::<_, GraduateSummary>(&format!("{SUMMARY_SELECT} WHERE g.id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(store.reader())
-            .await?
-            .ok_or(ServiceError::NotFound("毕业生"))?;
+    let summary = sqlx::query_as::<_, GraduateSummary>(&format!(
+        "{SUMMARY_COLUMNS} FROM graduates g {SUMMARY_JOINS} WHERE g.id = $1"
+    ))
+    .bind(id.to_string())
+    .fetch_optional(store.reader())
+    .await?
+    .ok_or(ServiceError::NotFound("毕业生"))?;
     allow(
         policy::view_graduate(
             actor,

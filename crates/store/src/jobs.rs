@@ -152,11 +152,11 @@ pub async fn list_for_school(
     limit: i64,
 ) -> Result<Vec<JobRow>, sqlx::Error> {
     sqlx::query_as::<_, JobRow>(&format!(
-        "SELECT {JOB_COLUMNS} FROM jobs WHERE school_id = $1 AND kind = $2 ORDER BY created_at DESC LIMIT {}",
-        limit.clamp(1, 100)
+        "SELECT {JOB_COLUMNS} FROM jobs WHERE school_id = $1 AND kind = $2 ORDER BY created_at DESC LIMIT $3"
     ))
     .bind(school_id.to_string())
     .bind(kind.to_string())
+    .bind(limit.clamp(1, 100))
     .fetch_all(store.reader())
     .await
 }

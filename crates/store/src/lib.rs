@@ -20,6 +20,7 @@ pub mod ops;
 pub mod orgs;
 pub mod password;
 pub mod pii;
+pub mod query;
 pub mod roster_import;
 pub mod settings;
 pub mod system;
@@ -103,10 +104,7 @@ impl Store {
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        match self.backend {
-            Backend::Sqlite => MIGRATIONS_SQLITE.run(&self.writer).await?,
-            Backend::Postgres => MIGRATIONS_POSTGRES.run(&self.writer).await?,
-        }
+        Store::migrator(self.backend).run(&self.writer).await?;
         Ok(())
     }
 
@@ -125,6 +123,14 @@ impl Store {
         self.clock.now_ms()
     }
 
+    /// The migrations of a backend, for tools and tests that migrate step by step.
+    pub fn migrator(backend: Backend) -> &'static sqlx::migrate::Migrator {
+        match backend {
+            Backend::Sqlite => &MIGRATIONS_SQLITE,
+            Backend::Postgres => &MIGRATIONS_POSTGRES,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -135,6 +141,23 @@ impl Store {
 
     pub fn writer(&self) -> &AnyPool {
         &self.writer
+    }
+
+    /// Refreshes the planner's statistics of `tables` after a bulk change (both databases
+    /// keep them only when told, or when autovacuum happens to run). On PostgreSQL this is
+    /// `VACUUM (ANALYZE)`, which also marks the new rows all-visible so that counts read the
+    /// index alone. A failure only costs plan quality, so it is logged, not returned.
+    pub async fn analyze(&self, tables: &[&'static str]) {
+        for table in tables {
+            // Table names come from the caller's constants, never from input.
+            let sql = match self.backend {
+                Backend::Sqlite => format!("ANALYZE {table}"),
+                Backend::Postgres => format!("VACUUM (ANALYZE) {table}"),
+            };
+            if let Err(e) = self.writer.execute(sql.as_str()).await {
+                tracing::warn!(error = %e, table, "ANALYZE failed");
+            }
+        }
     }
 
     /// Liveness of the database, for `/healthz`.
@@ -202,9 +225,13 @@ pub fn new_id() -> String {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// At most [`query::COUNT_CAP`]; `total_capped` says there are more.
     pub total: i64,
     pub page: i64,
     pub per_page: i64,
+    pub total_capped: bool,
+    /// The `after` cursor of the next page, when there is one.
+    pub next: Option<String>,
 }
 
 impl<T> Page<T> {
@@ -213,6 +240,43 @@ impl<T> Page<T> {
             0
         } else {
             (self.total + self.per_page - 1) / self.per_page
+        }
+    }
+
+    /// A page from rows fetched with `LIMIT per_page + 1`: the extra row only says that a
+    /// next page exists, and `cursor` names the position after the last row shown.
+    pub fn from_rows(
+        mut rows: Vec<T>,
+        paging: Paging,
+        (total, total_capped): (i64, bool),
+        cursor: impl Fn(&T) -> String,
+    ) -> Page<T> {
+        let per_page = usize::try_from(paging.per_page).unwrap_or(20);
+        let more = rows.len() > per_page;
+        rows.truncate(per_page);
+        let next = if more { rows.last().map(cursor) } else { None };
+        Page {
+            items: rows,
+            total,
+            page: paging.page,
+            per_page: paging.per_page,
+            total_capped,
+            next,
+        }
+    }
+
+    /// For lists paged by number only: no cursor is offered.
+    pub fn without_cursor(mut self) -> Page<T> {
+        self.next = None;
+        self
+    }
+
+    /// "1234" or, for a capped count, "10000+".
+    pub fn total_label(&self) -> String {
+        if self.total_capped {
+            format!("{}+", self.total)
+        } else {
+            self.total.to_string()
         }
     }
 }

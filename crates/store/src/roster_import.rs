@@ -706,6 +706,11 @@ async fn merge(
     )
     .await?;
     tx.commit().await?;
+    // A bulk merge changes the tables' shape more than the planner's statistics know; with
+    // stale ones PostgreSQL chose plans that took seconds for a graduate page.
+    store
+        .analyze(&["graduates", "departments", "majors", "classes"])
+        .await;
     Ok(report)
 }
 

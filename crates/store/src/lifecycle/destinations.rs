@@ -20,6 +20,7 @@ use super::{
 use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::employers::UploadedFile;
 use crate::error::allow;
+use crate::query::{encode_cursor, time_id_cursor, Arg, Filter};
 use crate::typed::Coded;
 use crate::{new_id, FieldError, Page, Paging, ServiceError, ServiceResult, Store};
 
@@ -595,6 +596,8 @@ pub struct DestinationFilter {
     pub keyword: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+    /// The `next` cursor of the previous page (keyset paging; `page` is then ignored).
+    pub after: Option<String>,
 }
 
 pub async fn list_destinations(
@@ -603,88 +606,74 @@ pub async fn list_destinations(
     f: &DestinationFilter,
 ) -> ServiceResult<Page<DestinationRow>> {
     let paging = Paging::new(f.page, f.per_page);
-    let mut clauses: Vec<String> = Vec::new();
-    let mut binds: Vec<String> = Vec::new();
-    let mut bind = |v: String, clauses: &mut Vec<String>, sql: &str| {
-        binds.push(v);
-        clauses.push(sql.replace('?', &format!("${}", binds.len())));
-    };
+    let mut q = Filter::new();
     match actor.role {
-        Role::Graduate => bind(
-            actor.graduate_id.clone().unwrap_or_default(),
-            &mut clauses,
-            "d.graduate_id = ?",
-        ),
-        Role::DepartmentReviewer => {
-            bind(
-                actor.school_id.clone().unwrap_or_default(),
-                &mut clauses,
-                "d.school_id = ?",
-            );
-            bind(
-                actor.department_id.clone().unwrap_or_default(),
-                &mut clauses,
-                "d.department_id = ?",
+        Role::Graduate => {
+            q.and_eq(
+                "d.graduate_id",
+                actor.graduate_id.clone().unwrap_or_default(),
             );
         }
-        Role::SchoolAdmin => bind(
-            actor.school_id.clone().unwrap_or_default(),
-            &mut clauses,
-            "d.school_id = ?",
-        ),
+        Role::DepartmentReviewer => {
+            q.and_eq("d.school_id", actor.school_id.clone().unwrap_or_default())
+                .and_eq(
+                    "d.department_id",
+                    actor.department_id.clone().unwrap_or_default(),
+                );
+        }
+        Role::SchoolAdmin => {
+            q.and_eq("d.school_id", actor.school_id.clone().unwrap_or_default());
+        }
         Role::ProvincialAdmin => {}
         Role::EmployerMember => return Err(ServiceError::Forbidden),
     }
     if let Some(s) = f.state.as_deref().filter(|s| !s.is_empty()) {
-        bind(s.to_string(), &mut clauses, "d.state = ?");
+        q.and_eq("d.state", s);
     }
     if let Some(d) = f.department_id.as_deref().filter(|s| !s.is_empty()) {
-        bind(d.to_string(), &mut clauses, "d.department_id = ?");
+        q.and_eq("d.department_id", d);
     }
-    if let Some(k) = f
+    let keyword = f
         .keyword
         .as_deref()
         .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        bind(
-            format!("%{k}%"),
-            &mut clauses,
-            "(g.name LIKE ? OR g.student_no LIKE ?)",
-        );
+        .filter(|s| !s.is_empty());
+    if let Some(k) = keyword {
+        q.and_contains(&["g.name", "g.student_no"], k);
     }
-    let year = f.graduation_year;
-    let mut sql_where = if clauses.is_empty() {
-        String::from("1 = 1")
+    if let Some(y) = f.graduation_year {
+        q.and_eq("d.graduation_year", y);
+    }
+    // Only a keyword needs the graduate while choosing the page's rows.
+    let from = if keyword.is_some() {
+        "FROM destinations d JOIN graduates g ON g.id = d.graduate_id"
     } else {
-        clauses.join(" AND ")
+        "FROM destinations d"
     };
-    if year.is_some() {
-        sql_where.push_str(&format!(" AND d.graduation_year = ${}", binds.len() + 1));
+    let mut conn = store.reader().acquire().await?;
+    let total = q.count_capped(&mut *conn, from).await?;
+    let mut offset = paging.offset();
+    if let Some(after) = f.after.as_deref().filter(|s| !s.is_empty()) {
+        let (at, id) = time_id_cursor(after)?;
+        q.and_with(
+            "d.updated_at <= ? AND (d.updated_at < ? OR d.id < ?)",
+            [Arg::Int(at), Arg::Int(at), Arg::Text(id)],
+        );
+        offset = 0;
     }
-    let count_sql = format!("SELECT COUNT(*) FROM destinations d JOIN graduates g ON g.id = d.graduate_id WHERE {sql_where}");
+    let limit = q.arg(paging.per_page + 1);
+    let offset = q.arg(offset);
     let list_sql = format!(
-        "SELECT {DESTINATION_COLUMNS} FROM destinations d JOIN graduates g ON g.id = d.graduate_id WHERE {sql_where} \
-         ORDER BY d.updated_at DESC, d.id LIMIT {} OFFSET {}",
-        paging.per_page,
-        paging.offset()
+        "SELECT {DESTINATION_COLUMNS} FROM (SELECT d.id {from} {} ORDER BY d.updated_at DESC, d.id DESC \
+         LIMIT {limit} OFFSET {offset}) p JOIN destinations d ON d.id = p.id JOIN graduates g ON g.id = d.graduate_id \
+         ORDER BY d.updated_at DESC, d.id DESC",
+        q.where_sql()
     );
-    let mut cq = sqlx::query_as::<_, (i64,)>(&count_sql);
-    let mut lq = sqlx::query_as::<_, DestinationRow>(&list_sql);
-    for b in &binds {
-        cq = cq.bind(b.clone());
-        lq = lq.bind(b.clone());
-    }
-    if let Some(y) = year {
-        cq = cq.bind(y);
-        lq = lq.bind(y);
-    }
-    let (total,) = cq.fetch_one(store.reader()).await?;
-    let items = lq.fetch_all(store.reader()).await?;
-    Ok(Page {
-        items,
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    })
+    let rows = q
+        .bind(sqlx::query_as::<_, DestinationRow>(&list_sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(Page::from_rows(rows, paging, total, |d| {
+        encode_cursor(&[&d.updated_at.to_string(), &d.id])
+    }))
 }

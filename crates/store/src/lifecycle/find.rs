@@ -14,6 +14,7 @@ use wangqian_sheets::{RowReader, SheetKind};
 use super::{load_facts, FactsOf};
 use crate::accounts::{note_throttle, throttled};
 use crate::pii::PiiField;
+use crate::query::Filter;
 use crate::roster_import::tempfile_guard::TempFile;
 use crate::{FieldError, Page, Paging, ServiceError, ServiceResult, Store};
 
@@ -295,19 +296,21 @@ pub async fn list_send_list(
 ) -> ServiceResult<Page<FoundGraduate>> {
     let employer_id = employer_of(actor)?;
     let mut conn = store.reader().acquire().await?;
-    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM send_list WHERE employer_id = $1")
-        .bind(employer_id.clone())
-        .fetch_one(&mut *conn)
+    let mut q = Filter::new();
+    q.and_eq("l.employer_id", employer_id.clone());
+    let total = q.count_capped(&mut *conn, "FROM send_list l").await?;
+    let limit = q.arg(paging.per_page);
+    let offset = q.arg(paging.offset());
+    let sql = format!(
+        "{CANDIDATE_SELECT} JOIN (SELECT l.graduate_id, l.added_at FROM send_list l {} \
+         ORDER BY l.added_at DESC, l.graduate_id DESC LIMIT {limit} OFFSET {offset}) p ON p.graduate_id = g.id \
+         ORDER BY p.added_at DESC, g.id DESC",
+        q.where_sql()
+    );
+    let rows = q
+        .bind(sqlx::query_as::<_, Candidate>(&sql))
+        .fetch_all(&mut *conn)
         .await?;
-    let rows = sqlx::query_as::<_, Candidate>(&format!(
-        "{CANDIDATE_SELECT} JOIN send_list l ON l.graduate_id = g.id WHERE l.employer_id = $1 \
-         ORDER BY l.added_at DESC, g.id LIMIT $2 OFFSET $3"
-    ))
-    .bind(employer_id.clone())
-    .bind(paging.per_page)
-    .bind(paging.offset())
-    .fetch_all(&mut *conn)
-    .await?;
     let mut items = Vec::with_capacity(rows.len());
     for c in rows {
         let reasons = obstacles(&mut conn, &employer_id, &c.id, store.now()).await?;
@@ -316,9 +319,11 @@ pub async fn list_send_list(
     }
     Ok(Page {
         items,
-        total,
+        total: total.0,
         page: paging.page,
         per_page: paging.per_page,
+        total_capped: total.1,
+        next: None,
     })
 }
 

@@ -5,6 +5,7 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 use wangqian_domain::role::{Actor, Role};
 
+use crate::query::Filter;
 use crate::{new_id, Page, Paging, ServiceError, ServiceResult, Store};
 
 /// Who receives a message: a graduate, an employer (all its HR accounts), a department's
@@ -96,34 +97,25 @@ pub async fn list(
     paging: Paging,
 ) -> ServiceResult<Page<MessageRow>> {
     let (kind, id) = inbox(actor)?;
-    let unread = if unread_only {
-        " AND read_at IS NULL"
-    } else {
-        ""
-    };
-    let total: (i64,) = sqlx::query_as(&format!(
-        "SELECT COUNT(*) FROM messages WHERE recipient_kind = $1 AND recipient_id = $2{unread}"
-    ))
-    .bind(kind)
-    .bind(id.clone())
-    .fetch_one(store.reader())
-    .await?;
-    let items = sqlx::query_as::<_, MessageRow>(&format!(
-        "SELECT id, record_kind, record_id, title, body, created_at, read_at FROM messages \
-         WHERE recipient_kind = $1 AND recipient_id = $2{unread} ORDER BY created_at DESC, id LIMIT $3 OFFSET $4"
-    ))
-    .bind(kind)
-    .bind(id)
-    .bind(paging.per_page)
-    .bind(paging.offset())
-    .fetch_all(store.reader())
-    .await?;
-    Ok(Page {
-        items,
-        total: total.0,
-        page: paging.page,
-        per_page: paging.per_page,
-    })
+    let mut q = Filter::new();
+    q.and_eq("recipient_kind", kind).and_eq("recipient_id", id);
+    if unread_only {
+        q.and("read_at IS NULL");
+    }
+    let mut conn = store.reader().acquire().await?;
+    let total = q.count_capped(&mut *conn, "FROM messages").await?;
+    let limit = q.arg(paging.per_page + 1);
+    let offset = q.arg(paging.offset());
+    let sql = format!(
+        "SELECT id, record_kind, record_id, title, body, created_at, read_at FROM messages {} \
+         ORDER BY created_at DESC, id DESC LIMIT {limit} OFFSET {offset}",
+        q.where_sql()
+    );
+    let rows = q
+        .bind(sqlx::query_as::<_, MessageRow>(&sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(Page::from_rows(rows, paging, total, |_| String::new()).without_cursor())
 }
 
 /// Marks a message read and answers the record it is about (kind, id); someone else's message

@@ -7,6 +7,7 @@ use wangqian_domain::lifecycle::{self as lc, AgreementState, Party};
 use wangqian_domain::role::{Actor, Role};
 
 use super::{load_facts, load_visible, trail, AgreementRow, FactsOf};
+use crate::query::{encode_cursor, time_id_cursor, Arg, Filter};
 use crate::{Page, Paging, ServiceError, ServiceResult, Store};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -24,6 +25,8 @@ pub struct AgreementFilter {
     pub awaiting_me: bool,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+    /// The `next` cursor of the previous page (keyset paging; `page` is then ignored).
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -61,135 +64,114 @@ pub async fn list_agreements(
 ) -> ServiceResult<Page<AgreementListRow>> {
     let paging = Paging::new(f.page, f.per_page);
     let now = store.now();
-    let mut clauses: Vec<String> = Vec::new();
-    let mut texts: Vec<String> = Vec::new();
-    let mut push = |v: String, sql: &str, clauses: &mut Vec<String>| {
-        texts.push(v);
-        clauses.push(sql.replace('?', &format!("${}", texts.len())));
-    };
+    let mut q = Filter::new();
     match actor.role {
-        Role::Graduate => push(
-            actor.graduate_id.clone().unwrap_or_default(),
-            "a.graduate_id = ?",
-            &mut clauses,
-        ),
-        Role::EmployerMember => push(
-            actor.employer_id.clone().unwrap_or_default(),
-            "a.employer_id = ?",
-            &mut clauses,
-        ),
-        Role::DepartmentReviewer => {
-            push(
-                actor.school_id.clone().unwrap_or_default(),
-                "a.school_id = ?",
-                &mut clauses,
-            );
-            push(
-                actor.department_id.clone().unwrap_or_default(),
-                "a.department_id = ?",
-                &mut clauses,
+        Role::Graduate => {
+            q.and_eq(
+                "a.graduate_id",
+                actor.graduate_id.clone().unwrap_or_default(),
             );
         }
-        Role::SchoolAdmin => push(
-            actor.school_id.clone().unwrap_or_default(),
-            "a.school_id = ?",
-            &mut clauses,
-        ),
+        Role::EmployerMember => {
+            q.and_eq(
+                "a.employer_id",
+                actor.employer_id.clone().unwrap_or_default(),
+            );
+        }
+        Role::DepartmentReviewer => {
+            q.and_eq("a.school_id", actor.school_id.clone().unwrap_or_default())
+                .and_eq(
+                    "a.department_id",
+                    actor.department_id.clone().unwrap_or_default(),
+                );
+        }
+        Role::SchoolAdmin => {
+            q.and_eq("a.school_id", actor.school_id.clone().unwrap_or_default());
+        }
         Role::ProvincialAdmin => {}
     }
     // Staff and employers do not see a graduate's unsubmitted paper drafts.
     if actor.role != Role::Graduate {
-        clauses.push("a.state <> 'draft'".into());
+        q.and("a.state <> 'draft'");
     }
-    let mut expired_filter = None;
     if let Some(s) = f.state.as_deref().filter(|s| !s.is_empty()) {
         let state = AgreementState::parse(s)
             .ok_or_else(|| ServiceError::field("state", "未知的协议状态"))?;
         match state {
             // Past-deadline invitations read as expired even before the sweep writes it.
-            AgreementState::Expired => expired_filter = Some(true),
-            AgreementState::Invited => expired_filter = Some(false),
-            _ => push(state.as_str().into(), "a.state = ?", &mut clauses),
-        }
+            AgreementState::Expired => q.and_with(
+                "(a.state = 'expired' OR (a.state = 'invited' AND a.deadline_at <= ?))",
+                [Arg::Int(now)],
+            ),
+            AgreementState::Invited => {
+                q.and_with("a.state = 'invited' AND a.deadline_at > ?", [Arg::Int(now)])
+            }
+            _ => q.and_eq("a.state", state.as_str()),
+        };
     }
     if let Some(k) = f.kind.as_deref().filter(|s| !s.is_empty()) {
-        push(k.to_string(), "a.kind = ?", &mut clauses);
+        q.and_eq("a.kind", k);
     }
     if let Some(d) = f.department_id.as_deref().filter(|s| !s.is_empty()) {
-        push(d.to_string(), "a.department_id = ?", &mut clauses);
+        q.and_eq("a.department_id", d);
     }
-    if let Some(k) = f
+    let keyword = f
         .keyword
         .as_deref()
         .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        push(
-            format!("%{k}%"),
-            "(g.name LIKE ? OR g.student_no LIKE ? OR a.employer_name LIKE ? OR a.number LIKE ?)",
-            &mut clauses,
+        .filter(|s| !s.is_empty());
+    if let Some(k) = keyword {
+        q.and_contains(
+            &["g.name", "g.student_no", "a.employer_name", "a.number"],
+            k,
         );
     }
     if f.awaiting_me {
         match my_awaiting(actor) {
-            Some(p) => push(p.to_string(), "a.awaiting = ?", &mut clauses),
-            None => clauses.push("1 = 0".into()),
-        }
+            Some(p) => q.and_eq("a.awaiting", p),
+            None => q.and("1 = 0"),
+        };
     }
-    let mut ints: Vec<i64> = Vec::new();
-    let mut int_clause = |v: i64, sql: &str, clauses: &mut Vec<String>, offset: usize| {
-        ints.push(v);
-        clauses.push(sql.replace('?', &format!("${}", offset + ints.len())));
-    };
-    let offset = texts.len();
     if let Some(y) = f.graduation_year {
-        int_clause(y, "a.graduation_year = ?", &mut clauses, offset);
+        q.and_eq("a.graduation_year", y);
     }
-    match expired_filter {
-        Some(true) => {
-            clauses.push(
-                "(a.state = 'expired' OR (a.state = 'invited' AND a.deadline_at <= $X))".into(),
-            );
-        }
-        Some(false) => clauses.push("a.state = 'invited' AND a.deadline_at > $X".into()),
-        None => {}
-    }
-    let now_index = offset + ints.len() + 1;
-    let where_sql = if clauses.is_empty() {
-        "1 = 1".to_string()
+    // Only a keyword needs the graduate while choosing rows; otherwise the index on the
+    // scope and `updated_at` gives the page in order and the joins touch its rows only.
+    let from = if keyword.is_some() {
+        "FROM agreements a JOIN graduates g ON g.id = a.graduate_id"
     } else {
-        clauses
-            .join(" AND ")
-            .replace("$X", &format!("${now_index}"))
+        "FROM agreements a"
     };
-    let from = "FROM agreements a JOIN graduates g ON g.id = a.graduate_id JOIN departments d ON d.id = a.department_id \
-                JOIN majors m ON m.id = g.major_id";
-    let count_sql = format!("SELECT COUNT(*) {from} WHERE {where_sql}");
+    let mut conn = store.reader().acquire().await?;
+    let total = q.count_capped(&mut *conn, from).await?;
+    let mut offset = paging.offset();
+    if let Some(after) = f.after.as_deref().filter(|s| !s.is_empty()) {
+        let (at, id) = time_id_cursor(after)?;
+        q.and_with(
+            "a.updated_at <= ? AND (a.updated_at < ? OR a.id < ?)",
+            [Arg::Int(at), Arg::Int(at), Arg::Text(id)],
+        );
+        offset = 0;
+    }
+    let limit = q.arg(paging.per_page + 1);
+    let offset = q.arg(offset);
     let list_sql = format!(
         "SELECT a.id, a.kind, a.number, a.state, a.awaiting, a.version, a.graduate_id, g.name AS graduate_name, g.student_no, \
          d.name AS department, m.name AS major, a.graduation_year, a.employer_name, a.deadline_at, a.updated_at \
-         {from} WHERE {where_sql} ORDER BY a.updated_at DESC, a.id LIMIT {} OFFSET {}",
-        paging.per_page,
-        paging.offset()
+         FROM (SELECT a.id {from} {} ORDER BY a.updated_at DESC, a.id DESC LIMIT {limit} OFFSET {offset}) p \
+         JOIN agreements a ON a.id = p.id JOIN graduates g ON g.id = a.graduate_id \
+         JOIN departments d ON d.id = a.department_id JOIN majors m ON m.id = g.major_id \
+         ORDER BY a.updated_at DESC, a.id DESC",
+        q.where_sql()
     );
-    let uses_now = expired_filter.is_some();
-    let mut cq = sqlx::query_as::<_, (i64,)>(&count_sql);
-    let mut lq = sqlx::query_as::<_, AgreementListRow>(&list_sql);
-    for t in &texts {
-        cq = cq.bind(t.clone());
-        lq = lq.bind(t.clone());
-    }
-    for i in &ints {
-        cq = cq.bind(*i);
-        lq = lq.bind(*i);
-    }
-    if uses_now {
-        cq = cq.bind(now);
-        lq = lq.bind(now);
-    }
-    let (total,) = cq.fetch_one(store.reader()).await?;
-    let mut items = lq.fetch_all(store.reader()).await?;
-    for r in &mut items {
+    let rows = q
+        .bind(sqlx::query_as::<_, AgreementListRow>(&list_sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut page = Page::from_rows(rows, paging, total, |r| {
+        encode_cursor(&[&r.updated_at.to_string(), &r.id])
+    });
+    for r in &mut page.items {
         let state = AgreementState::parse(&r.state).unwrap_or(AgreementState::Invited);
         let state = lc::state_at(state, r.deadline_at, now);
         r.state = state.as_str().to_string();
@@ -201,12 +183,7 @@ pub async fn list_agreements(
             .map(|k| k.label().to_string())
             .unwrap_or_default();
     }
-    Ok(Page {
-        items,
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    })
+    Ok(page)
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -456,75 +433,64 @@ pub struct TodoCounts {
 
 pub async fn todo_counts(store: &Store, actor: &Actor) -> ServiceResult<TodoCounts> {
     let now = store.now();
-    let one = |sql: String, binds: Vec<String>| async move {
-        let mut q = sqlx::query_as::<_, (i64,)>(&sql);
-        for b in binds {
-            q = q.bind(b);
-        }
-        let r: Result<(i64,), sqlx::Error> = q.fetch_one(store.reader()).await;
+    let one = |table: &'static str, q: Filter| async move {
+        let sql = format!("SELECT COUNT(*) FROM {table} {}", q.where_sql());
+        let r: Result<(i64,), sqlx::Error> =
+            q.bind(sqlx::query_as(&sql)).fetch_one(store.reader()).await;
         r.map(|r| r.0)
     };
     let mut c = TodoCounts::default();
     match actor.role {
         Role::Graduate => {
-            let g = actor.graduate_id.clone().unwrap_or_default();
-            c.signing = one(
-                format!(
-                    "SELECT COUNT(*) FROM agreements WHERE graduate_id = $1 AND awaiting = 'graduate' \
-                     AND state <> 'termination_requested' AND (state <> 'invited' OR deadline_at > {now})"
-                ),
-                vec![g.clone()],
-            )
-            .await?;
-            c.termination = one(
-                "SELECT COUNT(*) FROM agreements WHERE graduate_id = $1 AND awaiting = 'graduate' AND state = 'termination_requested'".into(),
-                vec![g],
-            )
-            .await?;
+            let mut g = Filter::new();
+            g.and_eq("graduate_id", actor.graduate_id.clone().unwrap_or_default())
+                .and("awaiting = 'graduate'");
+            let mut signing = g.clone();
+            signing
+                .and("state <> 'termination_requested'")
+                .and_with("(state <> 'invited' OR deadline_at > ?)", [Arg::Int(now)]);
+            c.signing = one("agreements", signing).await?;
+            g.and("state = 'termination_requested'");
+            c.termination = one("agreements", g).await?;
         }
         Role::EmployerMember => {
-            let e = actor.employer_id.clone().unwrap_or_default();
+            let mut e = Filter::new();
+            e.and_eq("employer_id", actor.employer_id.clone().unwrap_or_default());
             // The employer's signing to-dos: invitations still unanswered (to follow up).
-            c.signing = one(
-                format!("SELECT COUNT(*) FROM agreements WHERE employer_id = $1 AND state = 'invited' AND deadline_at > {now}"),
-                vec![e.clone()],
-            )
-            .await?;
-            c.termination = one(
-                "SELECT COUNT(*) FROM agreements WHERE employer_id = $1 AND awaiting = 'employer' AND state = 'termination_requested'".into(),
-                vec![e],
-            )
-            .await?;
+            let mut signing = e.clone();
+            signing
+                .and("state = 'invited'")
+                .and_with("deadline_at > ?", [Arg::Int(now)]);
+            c.signing = one("agreements", signing).await?;
+            e.and("awaiting = 'employer'")
+                .and("state = 'termination_requested'");
+            c.termination = one("agreements", e).await?;
         }
         Role::DepartmentReviewer | Role::SchoolAdmin => {
-            let school = actor.school_id.clone().unwrap_or_default();
-            let (who, dept_clause, mut binds) = if actor.role == Role::DepartmentReviewer {
-                (
-                    "department_reviewer",
-                    " AND department_id = $2",
-                    vec![school, actor.department_id.clone().unwrap_or_default()],
-                )
+            let mut scope = Filter::new();
+            scope.and_eq("school_id", actor.school_id.clone().unwrap_or_default());
+            if actor.role == Role::DepartmentReviewer {
+                scope.and_eq(
+                    "department_id",
+                    actor.department_id.clone().unwrap_or_default(),
+                );
+            }
+            let mut mine = scope.clone();
+            if actor.role == Role::DepartmentReviewer {
+                mine.and("awaiting = 'department_reviewer'");
             } else {
-                ("school_admin", "", vec![school])
-            };
-            let review_states = "('signed', 'dept_approved', 'amendment_review', 'content_review', 'feedback_review')";
-            let term_states = "('termination_review', 'termination_dept_approved')";
-            c.signing = one(
-                format!("SELECT COUNT(*) FROM agreements WHERE school_id = $1{dept_clause} AND awaiting = '{who}' AND state IN {review_states}"),
-                binds.clone(),
-            )
-            .await?;
-            c.termination = one(
-                format!("SELECT COUNT(*) FROM agreements WHERE school_id = $1{dept_clause} AND awaiting = '{who}' AND state IN {term_states}"),
-                binds.clone(),
-            )
-            .await?;
+                mine.and("awaiting = 'school_admin'");
+            }
+            let mut signing = mine.clone();
+            signing.and(
+                "state IN ('signed', 'dept_approved', 'amendment_review', 'content_review', 'feedback_review')",
+            );
+            c.signing = one("agreements", signing).await?;
+            mine.and("state IN ('termination_review', 'termination_dept_approved')");
+            c.termination = one("agreements", mine).await?;
             // Destinations are reviewed in one step by either level.
-            let destinations = one(
-                format!("SELECT COUNT(*) FROM destinations WHERE school_id = $1{dept_clause} AND state IN ('submitted', 'release_requested')"),
-                std::mem::take(&mut binds),
-            )
-            .await?;
+            scope.and("state IN ('submitted', 'release_requested')");
+            let destinations = one("destinations", scope).await?;
             c.review = c.signing + c.termination + destinations;
         }
         Role::ProvincialAdmin => {}

@@ -596,10 +596,15 @@ pub struct PrintQuery {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PageMeta {
+    /// Counted up to 10,000; `total_capped` means there are more ("10000+").
     pub total: i64,
+    pub total_capped: bool,
     pub page: i64,
     pub per_page: i64,
     pub pages: i64,
+    /// Pass back as `?after=` for the next page (keyset paging); absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -635,9 +640,11 @@ pub async fn list_print_records(
     Ok(Json(PrintRecordPage {
         meta: PageMeta {
             total: page.total,
+            total_capped: page.total_capped,
             page: page.page,
             per_page: page.per_page,
             pages,
+            next: page.next,
         },
         items: page.items,
     }))

@@ -491,6 +491,8 @@ pub struct AgreementQuery {
     pub awaiting_me: Option<bool>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+    /// `meta.next` of the previous page: keyset paging for deep lists (`page` is then ignored).
+    pub after: Option<String>,
 }
 
 /// Agreements the viewer may see, newest first, filtered and paged.
@@ -511,6 +513,7 @@ pub async fn list_agreements(
         awaiting_me: q.awaiting_me.unwrap_or(false),
         page: q.page,
         per_page: q.per_page,
+        after: q.after,
     };
     let page = views::list_agreements(&state.store, &s.actor, &filter).await?;
     Ok(Json(page.into()))
@@ -832,6 +835,8 @@ pub struct DestinationQuery {
     pub keyword: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+    /// `meta.next` of the previous page: keyset paging (`page` is then ignored).
+    pub after: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/destinations", operation_id = "list_destinations", tag = "destinations",
@@ -849,6 +854,7 @@ pub async fn list_destinations(
         keyword: q.keyword,
         page: q.page,
         per_page: q.per_page,
+        after: q.after,
     };
     let page = destinations::list_destinations(&state.store, &s.actor, &f).await?;
     Ok(Json(page.into()))

@@ -185,9 +185,11 @@ impl<T> From<wangqian_store::Page<T>> for ListPage<T> {
         ListPage {
             meta: PageMeta {
                 total: p.total,
+                total_capped: p.total_capped,
                 page: p.page,
                 per_page: p.per_page,
                 pages,
+                next: p.next,
             },
             items: p.items,
         }

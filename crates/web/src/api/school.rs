@@ -30,6 +30,8 @@ pub struct GraduateQuery {
     pub bound: Option<bool>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+    /// `meta.next` of the previous page: keyset paging for deep lists (`page` is then ignored).
+    pub after: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/graduates", operation_id = "list_graduates", tag = "graduates",
@@ -56,6 +58,7 @@ pub async fn list_graduates(
             bound: q.bound,
             page: q.page,
             per_page: q.per_page,
+            after: q.after,
         },
     )
     .await?;

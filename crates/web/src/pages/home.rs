@@ -73,10 +73,9 @@ pub(super) async fn home(
                     per_page: Some(1),
                     ..GraduateFilter::default()
                 };
-                page.graduates_total = graduates::list_graduates(&state.store, a, &school, &base)
-                    .await?
-                    .total;
-                page.graduates_bound = graduates::list_graduates(
+                page.graduates_total =
+                    graduates::count_graduates(&state.store, a, &school, &base).await?;
+                page.graduates_bound = graduates::count_graduates(
                     &state.store,
                     a,
                     &school,
@@ -85,8 +84,7 @@ pub(super) async fn home(
                         ..base
                     },
                 )
-                .await?
-                .total;
+                .await?;
                 if a.role == Role::SchoolAdmin {
                     page.pending_employers = employers::list_for_verification(
                         &state.store,

@@ -71,6 +71,7 @@ pub(super) async fn graduate_list(
         bound: None,
         page: q.page,
         per_page: Some(30),
+        after: None,
     };
     let page = graduates::list_graduates(&state.store, a, &school, &filter).await?;
     let departments = orgs::departments(&state.store, &school).await?;

@@ -1456,3 +1456,46 @@ async fn a_graduate_is_reminded_once_the_day_before_an_invitation_expires() {
             .unwrap();
     assert_eq!(reminded, None);
 }
+
+/// The agreement list pages by cursor through the same rows, in the same order, as by number,
+/// also when several rows share one `updated_at`.
+#[tokio::test]
+async fn agreement_pages_by_cursor_match_pages_by_number() {
+    let app = TestApp::spawn().await;
+    let g = graduate(&app, 0).await;
+    invitations_from_many_employers(&app, &g, 7).await;
+    let admin = app.login_as("admin19101").await;
+    let ids = |list: &Value| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, mut list) = admin.get_json("/api/agreements?per_page=3").await;
+    let total = list["meta"]["total"].as_i64().unwrap();
+    assert!(total >= 7, "{list}");
+    let mut by_cursor = Vec::new();
+    let mut pages = 1;
+    loop {
+        by_cursor.extend(ids(&list));
+        let Some(next) = list["meta"]["next"].as_str().map(str::to_string) else {
+            break;
+        };
+        list = admin
+            .get_json(&format!("/api/agreements?per_page=3&after={next}"))
+            .await
+            .1;
+        pages += 1;
+    }
+    let mut by_number = Vec::new();
+    for page in 1..=pages {
+        let (_, l) = admin
+            .get_json(&format!("/api/agreements?per_page=3&page={page}"))
+            .await;
+        by_number.extend(ids(&l));
+    }
+    assert_eq!(by_cursor, by_number);
+    assert_eq!(i64::try_from(by_cursor.len()).unwrap(), total);
+}

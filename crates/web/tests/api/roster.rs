@@ -297,3 +297,63 @@ async fn a_job_its_caller_runs_is_never_claimed_by_a_worker_too() {
         .unwrap();
     assert_eq!(job.status, "running");
 }
+
+/// Every graduate once, in student-number order, whether paged by number or by the `next`
+/// cursor; LIKE wildcards in a keyword are taken literally; a forged cursor is refused.
+#[tokio::test]
+async fn graduate_pages_by_cursor_match_pages_by_number() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as("admin19101").await;
+    let job = import(
+        &admin,
+        "roster.csv",
+        wangqian_store::demo::synthetic_roster_csv(45, 2027),
+    )
+    .await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+
+    let numbers = |list: &serde_json::Value| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["student_no"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut by_cursor = Vec::new();
+    let (_, mut list) = admin.get_json("/api/graduates?per_page=20").await;
+    let total = list["meta"]["total"].as_i64().unwrap();
+    assert!(total >= 45, "{list}");
+    assert_eq!(list["meta"]["total_capped"], false);
+    let mut pages = 1;
+    loop {
+        by_cursor.extend(numbers(&list));
+        let Some(next) = list["meta"]["next"].as_str().map(str::to_string) else {
+            break;
+        };
+        let (status, l) = admin
+            .get_json(&format!("/api/graduates?per_page=20&after={next}"))
+            .await;
+        assert_eq!(status, 200, "{l}");
+        list = l;
+        pages += 1;
+    }
+    let mut by_number = Vec::new();
+    for page in 1..=pages {
+        let (_, l) = admin
+            .get_json(&format!("/api/graduates?per_page=20&page={page}"))
+            .await;
+        by_number.extend(numbers(&l));
+    }
+    assert_eq!(by_cursor, by_number);
+    assert_eq!(i64::try_from(by_cursor.len()).unwrap(), total);
+    let mut sorted = by_cursor.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted, by_cursor, "in order, each once");
+
+    assert_eq!(count(&admin, "%25").await, 0, "a literal % matches no name");
+    assert_eq!(count(&admin, "_").await, 0, "a literal _ matches no name");
+    let (status, body) = admin.get_json("/api/graduates?after=forged").await;
+    assert_eq!(status, 422, "{body}");
+}
