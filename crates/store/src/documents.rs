@@ -924,10 +924,10 @@ pub async fn list_print_records(
         "SELECT a.id AS agreement_id, a.number, a.kind, a.state, g.name AS graduate_name, g.student_no, d.name AS department, \
          m.name AS major, a.employer_name, a.employer_credit_code, e.unit_nature_code, COALESCE(ps.print_count, 0) AS print_count, \
          ps.last_printed_at \
-         FROM (SELECT a.id {from} {} ORDER BY a.effective_at DESC, a.id DESC LIMIT {limit} OFFSET {offset}) p \
-         JOIN agreements a ON a.id = p.id JOIN graduates g ON g.id = a.graduate_id JOIN departments d ON d.id = a.department_id \
+         FROM agreements a JOIN graduates g ON g.id = a.graduate_id JOIN departments d ON d.id = a.department_id \
          JOIN majors m ON m.id = g.major_id LEFT JOIN employers e ON e.id = a.employer_id \
          LEFT JOIN agreement_print_stats ps ON ps.agreement_id = a.id \
+         WHERE a.id IN (SELECT a.id {from} {} ORDER BY a.effective_at DESC, a.id DESC LIMIT {limit} OFFSET {offset}) \
          ORDER BY a.effective_at DESC, a.id DESC",
         q.where_sql()
     );

@@ -127,8 +127,9 @@ pub async fn list_graduates(
     let offset = q.arg(offset);
     // The page's ids come from the (school, student number) index; only they are joined.
     let list_sql = format!(
-        "{SUMMARY_COLUMNS} FROM (SELECT g.id FROM graduates g {} ORDER BY g.student_no LIMIT {limit} OFFSET {offset}) p \
-         JOIN graduates g ON g.id = p.id {SUMMARY_JOINS} ORDER BY g.student_no",
+        "{SUMMARY_COLUMNS} FROM graduates g {SUMMARY_JOINS} \
+         WHERE g.id IN (SELECT g.id FROM graduates g {} ORDER BY g.student_no LIMIT {limit} OFFSET {offset}) \
+         ORDER BY g.student_no",
         q.where_sql()
     );
     let rows = q

@@ -271,7 +271,7 @@ impl<T> Page<T> {
         self
     }
 
-    /// "1234" or, for a capped count, "10000+".
+    /// "123" or, for a capped count, "1000+".
     pub fn total_label(&self) -> String {
         if self.total_capped {
             format!("{}+", self.total)

@@ -163,8 +163,10 @@ impl Filter {
     }
 }
 
-/// Lists count up to this many rows and then say "10000+".
-pub const COUNT_CAP: i64 = 10_000;
+/// Lists count up to this many rows and then say "1000+" (50 pages of 20). Measured with
+/// 64 clients on 2 cores: counting to 10,000 cost about 0.9 ms a request, most of a page's
+/// cost, and kept p99 over 100 ms; exact figures come from `graduates::count_graduates`.
+pub const COUNT_CAP: i64 = 1_000;
 
 /// `%text%` with LIKE's wildcards and the escape character escaped (`ESCAPE '\'`).
 pub fn contains_pattern(text: &str) -> String {

@@ -138,6 +138,43 @@ async fn main() -> anyhow::Result<()> {
         .await?;
         eprintln!("{backend}: tables vacuumed and analysed: {vacuumed} of 2");
     }
+    if let Ok(file) = std::env::var("BENCH_EXPLAIN") {
+        // Plans and times of hand-written statements, one a line as `LIMIT|OFFSET|SQL` with
+        // `$1` the school, `$2` and `$3` those numbers.
+        for line in std::fs::read_to_string(file)?
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
+            let mut parts = line.splitn(3, '|');
+            let limit: i64 = parts.next().unwrap_or("21").parse()?;
+            let offset: i64 = parts.next().unwrap_or("0").parse()?;
+            let sql = parts.next().unwrap_or("");
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .bind(school.id.clone())
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(state.store.reader())
+                    .await?;
+            let mut times = Vec::new();
+            let mut n = 0;
+            for _ in 0..5 {
+                let t = Instant::now();
+                n = sqlx::query(sql)
+                    .bind(school.id.clone())
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(state.store.reader())
+                    .await?
+                    .len();
+                times.push(format!("{:.2}", t.elapsed().as_secs_f64() * 1000.0));
+            }
+            eprintln!("{} ms, {n} rows: {sql}", times.join(" "));
+            for p in plan {
+                eprintln!("    {}", p.3);
+            }
+        }
+    }
     let scenarios = scenarios(&state.store, &school.id, args.rows).await?;
     let app = Application::with_state(state.clone()).await?;
     let base = format!("http://{}", app.local_addr());

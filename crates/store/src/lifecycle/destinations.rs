@@ -664,8 +664,8 @@ pub async fn list_destinations(
     let limit = q.arg(paging.per_page + 1);
     let offset = q.arg(offset);
     let list_sql = format!(
-        "SELECT {DESTINATION_COLUMNS} FROM (SELECT d.id {from} {} ORDER BY d.updated_at DESC, d.id DESC \
-         LIMIT {limit} OFFSET {offset}) p JOIN destinations d ON d.id = p.id JOIN graduates g ON g.id = d.graduate_id \
+        "SELECT {DESTINATION_COLUMNS} FROM destinations d JOIN graduates g ON g.id = d.graduate_id \
+         WHERE d.id IN (SELECT d.id {from} {} ORDER BY d.updated_at DESC, d.id DESC LIMIT {limit} OFFSET {offset}) \
          ORDER BY d.updated_at DESC, d.id DESC",
         q.where_sql()
     );

@@ -137,6 +137,8 @@ pub async fn list_agreements(
     }
     // Only a keyword needs the graduate while choosing rows; otherwise the index on the
     // scope and `updated_at` gives the page in order and the joins touch its rows only.
+    // `id IN (page)` rather than a joined derived table: SQLite then never plans the
+    // joins before the page (a derived table with a bound LIMIT sometimes took 40 ms).
     let from = if keyword.is_some() {
         "FROM agreements a JOIN graduates g ON g.id = a.graduate_id"
     } else {
@@ -158,9 +160,9 @@ pub async fn list_agreements(
     let list_sql = format!(
         "SELECT a.id, a.kind, a.number, a.state, a.awaiting, a.version, a.graduate_id, g.name AS graduate_name, g.student_no, \
          d.name AS department, m.name AS major, a.graduation_year, a.employer_name, a.deadline_at, a.updated_at \
-         FROM (SELECT a.id {from} {} ORDER BY a.updated_at DESC, a.id DESC LIMIT {limit} OFFSET {offset}) p \
-         JOIN agreements a ON a.id = p.id JOIN graduates g ON g.id = a.graduate_id \
+         FROM agreements a JOIN graduates g ON g.id = a.graduate_id \
          JOIN departments d ON d.id = a.department_id JOIN majors m ON m.id = g.major_id \
+         WHERE a.id IN (SELECT a.id {from} {} ORDER BY a.updated_at DESC, a.id DESC LIMIT {limit} OFFSET {offset}) \
          ORDER BY a.updated_at DESC, a.id DESC",
         q.where_sql()
     );
