@@ -168,12 +168,13 @@ async fn an_invitation_with_several_wrong_terms_shows_them_all_at_once_with_the_
     let app = TestApp::spawn().await;
     let g = graduate(&app, 0).await;
     let hr = app.login_as("hr1").await;
+    let cohort = app.cohort().to_string();
     let (s, page) = form(
         &hr,
         "/employer/signing/find",
         &[
             ("school", "江淮大学"),
-            ("graduation_year", "2027"),
+            ("graduation_year", &cohort),
             ("name", &g.name),
             ("phone_or_id_number", &g.id_number),
         ],
@@ -275,11 +276,12 @@ async fn a_refused_page_answers_the_status_the_api_gives_with_the_user_bar() {
 async fn wrong_settings_come_back_under_their_fields_as_typed() {
     let app = TestApp::spawn().await;
     let admin = app.login_as("admin19101").await;
+    let cohort = app.cohort().to_string();
     let (s, page) = form(
         &admin,
         "/school/settings",
         &[
-            ("graduation_year", "2027"),
+            ("graduation_year", &cohort),
             ("signing_opens_on", "2026-10-01"),
             ("signing_closes_on", "明年六月"),
             ("review_levels", "two"),
@@ -298,7 +300,7 @@ async fn wrong_settings_come_back_under_their_fields_as_typed() {
     assert!(error_under(&page, "invitation_validity_days").contains("1至30天"));
     assert!(page.contains("value=\"明年六月\""), "{page}");
     assert!(page.contains("value=\"60\""));
-    let (_, st) = admin.get_json("/api/settings/2027").await;
+    let (_, st) = admin.get_json(&format!("/api/settings/{cohort}")).await;
     assert_ne!(st["invitation_validity_days"], 60, "nothing saved");
 }
 
