@@ -841,7 +841,7 @@ pub struct DestinationQuery {
 
 #[utoipa::path(get, path = "/api/destinations", operation_id = "list_destinations", tag = "destinations",
     params(DestinationQuery), security(("session" = [])),
-    responses((status = 200, body = ListPage<destinations::DestinationRow>), Session, BadRequest))]
+    responses((status = 200, body = ListPage<destinations::DestinationRow>), Session, BadRequest, Unprocessable))]
 pub async fn list_destinations(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,

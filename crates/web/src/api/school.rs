@@ -36,7 +36,7 @@ pub struct GraduateQuery {
 
 #[utoipa::path(get, path = "/api/graduates", operation_id = "list_graduates", tag = "graduates",
     params(GraduateQuery), security(("session" = [])),
-    responses((status = 200, body = ListPage<graduates::GraduateSummary>), Session, BadRequest, NotFound))]
+    responses((status = 200, body = ListPage<graduates::GraduateSummary>), Session, BadRequest, NotFound, Unprocessable))]
 pub async fn list_graduates(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
