@@ -175,6 +175,17 @@ async fn the_school_administrator_unlocks_an_approved_destination_and_the_gradua
         .post_json(&path, &json!({ "reason": "我想解锁" }))
         .await;
     assert_eq!(s, 403);
+    // Employers never see destinations; the province reads but acts as no party.
+    for login in ["hr1", "province"] {
+        let (s, _) = app
+            .login_as(login)
+            .await
+            .post_json(&path, &json!({ "reason": "越权解锁" }))
+            .await;
+        assert_eq!(s, 403, "{login}");
+    }
+    let (_, d) = admin.get_json(&format!("/api/destinations/{id}")).await;
+    assert_eq!(d["state"], "approved", "refused requests changed nothing");
 
     let (s, b) = admin
         .post_json(
