@@ -4,10 +4,10 @@
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use wangqian_domain::codes;
-use wangqian_domain::lifecycle::spec::{Need, ProofNeed};
+use wangqian_domain::lifecycle::spec::ProofNeed;
 use wangqian_domain::lifecycle::{
-    self as lc, decide_destination, DestinationAction as A, DestinationFacts,
-    DestinationState as S, OutcomeSlot, Party, Refusal,
+    decide_destination, DestinationAction as A, DestinationFacts, DestinationState as S,
+    OutcomeSlot, Party, Refusal,
 };
 use wangqian_domain::policy::Access;
 use wangqian_domain::role::{Actor, Role};
@@ -322,8 +322,7 @@ async fn act(
         .map_err(|r| refused_destination(r, state, action))?;
     let (to, slot) = (effects.to, effects.slot);
     let spec = action.spec();
-    let remark = lc::check_reason(input.reason.as_deref(), spec.reason == Need::Required)
-        .map_err(|m| ServiceError::field("reason", m))?;
+    let remark = super::reason_by(spec, input.reason.as_deref())?;
     let now = store.now();
     let mut release_proof = row.release_proof_id.clone();
     if spec.proof != ProofNeed::No {

@@ -696,8 +696,16 @@ pub(crate) fn operation_of(action: AgreementAction) -> &'static str {
 
 /// Checks a reason against the action's spec row.
 pub(crate) fn reason_for(action: AgreementAction, text: Option<&str>) -> ServiceResult<String> {
+    reason_by(action.spec(), text)
+}
+
+/// Checks a reason against a spec row (agreement or destination action).
+pub(crate) fn reason_by(
+    spec: wangqian_domain::lifecycle::spec::ActionSpec,
+    text: Option<&str>,
+) -> ServiceResult<String> {
     use wangqian_domain::lifecycle::spec::Need;
-    lc::check_reason(text, action.spec().reason == Need::Required)
+    lc::check_reason(text, spec.reason == Need::Required)
         .map_err(|m| ServiceError::field("reason", m))
 }
 
