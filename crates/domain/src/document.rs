@@ -279,6 +279,8 @@ pub fn mask_name(name: &str) -> String {
 
 /// Self-service print codes (003): shown on a PC, confirmed on the graduate's phone.
 pub mod print_code {
+    use crate::ids::Millis;
+
     /// Minutes a code stays usable.
     pub const VALID_MINUTES: i64 = 5;
     /// Letters and digits a person reads off a screen without confusing them (no 0/O, 1/I/L).
@@ -297,14 +299,14 @@ pub mod print_code {
 
     /// Why a code cannot be used now, if it cannot.
     pub fn refusal(
-        expires_at_ms: i64,
+        expires_at: Millis,
         confirmed: bool,
         used: bool,
-        now_ms: i64,
+        now: Millis,
     ) -> Option<&'static str> {
         if used {
             Some("该打印码已使用，请在电脑上重新获取")
-        } else if now_ms >= expires_at_ms {
+        } else if now >= expires_at {
             Some("该打印码已过期（有效期 5 分钟），请在电脑上重新获取")
         } else if confirmed {
             Some("该打印码已确认过，请在电脑上打印")
@@ -317,6 +319,7 @@ pub mod print_code {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::Millis;
     use crate::lifecycle::AgreementState as S;
 
     #[test]
@@ -408,10 +411,10 @@ mod tests {
             "0 is not in the alphabet"
         );
         assert_eq!(print_code::normalise("ABC"), None);
-        assert!(print_code::refusal(1000, false, false, 999).is_none());
-        assert!(print_code::refusal(1000, false, false, 1000).is_some());
-        assert!(print_code::refusal(1000, false, true, 10).is_some());
-        assert!(print_code::refusal(1000, true, false, 10).is_some());
+        assert!(print_code::refusal(Millis(1000), false, false, Millis(999)).is_none());
+        assert!(print_code::refusal(Millis(1000), false, false, Millis(1000)).is_some());
+        assert!(print_code::refusal(Millis(1000), false, true, Millis(10)).is_some());
+        assert!(print_code::refusal(Millis(1000), true, false, Millis(10)).is_some());
     }
 
     #[test]

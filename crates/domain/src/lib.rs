@@ -6,6 +6,7 @@ pub mod contact;
 pub mod credit_code;
 pub mod document;
 pub mod id_number;
+pub mod ids;
 pub mod lifecycle;
 pub mod policy;
 pub mod role;

@@ -13,6 +13,8 @@ pub mod spec;
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime, UtcOffset};
 
+use crate::ids::Millis;
+
 use crate::role::Role;
 use crate::settings::{BindingMoment, EmployerVerification, ReviewLevels};
 
@@ -1057,30 +1059,30 @@ pub const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
 };
 
 /// The China-time calendar day of an instant.
-pub fn china_date(at_ms: i64) -> Date {
-    let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_ms) * 1_000_000)
+pub fn china_date(at: Millis) -> Date {
+    let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at.get()) * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     at.to_offset(CHINA).date()
 }
 
-/// The end (24:00 China time) of a calendar day, as unix milliseconds.
-pub fn end_of_china_day_ms(day: Date) -> i64 {
+/// The end (24:00 China time) of a calendar day.
+pub fn end_of_china_day(day: Date) -> Millis {
     let next = day.next_day().unwrap_or(day);
     let midnight = next.midnight().assume_offset(CHINA);
-    i64::try_from(midnight.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+    Millis(i64::try_from(midnight.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
 }
 
-/// An invitation sent at `sent_at_ms` with `validity_days` days to answer expires at 24:00 China
+/// An invitation sent at `sent_at` with `validity_days` days to answer expires at 24:00 China
 /// time of the last day, the last day being `validity_days` after the day it was sent: one sent
 /// on 21 November with 5 days may be answered until 26 November 24:00.
-pub fn invitation_deadline_ms(sent_at_ms: i64, validity_days: u8) -> i64 {
-    let last = china_date(sent_at_ms) + Duration::days(i64::from(validity_days));
-    end_of_china_day_ms(last)
+pub fn invitation_deadline(sent_at: Millis, validity_days: u8) -> Millis {
+    let last = china_date(sent_at) + Duration::days(i64::from(validity_days));
+    end_of_china_day(last)
 }
 
 /// A deadline as people read it: the last day and "24:00" (never 00:00 of the day after).
-pub fn deadline_label(deadline_ms: i64) -> String {
-    let last = china_date(deadline_ms - 1);
+pub fn deadline_label(deadline: Millis) -> String {
+    let last = china_date(deadline.plus_ms(-1));
     format!(
         "{}年{}月{}日 24:00",
         last.year(),
@@ -1090,15 +1092,15 @@ pub fn deadline_label(deadline_ms: i64) -> String {
 }
 
 /// True from the deadline on: 24:00 itself belongs to the next day.
-pub fn deadline_passed(deadline_ms: i64, now_ms: i64) -> bool {
-    now_ms >= deadline_ms
+pub fn deadline_passed(deadline: Millis, now: Millis) -> bool {
+    now >= deadline
 }
 
 /// The stored state of an invitation read at `now`: an invitation whose deadline has passed is
 /// expired whether or not a sweep has written it yet.
-pub fn state_at(stored: AgreementState, deadline_ms: Option<i64>, now_ms: i64) -> AgreementState {
-    match (stored, deadline_ms) {
-        (AgreementState::Invited, Some(d)) if deadline_passed(d, now_ms) => AgreementState::Expired,
+pub fn state_at(stored: AgreementState, deadline: Option<Millis>, now: Millis) -> AgreementState {
+    match (stored, deadline) {
+        (AgreementState::Invited, Some(d)) if deadline_passed(d, now) => AgreementState::Expired,
         _ => stored,
     }
 }

@@ -5,6 +5,7 @@
 //! of thing (answered 403), `NotFound` when the role may, but the record is outside the actor's
 //! scope (answered 404, so that ids of other schools' records reveal nothing).
 
+use crate::ids::{DepartmentId, EmployerId, GraduateId, SchoolId};
 use crate::role::{Actor, EmployerRole, Role};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,13 +25,13 @@ impl Access {
 /// Where a graduate record sits in the organisation tree.
 #[derive(Debug, Clone, Copy)]
 pub struct GraduateScope<'a> {
-    pub graduate_id: &'a str,
-    pub school_id: &'a str,
-    pub department_id: &'a str,
+    pub graduate_id: &'a GraduateId,
+    pub school_id: &'a SchoolId,
+    pub department_id: &'a DepartmentId,
 }
 
-fn same(a: &Option<String>, b: &str) -> bool {
-    a.as_deref() == Some(b)
+fn same<T: PartialEq>(a: &Option<T>, b: &T) -> bool {
+    a.as_ref() == Some(b)
 }
 
 fn scoped(ok: bool) -> Access {
@@ -56,7 +57,7 @@ pub fn view_graduate(actor: &Actor, g: GraduateScope<'_>) -> Access {
 }
 
 /// Listing graduates of a school (filters narrow it further for reviewers).
-pub fn list_school_graduates(actor: &Actor, school_id: &str) -> Access {
+pub fn list_school_graduates(actor: &Actor, school_id: &SchoolId) -> Access {
     match actor.role {
         Role::SchoolAdmin | Role::DepartmentReviewer => scoped(same(&actor.school_id, school_id)),
         Role::ProvincialAdmin => Access::Allowed,
@@ -65,7 +66,7 @@ pub fn list_school_graduates(actor: &Actor, school_id: &str) -> Access {
 }
 
 /// Roster import, unbinding, reviewer accounts, settings: the school administrator's own school.
-pub fn administer_school(actor: &Actor, school_id: &str) -> Access {
+pub fn administer_school(actor: &Actor, school_id: &SchoolId) -> Access {
     match actor.role {
         Role::SchoolAdmin => scoped(same(&actor.school_id, school_id)),
         Role::Graduate
@@ -76,7 +77,7 @@ pub fn administer_school(actor: &Actor, school_id: &str) -> Access {
 }
 
 /// Reading a school's settings: its staff and the province.
-pub fn view_school_settings(actor: &Actor, school_id: &str) -> Access {
+pub fn view_school_settings(actor: &Actor, school_id: &SchoolId) -> Access {
     match actor.role {
         Role::SchoolAdmin | Role::DepartmentReviewer => scoped(same(&actor.school_id, school_id)),
         Role::ProvincialAdmin => Access::Allowed,
@@ -97,7 +98,7 @@ pub fn verify_employer_for_platform(actor: &Actor) -> Access {
 /// School-level employer verification: only for employers that applied to recruit there.
 pub fn verify_employer_for_school(
     actor: &Actor,
-    school_id: &str,
+    school_id: &SchoolId,
     employer_recruits_at_school: bool,
 ) -> Access {
     match actor.role {
@@ -112,7 +113,11 @@ pub fn verify_employer_for_school(
 }
 
 /// Reading an employer's registration and certification data.
-pub fn view_employer(actor: &Actor, employer_id: &str, recruits_at_actor_school: bool) -> Access {
+pub fn view_employer(
+    actor: &Actor,
+    employer_id: &EmployerId,
+    recruits_at_actor_school: bool,
+) -> Access {
     match actor.role {
         Role::EmployerMember => scoped(same(&actor.employer_id, employer_id)),
         Role::ProvincialAdmin => Access::Allowed,
@@ -123,7 +128,7 @@ pub fn view_employer(actor: &Actor, employer_id: &str, recruits_at_actor_school:
 
 /// Uploading an agreement template: a school administrator for the school's cohorts, the
 /// provincial administrator for every school (`school_id` = None).
-pub fn manage_templates(actor: &Actor, school_id: Option<&str>) -> Access {
+pub fn manage_templates(actor: &Actor, school_id: Option<&SchoolId>) -> Access {
     match (actor.role, school_id) {
         (Role::SchoolAdmin, Some(s)) => scoped(same(&actor.school_id, s)),
         (Role::ProvincialAdmin, None) => Access::Allowed,
@@ -151,7 +156,7 @@ pub fn keep_signature_image(actor: &Actor, for_employer: bool) -> Access {
 }
 
 /// Approving colleagues who ask to join the company: its manager.
-pub fn manage_employer_members(actor: &Actor, employer_id: &str) -> Access {
+pub fn manage_employer_members(actor: &Actor, employer_id: &EmployerId) -> Access {
     match actor.role {
         Role::EmployerMember => {
             if !same(&actor.employer_id, employer_id) {
@@ -220,27 +225,29 @@ mod tests {
         }
     }
 
-    const G: GraduateScope<'static> = GraduateScope {
-        graduate_id: "g1",
-        school_id: "s1",
-        department_id: "d1",
-    };
+    fn g() -> GraduateScope<'static> {
+        GraduateScope {
+            graduate_id: Box::leak(Box::new("g1".into())),
+            school_id: Box::leak(Box::new("s1".into())),
+            department_id: Box::leak(Box::new("d1".into())),
+        }
+    }
 
     #[test]
     fn graduate_records_are_visible_only_inside_the_actors_scope() {
-        assert_eq!(view_graduate(&graduate("g1", "s1"), G), Access::Allowed);
-        assert_eq!(view_graduate(&graduate("g2", "s1"), G), Access::NotFound);
-        assert_eq!(view_graduate(&reviewer("s1", "d1"), G), Access::Allowed);
-        assert_eq!(view_graduate(&reviewer("s1", "d2"), G), Access::NotFound);
-        assert_eq!(view_graduate(&reviewer("s2", "d1"), G), Access::NotFound);
-        assert_eq!(view_graduate(&school_admin("s1"), G), Access::Allowed);
-        assert_eq!(view_graduate(&school_admin("s2"), G), Access::NotFound);
+        assert_eq!(view_graduate(&graduate("g1", "s1"), g()), Access::Allowed);
+        assert_eq!(view_graduate(&graduate("g2", "s1"), g()), Access::NotFound);
+        assert_eq!(view_graduate(&reviewer("s1", "d1"), g()), Access::Allowed);
+        assert_eq!(view_graduate(&reviewer("s1", "d2"), g()), Access::NotFound);
+        assert_eq!(view_graduate(&reviewer("s2", "d1"), g()), Access::NotFound);
+        assert_eq!(view_graduate(&school_admin("s1"), g()), Access::Allowed);
+        assert_eq!(view_graduate(&school_admin("s2"), g()), Access::NotFound);
         assert_eq!(
-            view_graduate(&actor(Role::ProvincialAdmin), G),
+            view_graduate(&actor(Role::ProvincialAdmin), g()),
             Access::Allowed
         );
         assert_eq!(
-            view_graduate(&employer("e1", EmployerRole::Manager), G),
+            view_graduate(&employer("e1", EmployerRole::Manager), g()),
             Access::Forbidden
         );
     }
@@ -248,11 +255,11 @@ mod tests {
     #[test]
     fn only_the_schools_own_administrator_administers_it() {
         assert_eq!(
-            administer_school(&school_admin("s1"), "s1"),
+            administer_school(&school_admin("s1"), &"s1".into()),
             Access::Allowed
         );
         assert_eq!(
-            administer_school(&school_admin("s2"), "s1"),
+            administer_school(&school_admin("s2"), &"s1".into()),
             Access::NotFound
         );
         for a in [
@@ -261,19 +268,26 @@ mod tests {
             actor(Role::ProvincialAdmin),
             employer("e1", EmployerRole::Manager),
         ] {
-            assert_eq!(administer_school(&a, "s1"), Access::Forbidden, "{a:?}");
+            assert_eq!(
+                administer_school(&a, &"s1".into()),
+                Access::Forbidden,
+                "{a:?}"
+            );
         }
     }
 
     #[test]
     fn employer_members_are_managed_by_their_own_manager_only() {
         let m = employer("e1", EmployerRole::Manager);
-        assert_eq!(manage_employer_members(&m, "e1"), Access::Allowed);
-        assert_eq!(manage_employer_members(&m, "e2"), Access::NotFound);
+        assert_eq!(manage_employer_members(&m, &"e1".into()), Access::Allowed);
+        assert_eq!(manage_employer_members(&m, &"e2".into()), Access::NotFound);
         let hr = employer("e1", EmployerRole::Hr);
-        assert_eq!(manage_employer_members(&hr, "e1"), Access::Forbidden);
         assert_eq!(
-            manage_employer_members(&school_admin("s1"), "e1"),
+            manage_employer_members(&hr, &"e1".into()),
+            Access::Forbidden
+        );
+        assert_eq!(
+            manage_employer_members(&school_admin("s1"), &"e1".into()),
             Access::Forbidden
         );
     }
@@ -286,15 +300,15 @@ mod tests {
             Access::Forbidden
         );
         assert_eq!(
-            verify_employer_for_school(&school_admin("s1"), "s1", true),
+            verify_employer_for_school(&school_admin("s1"), &"s1".into(), true),
             Access::Allowed
         );
         assert_eq!(
-            verify_employer_for_school(&school_admin("s1"), "s1", false),
+            verify_employer_for_school(&school_admin("s1"), &"s1".into(), false),
             Access::NotFound
         );
         assert_eq!(
-            verify_employer_for_school(&school_admin("s2"), "s1", true),
+            verify_employer_for_school(&school_admin("s2"), &"s1".into(), true),
             Access::NotFound
         );
     }
@@ -302,18 +316,18 @@ mod tests {
     #[test]
     fn employers_see_only_their_own_company() {
         let m = employer("e1", EmployerRole::Hr);
-        assert_eq!(view_employer(&m, "e1", false), Access::Allowed);
-        assert_eq!(view_employer(&m, "e2", false), Access::NotFound);
+        assert_eq!(view_employer(&m, &"e1".into(), false), Access::Allowed);
+        assert_eq!(view_employer(&m, &"e2".into(), false), Access::NotFound);
         assert_eq!(
-            view_employer(&school_admin("s1"), "e1", true),
+            view_employer(&school_admin("s1"), &"e1".into(), true),
             Access::Allowed
         );
         assert_eq!(
-            view_employer(&school_admin("s1"), "e1", false),
+            view_employer(&school_admin("s1"), &"e1".into(), false),
             Access::NotFound
         );
         assert_eq!(
-            view_employer(&graduate("g", "s"), "e1", true),
+            view_employer(&graduate("g", "s"), &"e1".into(), true),
             Access::Forbidden
         );
     }

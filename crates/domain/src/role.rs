@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{AccountId, DepartmentId, EmployerId, GraduateId, SchoolId};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -83,11 +85,11 @@ impl EmployerRole {
 /// session; services never trust scope ids from request bodies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Actor {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub role: Role,
-    pub school_id: Option<String>,
-    pub department_id: Option<String>,
-    pub employer_id: Option<String>,
+    pub school_id: Option<SchoolId>,
+    pub department_id: Option<DepartmentId>,
+    pub employer_id: Option<EmployerId>,
     pub employer_role: Option<EmployerRole>,
-    pub graduate_id: Option<String>,
+    pub graduate_id: Option<GraduateId>,
 }

@@ -10,7 +10,10 @@ use crate::audit::{self, AuditEntry};
 use crate::error::allow;
 use crate::error::{is_unique_violation, FieldError};
 use crate::pii::PiiField;
-use crate::{new_id, password, ServiceError, ServiceResult, Store};
+use crate::{
+    new_id, password, AccountId, DepartmentId, EmployerId, GraduateId, Millis, SchoolId,
+    ServiceError, ServiceResult, Store,
+};
 
 /// Session and lock-out timing, from configuration.
 #[derive(Debug, Clone, Copy)]
@@ -39,19 +42,19 @@ impl Default for SessionPolicy {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccountRow {
-    pub id: String,
+    pub id: AccountId,
     pub login_name: String,
     pub password_hash: String,
     pub role: String,
     pub display_name: String,
-    pub school_id: Option<String>,
-    pub department_id: Option<String>,
-    pub employer_id: Option<String>,
+    pub school_id: Option<SchoolId>,
+    pub department_id: Option<DepartmentId>,
+    pub employer_id: Option<EmployerId>,
     pub employer_role: Option<String>,
-    pub graduate_id: Option<String>,
+    pub graduate_id: Option<GraduateId>,
     pub status: String,
     pub failed_logins: i64,
-    pub locked_until: Option<i64>,
+    pub locked_until: Option<Millis>,
     pub must_change_password: i64,
 }
 
@@ -73,6 +76,15 @@ impl AccountRow {
             graduate_id: self.graduate_id.clone(),
         })
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    csrf_token: String,
+    last_seen_at: Millis,
+    expires_at: Millis,
+    #[sqlx(flatten)]
+    account: AccountRow,
 }
 
 /// What a session resolves to on each request.
@@ -160,7 +172,7 @@ pub async fn login(
     if let Some(until) = account.locked_until {
         if until > now {
             return Err(ServiceError::Locked {
-                minutes: (until - now + 59_999) / 60_000,
+                minutes: (until - now + 59_999) / Millis::MINUTE,
             });
         }
     }
@@ -218,7 +230,7 @@ fn locked(policy: &SessionPolicy) -> ServiceError {
 async fn count_failure(
     store: &Store,
     account_id: &str,
-    now: i64,
+    now: Millis,
     policy: &SessionPolicy,
 ) -> ServiceResult<Option<i64>> {
     let (failures,): (i64,) = sqlx::query_as(
@@ -272,15 +284,19 @@ pub async fn reauthenticate(
 }
 
 /// The actor's stored password hash, unless the account is locked out now.
-async fn unlocked_password_hash(store: &Store, actor: &Actor, now: i64) -> ServiceResult<String> {
-    let (hash, locked_until): (String, Option<i64>) =
+async fn unlocked_password_hash(
+    store: &Store,
+    actor: &Actor,
+    now: Millis,
+) -> ServiceResult<String> {
+    let (hash, locked_until): (String, Option<Millis>) =
         sqlx::query_as("SELECT password_hash, locked_until FROM accounts WHERE id = $1")
             .bind(actor.account_id.clone())
             .fetch_one(store.reader())
             .await?;
     if let Some(until) = locked_until.filter(|u| *u > now) {
         return Err(ServiceError::Locked {
-            minutes: (until - now + 59_999) / 60_000,
+            minutes: (until - now + 59_999) / Millis::MINUTE,
         });
     }
     Ok(hash)
@@ -314,7 +330,7 @@ async fn find_login_account(store: &Store, login: &str) -> ServiceResult<Option<
 async fn note_client_failure(
     store: &Store,
     client_key: &str,
-    now: i64,
+    now: Millis,
     policy: &SessionPolicy,
 ) -> ServiceResult<()> {
     note_throttle(store, client_key, now, policy.client_window_ms).await
@@ -325,7 +341,7 @@ async fn note_client_failure(
 pub(crate) async fn note_throttle(
     store: &Store,
     key: &str,
-    now: i64,
+    now: Millis,
     window_ms: i64,
 ) -> ServiceResult<()> {
     // A window that has run out starts again at one failure.
@@ -347,11 +363,11 @@ pub(crate) async fn note_throttle(
 pub(crate) async fn throttled(
     store: &Store,
     key: &str,
-    now: i64,
+    now: Millis,
     window_ms: i64,
     max: i64,
 ) -> ServiceResult<bool> {
-    let row: Option<(i64, i64)> =
+    let row: Option<(Millis, i64)> =
         sqlx::query_as("SELECT window_start, failures FROM login_throttle WHERE client_key = $1")
             .bind(key.to_string())
             .fetch_optional(store.reader())
@@ -399,36 +415,35 @@ pub async fn load_session(
 ) -> ServiceResult<Option<SessionInfo>> {
     let now = store.now();
     let hash = token_hash(token);
-    let row = sqlx::query_as::<_, (String, i64, i64)>(
-        "SELECT csrf_token, last_seen_at, expires_at FROM sessions WHERE token_hash = $1",
-    )
+    // One read per request: the session and its account together.
+    let row = sqlx::query_as::<_, SessionRow>(&format!(
+        "SELECT s.csrf_token, s.last_seen_at, s.expires_at, {ACCOUNT_COLUMNS} \
+         FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1"
+    ))
     .bind(hash.clone())
     .fetch_optional(store.reader())
     .await?;
-    let Some((csrf, last_seen, expires)) = row else {
+    let Some(SessionRow {
+        csrf_token: csrf,
+        last_seen_at: last_seen,
+        expires_at: expires,
+        account,
+    }) = row
+    else {
         return Ok(None);
     };
-    if now >= expires || now - last_seen >= policy.idle_timeout_ms {
+    if now >= expires || now.since(last_seen) >= policy.idle_timeout_ms {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(hash)
             .execute(store.writer())
             .await?;
         return Ok(None);
     }
-    let account = sqlx::query_as::<_, AccountRow>(&format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN sessions s ON s.account_id = a.id WHERE s.token_hash = $1"
-    ))
-    .bind(hash.clone())
-    .fetch_optional(store.reader())
-    .await?;
-    let Some(account) = account else {
-        return Ok(None);
-    };
     if account.status != "active" {
         return Ok(None);
     }
     // Touch at most once a minute: reads should not all become writes.
-    if now - last_seen > 60_000 {
+    if now.since(last_seen) > Millis::MINUTE {
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(now)
             .bind(hash)
@@ -575,20 +590,20 @@ pub async fn bind_graduate(
     }
     tx.commit().await?;
     let actor = Actor {
-        account_id,
+        account_id: account_id.into(),
         role: Role::Graduate,
-        school_id: Some(input.school_id.trim().to_string()),
-        department_id: Some(department_id),
+        school_id: Some(input.school_id.trim().into()),
+        department_id: Some(department_id.into()),
         employer_id: None,
         employer_role: None,
-        graduate_id: Some(graduate_id),
+        graduate_id: Some(graduate_id.into()),
     };
     open_session(store, actor, name, false, policy).await
 }
 
 /// A school administrator releases a graduate's record from its account (解除绑定).
 pub async fn unbind_graduate(store: &Store, actor: &Actor, graduate_id: &str) -> ServiceResult<()> {
-    let row = sqlx::query_as::<_, (String, String, Option<String>)>(
+    let row = sqlx::query_as::<_, (SchoolId, String, Option<String>)>(
         "SELECT school_id, department_id, account_id FROM graduates WHERE id = $1",
     )
     .bind(graduate_id.to_string())
@@ -681,7 +696,7 @@ pub struct StaffRow {
     pub department_id: Option<String>,
     pub department_name: Option<String>,
     pub status: String,
-    pub last_login_at: Option<i64>,
+    pub last_login_at: Option<Millis>,
 }
 
 /// A school administrator creates a department reviewer scoped to one department.
@@ -842,7 +857,7 @@ pub async fn set_reviewer_active(
 pub async fn insert_account(
     conn: &mut sqlx::AnyConnection,
     a: &AccountRow,
-    now: i64,
+    now: Millis,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO accounts (id, login_name, password_hash, role, display_name, school_id, department_id, employer_id, employer_role, graduate_id, status, created_at, updated_at) \

@@ -3,10 +3,11 @@
 use sqlx::AnyConnection;
 
 use crate::new_id;
+use crate::Millis;
 
 pub struct AuditEntry<'a> {
     /// When it happened, from the acting request's clock.
-    pub at: i64,
+    pub at: Millis,
     pub actor_account_id: Option<&'a str>,
     pub action: &'a str,
     pub target_kind: &'a str,
@@ -36,7 +37,7 @@ pub async fn record(conn: &mut AnyConnection, e: AuditEntry<'_>) -> Result<(), s
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct AuditRow {
-    pub at: i64,
+    pub at: Millis,
     pub actor_account_id: Option<String>,
     pub action: String,
     pub target_kind: String,

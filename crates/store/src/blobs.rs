@@ -1,6 +1,7 @@
 //! Where uploaded files live. The interface lets a deployment swap the local folder for object
 //! storage without touching the services.
 
+use crate::Millis;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -141,7 +142,7 @@ pub struct NewUpload {
     pub uploaded_by: Option<String>,
     pub school_id: Option<String>,
     /// The request's time.
-    pub at: i64,
+    pub at: Millis,
 }
 
 /// Stores the bytes, then records the upload row in the caller's transaction. A failed

@@ -11,6 +11,7 @@ use wangqian_domain::roster::ROSTER_COLUMNS;
 use crate::accounts::{insert_account, AccountRow};
 use crate::blobs::BlobStore;
 use crate::roster_import::{import_file, queue_import};
+use crate::Millis;
 use crate::{new_id, password, Store};
 use wangqian_sheets::SheetKind;
 
@@ -98,8 +99,8 @@ fn with_credit_check(first17: &str) -> String {
 }
 
 /// The cohort that graduates next summer: from September on, the following year.
-pub fn current_cohort(now_ms: i64) -> u16 {
-    let secs = now_ms / 1000 + 8 * 3600; // China time
+pub fn current_cohort(now: Millis) -> u16 {
+    let secs = now.get() / 1000 + 8 * 3600; // China time
     let date = time::OffsetDateTime::from_unix_timestamp(secs)
         .map(|t| t.date())
         .unwrap_or(time::macros::date!(2026 - 01 - 01));
@@ -238,7 +239,7 @@ pub async fn seed(
     let hash = password::hash(DEMO_PASSWORD.to_string()).await?;
     let mut accounts = Vec::new();
     let account = |login: &str, role: &str, name: &str| AccountRow {
-        id: new_id(),
+        id: crate::fresh(),
         login_name: login.to_string(),
         password_hash: hash.clone(),
         role: role.to_string(),
@@ -288,7 +289,7 @@ pub async fn seed(
         insert_account(
             &mut tx,
             &AccountRow {
-                school_id: Some(school_id.clone()),
+                school_id: Some(school_id.as_str().into()),
                 ..account(
                     &admin_login,
                     "school_admin",
@@ -331,8 +332,8 @@ pub async fn seed(
             insert_account(
                 &mut tx,
                 &AccountRow {
-                    school_id: Some(school_id.clone()),
-                    department_id: Some(d.id.clone()),
+                    school_id: Some(school_id.as_str().into()),
+                    department_id: Some(d.id.as_str().into()),
                     ..account(&login, "department_reviewer", &format!("{}辅导员", d.name))
                 },
                 now,
@@ -448,7 +449,7 @@ pub async fn seed(
         insert_account(
             &mut tx,
             &AccountRow {
-                employer_id: Some(employer_id.clone()),
+                employer_id: Some(employer_id.as_str().into()),
                 employer_role: Some("manager".into()),
                 ..account(
                     login,
@@ -493,7 +494,7 @@ mod tests {
     #[test]
     fn the_current_cohort_turns_in_september() {
         // 2026-11-21 China time -> the 2027 cohort; 2026-06-30 -> 2026.
-        assert_eq!(current_cohort(1_795_219_200_000), 2027);
-        assert_eq!(current_cohort(1_782_777_600_000), 2026);
+        assert_eq!(current_cohort(Millis(1_795_219_200_000)), 2027);
+        assert_eq!(current_cohort(Millis(1_782_777_600_000)), 2026);
     }
 }

@@ -26,17 +26,18 @@ use crate::lifecycle::{load_visible, AgreementRow};
 use crate::pii::PiiField;
 use crate::query::Filter;
 use crate::{new_id, settings, Page, Paging, ServiceError, ServiceResult, Store};
+use crate::{AgreementId, Millis, SchoolId};
 
 /// A date as printed: 2027年3月4日 (China time).
-pub fn china_day(ms: i64) -> String {
-    let d = wangqian_domain::lifecycle::china_date(ms);
+pub fn china_day(at: Millis) -> String {
+    let d = wangqian_domain::lifecycle::china_date(at);
     format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day())
 }
 
 /// Everything needed to render one document of one agreement.
 pub struct DocumentJob {
-    pub agreement_id: String,
-    pub school_id: String,
+    pub agreement_id: AgreementId,
+    pub school_id: SchoolId,
     pub number: Option<String>,
     pub terms_version: i64,
     pub template_kind: TemplateKind,
@@ -79,7 +80,7 @@ pub async fn prepare(
     store: &Store,
     blobs: &dyn BlobStore,
     actor: &Actor,
-    agreement_id: &str,
+    agreement_id: &AgreementId,
     want: Want,
 ) -> ServiceResult<DocumentJob> {
     let mut conn = store.reader().acquire().await?;
@@ -167,7 +168,7 @@ pub async fn prepare(
         verify_url: String::new(),
         rendered_on: china_day(store.now()),
     };
-    let stem = row.number.clone().unwrap_or_else(|| row.id.clone());
+    let stem = row.number.clone().unwrap_or_else(|| row.id.to_string());
     let file_name = match template_kind {
         TemplateKind::Termination => format!("jieyue-{stem}.pdf"),
         _ => format!("xieyi-{stem}.pdf"),
@@ -414,7 +415,7 @@ async fn employer_data(
 
 /// When the terms in force came into force (or were proposed, for the first version).
 async fn version_date(conn: &mut AnyConnection, row: &AgreementRow) -> ServiceResult<String> {
-    let v: Option<(i64, Option<i64>)> = sqlx::query_as(
+    let v: Option<(Millis, Option<Millis>)> = sqlx::query_as(
         "SELECT proposed_at, decided_at FROM agreement_versions WHERE agreement_id = $1 AND version_no = $2",
     )
     .bind(row.id.clone())
@@ -464,7 +465,7 @@ async fn signature_data(
     row: &AgreementRow,
     terms: &AgreementTerms,
 ) -> ServiceResult<SignatureData> {
-    let events: Vec<(String, String, String, i64)> = sqlx::query_as(
+    let events: Vec<(String, String, String, Millis)> = sqlx::query_as(
         "SELECT party, action, to_state, at FROM flow_events WHERE record_id = $1 ORDER BY seq",
     )
     .bind(row.id.clone())
@@ -626,8 +627,8 @@ struct VerifyRow {
     terms_version: i64,
     graduation_year: i64,
     employer_name: String,
-    updated_at: i64,
-    deadline_at: Option<i64>,
+    updated_at: Millis,
+    deadline_at: Option<Millis>,
     school_name: String,
     graduate_name: String,
     id_number_masked: String,
@@ -670,7 +671,7 @@ pub async fn verify_claims(store: &Store, claims: &TokenClaims) -> ServiceResult
         return Ok(VerifyView::forged());
     }
     // The state began with the record's last change (the trail's last event).
-    let since: Option<(i64,)> =
+    let since: Option<(Millis,)> =
         sqlx::query_as("SELECT at FROM flow_events WHERE record_id = $1 ORDER BY seq DESC LIMIT 1")
             .bind(claims.agreement_id.clone())
             .fetch_optional(store.reader())
@@ -721,13 +722,13 @@ pub struct TemplateRow {
     pub kind: String,
     pub sha256: String,
     pub uploaded_by: Option<String>,
-    pub updated_at: i64,
+    pub updated_at: Millis,
     #[sqlx(skip)]
     pub kind_label: String,
 }
 
 /// Where a template applies: the actor's school, or the whole province.
-fn template_scope(actor: &Actor) -> ServiceResult<Option<String>> {
+fn template_scope(actor: &Actor) -> ServiceResult<Option<SchoolId>> {
     match actor.role {
         Role::SchoolAdmin => Ok(actor.school_id.clone()),
         Role::ProvincialAdmin => Ok(None),
@@ -738,7 +739,7 @@ fn template_scope(actor: &Actor) -> ServiceResult<Option<String>> {
 /// Checks the actor may upload templates (before the costly sample render).
 pub fn may_manage_templates(actor: &Actor) -> ServiceResult<()> {
     let scope = template_scope(actor)?;
-    allow(policy::manage_templates(actor, scope.as_deref()), "学校")
+    allow(policy::manage_templates(actor, scope.as_ref()), "学校")
 }
 
 /// Stores a template that has already rendered the sample agreement (the caller renders it,
@@ -751,7 +752,7 @@ pub async fn put_template(
     source: &str,
 ) -> ServiceResult<TemplateRow> {
     let scope = template_scope(actor)?;
-    allow(policy::manage_templates(actor, scope.as_deref()), "学校")?;
+    allow(policy::manage_templates(actor, scope.as_ref()), "学校")?;
     if !(2000..=2100).contains(&year) {
         return Err(ServiceError::field(
             "graduation_year",
@@ -760,7 +761,7 @@ pub async fn put_template(
     }
     use sha2::Digest;
     let sha = hex::encode(sha2::Sha256::digest(source.as_bytes()));
-    let scope = scope.unwrap_or_else(|| "province".to_string());
+    let scope = scope.map_or_else(|| "province".to_string(), SchoolId::into_string);
     let now = store.now();
     let mut tx = store.writer().begin().await?;
     sqlx::query(
@@ -796,7 +797,7 @@ pub async fn put_template(
         graduation_year: year,
         kind: kind.as_str().to_string(),
         sha256: sha,
-        uploaded_by: Some(actor.account_id.clone()),
+        uploaded_by: Some(actor.account_id.to_string()),
         updated_at: now,
         kind_label: kind.label().to_string(),
     })
@@ -805,7 +806,7 @@ pub async fn put_template(
 /// The templates that apply to the actor's school (its own and the province's).
 pub async fn list_templates(store: &Store, actor: &Actor) -> ServiceResult<Vec<TemplateRow>> {
     let scope = template_scope(actor)?;
-    allow(policy::manage_templates(actor, scope.as_deref()), "学校")?;
+    allow(policy::manage_templates(actor, scope.as_ref()), "学校")?;
     let mut rows: Vec<TemplateRow> = sqlx::query_as(
         "SELECT scope, graduation_year, kind, sha256, uploaded_by, updated_at FROM document_templates \
          WHERE scope IN ($1, 'province') ORDER BY graduation_year DESC, kind, scope",
@@ -853,7 +854,7 @@ pub struct PrintRow {
     pub unit_nature_code: Option<String>,
     pub print_count: i64,
     /// Unix milliseconds.
-    pub last_printed_at: Option<i64>,
+    pub last_printed_at: Option<Millis>,
     #[sqlx(skip)]
     pub state_label: String,
     #[sqlx(skip)]
@@ -1012,23 +1013,32 @@ pub async fn set_signature_image(
         SignatureImage::Graduate => (
             "graduates",
             "signature_upload_id",
-            actor.graduate_id.clone().ok_or(ServiceError::Forbidden)?,
+            actor
+                .graduate_id
+                .as_deref()
+                .ok_or(ServiceError::Forbidden)?,
         ),
         SignatureImage::EmployerSignature => (
             "employers",
             "signature_upload_id",
-            actor.employer_id.clone().ok_or(ServiceError::Forbidden)?,
+            actor
+                .employer_id
+                .as_deref()
+                .ok_or(ServiceError::Forbidden)?,
         ),
         SignatureImage::EmployerSeal => (
             "employers",
             "seal_upload_id",
-            actor.employer_id.clone().ok_or(ServiceError::Forbidden)?,
+            actor
+                .employer_id
+                .as_deref()
+                .ok_or(ServiceError::Forbidden)?,
         ),
     };
     let school: Option<(String,)> = match which {
         SignatureImage::Graduate => {
             sqlx::query_as("SELECT school_id FROM graduates WHERE id = $1")
-                .bind(owner.clone())
+                .bind(owner)
                 .fetch_optional(store.reader())
                 .await?
         }
@@ -1044,7 +1054,7 @@ pub async fn set_signature_image(
             content_type: file.content_type,
             original_name: file.original_name,
             bytes: file.bytes,
-            uploaded_by: Some(actor.account_id.clone()),
+            uploaded_by: Some(actor.account_id.to_string()),
             school_id: school.map(|s| s.0),
         },
     )
@@ -1054,7 +1064,7 @@ pub async fn set_signature_image(
     ))
     .bind(id.clone())
     .bind(store.now())
-    .bind(owner.clone())
+    .bind(owner)
     .execute(&mut *tx)
     .await?;
     crate::audit::record(
@@ -1064,7 +1074,7 @@ pub async fn set_signature_image(
             actor_account_id: Some(&actor.account_id),
             action: "upload_signature_image",
             target_kind: table,
-            target_id: &owner,
+            target_id: owner,
             school_id: None,
             detail: serde_json::json!({ "image": which.as_str(), "upload_id": id }),
         },
@@ -1140,7 +1150,7 @@ pub struct NewPrintCode {
     pub code: String,
     /// Kept by the PC only; fetches the PDF once the graduate confirms.
     pub secret: String,
-    pub expires_at: i64,
+    pub expires_at: Millis,
 }
 
 fn random_code() -> String {
@@ -1201,11 +1211,11 @@ pub async fn create_print_code(store: &Store) -> ServiceResult<NewPrintCode> {
 struct PrintCodeRow {
     id: String,
     code: String,
-    expires_at: i64,
+    expires_at: Millis,
     agreement_id: Option<String>,
-    confirmed_at: Option<i64>,
+    confirmed_at: Option<Millis>,
     confirmed_by: Option<String>,
-    used_at: Option<i64>,
+    used_at: Option<Millis>,
 }
 
 /// The graduate confirms a code on the phone for one of their printable agreements.
@@ -1213,7 +1223,7 @@ pub async fn confirm_print_code(
     store: &Store,
     actor: &Actor,
     code: &str,
-    agreement_id: &str,
+    agreement_id: &AgreementId,
 ) -> ServiceResult<()> {
     if actor.role != Role::Graduate {
         return Err(ServiceError::Forbidden);
@@ -1269,7 +1279,7 @@ pub struct PrintCodeStatus {
     /// waiting / confirmed / used / expired
     pub status: &'static str,
     pub code: String,
-    pub expires_at: i64,
+    pub expires_at: Millis,
 }
 
 async fn code_by_secret(store: &Store, secret: &str) -> ServiceResult<PrintCodeRow> {
@@ -1303,7 +1313,7 @@ pub async fn print_code_status(store: &Store, secret: &str) -> ServiceResult<Pri
 
 /// Takes a confirmed code for its one PDF: the graduate's view of their agreement. A second
 /// fetch, a late one or an unconfirmed one is refused.
-pub async fn claim_print_code(store: &Store, secret: &str) -> ServiceResult<(Actor, String)> {
+pub async fn claim_print_code(store: &Store, secret: &str) -> ServiceResult<(Actor, AgreementId)> {
     let pc = code_by_secret(store, secret).await?;
     let now = store.now();
     if pc.used_at.is_some() {
@@ -1325,7 +1335,7 @@ pub async fn claim_print_code(store: &Store, secret: &str) -> ServiceResult<(Act
         return Err(ServiceError::Conflict("该打印码已使用，请重新获取".into()));
     }
     let actor = crate::accounts::actor_of_account(store, &account_id).await?;
-    Ok((actor, agreement_id))
+    Ok((actor, agreement_id.into()))
 }
 
 /// The agreements a graduate may print now, for the phone's confirmation page.

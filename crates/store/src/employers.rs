@@ -15,7 +15,8 @@ use crate::error::allow;
 use crate::error::{is_unique_violation, FieldError};
 use crate::pii::PiiField;
 use crate::query::Filter;
-use crate::{new_id, password, Page, Paging, ServiceError, ServiceResult, Store};
+use crate::Millis;
+use crate::{new_id, password, EmployerId, Page, Paging, ServiceError, ServiceResult, Store};
 
 /// The four registration steps in one submission (the page walks through them).
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -337,7 +338,7 @@ async fn save_certificate(
     kind: &'static str,
     file: Option<UploadedFile>,
     uploaded_by: &str,
-    now: i64,
+    now: Millis,
 ) -> anyhow::Result<Option<String>> {
     let Some(f) = file else {
         return Ok(None);
@@ -369,7 +370,7 @@ async fn insert_employer_account(
     employer_id: &str,
     employer_role: &str,
     status: &str,
-    now: i64,
+    now: Millis,
 ) -> ServiceResult<()> {
     sqlx::query(
         "INSERT INTO accounts (id, login_name, password_hash, role, display_name, employer_id, employer_role, status, \
@@ -524,7 +525,7 @@ pub struct MemberRow {
     pub employer_role: Option<String>,
     pub status: String,
     pub phone_masked: Option<String>,
-    pub created_at: i64,
+    pub created_at: Millis,
 }
 
 pub async fn list_members(
@@ -532,7 +533,10 @@ pub async fn list_members(
     actor: &Actor,
     employer_id: &str,
 ) -> ServiceResult<Vec<MemberRow>> {
-    allow(policy::view_employer(actor, employer_id, false), "单位")?;
+    allow(
+        policy::view_employer(actor, &EmployerId::from(employer_id), false),
+        "单位",
+    )?;
     Ok(sqlx::query_as::<_, MemberRow>(
         "SELECT id, login_name, display_name, employer_role, status, phone_masked, created_at FROM accounts \
          WHERE employer_id = $1 AND role = 'employer_member' ORDER BY created_at",
@@ -562,7 +566,7 @@ pub async fn decide_member(
         return Err(ServiceError::NotFound("申请"));
     };
     let access = match status.as_str() {
-        "pending_join" => policy::manage_employer_members(actor, employer_id),
+        "pending_join" => policy::manage_employer_members(actor, &EmployerId::from(employer_id)),
         "pending_manager" => policy::decide_manager_request(actor),
         _ => return Err(ServiceError::Conflict("该申请已处理".into())),
     };
@@ -637,7 +641,7 @@ pub struct EmployerRow {
     pub licence_upload_id: Option<String>,
     pub status: String,
     pub decision_reason: Option<String>,
-    pub created_at: i64,
+    pub created_at: Millis,
 }
 
 const EMPLOYER_COLUMNS: &str = "e.id, e.name, e.credit_code, e.credit_code_warning, e.credit_code_override_by, e.province, e.city, \
@@ -692,7 +696,10 @@ pub async fn get_employer(
     .await?
     .ok_or(ServiceError::NotFound("单位"))?;
     let at_school = recruits_at(store, employer_id, actor.school_id.as_deref()).await?;
-    allow(policy::view_employer(actor, employer_id, at_school), "单位")?;
+    allow(
+        policy::view_employer(actor, &EmployerId::from(employer_id), at_school),
+        "单位",
+    )?;
     let schools = sqlx::query_as::<_, EmployerSchoolRow>(
         "SELECT es.school_id, s.name AS school_name, es.status, es.decision_reason FROM employer_schools es \
          JOIN schools s ON s.id = es.school_id WHERE es.employer_id = $1 ORDER BY s.code",

@@ -7,18 +7,18 @@ use wangqian_domain::role::{Actor, Role};
 use crate::error::allow;
 use crate::pii::PiiField;
 use crate::query::{contains_pattern, decode_cursor, encode_cursor, Arg, Filter};
-use crate::{Page, Paging, ServiceError, ServiceResult, Store};
+use crate::{DepartmentId, GraduateId, Page, Paging, SchoolId, ServiceError, ServiceResult, Store};
 
 /// One row of a graduate list: personal data masked.
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct GraduateSummary {
-    pub id: String,
-    pub school_id: String,
+    pub id: GraduateId,
+    pub school_id: SchoolId,
     pub student_no: String,
     pub name: String,
     pub gender: String,
     pub graduation_year: i64,
-    pub department_id: String,
+    pub department_id: DepartmentId,
     pub department: String,
     pub major: String,
     pub class_name: Option<String>,
@@ -55,12 +55,19 @@ fn graduate_conditions(
     school_id: &str,
     filter: &GraduateFilter,
 ) -> ServiceResult<Filter> {
-    allow(policy::list_school_graduates(actor, school_id), "学校")?;
+    allow(
+        policy::list_school_graduates(actor, &SchoolId::from(school_id)),
+        "学校",
+    )?;
     // Reviewers see their own department only, whatever the filter says.
     let department = if actor.role == Role::DepartmentReviewer {
         actor.department_id.clone()
     } else {
-        filter.department_id.clone().filter(|d| !d.is_empty())
+        filter
+            .department_id
+            .clone()
+            .filter(|d| !d.is_empty())
+            .map(DepartmentId::from)
     };
     let keyword = filter
         .keyword

@@ -1,5 +1,6 @@
 //! Database-backed jobs: any node may claim one; a guarded update decides which.
 
+use crate::Millis;
 use crate::{new_id, Store};
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
@@ -15,8 +16,8 @@ pub struct JobRow {
     pub result: Option<String>,
     pub attempts: i64,
     pub created_by: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
 }
 
 const JOB_COLUMNS: &str = "id, kind, school_id, payload, status, phase, progress_done, progress_total, result, attempts, created_by, created_at, updated_at";
@@ -27,7 +28,7 @@ pub async fn enqueue(
     school_id: Option<&str>,
     payload: &serde_json::Value,
     created_by: Option<&str>,
-    now: i64,
+    now: Millis,
 ) -> Result<String, sqlx::Error> {
     let id = new_id();
     sqlx::query(
@@ -51,7 +52,7 @@ pub async fn claim_in(
     conn: &mut sqlx::AnyConnection,
     id: &str,
     runner: &str,
-    now: i64,
+    now: Millis,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE jobs SET status = 'running', locked_by = $1, locked_at = $2, attempts = attempts + 1, updated_at = $2 \
@@ -123,7 +124,7 @@ pub async fn finish(
     succeeded: bool,
     phase: &str,
     result: &serde_json::Value,
-    now: i64,
+    now: Millis,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE jobs SET status = $1, phase = $2, result = $3, locked_by = NULL, updated_at = $4 WHERE id = $5",

@@ -34,6 +34,10 @@ use sqlx::{AnyPool, Executor};
 pub use clock::Clock;
 pub use error::{FieldError, ServiceError, ServiceResult};
 pub use pii::Pii;
+pub use wangqian_domain::ids::{
+    AccountId, AgreementId, BlobId, DepartmentId, DestinationId, EmployerId, GraduateId, Millis,
+    SchoolId,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -118,9 +122,9 @@ impl Store {
         &self.clock
     }
 
-    /// Current time as unix milliseconds, from the store's clock: the services' only clock.
-    pub fn now(&self) -> i64 {
-        self.clock.now_ms()
+    /// The current instant, from the store's clock: the services' only clock.
+    pub fn now(&self) -> Millis {
+        Millis(self.clock.now_ms())
     }
 
     /// The migrations of a backend, for tools and tests that migrate step by step.
@@ -219,6 +223,11 @@ async fn sqlite_pool(url: &str, max: u32) -> anyhow::Result<AnyPool> {
 
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+/// A fresh random id of any record kind.
+pub fn fresh<T: From<String>>() -> T {
+    T::from(new_id())
 }
 
 /// A page of results with the total, for every list.

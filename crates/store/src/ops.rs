@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Millis;
 use crate::{Backend, Store};
 
 /// Tables whose row counts a backup records and a restore check compares.
@@ -26,7 +27,7 @@ pub const COUNTED_TABLES: &[&str] = &[
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     pub format: String,
-    pub created_at: i64,
+    pub created_at: Millis,
     pub backend: String,
     pub key_fingerprint: String,
     pub row_counts: BTreeMap<String, i64>,
@@ -226,7 +227,7 @@ pub async fn restore_check(
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Checkpoint {
     pub format: String,
-    pub created_at: i64,
+    pub created_at: Millis,
     pub key_fingerprint: String,
     pub heads: Vec<(String, String, i64, String)>,
     pub signature: String,
@@ -234,7 +235,7 @@ pub struct Checkpoint {
 
 fn checkpoint_signature(
     store: &Store,
-    created_at: i64,
+    created_at: Millis,
     heads: &[(String, String, i64, String)],
 ) -> String {
     let body = serde_json::json!(["wangqian-checkpoint-1", created_at, heads]);

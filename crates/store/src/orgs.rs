@@ -1,5 +1,6 @@
 //! The organisation tree: schools, departments, majors, classes.
 
+use crate::Millis;
 use crate::{ServiceResult, Store};
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -66,7 +67,7 @@ pub async fn insert_school(
     code: &str,
     name: &str,
     province: &str,
-    now: i64,
+    now: Millis,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO schools (id, code, name, province, contact_department, created_at, updated_at) VALUES ($1, $2, $3, $4, '就业指导中心', $5, $5)",

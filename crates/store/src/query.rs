@@ -19,6 +19,38 @@ pub enum Arg {
     Int(i64),
 }
 
+macro_rules! id_args {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Arg {
+            fn from(v: $t) -> Arg {
+                Arg::Text(v.into_string())
+            }
+        }
+        impl From<&$t> for Arg {
+            fn from(v: &$t) -> Arg {
+                Arg::Text(v.to_string())
+            }
+        }
+    )*};
+}
+
+id_args!(
+    crate::AgreementId,
+    crate::DestinationId,
+    crate::GraduateId,
+    crate::SchoolId,
+    crate::DepartmentId,
+    crate::EmployerId,
+    crate::AccountId,
+    crate::BlobId
+);
+
+impl From<crate::Millis> for Arg {
+    fn from(v: crate::Millis) -> Arg {
+        Arg::Int(v.get())
+    }
+}
+
 impl From<String> for Arg {
     fn from(v: String) -> Arg {
         Arg::Text(v)

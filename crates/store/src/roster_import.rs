@@ -15,7 +15,8 @@ use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::error::allow;
 use crate::jobs::{self, JobRow};
 use crate::pii::PiiField;
-use crate::{new_id, ServiceError, ServiceResult, Store};
+use crate::Millis;
+use crate::{new_id, SchoolId, ServiceError, ServiceResult, Store};
 
 pub const JOB_KIND: &str = "roster_import";
 /// At most this many row errors are kept in the report; the count covers all of them.
@@ -56,7 +57,10 @@ pub async fn start_import(
     file_name: &str,
     bytes: Vec<u8>,
 ) -> ServiceResult<String> {
-    allow(policy::administer_school(actor, school_id), "学校")?;
+    allow(
+        policy::administer_school(actor, &SchoolId::from(school_id)),
+        "学校",
+    )?;
     if bytes.is_empty() {
         return Err(ServiceError::field("file", "文件为空"));
     }
@@ -88,7 +92,7 @@ pub async fn queue_import(
     kind: SheetKind,
     bytes: Vec<u8>,
     uploaded_by: Option<&str>,
-    now: i64,
+    now: Millis,
 ) -> anyhow::Result<(String, ImportPayload)> {
     let (content_type, kind_name) = match kind {
         SheetKind::Xlsx => (
@@ -134,7 +138,10 @@ pub async fn get_import(store: &Store, actor: &Actor, job_id: &str) -> ServiceRe
         .await?
         .filter(|j| j.kind == JOB_KIND)
         .ok_or(ServiceError::NotFound("导入任务"))?;
-    match policy::administer_school(actor, job.school_id.as_deref().unwrap_or("")) {
+    match policy::administer_school(
+        actor,
+        &SchoolId::from(job.school_id.as_deref().unwrap_or("")),
+    ) {
         Access::Allowed => Ok(job),
         Access::Forbidden => Err(ServiceError::Forbidden),
         Access::NotFound => Err(ServiceError::NotFound("导入任务")),

@@ -10,7 +10,7 @@ use wangqian_domain::settings::{
 use crate::audit::{self, AuditEntry};
 use crate::error::allow;
 use crate::error::FieldError;
-use crate::{ServiceError, ServiceResult, Store};
+use crate::{SchoolId, ServiceError, ServiceResult, Store};
 
 fn iso(d: Date) -> String {
     d.to_string()
@@ -96,7 +96,10 @@ pub async fn get_settings(
     school_id: &str,
     year: u16,
 ) -> ServiceResult<SigningSettings> {
-    allow(policy::view_school_settings(actor, school_id), "学校")?;
+    allow(
+        policy::view_school_settings(actor, &SchoolId::from(school_id)),
+        "学校",
+    )?;
     effective(store, school_id, year).await
 }
 
@@ -106,7 +109,10 @@ pub async fn update_settings(
     school_id: &str,
     settings: SigningSettings,
 ) -> ServiceResult<SigningSettings> {
-    allow(policy::administer_school(actor, school_id), "学校")?;
+    allow(
+        policy::administer_school(actor, &SchoolId::from(school_id)),
+        "学校",
+    )?;
     if let Err(errors) = settings.validate() {
         return Err(ServiceError::Validation(
             errors

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::Millis;
 use crate::{Pii, ServiceResult, Store};
 
 const FACT_KEY_FINGERPRINT: &str = "pii_key_fingerprint";
@@ -113,7 +114,7 @@ pub const ORPHAN_GRACE_MS: i64 = 3_600_000;
 pub async fn sweep(
     store: &Store,
     uploads_root: Option<&Path>,
-    now: i64,
+    now: Millis,
 ) -> ServiceResult<SweepReport> {
     let w = store.writer();
     let mut report = SweepReport {

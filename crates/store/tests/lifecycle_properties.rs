@@ -27,6 +27,7 @@ use wangqian_store::lifecycle::review::{
 use wangqian_store::lifecycle::{trail, views};
 use wangqian_store::pii::PiiField;
 use wangqian_store::{demo, Clock, Pii, ServiceError, Store};
+use wangqian_store::{AgreementId, DestinationId, GraduateId};
 
 #[derive(Debug, Clone)]
 enum Step {
@@ -99,7 +100,7 @@ struct World {
     /// the graduates' departments and the two school administrators.
     actors: Vec<Actor>,
     employers: std::ops::Range<usize>,
-    graduates: Vec<(String, String, String, String)>, // id, name, id number, school code
+    graduates: Vec<(GraduateId, String, String, String)>, // id, name, id number, school code
     /// The demo cohort, from the store's clock.
     cohort: u16,
 }
@@ -330,7 +331,7 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
             choice,
         } => {
             // Recent records that can still move, so that the walk goes deep.
-            let ids: Vec<(String,)> = sqlx::query_as(
+            let ids: Vec<(AgreementId,)> = sqlx::query_as(
                 "SELECT id FROM agreements WHERE state NOT IN ('terminated', 'cancelled', 'review_rejected') ORDER BY updated_at DESC, id LIMIT 6",
             )
             .fetch_all(w.store.reader())
@@ -541,7 +542,7 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
             action,
             actor,
         } => {
-            let ids: Vec<(String,)> =
+            let ids: Vec<(DestinationId,)> =
                 sqlx::query_as("SELECT id FROM destinations ORDER BY created_at, id")
                     .fetch_all(w.store.reader())
                     .await

@@ -246,8 +246,11 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::GenerateRoster { rows, year, out } => {
-            let year = year
-                .unwrap_or_else(|| demo::current_cohort(wangqian_store::Clock::system().now_ms()));
+            let year = year.unwrap_or_else(|| {
+                demo::current_cohort(wangqian_store::Millis(
+                    wangqian_store::Clock::system().now_ms(),
+                ))
+            });
             std::fs::write(&out, demo::synthetic_roster_csv(rows, year))?;
             println!("已生成 {rows} 行：{}", out.display());
             Ok(())
@@ -298,7 +301,7 @@ fn demo_clock(
 
 /// An instant as China-time wall clock, for the banner.
 fn china_time(at_ms: i64) -> String {
-    let d = wangqian_domain::lifecycle::china_date(at_ms);
+    let d = wangqian_domain::lifecycle::china_date(wangqian_store::Millis(at_ms));
     let secs_of_day = (at_ms.div_euclid(1000) + 8 * 3600).rem_euclid(86_400);
     format!(
         "{d} {:02}:{:02}（北京时间）",

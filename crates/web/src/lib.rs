@@ -93,7 +93,7 @@ impl AppState {
             &key_path,
             &cert_path,
             &config.platform_name,
-            store.now() / 1000,
+            store.now().get() / 1000,
         )?;
         let fonts = load_fonts(config.font_dir.as_deref());
         if let Err(e) = &fonts {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::ids::Millis;
 use std::collections::HashMap;
 
 /// The expected transitions, written out by hand from SPEC §5–§7 and independently of `decide`:
@@ -722,12 +723,12 @@ fn termination_facts_open_and_clear_with_the_request() {
 #[test]
 fn deadlines_end_at_midnight_china_time() {
     // 2026-11-21 15:30 UTC is 23:30 in China: still the 21st there.
-    let sent = 1_795_275_000_000; // 2026-11-21T15:30:00Z
+    let sent = Millis(1_795_275_000_000); // 2026-11-21T15:30:00Z
     assert_eq!(china_date(sent), time::macros::date!(2026 - 11 - 21));
-    let d = invitation_deadline_ms(sent, 5);
+    let d = invitation_deadline(sent, 5);
     // 2026-11-27 00:00 China = 2026-11-26 16:00 UTC.
-    assert_eq!(d, 1_795_708_800_000);
-    assert!(!deadline_passed(d, d - 1));
+    assert_eq!(d, Millis(1_795_708_800_000));
+    assert!(!deadline_passed(d, d.plus_ms(-1)));
     assert!(deadline_passed(d, d));
     assert_eq!(deadline_label(d), "2026年11月26日 24:00");
     assert_eq!(
@@ -735,23 +736,23 @@ fn deadlines_end_at_midnight_china_time() {
         AgreementState::Expired
     );
     assert_eq!(
-        state_at(AgreementState::Invited, Some(d), d - 1),
+        state_at(AgreementState::Invited, Some(d), d.plus_ms(-1)),
         AgreementState::Invited
     );
     assert_eq!(
-        state_at(AgreementState::Signed, Some(d), d + 1),
+        state_at(AgreementState::Signed, Some(d), d.plus_ms(1)),
         AgreementState::Signed
     );
     // Sent at 00:10 China time (16:10 UTC the day before) counts from the China day.
-    let early = 1_795_242_600_000; // 2026-11-21T06:30:00Z = 14:30 China
+    let early = Millis(1_795_242_600_000); // 2026-11-21T06:30:00Z = 14:30 China
     assert_eq!(china_date(early), time::macros::date!(2026 - 11 - 21));
-    let just_after_midnight = 1_795_191_000_000; // 2026-11-21T00:10:00+08:00
+    let just_after_midnight = Millis(1_795_191_000_000); // 2026-11-21T00:10:00+08:00
     assert_eq!(
         china_date(just_after_midnight),
         time::macros::date!(2026 - 11 - 21)
     );
     assert_eq!(
-        china_date(just_after_midnight - 20 * 60 * 1000),
+        china_date(just_after_midnight.plus_ms(-20 * Millis::MINUTE)),
         time::macros::date!(2026 - 11 - 20)
     );
 }

@@ -22,7 +22,10 @@ use crate::employers::UploadedFile;
 use crate::error::allow;
 use crate::query::{encode_cursor, time_id_cursor, Arg, Filter};
 use crate::typed::Coded;
-use crate::{new_id, FieldError, Page, Paging, ServiceError, ServiceResult, Store};
+use crate::{
+    BlobId, DepartmentId, DestinationId, FieldError, GraduateId, Millis, Page, Paging, SchoolId,
+    ServiceError, ServiceResult, Store,
+};
 
 const DESTINATION: &str = "去向登记";
 pub const MAX_PROOFS: usize = 4;
@@ -45,7 +48,7 @@ pub struct RegisterDestination {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct DestinationApplied {
-    pub id: String,
+    pub id: DestinationId,
     pub state: String,
     pub state_label: String,
     pub version: i64,
@@ -53,10 +56,10 @@ pub struct DestinationApplied {
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct DestinationRow {
-    pub id: String,
-    pub school_id: String,
-    pub department_id: String,
-    pub graduate_id: String,
+    pub id: DestinationId,
+    pub school_id: SchoolId,
+    pub department_id: DepartmentId,
+    pub graduate_id: GraduateId,
     pub graduation_year: i64,
     pub category_code: String,
     pub subcategory: String,
@@ -72,13 +75,13 @@ pub struct DestinationRow {
     pub version: i64,
     pub review_reason: Option<String>,
     pub release_reason: Option<String>,
-    pub release_proof_id: Option<String>,
+    pub release_proof_id: Option<BlobId>,
     #[serde(skip)]
     pub trail_seq: i64,
     #[serde(skip)]
     pub trail_hash: String,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
     pub graduate_name: String,
     pub student_no: String,
 }
@@ -88,7 +91,9 @@ const DESTINATION_COLUMNS: &str = "d.id, d.school_id, d.department_id, d.graduat
     d.release_proof_id, d.trail_seq, d.trail_hash, d.created_at, d.updated_at, g.name AS graduate_name, g.student_no";
 
 fn scope(actor: &Actor, d: &DestinationRow) -> Access {
-    let same = |a: &Option<String>, b: &str| a.as_deref() == Some(b);
+    fn same<T: PartialEq>(a: &Option<T>, b: &T) -> bool {
+        a.as_ref() == Some(b)
+    }
     let ok = match actor.role {
         Role::Graduate => same(&actor.graduate_id, &d.graduate_id),
         Role::DepartmentReviewer => {
@@ -105,7 +110,11 @@ fn scope(actor: &Actor, d: &DestinationRow) -> Access {
     }
 }
 
-async fn load(conn: &mut AnyConnection, actor: &Actor, id: &str) -> ServiceResult<DestinationRow> {
+async fn load(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &DestinationId,
+) -> ServiceResult<DestinationRow> {
     let row = sqlx::query_as::<_, DestinationRow>(&format!(
         "SELECT {DESTINATION_COLUMNS} FROM destinations d JOIN graduates g ON g.id = d.graduate_id WHERE d.id = $1"
     ))
@@ -124,16 +133,16 @@ fn state_of(row: &DestinationRow) -> ServiceResult<S> {
 fn uploads(
     blobs_kind: &'static str,
     actor: &Actor,
-    school_id: &str,
+    school_id: &SchoolId,
     f: UploadedFile,
-    now: i64,
+    now: Millis,
 ) -> NewUpload {
     NewUpload {
         kind: blobs_kind,
         content_type: f.content_type,
         original_name: f.original_name,
         bytes: f.bytes,
-        uploaded_by: Some(actor.account_id.clone()),
+        uploaded_by: Some(actor.account_id.to_string()),
         school_id: Some(school_id.to_string()),
         at: now,
     }
@@ -199,7 +208,7 @@ pub async fn register_destination(
         .map_err(|r| refused_destination(r, S::Submitted, A::Register))?;
     let (school_id, department_id, year) = (g.school_id, g.department_id, g.graduation_year);
     let now = store.now();
-    let id = new_id();
+    let id: DestinationId = crate::fresh();
     let mut proof_ids = Vec::new();
     for f in proofs {
         proof_ids.push(
@@ -295,7 +304,7 @@ async fn act(
     store: &Store,
     blobs: Option<&dyn BlobStore>,
     actor: &Actor,
-    id: &str,
+    id: &DestinationId,
     pick: impl FnOnce(S) -> A,
     operation: &'static str,
     input: DestinationDecision,
@@ -310,7 +319,7 @@ async fn act(
     {
         return Ok(done);
     }
-    super::lock_record(&mut tx, "destinations", id).await?;
+    super::lock_record(&mut tx, "destinations", id.as_str()).await?;
     let row = load(&mut tx, actor, id).await?;
     if input.version.is_some_and(|v| v != row.version) {
         return Err(ServiceError::Conflict(STALE.into()));
@@ -336,7 +345,8 @@ async fn act(
                 &mut tx,
                 uploads("release_proof", actor, &row.school_id, f, now),
             )
-            .await?,
+            .await?
+            .into(),
         );
     }
     let name = actor_name(&mut tx, actor).await?;
@@ -440,7 +450,7 @@ async fn act(
 pub async fn withdraw_destination(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &DestinationId,
     input: DestinationDecision,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<DestinationApplied> {
@@ -462,7 +472,7 @@ pub async fn withdraw_destination(
 pub async fn review_destination(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &DestinationId,
     input: DestinationDecision,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<DestinationApplied> {
@@ -493,7 +503,7 @@ pub async fn review_destination(
 pub async fn unlock_destination(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &DestinationId,
     input: DestinationDecision,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<DestinationApplied> {
@@ -527,7 +537,7 @@ pub async fn request_destination_release(
     store: &Store,
     blobs: &dyn BlobStore,
     actor: &Actor,
-    id: &str,
+    id: &DestinationId,
     input: DestinationDecision,
     proof: Option<UploadedFile>,
     idem: Option<&IdemKey>,
@@ -559,7 +569,7 @@ pub struct DestinationDetail {
 pub async fn get_destination(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &DestinationId,
 ) -> ServiceResult<DestinationDetail> {
     let mut conn = store.reader().acquire().await?;
     let row = load(&mut conn, actor, id).await?;

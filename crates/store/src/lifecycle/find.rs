@@ -16,6 +16,8 @@ use crate::accounts::{note_throttle, throttled};
 use crate::pii::PiiField;
 use crate::query::Filter;
 use crate::roster_import::tempfile_guard::TempFile;
+#[allow(unused_imports)]
+use crate::{AgreementId, BlobId, EmployerId, GraduateId, Millis, SchoolId};
 use crate::{FieldError, Page, Paging, ServiceError, ServiceResult, Store};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -40,8 +42,8 @@ fn yes() -> bool {
 /// A found graduate, personal data masked.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FoundGraduate {
-    pub graduate_id: String,
-    pub school_id: String,
+    pub graduate_id: GraduateId,
+    pub school_id: SchoolId,
     pub school_name: String,
     pub graduation_year: i64,
     pub name: String,
@@ -59,8 +61,8 @@ pub struct FoundGraduate {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct Candidate {
-    id: String,
-    school_id: String,
+    id: GraduateId,
+    school_id: SchoolId,
     school_name: String,
     graduation_year: i64,
     name: String,
@@ -78,7 +80,7 @@ const CANDIDATE_SELECT: &str =
     g.id_number_masked, g.mobile_masked FROM graduates g JOIN schools s ON s.id = g.school_id \
     JOIN departments d ON d.id = g.department_id JOIN majors m ON m.id = g.major_id";
 
-pub(crate) fn employer_of(actor: &Actor) -> ServiceResult<String> {
+pub(crate) fn employer_of(actor: &Actor) -> ServiceResult<EmployerId> {
     match (actor.role, &actor.employer_id) {
         (Role::EmployerMember, Some(id)) => Ok(id.clone()),
         _ => Err(ServiceError::Forbidden),
@@ -89,9 +91,9 @@ pub(crate) fn employer_of(actor: &Actor) -> ServiceResult<String> {
 /// domain's invitation rule gives, from the same facts the invitation itself is decided on.
 pub(crate) async fn obstacles(
     conn: &mut AnyConnection,
-    employer_id: &str,
-    graduate_id: &str,
-    now: i64,
+    employer_id: &EmployerId,
+    graduate_id: &GraduateId,
+    now: Millis,
 ) -> ServiceResult<Vec<String>> {
     let subject = FactsOf::New {
         kind: AgreementKind::Online,
@@ -253,11 +255,11 @@ async fn find_one(
 
 async fn add_to_send_list(
     conn: &mut AnyConnection,
-    employer_id: &str,
-    graduate_id: &str,
-    school_id: &str,
+    employer_id: &EmployerId,
+    graduate_id: &GraduateId,
+    school_id: &SchoolId,
     actor: &Actor,
-    now: i64,
+    now: Millis,
 ) -> ServiceResult<()> {
     sqlx::query(
         "INSERT INTO send_list (employer_id, graduate_id, school_id, added_by, added_at) VALUES ($1, $2, $3, $4, $5) \
@@ -275,8 +277,8 @@ async fn add_to_send_list(
 
 async fn on_send_list(
     conn: &mut AnyConnection,
-    employer_id: &str,
-    graduate_id: &str,
+    employer_id: &EmployerId,
+    graduate_id: &GraduateId,
 ) -> ServiceResult<bool> {
     let r: Option<(i64,)> = sqlx::query_as(
         "SELECT added_at FROM send_list WHERE employer_id = $1 AND graduate_id = $2",
@@ -346,7 +348,7 @@ pub async fn send_list_names(
 pub async fn remove_from_send_list(
     store: &Store,
     actor: &Actor,
-    graduate_id: &str,
+    graduate_id: &GraduateId,
 ) -> ServiceResult<()> {
     let employer_id = employer_of(actor)?;
     let n = sqlx::query("DELETE FROM send_list WHERE employer_id = $1 AND graduate_id = $2")
@@ -477,8 +479,8 @@ pub async fn import_send_list(
 /// Whether a graduate is on the employer's send list (the employer's scope for inviting).
 pub(crate) async fn require_on_send_list(
     conn: &mut AnyConnection,
-    employer_id: &str,
-    graduate_id: &str,
+    employer_id: &EmployerId,
+    graduate_id: &GraduateId,
 ) -> ServiceResult<()> {
     if on_send_list(conn, employer_id, graduate_id).await? {
         Ok(())

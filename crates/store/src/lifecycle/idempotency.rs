@@ -10,6 +10,7 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 use wangqian_domain::role::Actor;
 
+use crate::Millis;
 use crate::{ServiceError, ServiceResult};
 
 /// A client-chosen key with the operation and target it was used for.
@@ -50,7 +51,7 @@ pub async fn claim<T: DeserializeOwned>(
     key: Option<&IdemKey>,
     operation: &str,
     target: &str,
-    now: i64,
+    now: Millis,
 ) -> ServiceResult<Option<T>> {
     let Some(key) = key else { return Ok(None) };
     let inserted = sqlx::query(

@@ -16,7 +16,9 @@ use super::{
     IdemKey, Step,
 };
 use crate::error::is_unique_violation;
-use crate::{new_id, FieldError, ServiceError, ServiceResult, Store};
+#[allow(unused_imports)]
+use crate::{AgreementId, BlobId, EmployerId, GraduateId, Millis, SchoolId};
+use crate::{FieldError, ServiceError, ServiceResult, Store};
 
 const PENDING_EXISTS: &str = lc::PENDING_INVITATION;
 const MAX_BATCH: usize = 200;
@@ -24,7 +26,7 @@ const MAX_BATCH: usize = 200;
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendInvitations {
-    pub graduate_ids: Vec<String>,
+    pub graduate_ids: Vec<GraduateId>,
     pub terms: AgreementTerms,
     /// 反馈有效期 in days (1–30); the school's default when absent.
     #[schema(maximum = 255)]
@@ -34,10 +36,10 @@ pub struct SendInvitations {
 /// The outcome for one graduate of a batch.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct SendResult {
-    pub graduate_id: String,
+    pub graduate_id: GraduateId,
     pub ok: bool,
-    pub agreement_id: Option<String>,
-    pub deadline_at: Option<i64>,
+    pub agreement_id: Option<AgreementId>,
+    pub deadline_at: Option<Millis>,
     pub message: String,
 }
 
@@ -135,8 +137,8 @@ pub async fn send_invitations(
 async fn send_one(
     store: &Store,
     actor: &Actor,
-    employer_id: &str,
-    graduate_id: &str,
+    employer_id: &EmployerId,
+    graduate_id: &GraduateId,
     terms: &AgreementTerms,
     validity_days: Option<u8>,
     idem: Option<&IdemKey>,
@@ -171,13 +173,13 @@ async fn send_one(
         other => refused(other, AgreementState::Invited, A::Invite),
     })?;
     let days = validity(validity_days, s.invitation_validity_days)?;
-    let deadline = lc::invitation_deadline_ms(now, days);
+    let deadline = lc::invitation_deadline(now, days);
     let (employer_name, credit_code): (String, String) =
         sqlx::query_as("SELECT name, credit_code FROM employers WHERE id = $1")
             .bind(employer_id.to_string())
             .fetch_one(&mut *tx)
             .await?;
-    let id = new_id();
+    let id: AgreementId = crate::fresh();
     let terms_json = serde_json::to_string(terms).map_err(anyhow::Error::from)?;
     let name = actor_name(&mut tx, actor).await?;
     let remark = format!("反馈有效期 {days} 天");
@@ -263,7 +265,7 @@ async fn send_one(
     )
     .await?;
     let result = SendResult {
-        graduate_id: graduate_id.to_string(),
+        graduate_id: graduate_id.clone(),
         ok: true,
         agreement_id: Some(id),
         deadline_at: Some(deadline),
@@ -277,13 +279,13 @@ async fn send_one(
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn insert_version(
     conn: &mut AnyConnection,
-    agreement_id: &str,
-    school_id: &str,
+    agreement_id: &AgreementId,
+    school_id: &SchoolId,
     version_no: i64,
     terms_json: &str,
     status: &str,
     actor: &Actor,
-    now: i64,
+    now: Millis,
 ) -> ServiceResult<()> {
     sqlx::query(
         "INSERT INTO agreement_versions (agreement_id, version_no, school_id, terms, status, proposed_by, proposed_at) \
@@ -305,11 +307,11 @@ pub(crate) async fn insert_version(
 async fn expire_pair(
     conn: &mut AnyConnection,
     pii: &crate::Pii,
-    employer_id: &str,
-    graduate_id: &str,
-    now: i64,
+    employer_id: &EmployerId,
+    graduate_id: &GraduateId,
+    now: Millis,
 ) -> ServiceResult<()> {
-    let due: Option<(String,)> = sqlx::query_as(
+    let due: Option<(AgreementId,)> = sqlx::query_as(
         "SELECT id FROM agreements WHERE employer_id = $1 AND graduate_id = $2 AND state = 'invited' AND deadline_at <= $3",
     )
     .bind(employer_id.to_string())
@@ -326,8 +328,8 @@ async fn expire_pair(
 async fn expire_in(
     conn: &mut AnyConnection,
     pii: &crate::Pii,
-    id: &str,
-    now: i64,
+    id: &AgreementId,
+    now: Millis,
 ) -> ServiceResult<bool> {
     let Some(row) = load_agreement(conn, id).await? else {
         return Ok(false);
@@ -362,7 +364,7 @@ async fn expire_in(
 /// Writes the expiry of invitations whose deadline has passed (the worker's sweep). Reads are
 /// right without it; it keeps lists and the one-pending index tidy.
 pub async fn expire_due(store: &Store, limit: i64) -> ServiceResult<usize> {
-    let ids: Vec<(String,)> = sqlx::query_as(
+    let ids: Vec<(AgreementId,)> = sqlx::query_as(
         "SELECT id FROM agreements WHERE state = 'invited' AND deadline_at <= $1 ORDER BY deadline_at LIMIT $2",
     )
     .bind(store.now())
@@ -393,7 +395,7 @@ pub const REMIND_BEFORE_MS: i64 = 24 * 60 * 60 * 1000;
 /// per deadline, claimed by a guarded update so that several nodes never send it twice.
 pub async fn remind_due(store: &Store, limit: i64) -> ServiceResult<usize> {
     let now = store.now();
-    let due: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+    let due: Vec<(String, String, String, String, Millis)> = sqlx::query_as(
         "SELECT a.id, a.school_id, a.graduate_id, e.name, a.deadline_at FROM agreements a \
          JOIN employers e ON e.id = a.employer_id \
          WHERE a.state = 'invited' AND a.reminded_at IS NULL AND a.deadline_at > $1 AND a.deadline_at <= $2 \
@@ -450,7 +452,7 @@ pub struct Remark {
 pub async fn withdraw_invitation(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     input: Remark,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
@@ -460,7 +462,7 @@ pub async fn withdraw_invitation(
 pub async fn reject_invitation(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     input: Remark,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
@@ -471,7 +473,7 @@ pub async fn reject_invitation(
 pub async fn cancel_signing(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     input: Remark,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
@@ -493,7 +495,7 @@ pub struct AcceptInvitation {
 pub async fn accept_invitation(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     input: AcceptInvitation,
     policy: &crate::accounts::SessionPolicy,
     idem: Option<&IdemKey>,
@@ -541,7 +543,7 @@ pub struct EditInvitation {
 pub async fn edit_or_resend(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     input: EditInvitation,
     resend: bool,
     idem: Option<&IdemKey>,
@@ -588,7 +590,7 @@ pub async fn edit_or_resend(
     let remark = format!("反馈有效期 {days} 天");
     let changes = Changes {
         terms: Some((terms_json, next_version)),
-        deadline_at: Some(lc::invitation_deadline_ms(now, days)),
+        deadline_at: Some(lc::invitation_deadline(now, days)),
         ..Changes::default()
     };
     let applied = apply_checked(
@@ -626,7 +628,7 @@ async fn apply_checked(
 
 pub(crate) async fn next_version_no(
     conn: &mut AnyConnection,
-    agreement_id: &str,
+    agreement_id: &AgreementId,
 ) -> ServiceResult<i64> {
     let (n,): (i64,) = sqlx::query_as(
         "SELECT COALESCE(MAX(version_no), 0) + 1 FROM agreement_versions WHERE agreement_id = $1",

@@ -6,6 +6,7 @@ use sqlx::AnyConnection;
 use wangqian_domain::role::{Actor, Role};
 
 use crate::query::Filter;
+use crate::Millis;
 use crate::{new_id, Page, Paging, ServiceError, ServiceResult, Store};
 
 /// Who receives a message: a graduate, an employer (all its HR accounts), a department's
@@ -36,7 +37,7 @@ pub struct NewMessage<'a> {
     pub title: String,
     pub body: String,
     /// The request's time.
-    pub at: i64,
+    pub at: Millis,
 }
 
 pub async fn send(
@@ -65,11 +66,14 @@ pub async fn send(
 
 /// The inbox an actor reads: their own, their company's, their department's or their school's.
 fn inbox(actor: &Actor) -> ServiceResult<(&'static str, String)> {
-    let pick = |kind: &'static str, id: &Option<String>| {
-        id.clone()
-            .map(|id| (kind, id))
+    fn pick<T: ToString>(
+        kind: &'static str,
+        id: &Option<T>,
+    ) -> ServiceResult<(&'static str, String)> {
+        id.as_ref()
+            .map(|id| (kind, id.to_string()))
             .ok_or(ServiceError::Forbidden)
-    };
+    }
     match actor.role {
         Role::Graduate => pick("graduate", &actor.graduate_id),
         Role::EmployerMember => pick("employer", &actor.employer_id),
@@ -86,8 +90,8 @@ pub struct MessageRow {
     pub record_id: String,
     pub title: String,
     pub body: String,
-    pub created_at: i64,
-    pub read_at: Option<i64>,
+    pub created_at: Millis,
+    pub read_at: Option<Millis>,
 }
 
 pub async fn list(

@@ -27,7 +27,10 @@ use wangqian_domain::terms::TermsError;
 
 use crate::error::{allow, is_unique_violation};
 use crate::typed::Coded;
-use crate::{settings, FieldError, ServiceError, ServiceResult, Store};
+use crate::{
+    settings, AgreementId, BlobId, DepartmentId, EmployerId, FieldError, GraduateId, Millis,
+    SchoolId, ServiceError, ServiceResult, Store,
+};
 
 pub use idempotency::IdemKey;
 use messages::{NewMessage, Recipient};
@@ -45,13 +48,13 @@ pub(crate) const AGREEMENT_COLUMNS: &str = "a.id, a.kind, a.school_id, a.departm
 /// An agreement as stored, with the graduate's name for messages.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AgreementRow {
-    pub id: String,
+    pub id: AgreementId,
     pub kind: Coded<AgreementKind>,
-    pub school_id: String,
-    pub department_id: String,
-    pub graduate_id: String,
+    pub school_id: SchoolId,
+    pub department_id: DepartmentId,
+    pub graduate_id: GraduateId,
     pub graduation_year: i64,
-    pub employer_id: Option<String>,
+    pub employer_id: Option<EmployerId>,
     pub employer_name: String,
     pub employer_credit_code: String,
     pub paper_employer: Option<String>,
@@ -62,19 +65,19 @@ pub struct AgreementRow {
     pub terms: String,
     pub amendment_from: Option<Coded<AgreementState>>,
     pub binding_moment: Coded<BindingMoment>,
-    pub deadline_at: Option<i64>,
+    pub deadline_at: Option<Millis>,
     pub termination_requested_by: Option<Coded<Party>>,
     pub termination_reason: Option<String>,
-    pub termination_proof_id: Option<String>,
-    pub signed_scan_id: Option<String>,
+    pub termination_proof_id: Option<BlobId>,
+    pub signed_scan_id: Option<BlobId>,
     pub number: Option<String>,
     pub trail_seq: i64,
     pub trail_hash: String,
-    pub sent_at: Option<i64>,
-    pub signed_at: Option<i64>,
-    pub effective_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub sent_at: Option<Millis>,
+    pub signed_at: Option<Millis>,
+    pub effective_at: Option<Millis>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
     pub graduate_name: String,
 }
 
@@ -88,7 +91,7 @@ impl AgreementRow {
     }
 
     /// The state as of `now`: an invitation past its deadline reads as expired.
-    pub fn state_at(&self, now: i64) -> ServiceResult<AgreementState> {
+    pub fn state_at(&self, now: Millis) -> ServiceResult<AgreementState> {
         Ok(lc::state_at(self.stored_state()?, self.deadline_at, now))
     }
 
@@ -100,12 +103,14 @@ impl AgreementRow {
 /// Whether an actor may see an agreement: its graduate, its employer, the school's staff
 /// (reviewers for their department) and the province.
 pub fn scope(actor: &Actor, row: &AgreementRow) -> Access {
-    let same = |a: &Option<String>, b: &str| a.as_deref() == Some(b);
+    fn same<T: PartialEq>(a: &Option<T>, b: &T) -> bool {
+        a.as_ref() == Some(b)
+    }
     let ok = match actor.role {
         Role::Graduate => same(&actor.graduate_id, &row.graduate_id),
         Role::EmployerMember => row
             .employer_id
-            .as_deref()
+            .as_ref()
             .is_some_and(|e| same(&actor.employer_id, e)),
         Role::DepartmentReviewer => {
             same(&actor.school_id, &row.school_id) && same(&actor.department_id, &row.department_id)
@@ -122,7 +127,7 @@ pub fn scope(actor: &Actor, row: &AgreementRow) -> Access {
 
 pub(crate) async fn load_agreement(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &AgreementId,
 ) -> ServiceResult<Option<AgreementRow>> {
     Ok(sqlx::query_as::<_, AgreementRow>(&format!(
         "SELECT {AGREEMENT_COLUMNS} FROM agreements a JOIN graduates g ON g.id = a.graduate_id WHERE a.id = $1"
@@ -136,7 +141,7 @@ pub(crate) async fn load_agreement(
 pub(crate) async fn load_visible(
     conn: &mut AnyConnection,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
 ) -> ServiceResult<AgreementRow> {
     let row = load_agreement(conn, id)
         .await?
@@ -153,8 +158,8 @@ pub(crate) fn party_of(actor: &Actor) -> ServiceResult<Party> {
 /// What the graduate's record says for a decision, read with one query.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct GraduateFacts {
-    pub school_id: String,
-    pub department_id: String,
+    pub school_id: SchoolId,
+    pub department_id: DepartmentId,
     pub graduation_year: i64,
     pub training_mode_code: String,
     pub signing_locked: i64,
@@ -172,8 +177,8 @@ impl GraduateFacts {
 /// The graduate's facts, with the outcome held by any record but `except_record`.
 pub(crate) async fn graduate_facts(
     conn: &mut AnyConnection,
-    graduate_id: &str,
-    except_record: Option<&str>,
+    graduate_id: &GraduateId,
+    except_record: Option<&AgreementId>,
 ) -> ServiceResult<GraduateFacts> {
     sqlx::query_as::<_, GraduateFacts>(
         "SELECT g.school_id, g.department_id, g.graduation_year, g.training_mode_code, g.signing_locked, g.terminations_used, \
@@ -181,7 +186,7 @@ pub(crate) async fn graduate_facts(
          FROM graduates g WHERE g.id = $1",
     )
     .bind(graduate_id.to_string())
-    .bind(except_record.unwrap_or("").to_string())
+    .bind(except_record.map(AgreementId::as_str).unwrap_or_default())
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(ServiceError::NotFound("毕业生"))
@@ -202,13 +207,13 @@ pub(crate) async fn load_facts(
     conn: &mut AnyConnection,
     subject: FactsOf<'_>,
     action: AgreementAction,
-    now: i64,
+    now: Millis,
 ) -> ServiceResult<(Facts, SigningSettings, GraduateFacts)> {
     let (graduate_id, record) = match subject {
-        FactsOf::Record(row) => (row.graduate_id.as_str(), Some(row)),
+        FactsOf::Record(row) => (&row.graduate_id, Some(row)),
         FactsOf::New { graduate_id, .. } => (graduate_id, None),
     };
-    let g = graduate_facts(conn, graduate_id, record.map(|r| r.id.as_str())).await?;
+    let g = graduate_facts(conn, graduate_id, record.map(|r| &r.id)).await?;
     let s = settings::effective_in(conn, &g.school_id, g.year()).await?;
     let today = china_date(now);
     let kind = match subject {
@@ -237,7 +242,7 @@ pub(crate) async fn load_facts(
         employer_verification: s.employer_verification,
     };
     let employer = match subject {
-        FactsOf::Record(row) => row.employer_id.as_deref(),
+        FactsOf::Record(row) => row.employer_id.as_ref(),
         FactsOf::New { employer_id, .. } => employer_id,
     };
     if let (Some(employer_id), AgreementAction::Invite | AgreementAction::Resend) =
@@ -246,12 +251,12 @@ pub(crate) async fn load_facts(
         f.employer_may_sign =
             crate::employers::may_sign_on(conn, employer_id, &g.school_id, s.employer_verification)
                 .await?;
-        let pending: Option<(i64,)> = sqlx::query_as(
+        let pending: Option<(Millis,)> = sqlx::query_as(
             "SELECT deadline_at FROM agreements WHERE employer_id = $1 AND graduate_id = $2 AND state = 'invited' AND id <> $3",
         )
-        .bind(employer_id.to_string())
-        .bind(graduate_id.to_string())
-        .bind(record.map_or(String::new(), |r| r.id.clone()))
+        .bind(employer_id)
+        .bind(graduate_id)
+        .bind(record.map(|r| r.id.as_str()).unwrap_or_default())
         .fetch_optional(&mut *conn)
         .await?;
         f.pending_invitation = pending.is_some_and(|(d,)| !lc::deadline_passed(d, now));
@@ -265,8 +270,8 @@ pub(crate) enum FactsOf<'a> {
     Record(&'a AgreementRow),
     New {
         kind: AgreementKind,
-        graduate_id: &'a str,
-        employer_id: Option<&'a str>,
+        graduate_id: &'a GraduateId,
+        employer_id: Option<&'a EmployerId>,
     },
 }
 
@@ -326,7 +331,7 @@ pub(crate) struct Changes {
     /// New current terms (JSON) and their version number.
     pub terms: Option<(String, i64)>,
     /// A new answer deadline: the invitation is (re)sent now and earns a new reminder.
-    pub deadline_at: Option<i64>,
+    pub deadline_at: Option<Millis>,
     /// The moment the graduate signed (acceptance, generation of a paper agreement).
     pub signed: bool,
     /// A termination request's reason and proof (with [`TerminationChange::Open`]).
@@ -345,13 +350,13 @@ pub(crate) struct Step<'a> {
     /// The version the client saw.
     pub expected_version: i64,
     /// The request's time.
-    pub at: i64,
+    pub at: Millis,
 }
 
 /// What every state-changing agreement action answers (and what a retry replays).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Applied {
-    pub id: String,
+    pub id: AgreementId,
     pub state: String,
     pub state_label: String,
     pub version: i64,
@@ -528,11 +533,11 @@ pub(crate) async fn apply(
 /// Takes the graduate's one outcome slot for a record; the primary key refuses a second.
 pub(crate) async fn take_outcome(
     conn: &mut AnyConnection,
-    graduate_id: &str,
-    school_id: &str,
+    graduate_id: &GraduateId,
+    school_id: &SchoolId,
     record_kind: &str,
     record_id: &str,
-    now: i64,
+    now: Millis,
 ) -> ServiceResult<()> {
     let r = sqlx::query(
         "INSERT INTO graduate_outcomes (graduate_id, school_id, record_kind, record_id, since) VALUES ($1, $2, $3, $4, $5)",
@@ -587,8 +592,8 @@ async fn next_number(conn: &mut AnyConnection, row: &AgreementRow) -> ServiceRes
 /// The proposed terms come into force; the previous ones are kept as superseded.
 async fn adopt_amendment(
     conn: &mut AnyConnection,
-    agreement_id: &str,
-    now: i64,
+    agreement_id: &AgreementId,
+    now: Millis,
 ) -> ServiceResult<()> {
     let proposed: Option<(i64, String)> = sqlx::query_as(
         "SELECT version_no, terms FROM agreement_versions WHERE agreement_id = $1 AND status = 'proposed'",
@@ -631,7 +636,7 @@ async fn notify(
     action: AgreementAction,
     e: &Effects,
     remark: &str,
-    now: i64,
+    now: Millis,
 ) -> ServiceResult<()> {
     let to = e.to;
     let title = format!("{}：{}", action.label(), to.label());
@@ -676,7 +681,7 @@ async fn notify(
 pub(crate) struct ActionRequest<'a> {
     pub store: &'a Store,
     pub actor: &'a Actor,
-    pub agreement_id: &'a str,
+    pub agreement_id: &'a AgreementId,
     pub action: AgreementAction,
     pub version: Option<i64>,
     pub idem: Option<&'a IdemKey>,
@@ -716,7 +721,7 @@ pub(crate) struct Prepared {
     pub effects: Effects,
     pub settings: SigningSettings,
     /// The request's time, read once.
-    pub now: i64,
+    pub now: Millis,
 }
 
 impl Prepared {
@@ -822,7 +827,7 @@ pub(crate) async fn run_action(
 pub(crate) async fn remark_action(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     action: AgreementAction,
     input: invitations::Remark,
     idem: Option<&IdemKey>,

@@ -16,7 +16,9 @@ use super::{
 };
 use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::employers::UploadedFile;
-use crate::{new_id, ServiceError, ServiceResult, Store};
+#[allow(unused_imports)]
+use crate::{AgreementId, BlobId, EmployerId, GraduateId, Millis, SchoolId};
+use crate::{ServiceError, ServiceResult, Store};
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -93,7 +95,7 @@ pub async fn create_paper_agreement(
     let effects = lc::decide(None, A::CreateDraft, Party::Graduate, &facts)
         .map_err(|r| refused(r, AgreementState::Draft, A::CreateDraft))?;
     let (school_id, department_id, year) = (g.school_id, g.department_id, g.graduation_year);
-    let id = new_id();
+    let id: AgreementId = crate::fresh();
     let name = actor_name(&mut tx, actor).await?;
     let terms_json = serde_json::to_string(&terms).map_err(anyhow::Error::from)?;
     let terms_hash = trail::terms_digest(
@@ -166,7 +168,7 @@ pub async fn create_paper_agreement(
 pub async fn update_paper_agreement(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     input: PaperAgreementInput,
 ) -> ServiceResult<Applied> {
     if actor.role != Role::Graduate {
@@ -215,7 +217,7 @@ pub async fn update_paper_agreement(
     .await?;
     tx.commit().await?;
     Ok(Applied {
-        id: id.to_string(),
+        id: id.clone(),
         state: row.state.as_str().to_string(),
         state_label: AgreementState::Draft.label().into(),
         version: expected + 1,
@@ -236,7 +238,7 @@ pub struct SubmitPaper {
 pub async fn submit_paper_agreement(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     input: SubmitPaper,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
@@ -271,7 +273,7 @@ pub async fn upload_signed_agreement(
     store: &Store,
     blobs: &dyn BlobStore,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     scan: UploadedFile,
     version: Option<i64>,
     idem: Option<&IdemKey>,
@@ -302,8 +304,8 @@ pub async fn upload_signed_agreement(
             content_type: scan.content_type,
             original_name: scan.original_name,
             bytes: scan.bytes,
-            uploaded_by: Some(actor.account_id.clone()),
-            school_id: Some(p.row.school_id.clone()),
+            uploaded_by: Some(actor.account_id.to_string()),
+            school_id: Some(p.row.school_id.to_string()),
         },
     )
     .await?;

@@ -12,6 +12,8 @@ use super::{
 };
 use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::employers::UploadedFile;
+#[allow(unused_imports)]
+use crate::{AgreementId, BlobId, EmployerId, GraduateId, Millis, SchoolId};
 use crate::{ServiceError, ServiceResult, Store};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -28,7 +30,7 @@ pub struct ReviewDecision {
 pub async fn review_agreement(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     d: ReviewDecision,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
@@ -57,7 +59,7 @@ pub async fn review_agreement(
 pub async fn revoke_review(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     input: Remark,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
@@ -68,7 +70,7 @@ pub async fn revoke_review(
 pub async fn force_terminate(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     input: Remark,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
@@ -89,7 +91,7 @@ pub struct ProposeAmendment {
 pub async fn propose_amendment(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     input: ProposeAmendment,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
@@ -156,7 +158,7 @@ pub struct AmendmentAnswer {
 pub async fn confirm_amendment(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     input: AmendmentAnswer,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
@@ -184,7 +186,7 @@ pub async fn confirm_amendment(
 pub async fn withdraw_amendment(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     input: Remark,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
@@ -208,7 +210,7 @@ pub async fn request_termination(
     store: &Store,
     blobs: &dyn BlobStore,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     input: TerminationRequest,
     proof: Option<UploadedFile>,
     idem: Option<&IdemKey>,
@@ -248,8 +250,8 @@ pub async fn request_termination(
                     content_type: f.content_type,
                     original_name: f.original_name,
                     bytes: f.bytes,
-                    uploaded_by: Some(actor.account_id.clone()),
-                    school_id: Some(p.row.school_id.clone()),
+                    uploaded_by: Some(actor.account_id.to_string()),
+                    school_id: Some(p.row.school_id.to_string()),
                 },
             )
             .await?,
@@ -294,7 +296,7 @@ pub struct TerminationAnswer {
 pub async fn answer_termination(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     input: TerminationAnswer,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
@@ -324,7 +326,7 @@ pub async fn answer_termination(
 pub async fn cancel_termination(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     input: Remark,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
@@ -336,7 +338,7 @@ pub async fn cancel_termination(
 pub async fn review_termination(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
     d: ReviewDecision,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {

@@ -8,6 +8,7 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 use wangqian_domain::lifecycle::{replay, terms_bound_by_trail, TrailStep};
 
+use crate::Millis;
 use crate::{Pii, ServiceResult, Store};
 
 /// The `prev_hash` of a record's first event.
@@ -17,7 +18,7 @@ pub struct NewEvent<'a> {
     pub record_kind: &'static str,
     pub record_id: &'a str,
     pub school_id: &'a str,
-    pub at: i64,
+    pub at: Millis,
     pub actor_account_id: Option<&'a str>,
     pub actor_name: &'a str,
     pub party: &'a str,
@@ -33,7 +34,7 @@ pub struct NewEvent<'a> {
 struct Hashed<'a> {
     record_id: &'a str,
     seq: i64,
-    at: i64,
+    at: Millis,
     actor_account_id: Option<&'a str>,
     actor_name: &'a str,
     party: &'a str,
@@ -154,7 +155,7 @@ pub async fn insert(
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct TrailEvent {
     pub seq: i64,
-    pub at: i64,
+    pub at: Millis,
     pub actor_account_id: Option<String>,
     pub actor_name: String,
     pub party: String,

@@ -8,6 +8,8 @@ use wangqian_domain::role::{Actor, Role};
 
 use super::{load_facts, load_visible, trail, AgreementRow, FactsOf};
 use crate::query::{encode_cursor, time_id_cursor, Arg, Filter};
+#[allow(unused_imports)]
+use crate::{AgreementId, BlobId, EmployerId, GraduateId, Millis, SchoolId};
 use crate::{Page, Paging, ServiceError, ServiceResult, Store};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -31,21 +33,21 @@ pub struct AgreementFilter {
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AgreementListRow {
-    pub id: String,
+    pub id: AgreementId,
     pub kind: String,
     pub number: Option<String>,
     pub state: String,
     pub awaiting: Option<String>,
     pub version: i64,
-    pub graduate_id: String,
+    pub graduate_id: GraduateId,
     pub graduate_name: String,
     pub student_no: String,
     pub department: String,
     pub major: String,
     pub graduation_year: i64,
     pub employer_name: String,
-    pub deadline_at: Option<i64>,
-    pub updated_at: i64,
+    pub deadline_at: Option<Millis>,
+    pub updated_at: Millis,
     #[sqlx(skip)]
     pub state_label: String,
     #[sqlx(skip)]
@@ -101,11 +103,12 @@ pub async fn list_agreements(
             // Past-deadline invitations read as expired even before the sweep writes it.
             AgreementState::Expired => q.and_with(
                 "(a.state = 'expired' OR (a.state = 'invited' AND a.deadline_at <= ?))",
-                [Arg::Int(now)],
+                [Arg::from(now)],
             ),
-            AgreementState::Invited => {
-                q.and_with("a.state = 'invited' AND a.deadline_at > ?", [Arg::Int(now)])
-            }
+            AgreementState::Invited => q.and_with(
+                "a.state = 'invited' AND a.deadline_at > ?",
+                [Arg::from(now)],
+            ),
             _ => q.and_eq("a.state", state.as_str()),
         };
     }
@@ -202,8 +205,8 @@ pub struct VersionView {
     pub terms: serde_json::Value,
     #[serde(skip)]
     pub terms_json: String,
-    pub proposed_at: i64,
-    pub decided_at: Option<i64>,
+    pub proposed_at: Millis,
+    pub decided_at: Option<Millis>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -223,7 +226,7 @@ pub struct GraduateView {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AgreementDetail {
-    pub id: String,
+    pub id: AgreementId,
     pub kind: String,
     pub kind_label: &'static str,
     pub number: Option<String>,
@@ -232,10 +235,10 @@ pub struct AgreementDetail {
     pub awaiting: Option<String>,
     pub version: i64,
     pub graduation_year: i64,
-    pub school_id: String,
+    pub school_id: SchoolId,
     pub school_name: String,
     pub graduate: GraduateView,
-    pub employer_id: Option<String>,
+    pub employer_id: Option<EmployerId>,
     pub employer_name: String,
     pub employer_credit_code: String,
     pub paper_employer: Option<serde_json::Value>,
@@ -247,15 +250,15 @@ pub struct AgreementDetail {
     /// The school's rule, shown to both parties before they act.
     pub binding_moment: String,
     pub binding_moment_label: &'static str,
-    pub deadline_at: Option<i64>,
+    pub deadline_at: Option<Millis>,
     pub termination_requested_by: Option<String>,
     pub termination_reason: Option<String>,
-    pub termination_proof_id: Option<String>,
-    pub signed_scan_id: Option<String>,
-    pub sent_at: Option<i64>,
-    pub signed_at: Option<i64>,
-    pub effective_at: Option<i64>,
-    pub updated_at: i64,
+    pub termination_proof_id: Option<BlobId>,
+    pub signed_scan_id: Option<BlobId>,
+    pub sent_at: Option<Millis>,
+    pub signed_at: Option<Millis>,
+    pub effective_at: Option<Millis>,
+    pub updated_at: Millis,
     /// What the viewer may do now.
     pub actions: Vec<ActionView>,
 }
@@ -263,7 +266,7 @@ pub struct AgreementDetail {
 pub async fn get_agreement(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
 ) -> ServiceResult<AgreementDetail> {
     let mut conn = store.reader().acquire().await?;
     let row: AgreementRow = load_visible(&mut conn, actor, id).await?;
@@ -301,7 +304,7 @@ pub async fn get_agreement(
         .bind(row.school_id.clone())
         .fetch_one(&mut *conn)
         .await?;
-    let mut versions = sqlx::query_as::<_, (i64, String, String, i64, Option<i64>)>(
+    let mut versions = sqlx::query_as::<_, (i64, String, String, Millis, Option<Millis>)>(
         "SELECT version_no, status, terms, proposed_at, decided_at FROM agreement_versions WHERE agreement_id = $1 ORDER BY version_no",
     )
     .bind(row.id.clone())
@@ -369,7 +372,7 @@ pub async fn get_agreement(
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TrailView {
-    pub record_id: String,
+    pub record_id: AgreementId,
     /// False when the chain check finds the trail altered.
     pub intact: bool,
     pub problem: Option<String>,
@@ -388,7 +391,7 @@ pub struct TrailEventView {
 pub async fn get_agreement_trail(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
 ) -> ServiceResult<TrailView> {
     let mut conn = store.reader().acquire().await?;
     let row = load_visible(&mut conn, actor, id).await?;
@@ -450,7 +453,7 @@ pub async fn todo_counts(store: &Store, actor: &Actor) -> ServiceResult<TodoCoun
             let mut signing = g.clone();
             signing
                 .and("state <> 'termination_requested'")
-                .and_with("(state <> 'invited' OR deadline_at > ?)", [Arg::Int(now)]);
+                .and_with("(state <> 'invited' OR deadline_at > ?)", [Arg::from(now)]);
             c.signing = one("agreements", signing).await?;
             g.and("state = 'termination_requested'");
             c.termination = one("agreements", g).await?;
@@ -462,7 +465,7 @@ pub async fn todo_counts(store: &Store, actor: &Actor) -> ServiceResult<TodoCoun
             let mut signing = e.clone();
             signing
                 .and("state = 'invited'")
-                .and_with("deadline_at > ?", [Arg::Int(now)]);
+                .and_with("deadline_at > ?", [Arg::from(now)]);
             c.signing = one("agreements", signing).await?;
             e.and("awaiting = 'employer'")
                 .and("state = 'termination_requested'");

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wangqian_store::accounts::{self, BindGraduate, LoginOutcome};
 use wangqian_store::orgs;
+use wangqian_store::{AccountId, DepartmentId, EmployerId, GraduateId, SchoolId};
 
 use super::ApiJson;
 use crate::auth::{clear_cookie, session_cookie, ApiAuth, SessionToken};
@@ -28,15 +29,15 @@ pub struct LoginRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionResponse {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub role: String,
     pub role_label: String,
     pub display_name: String,
-    pub school_id: Option<String>,
-    pub department_id: Option<String>,
-    pub employer_id: Option<String>,
+    pub school_id: Option<SchoolId>,
+    pub department_id: Option<DepartmentId>,
+    pub employer_id: Option<EmployerId>,
     pub employer_role: Option<String>,
-    pub graduate_id: Option<String>,
+    pub graduate_id: Option<GraduateId>,
     /// Send back as `X-CSRF-Token` on every state-changing request.
     pub csrf_token: String,
     /// The account logged in with a one-time password: only `change_password` (and logging

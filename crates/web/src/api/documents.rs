@@ -18,6 +18,7 @@ use wangqian_store::documents::{
     self, Delivery, PrintFilter, PrintRow, SignatureImage, VerifyView, Want,
 };
 use wangqian_store::lifecycle::views;
+use wangqian_store::{AgreementId, Millis};
 use wangqian_store::{ServiceError, Store};
 
 use super::{ApiJson, ApiMultipart};
@@ -49,7 +50,7 @@ fn pdf_response(bytes: Vec<u8>, file_name: &str, inline: bool) -> Response {
 pub(crate) async fn sealed_document(
     state: &AppState,
     actor: &Actor,
-    agreement_id: &str,
+    agreement_id: &AgreementId,
     want: Want,
     delivery: Delivery,
 ) -> ApiResult<(crate::documents::SealedPdf, String)> {
@@ -63,7 +64,7 @@ pub(crate) async fn sealed_document(
     .await?;
     let sealed = state
         .documents
-        .render(&job, state.store.now() / 1000)
+        .render(&job, state.store.now().get() / 1000)
         .await?;
     documents::record_rendered(
         &state.store,
@@ -96,7 +97,7 @@ pub struct PdfQuery {
 pub async fn download_agreement_pdf(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
     Query(q): Query<PdfQuery>,
 ) -> ApiResult<Response> {
     let (pdf, name) =
@@ -117,7 +118,7 @@ pub async fn download_agreement_pdf(
 pub async fn download_termination_form(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
 ) -> ApiResult<Response> {
     let (pdf, name) = sealed_document(
         &state,
@@ -201,13 +202,16 @@ const EVIDENCE_README: &str = include_str!("evidence_readme.txt");
 pub(crate) async fn evidence_package(
     state: &AppState,
     actor: &Actor,
-    id: &str,
+    id: &AgreementId,
 ) -> ApiResult<(Vec<u8>, String)> {
     let detail = views::get_agreement(&state.store, actor, id).await?;
     let trail = views::get_agreement_trail(&state.store, actor, id).await?;
     let (pdf, _) = sealed_document(state, actor, id, Want::Evidence, Delivery::NotCounted).await?;
     let uploads = evidence_uploads(&state.store, &detail).await?;
-    let stem = detail.number.clone().unwrap_or_else(|| detail.id.clone());
+    let stem = detail
+        .number
+        .clone()
+        .unwrap_or_else(|| detail.id.to_string());
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     files.push(("agreement.pdf".into(), pdf.bytes));
     let trail_json = serde_json::json!({
@@ -286,10 +290,10 @@ async fn evidence_uploads(
 ) -> ApiResult<Vec<serde_json::Value>> {
     let mut ids: Vec<(&str, String)> = Vec::new();
     if let Some(p) = &detail.termination_proof_id {
-        ids.push(("termination_proof", p.clone()));
+        ids.push(("termination_proof", p.to_string()));
     }
     if let Some(p) = &detail.signed_scan_id {
-        ids.push(("signed_agreement", p.clone()));
+        ids.push(("signed_agreement", p.to_string()));
     }
     Ok(documents::upload_hashes(store, &ids).await?)
 }
@@ -305,7 +309,7 @@ async fn evidence_uploads(
 pub async fn download_evidence_package(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
 ) -> ApiResult<Response> {
     let (bytes, name) = evidence_package(&state, &s.actor, &id).await?;
     Ok((
@@ -660,7 +664,7 @@ pub struct PrintCodeCreated {
     /// Kept by the PC: it fetches the PDF with it once the graduate confirms.
     pub secret: String,
     /// Unix milliseconds (5 minutes from now).
-    pub expires_at: i64,
+    pub expires_at: Millis,
     /// The page the phone opens (the QR on the PC encodes it).
     pub confirm_url: String,
 }
@@ -710,13 +714,13 @@ pub struct ConfirmPrintCode {
     /// The code shown on the PC.
     pub code: String,
     /// Which of the graduate's agreements to print.
-    pub agreement_id: String,
+    pub agreement_id: AgreementId,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PrintCodeConfirmed {
     pub code: String,
-    pub agreement_id: String,
+    pub agreement_id: AgreementId,
 }
 
 /// The graduate, logged in on the phone, confirms a code for one of their printable agreements;
@@ -748,7 +752,7 @@ pub struct PrintCodeState {
     /// waiting / confirmed / used / expired
     pub status: String,
     pub code: String,
-    pub expires_at: i64,
+    pub expires_at: Millis,
 }
 
 /// The PC polls its code: waiting, confirmed (fetch the PDF now), used or expired.

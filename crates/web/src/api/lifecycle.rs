@@ -29,6 +29,7 @@ use wangqian_store::lifecycle::views::{
 };
 use wangqian_store::lifecycle::{messages, Applied, IdemKey};
 use wangqian_store::Paging;
+use wangqian_store::{AgreementId, DestinationId, GraduateId};
 
 use super::{ApiJson, ApiMultipart, IdempotencyHeader, ListPage};
 use crate::auth::ApiAuth;
@@ -111,7 +112,7 @@ pub async fn list_send_list(
 pub async fn remove_from_send_list(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
-    Path(graduate_id): Path<String>,
+    Path(graduate_id): Path<GraduateId>,
 ) -> ApiResult<StatusCode> {
     find::remove_from_send_list(&state.store, &s.actor, &graduate_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -217,12 +218,12 @@ macro_rules! action {
             State($st): State<AppState>,
             ApiAuth(session): ApiAuth,
             idem: Idem,
-            Path($id): Path<String>,
+            Path($id): Path<AgreementId>,
             ApiJson($b): ApiJson<$body>,
         ) -> ApiResult<Json<Applied>> {
             let $a = &session.actor;
             let $k = idem.key();
-            let $id = $id.as_str();
+            let $id = &$id;
             Ok(Json($call.await?))
         }
     };
@@ -352,7 +353,7 @@ pub async fn request_termination(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
     idem: Idem,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
     ApiMultipart(mp): ApiMultipart,
 ) -> ApiResult<Json<Applied>> {
     Ok(Json(
@@ -364,7 +365,7 @@ pub async fn request_termination(
 pub(crate) async fn termination_from_form(
     state: &AppState,
     actor: &wangqian_domain::role::Actor,
-    id: &str,
+    id: &AgreementId,
     key: Option<&IdemKey>,
     mp: Multipart,
 ) -> ApiResult<Applied> {
@@ -408,7 +409,7 @@ pub async fn create_paper_agreement(
 pub async fn update_paper_agreement(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
     ApiJson(input): ApiJson<PaperAgreementInput>,
 ) -> ApiResult<Json<Applied>> {
     Ok(Json(
@@ -438,7 +439,7 @@ pub async fn upload_signed_agreement(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
     idem: Idem,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
     ApiMultipart(mp): ApiMultipart,
 ) -> ApiResult<Json<Applied>> {
     Ok(Json(
@@ -450,7 +451,7 @@ pub async fn upload_signed_agreement(
 pub(crate) async fn signed_scan_from_form(
     state: &AppState,
     actor: &wangqian_domain::role::Actor,
-    id: &str,
+    id: &AgreementId,
     key: Option<&IdemKey>,
     mp: Multipart,
 ) -> ApiResult<Applied> {
@@ -527,7 +528,7 @@ pub async fn list_agreements(
 pub async fn get_agreement(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
 ) -> ApiResult<Json<AgreementDetail>> {
     Ok(Json(
         views::get_agreement(&state.store, &s.actor, &id).await?,
@@ -542,7 +543,7 @@ pub async fn get_agreement(
 pub async fn get_agreement_trail(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
 ) -> ApiResult<Json<TrailView>> {
     Ok(Json(
         views::get_agreement_trail(&state.store, &s.actor, &id).await?,
@@ -723,7 +724,7 @@ pub async fn withdraw_destination(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
     idem: Idem,
-    Path(id): Path<String>,
+    Path(id): Path<DestinationId>,
     ApiJson(body): ApiJson<DestinationDecision>,
 ) -> ApiResult<Json<DestinationApplied>> {
     Ok(Json(
@@ -741,7 +742,7 @@ pub async fn review_destination(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
     idem: Idem,
-    Path(id): Path<String>,
+    Path(id): Path<DestinationId>,
     ApiJson(body): ApiJson<DestinationDecision>,
 ) -> ApiResult<Json<DestinationApplied>> {
     Ok(Json(
@@ -759,7 +760,7 @@ pub async fn unlock_destination(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
     idem: Idem,
-    Path(id): Path<String>,
+    Path(id): Path<DestinationId>,
     ApiJson(body): ApiJson<DestinationDecision>,
 ) -> ApiResult<Json<DestinationApplied>> {
     Ok(Json(
@@ -790,7 +791,7 @@ pub async fn request_destination_release(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
     idem: Idem,
-    Path(id): Path<String>,
+    Path(id): Path<DestinationId>,
     ApiMultipart(mp): ApiMultipart,
 ) -> ApiResult<Json<DestinationApplied>> {
     Ok(Json(
@@ -802,7 +803,7 @@ pub async fn request_destination_release(
 pub(crate) async fn release_from_form(
     state: &AppState,
     actor: &wangqian_domain::role::Actor,
-    id: &str,
+    id: &DestinationId,
     key: Option<&IdemKey>,
     mp: Multipart,
 ) -> ApiResult<DestinationApplied> {
@@ -867,7 +868,7 @@ pub async fn list_destinations(
 pub async fn get_destination(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
-    Path(id): Path<String>,
+    Path(id): Path<DestinationId>,
 ) -> ApiResult<Json<DestinationDetail>> {
     Ok(Json(
         destinations::get_destination(&state.store, &s.actor, &id).await?,

@@ -45,7 +45,7 @@ pub async fn list_graduates(
     let school_id = q
         .school_id
         .clone()
-        .or_else(|| s.actor.school_id.clone())
+        .or_else(|| s.actor.school_id.as_ref().map(ToString::to_string))
         .ok_or_else(|| ApiError::bad_request("请指定学校（school_id）"))?;
     let page = graduates::list_graduates(
         &state.store,
@@ -177,7 +177,7 @@ pub async fn get_signing_settings(
 ) -> ApiResult<Json<SigningSettings>> {
     let school_id = q
         .school_id
-        .or_else(|| s.actor.school_id.clone())
+        .or_else(|| s.actor.school_id.as_ref().map(ToString::to_string))
         .ok_or_else(|| ApiError::bad_request("请指定学校（school_id）"))?;
     Ok(Json(
         settings::get_settings(&state.store, &s.actor, &school_id, year(y)?).await?,

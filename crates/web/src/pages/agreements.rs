@@ -19,6 +19,7 @@ use wangqian_store::lifecycle::review::{
 use wangqian_store::lifecycle::views::{
     self, AgreementDetail, AgreementFilter, AgreementListRow, TodoCounts, TrailView,
 };
+use wangqian_store::AgreementId;
 use wangqian_store::{Page, ServiceError};
 
 use super::error::{form_page, FormErrors, PageError, PageResult};
@@ -161,7 +162,7 @@ pub(super) struct DetailQuery {
 pub(super) async fn detail(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
     Query(q): Query<DetailQuery>,
 ) -> PageResult {
     // Only a known state code is shown, so that a crafted link cannot put words on the page.
@@ -202,7 +203,7 @@ fn detail_field(field: &str) -> Option<String> {
 async fn detail_page(
     state: &AppState,
     s: &wangqian_store::accounts::SessionInfo,
-    id: &str,
+    id: &AgreementId,
     notice: String,
     typed: Typed,
 ) -> PageResult {
@@ -264,7 +265,7 @@ pub(super) struct AcceptForm {
 pub(super) async fn accept(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
     PageForm(f): PageForm<AcceptForm>,
 ) -> PageResult {
     let input = AcceptInvitation {
@@ -309,7 +310,7 @@ pub(super) struct ActForm {
 pub(super) async fn act(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
     PageForm(f): PageForm<ActForm>,
 ) -> PageResult {
     let key = page_idem(f.idem.as_deref(), &f.action)?;
@@ -406,7 +407,7 @@ struct TermsPage {
     csrf: String,
     idem: String,
     errors: FormErrors,
-    id: String,
+    id: AgreementId,
     version: i64,
     action: String,
     heading: &'static str,
@@ -424,7 +425,7 @@ pub(super) struct TermsQuery {
 pub(super) async fn terms_form(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
     Query(q): Query<TermsQuery>,
 ) -> PageResult {
     let a = views::get_agreement(&state.store, &s.actor, &id).await?;
@@ -457,7 +458,7 @@ pub(super) async fn terms_form(
 pub(super) async fn terms_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
     PageForm(f): PageForm<HashMap<String, String>>,
 ) -> PageResult {
     let action = f.get("action").cloned().unwrap_or_default();
@@ -531,7 +532,7 @@ pub(super) async fn terms_submit(
 pub(super) async fn termination_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
     Query(q): Query<UploadQuery>,
     req: axum::extract::Request,
 ) -> PageResult {
@@ -555,7 +556,7 @@ pub(super) async fn termination_submit(
 pub(super) async fn scan_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
     Query(q): Query<UploadQuery>,
     mp: Multipart,
 ) -> PageResult {
@@ -653,7 +654,7 @@ pub(super) async fn paper_new(PageAuth(s): PageAuth) -> PageResult {
 pub(super) async fn paper_edit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
 ) -> PageResult {
     let a = views::get_agreement(&state.store, &s.actor, &id).await?;
     if a.kind != "paper" || a.state != "draft" || s.actor.role != Role::Graduate {
@@ -673,7 +674,7 @@ pub(super) async fn paper_edit(
         .unwrap_or_default();
     Ok(paper_page(
         &s,
-        a.id,
+        a.id.to_string(),
         a.version,
         employer,
         TermsForm::from_terms(&a.terms),
@@ -724,7 +725,8 @@ pub(super) async fn paper_submit(
                 let key = page_idem(f.get("_idem").map(String::as_str), "create_paper")?;
                 paper::create_paper_agreement(&state.store, &s.actor, input, key.as_ref()).await
             } else {
-                paper::update_paper_agreement(&state.store, &s.actor, &id, input).await
+                paper::update_paper_agreement(&state.store, &s.actor, &id.as_str().into(), input)
+                    .await
             };
             match r {
                 Ok(applied) => Ok(applied),

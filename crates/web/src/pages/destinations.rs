@@ -13,6 +13,7 @@ use wangqian_store::accounts::SessionInfo;
 use wangqian_store::lifecycle::destinations::{
     self, DestinationDecision, DestinationDetail, DestinationFilter, DestinationRow,
 };
+use wangqian_store::DestinationId;
 use wangqian_store::{Page, ServiceError};
 
 use super::error::{form_page, FormErrors, PageError, PageResult};
@@ -211,7 +212,7 @@ fn button(action: &str) -> Option<(&'static str, &'static str, bool, bool, Strin
 pub(super) async fn detail(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
-    Path(id): Path<String>,
+    Path(id): Path<DestinationId>,
     Query(q): Query<DetailQuery>,
 ) -> PageResult {
     let notice = q
@@ -236,7 +237,7 @@ pub(super) async fn detail(
 async fn detail_page(
     state: &AppState,
     s: &SessionInfo,
-    id: &str,
+    id: &DestinationId,
     notice: String,
     errors: FormErrors,
     r_reason: String,
@@ -298,7 +299,7 @@ pub(super) struct ActForm {
 pub(super) async fn act(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
-    Path(id): Path<String>,
+    Path(id): Path<DestinationId>,
     PageForm(f): PageForm<ActForm>,
 ) -> PageResult {
     let key = page_idem(f.idem.as_deref(), &f.action)?;
@@ -337,7 +338,7 @@ pub(super) async fn act(
 pub(super) async fn release_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
-    Path(id): Path<String>,
+    Path(id): Path<DestinationId>,
     Query(q): Query<UploadQuery>,
     req: axum::extract::Request,
 ) -> PageResult {

@@ -14,6 +14,7 @@ use wangqian_store::documents::{
     self, Delivery, PrintRow, SignatureImage, TemplateRow, VerifyView, Want,
 };
 use wangqian_store::lifecycle::views;
+use wangqian_store::AgreementId;
 use wangqian_store::{Page, ServiceError};
 
 use super::error::{form_page, same_name, FormErrors, PageResult};
@@ -27,7 +28,7 @@ use crate::AppState;
 pub(super) async fn pdf(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
     Query(q): Query<api::PdfQuery>,
 ) -> PageResult {
     let (pdf, name) =
@@ -54,7 +55,7 @@ fn pdf_page_response(bytes: Vec<u8>, name: &str, inline: bool) -> Response {
 pub(super) async fn termination_form(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
 ) -> PageResult {
     let (pdf, name) = api::sealed_document(
         &state,
@@ -70,7 +71,7 @@ pub(super) async fn termination_form(
 pub(super) async fn evidence(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
 ) -> PageResult {
     let (bytes, name) = api::evidence_package(&state, &s.actor, &id).await?;
     Ok((
@@ -479,7 +480,13 @@ pub(super) async fn print_confirm_submit(
         .filter(|a| !a.is_empty())
         .or_else(|| agreements.first().map(|a| a.0.clone()))
         .unwrap_or_default();
-    let r = documents::confirm_print_code(&state.store, &s.actor, &f.code, &agreement_id).await;
+    let r = documents::confirm_print_code(
+        &state.store,
+        &s.actor,
+        &f.code,
+        &agreement_id.as_str().into(),
+    )
+    .await;
     let (done, errors) = match r {
         Ok(()) => (true, FormErrors::default()),
         Err(e) => (false, FormErrors::from_service(e, same_name)?),

@@ -265,8 +265,8 @@ fn notice_text(key: Option<&str>) -> String {
     }
 }
 
-fn china_time(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ms / 1000 + 8 * 3600)
+fn china_time(at: wangqian_store::Millis) -> String {
+    time::OffsetDateTime::from_unix_timestamp(at.get() / 1000 + 8 * 3600)
         .map(|t| {
             format!(
                 "{:04}-{:02}-{:02} {:02}:{:02}",

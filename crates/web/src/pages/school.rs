@@ -22,7 +22,11 @@ use crate::AppState;
 
 /// The school of a staff account; other accounts have none and may not use these pages.
 fn school_of(s: &SessionInfo) -> Result<String, PageError> {
-    s.actor.school_id.clone().ok_or_else(PageError::forbidden)
+    s.actor
+        .school_id
+        .as_ref()
+        .map(ToString::to_string)
+        .ok_or_else(PageError::forbidden)
 }
 
 #[derive(Template)]

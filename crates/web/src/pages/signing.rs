@@ -10,6 +10,7 @@ use serde::Deserialize;
 use wangqian_store::accounts::SessionInfo;
 use wangqian_store::lifecycle::find::{self, FindGraduates, FoundGraduate, ImportLine};
 use wangqian_store::lifecycle::invitations::{self, SendInvitations};
+use wangqian_store::GraduateId;
 use wangqian_store::{orgs, Page, Paging};
 
 use super::error::{form_page, same_name, FormErrors, PageResult};
@@ -49,7 +50,7 @@ struct DeskPage {
     tf: TermsForm,
     position_categories: [&'static str; 12],
     /// Graduates ticked on the submitted form, ticked again when it comes back.
-    ticked: Vec<String>,
+    ticked: Vec<GraduateId>,
 }
 
 #[derive(Default)]
@@ -61,7 +62,7 @@ struct Extras {
     import_lines: Vec<ImportLine>,
     tf: Option<TermsForm>,
     /// What the sent form had ticked; `None` on a fresh page.
-    ticked: Option<Vec<String>>,
+    ticked: Option<Vec<GraduateId>>,
     page: Option<i64>,
 }
 
@@ -187,7 +188,7 @@ pub(super) async fn remove(
     PageAuth(s): PageAuth,
     PageForm(f): PageForm<RemoveForm>,
 ) -> PageResult {
-    find::remove_from_send_list(&state.store, &s.actor, &f.graduate_id).await?;
+    find::remove_from_send_list(&state.store, &s.actor, &f.graduate_id.as_str().into()).await?;
     Ok(Redirect::to("/employer/signing?notice=removed").into_response())
 }
 
@@ -247,10 +248,10 @@ pub(super) async fn send_submit(
     PageForm(f): PageForm<HashMap<String, String>>,
 ) -> PageResult {
     let tf = TermsForm::from_form(&f);
-    let ticked: Vec<String> = f
+    let ticked: Vec<GraduateId> = f
         .keys()
         .filter_map(|k| k.strip_prefix("g_"))
-        .map(str::to_string)
+        .map(GraduateId::from)
         .collect();
     let idem = page_idem(f.get("_idem").map(String::as_str), "send")?;
     let (terms, validity_days) = match tf.read() {
@@ -283,12 +284,12 @@ pub(super) async fn send_submit(
                 .into_iter()
                 .map(|r| SentLine {
                     name: names
-                        .get(&r.graduate_id)
+                        .get(r.graduate_id.as_str())
                         .cloned()
                         .unwrap_or_else(|| "（不在发送列表中）".into()),
                     ok: r.ok,
                     message: r.message,
-                    agreement_id: r.agreement_id,
+                    agreement_id: r.agreement_id.map(String::from),
                     deadline: r
                         .deadline_at
                         .map(wangqian_domain::lifecycle::deadline_label)

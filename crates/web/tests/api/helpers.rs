@@ -93,19 +93,19 @@ pub fn parse_instant(s: &str) -> i64 {
 /// The cohort of the suite's starting clock (the demo cohort of a server spawned now), for
 /// fixtures built before any server, such as agreement terms.
 pub fn start_cohort() -> u16 {
-    wangqian_store::demo::current_cohort(test_clock().now_ms())
+    wangqian_store::demo::current_cohort(wangqian_store::Millis(test_clock().now_ms()))
 }
 
 impl TestApp {
     /// The app's current time, unix milliseconds.
     pub fn now(&self) -> i64 {
-        self.state.store.now()
+        self.state.store.now().get()
     }
 
     /// The cohort that graduates next summer by the app's clock: the demo's cohort, as long as
     /// the test has not moved the clock across 1 September.
     pub fn cohort(&self) -> u16 {
-        wangqian_store::demo::current_cohort(self.now())
+        wangqian_store::demo::current_cohort(self.state.store.now())
     }
 
     /// Moves the app's clock forward (what tests do instead of rewriting times in the database).

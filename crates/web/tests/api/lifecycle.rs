@@ -816,11 +816,11 @@ async fn invitations_from_many_employers(app: &TestApp, g: &Grad, n: usize) -> V
             .await
             .unwrap();
         let actor = Actor {
-            account_id: format!("test-hr-{i}"),
+            account_id: format!("test-hr-{i}").into(),
             role: Role::EmployerMember,
             school_id: None,
             department_id: None,
-            employer_id: Some(employer_id),
+            employer_id: Some(employer_id.into()),
             employer_role: Some(EmployerRole::Hr),
             graduate_id: None,
         };
@@ -842,7 +842,7 @@ async fn invitations_from_many_employers(app: &TestApp, g: &Grad, n: usize) -> V
             store,
             &actor,
             SendInvitations {
-                graduate_ids: vec![g.id.clone()],
+                graduate_ids: vec![g.id.as_str().into()],
                 terms: serde_json::from_value(terms()).unwrap(),
                 validity_days: None,
             },
@@ -850,7 +850,7 @@ async fn invitations_from_many_employers(app: &TestApp, g: &Grad, n: usize) -> V
         )
         .await
         .unwrap();
-        ids.push(sent[0].agreement_id.clone().unwrap());
+        ids.push(sent[0].agreement_id.clone().unwrap().into_string());
     }
     ids
 }
