@@ -911,22 +911,26 @@ pub async fn list_print_records(
         q.and("NOT EXISTS (SELECT 1 FROM agreement_print_stats s WHERE s.agreement_id = a.id)");
     }
     // The page's rows are chosen from agreements alone (the graduate only for a keyword);
-    // the other joins touch the rows shown.
+    // the other tables are read for the rows shown, by scalar subqueries where they only name
+    // something (planning a six-way join took 1.7 ms on PostgreSQL, running it 0.3 ms).
     let from = if keyword.is_some() {
         "FROM agreements a JOIN graduates g ON g.id = a.graduate_id"
     } else {
         "FROM agreements a"
     };
     let mut conn = store.reader().acquire().await?;
-    let total = q.count_capped(&mut *conn, from).await?;
+    let total = q
+        .count_capped(&mut *conn, from, "a.effective_at DESC, a.id DESC")
+        .await?;
     let limit = q.arg(paging.per_page + 1);
     let offset = q.arg(paging.offset());
     let list_sql = format!(
-        "SELECT a.id AS agreement_id, a.number, a.kind, a.state, g.name AS graduate_name, g.student_no, d.name AS department, \
-         m.name AS major, a.employer_name, a.employer_credit_code, e.unit_nature_code, COALESCE(ps.print_count, 0) AS print_count, \
-         ps.last_printed_at \
-         FROM agreements a JOIN graduates g ON g.id = a.graduate_id JOIN departments d ON d.id = a.department_id \
-         JOIN majors m ON m.id = g.major_id LEFT JOIN employers e ON e.id = a.employer_id \
+        "SELECT a.id AS agreement_id, a.number, a.kind, a.state, g.name AS graduate_name, g.student_no, \
+         (SELECT d.name FROM departments d WHERE d.id = a.department_id) AS department, \
+         (SELECT m.name FROM majors m WHERE m.id = g.major_id) AS major, a.employer_name, a.employer_credit_code, \
+         (SELECT e.unit_nature_code FROM employers e WHERE e.id = a.employer_id) AS unit_nature_code, \
+         COALESCE(ps.print_count, 0) AS print_count, ps.last_printed_at \
+         FROM agreements a JOIN graduates g ON g.id = a.graduate_id \
          LEFT JOIN agreement_print_stats ps ON ps.agreement_id = a.id \
          WHERE a.id IN (SELECT a.id {from} {} ORDER BY a.effective_at DESC, a.id DESC LIMIT {limit} OFFSET {offset}) \
          ORDER BY a.effective_at DESC, a.id DESC",

@@ -42,12 +42,13 @@ pub struct GraduateFilter {
     pub after: Option<String>,
 }
 
+/// Names of the small tables come from scalar subqueries, not joins: PostgreSQL then plans one
+/// table instead of ordering four (planning a four-way join cost more than running it).
 const SUMMARY_COLUMNS: &str = "SELECT g.id, g.school_id, g.student_no, g.name, g.gender, g.graduation_year, g.department_id, \
-    d.name AS department, m.name AS major, c.name AS class_name, g.education_level_code, g.training_mode_code, \
+    (SELECT d.name FROM departments d WHERE d.id = g.department_id) AS department, \
+    (SELECT m.name FROM majors m WHERE m.id = g.major_id) AS major, \
+    (SELECT c.name FROM classes c WHERE c.id = g.class_id) AS class_name, g.education_level_code, g.training_mode_code, \
     g.id_number_masked, g.mobile_masked, CASE WHEN g.account_id IS NULL THEN 0 ELSE 1 END AS bound, g.signing_locked";
-const SUMMARY_JOINS: &str =
-    "JOIN departments d ON d.id = g.department_id JOIN majors m ON m.id = g.major_id \
-    LEFT JOIN classes c ON c.id = g.class_id";
 
 /// The conditions of a graduate list, after the access check.
 fn graduate_conditions(
@@ -122,7 +123,9 @@ pub async fn list_graduates(
     let paging = Paging::new(filter.page, filter.per_page);
     let mut q = graduate_conditions(actor, school_id, filter)?;
     let mut conn = store.reader().acquire().await?;
-    let total = q.count_capped(&mut *conn, "FROM graduates g").await?;
+    let total = q
+        .count_capped(&mut *conn, "FROM graduates g", "g.student_no")
+        .await?;
     // Student numbers are unique within a school, so the number alone is the position.
     let mut offset = paging.offset();
     if let Some(after) = filter.after.as_deref().filter(|s| !s.is_empty()) {
@@ -134,7 +137,7 @@ pub async fn list_graduates(
     let offset = q.arg(offset);
     // The page's ids come from the (school, student number) index; only they are joined.
     let list_sql = format!(
-        "{SUMMARY_COLUMNS} FROM graduates g {SUMMARY_JOINS} \
+        "{SUMMARY_COLUMNS} FROM graduates g \
          WHERE g.id IN (SELECT g.id FROM graduates g {} ORDER BY g.student_no LIMIT {limit} OFFSET {offset}) \
          ORDER BY g.student_no",
         q.where_sql()
@@ -166,7 +169,7 @@ pub struct GraduateRecord {
 
 pub async fn get_graduate(store: &Store, actor: &Actor, id: &str) -> ServiceResult<GraduateRecord> {
     let summary = sqlx::query_as::<_, GraduateSummary>(&format!(
-        "{SUMMARY_COLUMNS} FROM graduates g {SUMMARY_JOINS} WHERE g.id = $1"
+        "{SUMMARY_COLUMNS} FROM graduates g WHERE g.id = $1"
     ))
     .bind(id.to_string())
     .fetch_optional(store.reader())

@@ -180,14 +180,22 @@ impl Filter {
 
     /// How many rows `from` has under this filter, counting at most [`COUNT_CAP`] (a count
     /// of a whole large school would cost more than the page). Answers (count, capped).
-    pub async fn count_capped<'c, E>(&self, conn: E, from: &str) -> ServiceResult<(i64, bool)>
+    /// Counts the filtered rows up to [`COUNT_CAP`] (+1 to tell "more"). `order_by` is the
+    /// list's own order: counting along it walks the index that serves the page (index-only
+    /// when the index covers the filter) instead of scanning the table.
+    pub async fn count_capped<'c, E>(
+        &self,
+        conn: E,
+        from: &str,
+        order_by: &str,
+    ) -> ServiceResult<(i64, bool)>
     where
         E: sqlx::Executor<'c, Database = Any>,
     {
         let mut this = self.clone();
         let limit = this.arg(COUNT_CAP + 1);
         let sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 AS one {from} {} LIMIT {limit}) capped",
+            "SELECT COUNT(*) FROM (SELECT 1 AS one {from} {} ORDER BY {order_by} LIMIT {limit}) capped",
             this.where_sql()
         );
         let (n,): (i64,) = this.bind(sqlx::query_as(&sql)).fetch_one(conn).await?;

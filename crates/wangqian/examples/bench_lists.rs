@@ -10,7 +10,8 @@
 //! messages, then drives each list's API page (first page, a deep page, a filtered page) with
 //! `--clients` concurrent clients (default 64) for `--seconds` each (default 5), beside a bare
 //! axum + sqlx handler that selects the same page of rows from the same database: no session,
-//! no joins, no count. Prints p50, p99 and requests per second of both.
+//! no joins, no count. Prints p50, p99 and requests per second of both. `--only agreements,print`
+//! runs the scenarios whose names start so.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,6 +29,8 @@ struct Args {
     rows: usize,
     clients: usize,
     seconds: u64,
+    /// Only the scenarios whose name starts with one of these (comma-separated).
+    only: Vec<String>,
 }
 
 fn args() -> Args {
@@ -36,6 +39,7 @@ fn args() -> Args {
         rows: 100_000,
         clients: 64,
         seconds: 5,
+        only: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -45,6 +49,7 @@ fn args() -> Args {
             "--rows" => a.rows = value.parse().expect("--rows N"),
             "--clients" => a.clients = value.parse().expect("--clients N"),
             "--seconds" => a.seconds = value.parse().expect("--seconds N"),
+            "--only" => a.only = value.split(',').map(str::to_string).collect(),
             other => panic!("unknown option {other}"),
         }
     }
@@ -149,13 +154,35 @@ async fn main() -> anyhow::Result<()> {
             let limit: i64 = parts.next().unwrap_or("21").parse()?;
             let offset: i64 = parts.next().unwrap_or("0").parse()?;
             let sql = parts.next().unwrap_or("");
-            let plan: Vec<(i64, i64, i64, String)> =
-                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
-                    .bind(school.id.clone())
-                    .bind(limit)
-                    .bind(offset)
-                    .fetch_all(state.store.reader())
-                    .await?;
+            let plan: Vec<String> = if args.pg.is_some() {
+                // Run it a few times first: after five executions PostgreSQL may switch a
+                // prepared statement to its generic plan, which is what the server then uses.
+                for _ in 0..6 {
+                    sqlx::query(sql)
+                        .bind(school.id.clone())
+                        .bind(limit)
+                        .bind(offset)
+                        .fetch_all(state.store.reader())
+                        .await?;
+                }
+                let rows: Vec<(String,)> =
+                    sqlx::query_as(&format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"))
+                        .bind(school.id.clone())
+                        .bind(limit)
+                        .bind(offset)
+                        .fetch_all(state.store.reader())
+                        .await?;
+                rows.into_iter().map(|r| r.0).collect()
+            } else {
+                let rows: Vec<(i64, i64, i64, String)> =
+                    sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                        .bind(school.id.clone())
+                        .bind(limit)
+                        .bind(offset)
+                        .fetch_all(state.store.reader())
+                        .await?;
+                rows.into_iter().map(|r| r.3).collect()
+            };
             let mut times = Vec::new();
             let mut n = 0;
             for _ in 0..5 {
@@ -171,11 +198,14 @@ async fn main() -> anyhow::Result<()> {
             }
             eprintln!("{} ms, {n} rows: {sql}", times.join(" "));
             for p in plan {
-                eprintln!("    {}", p.3);
+                eprintln!("    {p}");
             }
         }
     }
-    let scenarios = scenarios(&state.store, &school.id, args.rows).await?;
+    let mut scenarios = scenarios(&state.store, &school.id, args.rows).await?;
+    if !args.only.is_empty() {
+        scenarios.retain(|s| args.only.iter().any(|o| s.name.starts_with(o.as_str())));
+    }
     let app = Application::with_state(state.clone()).await?;
     let base = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until(std::future::pending()));
