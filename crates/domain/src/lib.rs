@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod policy;
 pub mod role;
 pub mod roster;
+pub mod school;
 pub mod school_code;
 pub mod settings;
 pub mod terms;

@@ -137,6 +137,26 @@ pub fn manage_templates(actor: &Actor, school_id: Option<&SchoolId>) -> Access {
     }
 }
 
+/// Keeping the list of schools and their administrator accounts (院校管理): the province.
+pub fn manage_schools(actor: &Actor) -> Access {
+    match actor.role {
+        Role::ProvincialAdmin => Access::Allowed,
+        Role::Graduate | Role::EmployerMember | Role::DepartmentReviewer | Role::SchoolAdmin => {
+            Access::Forbidden
+        }
+    }
+}
+
+/// Editing a school's contact block (printed on agreements): the province for every school,
+/// a school administrator for their own. Code, name and province stay the province's.
+pub fn edit_school_contact(actor: &Actor, school_id: &SchoolId) -> Access {
+    match actor.role {
+        Role::ProvincialAdmin => Access::Allowed,
+        Role::SchoolAdmin => scoped(same(&actor.school_id, school_id)),
+        Role::Graduate | Role::EmployerMember | Role::DepartmentReviewer => Access::Forbidden,
+    }
+}
+
 /// The school's print management list (打印管理): its staff (reviewers see their department
 /// through the list's own filter) and the province.
 pub fn view_print_records(actor: &Actor) -> Access {
@@ -250,6 +270,40 @@ mod tests {
             view_graduate(&employer("e1", EmployerRole::Manager), g()),
             Access::Forbidden
         );
+    }
+
+    #[test]
+    fn the_province_keeps_the_schools_and_a_school_its_contact_block() {
+        let p = actor(Role::ProvincialAdmin);
+        assert_eq!(manage_schools(&p), Access::Allowed);
+        assert_eq!(edit_school_contact(&p, &"s1".into()), Access::Allowed);
+        assert_eq!(
+            edit_school_contact(&school_admin("s1"), &"s1".into()),
+            Access::Allowed
+        );
+        assert_eq!(
+            edit_school_contact(&school_admin("s2"), &"s1".into()),
+            Access::NotFound
+        );
+        for a in [
+            school_admin("s1"),
+            reviewer("s1", "d1"),
+            graduate("g1", "s1"),
+            employer("e1", EmployerRole::Manager),
+        ] {
+            assert_eq!(manage_schools(&a), Access::Forbidden, "{a:?}");
+        }
+        for a in [
+            reviewer("s1", "d1"),
+            graduate("g1", "s1"),
+            employer("e1", EmployerRole::Manager),
+        ] {
+            assert_eq!(
+                edit_school_contact(&a, &"s1".into()),
+                Access::Forbidden,
+                "{a:?}"
+            );
+        }
     }
 
     #[test]

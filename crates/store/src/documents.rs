@@ -918,10 +918,16 @@ pub async fn list_print_records(
     } else {
         "FROM agreements a"
     };
+    // The numbered-agreements index holds the scope and the order: only the unfiltered list
+    // counts along it.
+    let covered = keyword.is_none()
+        && !f.unprinted
+        && f.graduation_year.is_none()
+        && f.state.as_deref().is_none_or(str::is_empty)
+        && f.department_id.as_deref().is_none_or(str::is_empty);
+    let along = covered.then_some("a.effective_at DESC, a.id DESC");
     let mut conn = store.reader().acquire().await?;
-    let total = q
-        .count_capped(&mut *conn, from, "a.effective_at DESC, a.id DESC")
-        .await?;
+    let total = q.count_capped(&mut *conn, from, along).await?;
     let limit = q.arg(paging.per_page + 1);
     let offset = q.arg(paging.offset());
     let list_sql = format!(

@@ -767,9 +767,7 @@ pub async fn list_for_verification(
         q.and_contains(&["e.name"], k);
     }
     let mut conn = store.reader().acquire().await?;
-    let total = q
-        .count_capped(&mut *conn, from, "e.created_at, e.id")
-        .await?;
+    let total = q.count_capped(&mut *conn, from, None).await?;
     let limit = q.arg(paging.per_page + 1);
     let offset = q.arg(paging.offset());
     let sql = format!(

@@ -1,7 +1,16 @@
 //! The organisation tree: schools, departments, majors, classes.
 
-use crate::Millis;
-use crate::{ServiceResult, Store};
+use wangqian_domain::policy::{self, Access};
+use wangqian_domain::role::Actor;
+use wangqian_domain::school::SchoolProfile;
+
+use crate::audit::{self, AuditEntry};
+use crate::error::{allow, is_unique_violation};
+use crate::query::Filter;
+use crate::{
+    password, AccountId, FieldError, Millis, Page, Paging, SchoolId, ServiceError, ServiceResult,
+    Store,
+};
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct SchoolRow {
@@ -16,7 +25,7 @@ pub async fn search_schools(store: &Store, keyword: &str) -> ServiceResult<Vec<S
     let k = keyword.trim();
     let pattern = format!("%{}%", k.replace(['%', '_'], ""));
     Ok(sqlx::query_as::<_, SchoolRow>(
-        "SELECT id, code, name, province FROM schools WHERE name LIKE $1 OR code = $2 ORDER BY code LIMIT 50",
+        "SELECT id, code, name, province FROM schools WHERE (name LIKE $1 OR code = $2) AND disabled_at IS NULL ORDER BY code LIMIT 50",
     )
     .bind(pattern)
     .bind(k.to_string())
@@ -80,4 +89,463 @@ pub async fn insert_school(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// 院校管理: the province keeps its schools and their administrator accounts.
+
+/// A school as 院校管理 shows it, with its contact block and how many administrators it has.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct SchoolDetail {
+    pub id: SchoolId,
+    pub code: String,
+    pub name: String,
+    pub province: String,
+    pub contact_department: String,
+    pub contact_person: String,
+    pub address: String,
+    pub contact_phone: String,
+    pub postcode: String,
+    /// When the school was disabled; a disabled school is not offered for binding.
+    pub disabled_at: Option<Millis>,
+    /// Active school administrator accounts.
+    pub admin_count: i64,
+    pub created_at: Millis,
+}
+
+const SCHOOL_DETAIL: &str = "SELECT s.id, s.code, s.name, s.province, s.contact_department, s.contact_person, \
+    s.address, s.contact_phone, s.postcode, s.disabled_at, \
+    (SELECT COUNT(*) FROM accounts a WHERE a.school_id = s.id AND a.role = 'school_admin' AND a.status = 'active') AS admin_count, \
+    s.created_at FROM schools s";
+
+/// A school's fields as a form or request sends them.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SchoolInput {
+    /// 院校代码, five digits.
+    pub code: String,
+    pub name: String,
+    /// One of the provincial-level divisions (e.g. 安徽省).
+    pub province: String,
+    #[serde(default)]
+    pub contact_department: String,
+    #[serde(default)]
+    pub contact_person: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub contact_phone: String,
+    #[serde(default)]
+    pub postcode: String,
+    /// Disable (true) or re-enable (false) the school; unchanged when absent.
+    #[serde(default)]
+    pub disabled: Option<bool>,
+}
+
+impl SchoolInput {
+    fn profile(&self) -> SchoolProfile {
+        SchoolProfile {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            province: self.province.clone(),
+            contact_department: self.contact_department.clone(),
+            contact_person: self.contact_person.clone(),
+            address: self.address.clone(),
+            phone: self.contact_phone.clone(),
+            postcode: self.postcode.clone(),
+        }
+    }
+}
+
+fn checked(input: &SchoolInput) -> ServiceResult<SchoolProfile> {
+    let profile = input.profile();
+    let problems = profile.problems();
+    if problems.is_empty() {
+        Ok(profile.trimmed())
+    } else {
+        Err(ServiceError::Validation(
+            problems
+                .into_iter()
+                .map(|(f, m)| FieldError::new(if f == "phone" { "contact_phone" } else { f }, m))
+                .collect(),
+        ))
+    }
+}
+
+fn code_taken(e: sqlx::Error) -> ServiceError {
+    if is_unique_violation(&e) {
+        ServiceError::field("code", "该院校代码已登记")
+    } else {
+        e.into()
+    }
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SchoolFilter {
+    /// A fragment of the name or the exact code.
+    pub keyword: Option<String>,
+    pub province: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// The province's school list, by code.
+pub async fn list_schools(
+    store: &Store,
+    actor: &Actor,
+    f: &SchoolFilter,
+) -> ServiceResult<Page<SchoolDetail>> {
+    allow(policy::manage_schools(actor), "院校")?;
+    let paging = Paging::new(f.page, f.per_page);
+    let mut q = Filter::new();
+    if let Some(k) = f
+        .keyword
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    {
+        q.and_contains(&["s.name", "s.code"], k);
+    }
+    if let Some(p) = f
+        .province
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        q.and_eq("s.province", p.to_string());
+    }
+    let mut conn = store.reader().acquire().await?;
+    let total = q.count_capped(&mut *conn, "FROM schools s", None).await?;
+    let limit = q.arg(paging.per_page + 1);
+    let offset = q.arg(paging.offset());
+    let sql = format!(
+        "{SCHOOL_DETAIL} {} ORDER BY s.code LIMIT {limit} OFFSET {offset}",
+        q.where_sql()
+    );
+    let rows = q
+        .bind(sqlx::query_as::<_, SchoolDetail>(&sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(Page::from_rows(rows, paging, total, |_| String::new()).without_cursor())
+}
+
+/// One school: the province any, a school administrator their own.
+pub async fn school_detail(
+    store: &Store,
+    actor: &Actor,
+    id: &SchoolId,
+) -> ServiceResult<SchoolDetail> {
+    allow(policy::edit_school_contact(actor, id), "院校")?;
+    sqlx::query_as::<_, SchoolDetail>(&format!("{SCHOOL_DETAIL} WHERE s.id = $1"))
+        .bind(id)
+        .fetch_optional(store.reader())
+        .await?
+        .ok_or(ServiceError::NotFound("院校"))
+}
+
+/// The province registers a school.
+pub async fn create_school(
+    store: &Store,
+    actor: &Actor,
+    input: SchoolInput,
+) -> ServiceResult<SchoolDetail> {
+    allow(policy::manage_schools(actor), "院校")?;
+    let p = checked(&input)?;
+    let id: SchoolId = crate::fresh();
+    let now = store.now();
+    let mut tx = store.writer().begin().await?;
+    sqlx::query(
+        "INSERT INTO schools (id, code, name, province, contact_department, contact_person, address, contact_phone, \
+         postcode, disabled_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+    )
+    .bind(&id)
+    .bind(p.code.clone())
+    .bind(p.name.clone())
+    .bind(p.province.clone())
+    .bind(p.contact_department)
+    .bind(p.contact_person)
+    .bind(p.address)
+    .bind(p.phone)
+    .bind(p.postcode)
+    .bind(input.disabled.unwrap_or(false).then_some(now))
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(code_taken)?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: "create_school",
+            target_kind: "school",
+            target_id: &id,
+            school_id: Some(id.as_str()),
+            detail: serde_json::json!({ "code": p.code, "name": p.name }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    school_detail(store, actor, &id).await
+}
+
+/// Edits a school. The province changes everything; a school administrator only the contact
+/// block of their own school (a changed code, name or province is refused by field).
+pub async fn update_school(
+    store: &Store,
+    actor: &Actor,
+    id: &SchoolId,
+    input: SchoolInput,
+) -> ServiceResult<SchoolDetail> {
+    let current = school_detail(store, actor, id).await?;
+    let p = checked(&input)?;
+    if policy::manage_schools(actor) != Access::Allowed {
+        let mut errors = Vec::new();
+        for (field, now, was) in [
+            ("code", &p.code, &current.code),
+            ("name", &p.name, &current.name),
+            ("province", &p.province, &current.province),
+        ] {
+            if now != was {
+                errors.push(FieldError::new(
+                    field,
+                    "院校代码、名称和所在省份由省级管理员维护",
+                ));
+            }
+        }
+        if input
+            .disabled
+            .is_some_and(|d| d != current.disabled_at.is_some())
+        {
+            errors.push(FieldError::new("disabled", "院校的停用由省级管理员办理"));
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+    }
+    let now = store.now();
+    let disabled_at = match input.disabled {
+        None => current.disabled_at,
+        Some(false) => None,
+        Some(true) => current.disabled_at.or(Some(now)),
+    };
+    let mut tx = store.writer().begin().await?;
+    sqlx::query(
+        "UPDATE schools SET code = $1, name = $2, province = $3, contact_department = $4, contact_person = $5, \
+         address = $6, contact_phone = $7, postcode = $8, disabled_at = $9, updated_at = $10 WHERE id = $11",
+    )
+    .bind(p.code.clone())
+    .bind(p.name.clone())
+    .bind(p.province)
+    .bind(p.contact_department)
+    .bind(p.contact_person)
+    .bind(p.address)
+    .bind(p.phone)
+    .bind(p.postcode)
+    .bind(disabled_at)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(code_taken)?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: "update_school",
+            target_kind: "school",
+            target_id: id,
+            school_id: Some(id.as_str()),
+            detail: serde_json::json!({
+                "code": p.code,
+                "name": p.name,
+                "disabled": disabled_at.is_some(),
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    school_detail(store, actor, id).await
+}
+
+/// A school administrator account as the province lists it.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct SchoolAdminRow {
+    pub id: AccountId,
+    pub login_name: String,
+    pub display_name: String,
+    /// `active` or `disabled`.
+    pub status: String,
+    /// Still holds the initial password the province gave.
+    pub must_change_password: bool,
+    pub last_login_at: Option<Millis>,
+}
+
+pub async fn list_school_admins(
+    store: &Store,
+    actor: &Actor,
+    school_id: &SchoolId,
+) -> ServiceResult<Vec<SchoolAdminRow>> {
+    allow(policy::manage_schools(actor), "院校")?;
+    school_detail(store, actor, school_id).await?;
+    let rows: Vec<(AccountId, String, String, String, i64, Option<Millis>)> = sqlx::query_as(
+        "SELECT id, login_name, display_name, status, must_change_password, last_login_at FROM accounts \
+         WHERE school_id = $1 AND role = 'school_admin' ORDER BY login_name",
+    )
+    .bind(school_id)
+    .fetch_all(store.reader())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, login_name, display_name, status, must, last)| SchoolAdminRow {
+                id,
+                login_name,
+                display_name,
+                status,
+                must_change_password: must != 0,
+                last_login_at: last,
+            },
+        )
+        .collect())
+}
+
+/// A new school administrator: the province chooses the initial password, which must be
+/// changed at the first login.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSchoolAdmin {
+    pub login_name: String,
+    pub display_name: String,
+    /// The initial (one-time) password, told to the administrator out of band.
+    pub password: String,
+}
+
+pub async fn create_school_admin(
+    store: &Store,
+    actor: &Actor,
+    school_id: &SchoolId,
+    input: NewSchoolAdmin,
+) -> ServiceResult<SchoolAdminRow> {
+    allow(policy::manage_schools(actor), "院校")?;
+    let school = school_detail(store, actor, school_id).await?;
+    let mut errors = Vec::new();
+    if school.disabled_at.is_some() {
+        errors.push(FieldError::new("school", "该院校已停用，不能新增管理员"));
+    }
+    let login_name = input.login_name.trim().to_string();
+    if let Err(m) = crate::accounts::check_login_name(&login_name) {
+        errors.push(FieldError::new("login_name", m));
+    }
+    let display_name = input.display_name.trim().to_string();
+    if display_name.is_empty() || display_name.chars().count() > 50 {
+        errors.push(FieldError::new(
+            "display_name",
+            "请输入姓名（不超过 50 字）",
+        ));
+    }
+    if let Err(m) = password::check_strength(&input.password) {
+        errors.push(FieldError::new("password", m));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    let hash = password::hash(input.password).await?;
+    let id: AccountId = crate::fresh();
+    let now = store.now();
+    let mut tx = store.writer().begin().await?;
+    sqlx::query(
+        "INSERT INTO accounts (id, login_name, password_hash, role, display_name, school_id, status, \
+         must_change_password, created_at, updated_at) VALUES ($1, $2, $3, 'school_admin', $4, $5, 'active', 1, $6, $6)",
+    )
+    .bind(&id)
+    .bind(login_name.clone())
+    .bind(hash)
+    .bind(display_name)
+    .bind(school_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            ServiceError::field("login_name", "该账号已被使用")
+        } else {
+            e.into()
+        }
+    })?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: "create_school_admin",
+            target_kind: "account",
+            target_id: &id,
+            school_id: Some(school_id.as_str()),
+            detail: serde_json::json!({ "login_name": login_name }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    list_school_admins(store, actor, school_id)
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or(ServiceError::NotFound("账号"))
+}
+
+/// Disables (ending its sessions at once) or re-enables a school administrator account.
+pub async fn set_school_admin_active(
+    store: &Store,
+    actor: &Actor,
+    school_id: &SchoolId,
+    account_id: &AccountId,
+    active: bool,
+) -> ServiceResult<SchoolAdminRow> {
+    allow(policy::manage_schools(actor), "院校")?;
+    let now = store.now();
+    let mut tx = store.writer().begin().await?;
+    let done = sqlx::query(
+        "UPDATE accounts SET status = $1, updated_at = $2 WHERE id = $3 AND school_id = $4 AND role = 'school_admin'",
+    )
+    .bind(if active { "active" } else { "disabled" })
+    .bind(now)
+    .bind(account_id)
+    .bind(school_id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(ServiceError::NotFound("学校管理员账号"));
+    }
+    if !active {
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: if active {
+                "enable_school_admin"
+            } else {
+                "disable_school_admin"
+            },
+            target_kind: "account",
+            target_id: account_id,
+            school_id: Some(school_id.as_str()),
+            detail: serde_json::json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    list_school_admins(store, actor, school_id)
+        .await?
+        .into_iter()
+        .find(|a| &a.id == account_id)
+        .ok_or(ServiceError::NotFound("账号"))
 }

@@ -660,9 +660,7 @@ pub async fn list_destinations(
         "FROM destinations d"
     };
     let mut conn = store.reader().acquire().await?;
-    let total = q
-        .count_capped(&mut *conn, from, "d.updated_at DESC, d.id DESC")
-        .await?;
+    let total = q.count_capped(&mut *conn, from, None).await?;
     let mut offset = paging.offset();
     if let Some(after) = f.after.as_deref().filter(|s| !s.is_empty()) {
         let (at, id) = time_id_cursor(after)?;

@@ -300,13 +300,7 @@ pub async fn list_send_list(
     let mut conn = store.reader().acquire().await?;
     let mut q = Filter::new();
     q.and_eq("l.employer_id", employer_id.clone());
-    let total = q
-        .count_capped(
-            &mut *conn,
-            "FROM send_list l",
-            "l.added_at DESC, l.graduate_id DESC",
-        )
-        .await?;
+    let total = q.count_capped(&mut *conn, "FROM send_list l", None).await?;
     let limit = q.arg(paging.per_page);
     let offset = q.arg(paging.offset());
     let sql = format!(

@@ -107,9 +107,7 @@ pub async fn list(
         q.and("read_at IS NULL");
     }
     let mut conn = store.reader().acquire().await?;
-    let total = q
-        .count_capped(&mut *conn, "FROM messages", "created_at DESC, id DESC")
-        .await?;
+    let total = q.count_capped(&mut *conn, "FROM messages", None).await?;
     let limit = q.arg(paging.per_page + 1);
     let offset = q.arg(paging.offset());
     let sql = format!(

@@ -149,10 +149,16 @@ pub async fn list_agreements(
     } else {
         "FROM agreements a"
     };
+    // The list indexes hold the scope, the order and the state: only a list filtered by no
+    // more than those counts along them.
+    let covered = keyword.is_none()
+        && !f.awaiting_me
+        && f.graduation_year.is_none()
+        && f.kind.as_deref().is_none_or(str::is_empty)
+        && f.department_id.as_deref().is_none_or(str::is_empty);
+    let along = covered.then_some("a.updated_at DESC, a.id DESC");
     let mut conn = store.reader().acquire().await?;
-    let total = q
-        .count_capped(&mut *conn, from, "a.updated_at DESC, a.id DESC")
-        .await?;
+    let total = q.count_capped(&mut *conn, from, along).await?;
     let mut offset = paging.offset();
     if let Some(after) = f.after.as_deref().filter(|s| !s.is_empty()) {
         let (at, id) = time_id_cursor(after)?;

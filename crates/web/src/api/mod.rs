@@ -5,6 +5,7 @@ mod accounts;
 mod documents;
 mod employers;
 mod lifecycle;
+mod province;
 mod roster;
 mod school;
 
@@ -24,6 +25,7 @@ pub use accounts::*;
 pub use documents::*;
 pub use employers::*;
 pub use lifecycle::*;
+pub use province::*;
 pub use roster::*;
 pub use school::*;
 
@@ -53,6 +55,13 @@ pub fn router() -> OpenApiRouter<AppState> {
             school::update_signing_settings
         ))
         .routes(routes!(school::list_code_tables))
+        .routes(routes!(province::list_schools, province::create_school))
+        .routes(routes!(province::get_school, province::update_school))
+        .routes(routes!(
+            province::list_school_admins,
+            province::create_school_admin
+        ))
+        .routes(routes!(province::set_school_admin_active))
         .routes(routes!(employers::register_employer))
         .routes(routes!(employers::join_employer))
         .routes(routes!(employers::get_employer))

@@ -20,6 +20,7 @@ mod employer;
 pub mod error;
 mod home;
 mod messages;
+mod province;
 mod school;
 mod signing;
 pub mod static_files;
@@ -129,6 +130,23 @@ pub fn routes() -> Router<AppState> {
             "/destinations/{id}/release",
             post(destinations::release_submit),
         )
+        .route(
+            "/province/schools",
+            get(province::schools).post(province::schools_submit),
+        )
+        .route(
+            "/province/schools/{id}",
+            get(province::school).post(province::school_submit),
+        )
+        .route(
+            "/province/schools/{id}/admins",
+            post(province::admin_submit),
+        )
+        .route(
+            "/province/schools/{id}/admins/{account_id}/active",
+            post(province::admin_active),
+        )
+        .route("/school/profile", get(province::own_school))
         // Inside the session layer: error pages show who is logged in.
         .layer(axum::middleware::from_fn(error::with_user_bar))
 }

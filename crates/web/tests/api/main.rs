@@ -14,4 +14,5 @@ mod lifecycle_pages;
 mod operations;
 mod page_forms;
 mod roster;
+mod schools;
 mod system;

@@ -1,0 +1,118 @@
+//! 院校管理: the province registers schools and their administrator accounts; a school
+//! administrator keeps the contact block of their own school.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use wangqian_store::orgs::{
+    self, NewSchoolAdmin, SchoolAdminRow, SchoolDetail, SchoolFilter, SchoolInput,
+};
+use wangqian_store::{AccountId, SchoolId};
+
+use super::school::ActiveRequest;
+use super::{ApiJson, Items, ListPage};
+use crate::auth::ApiAuth;
+use crate::error::ApiResult;
+use crate::openapi::{BadRequest, Conflict, NotFound, Session, Unprocessable};
+use crate::AppState;
+
+/// Every school with its contact block and number of active administrators, by code.
+#[utoipa::path(get, path = "/api/admin/schools", operation_id = "list_schools", tag = "organisations",
+    params(SchoolFilter), security(("session" = [])),
+    responses((status = 200, body = ListPage<SchoolDetail>), Session, BadRequest, Unprocessable))]
+pub async fn list_schools(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Query(f): Query<SchoolFilter>,
+) -> ApiResult<Json<ListPage<SchoolDetail>>> {
+    Ok(Json(
+        orgs::list_schools(&state.store, &s.actor, &f).await?.into(),
+    ))
+}
+
+/// Registers a school (province only). A code already registered is a field error.
+#[utoipa::path(post, path = "/api/admin/schools", operation_id = "create_school", tag = "organisations",
+    request_body = SchoolInput, security(("session" = [], "csrf" = [])),
+    responses((status = 201, body = SchoolDetail), Session, BadRequest, Conflict, Unprocessable))]
+pub async fn create_school(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    ApiJson(b): ApiJson<SchoolInput>,
+) -> ApiResult<(StatusCode, Json<SchoolDetail>)> {
+    let school = orgs::create_school(&state.store, &s.actor, b).await?;
+    Ok((StatusCode::CREATED, Json(school)))
+}
+
+/// One school: the province any, a school administrator their own.
+#[utoipa::path(get, path = "/api/admin/schools/{id}", operation_id = "get_school", tag = "organisations",
+    params(("id" = String, Path)), security(("session" = [])),
+    responses((status = 200, body = SchoolDetail), Session, NotFound))]
+pub async fn get_school(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<SchoolId>,
+) -> ApiResult<Json<SchoolDetail>> {
+    Ok(Json(
+        orgs::school_detail(&state.store, &s.actor, &id).await?,
+    ))
+}
+
+/// Edits a school: the province everything (and `disabled`), a school administrator only the
+/// contact block of their own school.
+#[utoipa::path(put, path = "/api/admin/schools/{id}", operation_id = "update_school", tag = "organisations",
+    params(("id" = String, Path)), request_body = SchoolInput, security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = SchoolDetail), Session, BadRequest, NotFound, Conflict, Unprocessable))]
+pub async fn update_school(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<SchoolId>,
+    ApiJson(b): ApiJson<SchoolInput>,
+) -> ApiResult<Json<SchoolDetail>> {
+    Ok(Json(
+        orgs::update_school(&state.store, &s.actor, &id, b).await?,
+    ))
+}
+
+/// The school's administrator accounts (province only).
+#[utoipa::path(get, path = "/api/admin/schools/{id}/admins", operation_id = "list_school_admins", tag = "organisations",
+    params(("id" = String, Path)), security(("session" = [])),
+    responses((status = 200, body = Items<SchoolAdminRow>), Session, NotFound))]
+pub async fn list_school_admins(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<SchoolId>,
+) -> ApiResult<Json<Items<SchoolAdminRow>>> {
+    let items = orgs::list_school_admins(&state.store, &s.actor, &id).await?;
+    Ok(Json(Items { items }))
+}
+
+/// Creates a school administrator with an initial password that must be changed at the first
+/// login (until then every other request answers 403 `password_change_required`).
+#[utoipa::path(post, path = "/api/admin/schools/{id}/admins", operation_id = "create_school_admin", tag = "organisations",
+    params(("id" = String, Path)), request_body = NewSchoolAdmin, security(("session" = [], "csrf" = [])),
+    responses((status = 201, body = SchoolAdminRow), Session, BadRequest, NotFound, Conflict, Unprocessable))]
+pub async fn create_school_admin(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<SchoolId>,
+    ApiJson(b): ApiJson<NewSchoolAdmin>,
+) -> ApiResult<(StatusCode, Json<SchoolAdminRow>)> {
+    let row = orgs::create_school_admin(&state.store, &s.actor, &id, b).await?;
+    Ok((StatusCode::CREATED, Json(row)))
+}
+
+/// Disables (ending its sessions) or re-enables a school administrator account.
+#[utoipa::path(put, path = "/api/admin/schools/{id}/admins/{account_id}/active", operation_id = "set_school_admin_active", tag = "organisations",
+    params(("id" = String, Path), ("account_id" = String, Path)), request_body = ActiveRequest,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = SchoolAdminRow), Session, BadRequest, NotFound, Unprocessable))]
+pub async fn set_school_admin_active(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path((id, account_id)): Path<(SchoolId, AccountId)>,
+    ApiJson(b): ApiJson<ActiveRequest>,
+) -> ApiResult<Json<SchoolAdminRow>> {
+    Ok(Json(
+        orgs::set_school_admin_active(&state.store, &s.actor, &id, &account_id, b.active).await?,
+    ))
+}

@@ -1,0 +1,334 @@
+//! 院校管理 pages: the province's school list, one school with its administrators, and the
+//! school administrator's own contact block (学校信息). Same services as the API.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+use wangqian_domain::role::Role;
+use wangqian_domain::school::PROVINCES;
+use wangqian_store::accounts::SessionInfo;
+use wangqian_store::orgs::{self, NewSchoolAdmin, SchoolAdminRow, SchoolDetail, SchoolFilter};
+use wangqian_store::{AccountId, Page, SchoolId};
+
+use super::error::{form_page, same_name, FormErrors, PageResult};
+use super::{bar, notice_text, NoticeQuery, PageForm, UserBar};
+use crate::auth::PageAuth;
+use crate::AppState;
+
+/// A school's fields as typed, so that a mistake comes back with everything kept.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(super) struct SchoolForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    province: String,
+    #[serde(default)]
+    contact_department: String,
+    #[serde(default)]
+    contact_person: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    contact_phone: String,
+    #[serde(default)]
+    postcode: String,
+}
+
+impl SchoolForm {
+    fn of(s: &SchoolDetail) -> SchoolForm {
+        SchoolForm {
+            code: s.code.clone(),
+            name: s.name.clone(),
+            province: s.province.clone(),
+            contact_department: s.contact_department.clone(),
+            contact_person: s.contact_person.clone(),
+            address: s.address.clone(),
+            contact_phone: s.contact_phone.clone(),
+            postcode: s.postcode.clone(),
+        }
+    }
+
+    fn input(&self, disabled: Option<bool>) -> orgs::SchoolInput {
+        orgs::SchoolInput {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            province: self.province.clone(),
+            contact_department: self.contact_department.clone(),
+            contact_person: self.contact_person.clone(),
+            address: self.address.clone(),
+            contact_phone: self.contact_phone.clone(),
+            postcode: self.postcode.clone(),
+            disabled,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "schools.html")]
+struct SchoolsPage {
+    user: Option<UserBar>,
+    csrf: String,
+    notice: String,
+    keyword: String,
+    page: Page<SchoolDetail>,
+    pages: i64,
+    provinces: &'static [&'static str],
+    form: SchoolForm,
+    errors: FormErrors,
+}
+
+#[derive(Deserialize)]
+pub(super) struct SchoolsQuery {
+    #[serde(default)]
+    keyword: String,
+    page: Option<i64>,
+    #[serde(default)]
+    notice: String,
+}
+
+async fn schools_page(
+    state: &AppState,
+    s: &SessionInfo,
+    q: &SchoolsQuery,
+    form: SchoolForm,
+    errors: FormErrors,
+) -> PageResult {
+    let page = orgs::list_schools(
+        &state.store,
+        &s.actor,
+        &SchoolFilter {
+            keyword: Some(q.keyword.clone()),
+            province: None,
+            page: q.page,
+            per_page: Some(20),
+        },
+    )
+    .await?;
+    let per_page = page.per_page.max(1);
+    let pages = ((page.total + per_page - 1) / per_page).max(1);
+    let view = SchoolsPage {
+        user: bar(s),
+        csrf: s.csrf_token.clone(),
+        notice: notice_text(Some(q.notice.as_str())),
+        keyword: q.keyword.clone(),
+        page,
+        pages,
+        provinces: PROVINCES,
+        form,
+        errors,
+    };
+    Ok(form_page(&view, &view.errors))
+}
+
+pub(super) async fn schools(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Query(q): Query<SchoolsQuery>,
+) -> PageResult {
+    schools_page(&state, &s, &q, SchoolForm::default(), FormErrors::default()).await
+}
+
+pub(super) async fn schools_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    PageForm(f): PageForm<SchoolForm>,
+) -> PageResult {
+    match orgs::create_school(&state.store, &s.actor, f.input(None)).await {
+        Ok(school) => Ok(
+            Redirect::to(&format!("/province/schools/{}?notice=saved", school.id)).into_response(),
+        ),
+        Err(e) => {
+            let errors = FormErrors::from_service(e, same_name)?;
+            let q = SchoolsQuery {
+                keyword: String::new(),
+                page: None,
+                notice: String::new(),
+            };
+            schools_page(&state, &s, &q, f, errors).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "school.html")]
+struct SchoolPage {
+    user: Option<UserBar>,
+    csrf: String,
+    notice: String,
+    school: SchoolDetail,
+    /// The province edits everything; a school administrator the contact block only.
+    province: bool,
+    provinces: &'static [&'static str],
+    form: SchoolForm,
+    errors: FormErrors,
+    admins: Vec<SchoolAdminRow>,
+    admin_form: AdminForm,
+    admin_errors: FormErrors,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(super) struct AdminForm {
+    #[serde(default)]
+    login_name: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+}
+
+struct Shown {
+    form: Option<SchoolForm>,
+    errors: FormErrors,
+    admin_form: AdminForm,
+    admin_errors: FormErrors,
+    notice: String,
+}
+
+async fn school_page(state: &AppState, s: &SessionInfo, id: &SchoolId, shown: Shown) -> PageResult {
+    let school = orgs::school_detail(&state.store, &s.actor, id).await?;
+    let province = s.actor.role == Role::ProvincialAdmin;
+    let admins = if province {
+        orgs::list_school_admins(&state.store, &s.actor, id).await?
+    } else {
+        Vec::new()
+    };
+    let view = SchoolPage {
+        user: bar(s),
+        csrf: s.csrf_token.clone(),
+        notice: notice_text(Some(shown.notice.as_str())),
+        form: shown.form.unwrap_or_else(|| SchoolForm::of(&school)),
+        school,
+        province,
+        provinces: PROVINCES,
+        errors: shown.errors,
+        admins,
+        admin_form: shown.admin_form,
+        admin_errors: shown.admin_errors,
+    };
+    // The status (422) follows whichever of the two forms came back with problems.
+    let shown_errors = if view.errors.is_empty() {
+        &view.admin_errors
+    } else {
+        &view.errors
+    };
+    Ok(form_page(&view, shown_errors))
+}
+
+fn nothing_shown(notice: String) -> Shown {
+    Shown {
+        form: None,
+        errors: FormErrors::default(),
+        admin_form: AdminForm::default(),
+        admin_errors: FormErrors::default(),
+        notice,
+    }
+}
+
+pub(super) async fn school(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<SchoolId>,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    school_page(&state, &s, &id, nothing_shown(q.notice.unwrap_or_default())).await
+}
+
+/// The school administrator's way in: their own school's page.
+pub(super) async fn own_school(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    let id = s
+        .actor
+        .school_id
+        .clone()
+        .ok_or_else(super::error::PageError::forbidden)?;
+    school_page(&state, &s, &id, nothing_shown(q.notice.unwrap_or_default())).await
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(super) struct SchoolEditForm {
+    #[serde(flatten)]
+    school: SchoolForm,
+    /// "true" / "false" from the province's 停用 / 启用 buttons; absent on the edit form.
+    #[serde(default)]
+    disabled: Option<String>,
+}
+
+pub(super) async fn school_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<SchoolId>,
+    PageForm(f): PageForm<SchoolEditForm>,
+) -> PageResult {
+    let disabled = f.disabled.as_deref().map(|d| d == "true");
+    let mut form = f.school;
+    if disabled.is_some() {
+        // The 停用 / 启用 buttons send no fields: keep the stored ones.
+        form = SchoolForm::of(&orgs::school_detail(&state.store, &s.actor, &id).await?);
+    }
+    match orgs::update_school(&state.store, &s.actor, &id, form.input(disabled)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/province/schools/{id}?notice=saved")).into_response()),
+        Err(e) => {
+            let errors = FormErrors::from_service(e, same_name)?;
+            let shown = Shown {
+                form: Some(form),
+                errors,
+                ..nothing_shown(String::new())
+            };
+            school_page(&state, &s, &id, shown).await
+        }
+    }
+}
+
+pub(super) async fn admin_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<SchoolId>,
+    PageForm(f): PageForm<AdminForm>,
+) -> PageResult {
+    let input = NewSchoolAdmin {
+        login_name: f.login_name.clone(),
+        display_name: f.display_name.clone(),
+        password: f.password.clone(),
+    };
+    match orgs::create_school_admin(&state.store, &s.actor, &id, input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/province/schools/{id}?notice=saved")).into_response()),
+        Err(e) => {
+            let mut admin_errors = FormErrors::from_service(e, same_name)?;
+            // The initial password is never written back into the page.
+            if !admin_errors.has("password") {
+                admin_errors.add("password", "为安全起见，请重新输入初始密码");
+            }
+            let shown = Shown {
+                admin_form: AdminForm {
+                    password: String::new(),
+                    ..f
+                },
+                admin_errors,
+                ..nothing_shown(String::new())
+            };
+            school_page(&state, &s, &id, shown).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct ActiveForm {
+    active: String,
+}
+
+pub(super) async fn admin_active(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path((id, account_id)): Path<(SchoolId, AccountId)>,
+    PageForm(f): PageForm<ActiveForm>,
+) -> PageResult {
+    orgs::set_school_admin_active(&state.store, &s.actor, &id, &account_id, f.active == "true")
+        .await?;
+    Ok(Redirect::to(&format!("/province/schools/{id}?notice=saved")).into_response())
+}

@@ -1,0 +1,348 @@
+//! 院校管理: the province registers schools and their administrators; an administrator starts
+//! work from the one-time password; every operation refuses other roles and other schools.
+
+use reqwest::multipart::{Form, Part};
+use serde_json::{json, Value};
+
+use crate::helpers::{wait_for_import, Client, TestApp};
+
+fn school(code: &str, name: &str) -> Value {
+    json!({
+        "code": code,
+        "name": name,
+        "province": "安徽省",
+        "contact_department": "就业指导中心",
+        "contact_person": "李老师",
+        "address": "合肥市经开区1号",
+        "contact_phone": "0551-63600000",
+        "postcode": "230601"
+    })
+}
+
+fn fields(b: &Value) -> Vec<String> {
+    b["error"]["fields"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| f["field"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The province's first administrator, logged in with a changed password.
+async fn chief(app: &TestApp) -> Client {
+    let once =
+        wangqian_store::accounts::create_provincial_admin(&app.state.store, "chief", "省就业中心")
+            .await
+            .unwrap();
+    let mut c = app.client();
+    assert_eq!(c.login("chief", &once).await.0, 200);
+    let (s, b) = c
+        .post_json(
+            "/api/me/password",
+            &json!({ "current_password": once, "new_password": "Chief2026ok", "new_password_confirm": "Chief2026ok" }),
+        )
+        .await;
+    assert_eq!(s, 204, "{b}");
+    c
+}
+
+#[tokio::test]
+async fn a_province_registers_a_school_whose_administrator_starts_work() {
+    let app = TestApp::spawn_empty().await;
+    let province = chief(&app).await;
+
+    // Every mistake at once, each on its field.
+    let (s, b) = province
+        .post_json(
+            "/api/admin/schools",
+            &json!({ "code": "1035", "name": "安", "province": "安徽", "contact_phone": "电话", "postcode": "12" }),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(
+        fields(&b),
+        ["code", "name", "province", "contact_phone", "postcode"]
+    );
+
+    let (s, created) = province
+        .post_json("/api/admin/schools", &school("19999", "皖江职业学院"))
+        .await;
+    assert_eq!(s, 201, "{created}");
+    assert_eq!(created["code"], "19999");
+    assert_eq!(created["contact_person"], "李老师");
+    assert_eq!(created["admin_count"], 0);
+    let id = created["id"].as_str().unwrap().to_string();
+    let (s, b) = province
+        .post_json("/api/admin/schools", &school("19999", "另一所学校"))
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(fields(&b), ["code"]);
+    assert!(b.to_string().contains("已登记"), "{b}");
+
+    let (s, list) = province.get_json("/api/admin/schools?keyword=皖江").await;
+    assert_eq!(s, 200, "{list}");
+    assert_eq!(list["meta"]["total"], 1);
+    assert_eq!(list["items"][0]["name"], "皖江职业学院");
+    // Graduates can find it to bind their record.
+    let (_, found) = app.client().get_json("/api/schools?q=19999").await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
+
+    // An administrator with an initial password, which must be changed first.
+    let (s, b) = province
+        .post_json(
+            &format!("/api/admin/schools/{id}/admins"),
+            &json!({ "login_name": "x", "display_name": "", "password": "short" }),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(fields(&b), ["login_name", "display_name", "password"]);
+    let (s, admin) = province
+        .post_json(
+            &format!("/api/admin/schools/{id}/admins"),
+            &json!({ "login_name": "wj_admin", "display_name": "王老师", "password": "Start2026ok" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{admin}");
+    assert_eq!(admin["must_change_password"], true);
+    let admin_id = admin["id"].as_str().unwrap().to_string();
+
+    let mut a = app.client();
+    let (s, me) = a.login("wj_admin", "Start2026ok").await;
+    assert_eq!(s, 200, "{me}");
+    assert_eq!(me["role"], "school_admin");
+    assert_eq!(me["school_id"], id.as_str());
+    let (s, b) = a.get_json("/api/graduates").await;
+    assert_eq!(s, 403, "{b}");
+    assert_eq!(b["error"]["code"], "password_change_required");
+    let (s, b) = a
+        .post_json(
+            "/api/me/password",
+            &json!({ "current_password": "Start2026ok", "new_password": "Wanjiang2026", "new_password_confirm": "Wanjiang2026" }),
+        )
+        .await;
+    assert_eq!(s, 204, "{b}");
+
+    // The school keeps its contact block; code, name and province stay the province's.
+    let mut edit = school("19999", "皖江职业学院");
+    edit["contact_person"] = json!("赵老师");
+    let (s, b) = a.put_json(&format!("/api/admin/schools/{id}"), &edit).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["contact_person"], "赵老师");
+    let (s, b) = a
+        .put_json(
+            &format!("/api/admin/schools/{id}"),
+            &school("19999", "皖江大学"),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(fields(&b), ["name"]);
+
+    // It imports its roster (departments come with it) and creates a reviewer.
+    let csv = wangqian_store::demo::synthetic_roster_csv(5, app.cohort());
+    let (s, job) = a
+        .post_multipart(
+            "/api/roster-imports",
+            Form::new().part("file", Part::bytes(csv).file_name("roster.csv")),
+        )
+        .await;
+    assert_eq!(s, 202, "{job}");
+    let done = wait_for_import(&a, job["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let (_, graduates) = a.get_json("/api/graduates").await;
+    assert_eq!(graduates["meta"]["total"], 5, "{graduates}");
+    let (_, departments) = a.get_json(&format!("/api/schools/{id}/departments")).await;
+    let department = departments["items"][0]["id"].as_str().unwrap().to_string();
+    let (s, b) = a
+        .post_json(
+            "/api/staff/reviewers",
+            &json!({ "department_id": department, "login_name": "wj_rev1", "display_name": "院系老师", "password": "Review2026ok" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+
+    // Disabling the administrator ends their session at once.
+    let (s, b) = province
+        .put_json(
+            &format!("/api/admin/schools/{id}/admins/{admin_id}/active"),
+            &json!({ "active": false }),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["status"], "disabled");
+    let (s, _) = a.get_json("/api/me").await;
+    assert_eq!(s, 401);
+    assert_eq!(app.client().login("wj_admin", "Wanjiang2026").await.0, 401);
+
+    // A disabled school is not offered for binding and takes no new administrators.
+    let mut off = school("19999", "皖江职业学院");
+    off["disabled"] = json!(true);
+    let (s, b) = province
+        .put_json(&format!("/api/admin/schools/{id}"), &off)
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert!(b["disabled_at"].is_i64(), "{b}");
+    let (_, found) = app.client().get_json("/api/schools?q=19999").await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 0, "{found}");
+    let (s, b) = province
+        .post_json(
+            &format!("/api/admin/schools/{id}/admins"),
+            &json!({ "login_name": "wj_admin2", "display_name": "新老师", "password": "Start2026ok" }),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(fields(&b), ["school"]);
+}
+
+#[tokio::test]
+async fn only_the_province_keeps_schools_and_a_school_only_its_own_contact_block() {
+    let app = TestApp::spawn().await;
+    let own = app.school_id("19101").await;
+    let other = app.school_id("19102").await;
+    let province = app.login_as("province").await;
+    let (s, list) = province.get_json("/api/admin/schools").await;
+    assert_eq!(s, 200, "{list}");
+    assert!(list["meta"]["total"].as_i64().unwrap() >= 2);
+    let (s, admins) = province
+        .get_json(&format!("/api/admin/schools/{own}/admins"))
+        .await;
+    assert_eq!(s, 200, "{admins}");
+    let admin_id = admins["items"][0]["id"].as_str().unwrap().to_string();
+
+    let reviewer = "rev19101a";
+    for login in ["admin19101", reviewer, "hr1"] {
+        let c = app.login_as(login).await;
+        let (s, b) = c.get_json("/api/admin/schools").await;
+        assert_eq!(s, 403, "{login}: {b}");
+        let (s, b) = c
+            .post_json("/api/admin/schools", &school("19998", "某学院"))
+            .await;
+        assert_eq!(s, 403, "{login}: {b}");
+        let (s, b) = c
+            .get_json(&format!("/api/admin/schools/{own}/admins"))
+            .await;
+        assert_eq!(s, 403, "{login}: {b}");
+        let (s, b) = c
+            .post_json(
+                &format!("/api/admin/schools/{own}/admins"),
+                &json!({ "login_name": "intruder", "display_name": "x", "password": "Start2026ok" }),
+            )
+            .await;
+        assert_eq!(s, 403, "{login}: {b}");
+        let (s, b) = c
+            .put_json(
+                &format!("/api/admin/schools/{own}/admins/{admin_id}/active"),
+                &json!({ "active": false }),
+            )
+            .await;
+        assert_eq!(s, 403, "{login}: {b}");
+    }
+    let graduate = app.login_as(&app.demo_graduate_login(0)).await;
+    let (s, _) = graduate.get_json("/api/admin/schools").await;
+    assert_eq!(s, 403);
+    let (s, _) = graduate
+        .get_json(&format!("/api/admin/schools/{own}"))
+        .await;
+    assert_eq!(s, 403);
+
+    // A school administrator reads and edits their own school, and sees nothing of another.
+    let admin = app.login_as("admin19101").await;
+    let (s, mine) = admin.get_json(&format!("/api/admin/schools/{own}")).await;
+    assert_eq!(s, 200, "{mine}");
+    let (s, b) = admin.get_json(&format!("/api/admin/schools/{other}")).await;
+    assert_eq!(s, 404, "{b}");
+    let mut theirs = school("19102", "x");
+    theirs["contact_person"] = json!("冒名");
+    let (s, b) = admin
+        .put_json(&format!("/api/admin/schools/{other}"), &theirs)
+        .await;
+    assert_eq!(s, 404, "{b}");
+    let reviewer = app.login_as(reviewer).await;
+    let (s, _) = reviewer
+        .put_json(&format!("/api/admin/schools/{own}"), &theirs)
+        .await;
+    assert_eq!(s, 403);
+    // Another school's administrator account is not reachable through this school.
+    let (_, others) = province
+        .get_json(&format!("/api/admin/schools/{other}/admins"))
+        .await;
+    let other_admin = others["items"][0]["id"].as_str().unwrap().to_string();
+    let (s, b) = province
+        .put_json(
+            &format!("/api/admin/schools/{own}/admins/{other_admin}/active"),
+            &json!({ "active": false }),
+        )
+        .await;
+    assert_eq!(s, 404, "{b}");
+    let (s, _) = province.get_json("/api/admin/schools/no-such-school").await;
+    assert_eq!(s, 404);
+    // The province may not slip an unknown field in.
+    let mut forged = school("19101", "x");
+    forged["id"] = json!("other");
+    let (s, _) = province
+        .put_json(&format!("/api/admin/schools/{own}"), &forged)
+        .await;
+    assert_eq!(s, 400);
+}
+
+#[tokio::test]
+async fn the_school_pages_keep_what_was_typed_and_show_every_error() {
+    let app = TestApp::spawn().await;
+    let province = app.login_as("province").await;
+    let page = province.get("/province/schools").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("院校管理") && html.contains("新增院校"),
+        "{html}"
+    );
+    let csrf = province.csrf.clone().unwrap();
+    let r = province
+        .post_form(
+            "/province/schools",
+            &[
+                ("_csrf", &csrf),
+                ("code", "123"),
+                ("name", "某某学院"),
+                ("province", ""),
+                ("postcode", "99"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("请修改以下 3 处"), "{html}");
+    assert!(
+        html.contains("value=\"某某学院\""),
+        "typed value kept: {html}"
+    );
+    let r = province
+        .post_form(
+            "/province/schools",
+            &[
+                ("_csrf", &csrf),
+                ("code", "19997"),
+                ("name", "某某学院"),
+                ("province", "安徽省"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/province/schools/"), "{to}");
+    let html = province.get(&to).await.text().await.unwrap();
+    assert!(
+        html.contains("某某学院（19997）") && html.contains("新增学校管理员"),
+        "{html}"
+    );
+
+    // The school administrator's 学校信息 shows the contact block, not the province's fields.
+    let admin = app.login_as("admin19101").await;
+    let html = admin.get("/school/profile").await.text().await.unwrap();
+    assert!(html.contains("学校信息"), "{html}");
+    assert!(!html.contains("新增学校管理员"), "{html}");
+    assert!(!html.contains("id=\"name\""), "{html}");
+    let r = admin.get("/province/schools").await;
+    assert_eq!(r.status(), 403);
+}
