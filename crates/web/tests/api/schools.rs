@@ -4,7 +4,7 @@
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
-use crate::helpers::{wait_for_import, Client, TestApp};
+use crate::helpers::{png_bytes, wait_for_import, Client, TestApp};
 
 fn school(code: &str, name: &str) -> Value {
     json!({
@@ -345,4 +345,155 @@ async fn the_school_pages_keep_what_was_typed_and_show_every_error() {
     assert!(!html.contains("id=\"name\""), "{html}");
     let r = admin.get("/province/schools").await;
     assert_eq!(r.status(), 403);
+}
+
+/// The issue's "done when": from `create-admin` on an empty database to an agreement in force,
+/// with no demo data — the province, a school it registers, that school's administrator and
+/// reviewer, an employer that registers and is verified, and a graduate who binds and signs.
+#[tokio::test]
+async fn from_an_empty_database_to_an_agreement_in_force() {
+    let app = TestApp::spawn_empty().await;
+    let province = chief(&app).await;
+    let (s, school) = province
+        .post_json("/api/admin/schools", &school("19999", "皖江职业学院"))
+        .await;
+    assert_eq!(s, 201, "{school}");
+    let school_id = school["id"].as_str().unwrap().to_string();
+    let (s, b) = province
+        .post_json(
+            &format!("/api/admin/schools/{school_id}/admins"),
+            &json!({ "login_name": "wj_admin", "display_name": "王老师", "password": "Start2026ok" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let mut admin = app.client();
+    assert_eq!(admin.login("wj_admin", "Start2026ok").await.0, 200);
+    let (s, _) = admin
+        .post_json(
+            "/api/me/password",
+            &json!({ "current_password": "Start2026ok", "new_password": "Wanjiang2026", "new_password_confirm": "Wanjiang2026" }),
+        )
+        .await;
+    assert_eq!(s, 204);
+
+    // One graduate on the roster; the department comes with it.
+    let year = app.cohort();
+    let csv = format!(
+        "学号,姓名,性别,民族,政治面貌,身份证号,学历,培养方式,院系,专业,班级,学制,生源所在地,手机号码,电子邮箱,家庭地址,毕业年度\n\
+         2027990001,林晓,女,汉族,共青团员,11010519491231002X,本科生毕业,非定向,新材料学院,材料科学与工程,材料1班,4,安徽省合肥市蜀山区,13355665660,linxiao@qq.com,合肥市长江西路1号,{year}\n"
+    );
+    let (s, job) = admin
+        .post_multipart(
+            "/api/roster-imports",
+            Form::new().part(
+                "file",
+                Part::bytes(csv.into_bytes()).file_name("roster.csv"),
+            ),
+        )
+        .await;
+    assert_eq!(s, 202, "{job}");
+    let done = wait_for_import(&admin, job["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let (_, departments) = admin
+        .get_json(&format!("/api/schools/{school_id}/departments"))
+        .await;
+    let department = departments["items"][0]["id"].as_str().unwrap().to_string();
+    let (s, b) = admin
+        .post_json(
+            "/api/staff/reviewers",
+            &json!({ "department_id": department, "login_name": "wj_rev1", "display_name": "院系老师", "password": "Review2026ok" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+
+    // An employer registers to recruit there; the province and the school verify it.
+    let registration = json!({
+        "company_name": "合肥示例科技有限公司", "credit_code": "91350200776049653A",
+        "login_name": "zhou_hr", "manager_name": "周经理", "phone": "13912345678",
+        "password": "Company2026", "password_confirm": "Company2026",
+        "province": "安徽省", "city": "合肥市", "address": "高新区创新大道 1 号",
+        "company_phone": "0551-62345678", "email": "hr@example.com", "postcode": "230088",
+        "unit_nature_code": "39", "industry_code": "34", "size_code": "2",
+        "school_ids": [school_id],
+    });
+    let (s, reg) = app
+        .client()
+        .post_multipart(
+            "/api/employers",
+            Form::new()
+                .text("data", registration.to_string())
+                .part(
+                    "authorisation_letter",
+                    Part::bytes(png_bytes()).file_name("letter.png"),
+                )
+                .part("licence", Part::bytes(png_bytes()).file_name("licence.png")),
+        )
+        .await;
+    assert_eq!(s, 201, "{reg}");
+    let employer_id = reg["employer_id"].as_str().unwrap().to_string();
+    for who in [&province, &admin] {
+        let (s, b) = who
+            .post_json(
+                &format!("/api/employers/{employer_id}/verification"),
+                &json!({ "approve": true }),
+            )
+            .await;
+        assert_eq!(s, 204, "{b}");
+    }
+
+    // The graduate binds the record and the employer invites them.
+    let mut graduate = app.client();
+    let (s, b) = graduate
+        .post_json(
+            "/api/graduates/bind",
+            &json!({ "school_id": school_id, "name": "林晓", "student_no": "2027990001",
+                     "id_number": "11010519491231002X", "password": "Graduate1", "password_confirm": "Graduate1" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    graduate.take_session(&b);
+    let hr = app.login_as_with("zhou_hr", "Company2026").await;
+    let (s, found) = hr
+        .post_json(
+            "/api/graduate-search",
+            &json!({ "school": "19999", "graduation_year": year, "name": "林晓", "phone_or_id_number": "11010519491231002X" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{found}");
+    assert_eq!(found["invitable"], true, "{found}");
+    let (s, sent) = hr
+        .post_json(
+            "/api/invitations",
+            &json!({ "graduate_ids": [found["graduate_id"]], "terms": crate::lifecycle::terms() }),
+        )
+        .await;
+    assert_eq!(s, 200, "{sent}");
+    let id = sent["results"][0]["agreement_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{sent}"))
+        .to_string();
+    let (s, b) = graduate
+        .post_json(
+            &format!("/api/agreements/{id}/accept"),
+            &json!({ "password": "Graduate1", "agree": true }),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+
+    // The school's reviewer and administrator attest it: in force, with its number.
+    let reviewer = app.login_as_with("wj_rev1", "Review2026ok").await;
+    for who in [&reviewer, &admin] {
+        let (s, b) = who
+            .post_json(
+                &format!("/api/agreements/{id}/review"),
+                &json!({ "approve": true }),
+            )
+            .await;
+        assert_eq!(s, 200, "{b}");
+    }
+    let (s, agreement) = graduate.get_json(&format!("/api/agreements/{id}")).await;
+    assert_eq!(s, 200, "{agreement}");
+    assert_eq!(agreement["state"], "effective", "{agreement}");
+    let number = agreement["number"].as_str().unwrap();
+    assert!(number.contains("19999"), "{number}");
 }
