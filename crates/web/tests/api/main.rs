@@ -15,3 +15,5 @@ mod operations;
 mod page_forms;
 mod roster;
 mod system;
+mod password_reset;
+mod signing_lock;
