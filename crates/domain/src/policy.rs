@@ -367,13 +367,12 @@ mod tests {
     fn passwords_are_reset_by_the_province_or_the_accounts_own_school_administrator() {
         let s1: SchoolId = "s1".into();
         let s2: SchoolId = "s2".into();
-        let target = |id: &'static str, role: Role, school: Option<&'static SchoolId>| {
-            AccountScope {
+        let target =
+            |id: &'static str, role: Role, school: Option<&'static SchoolId>| AccountScope {
                 account_id: Box::leak(Box::new(AccountId::from(id))),
                 role,
                 school_id: school,
-            }
-        };
+            };
         let s1: &'static SchoolId = Box::leak(Box::new(s1));
         let s2: &'static SchoolId = Box::leak(Box::new(s2));
         let province = actor(Role::ProvincialAdmin);
@@ -382,23 +381,75 @@ mod tests {
             ..school_admin("s1")
         };
         for (who, t, want) in [
-            ("province → employer", target("e", Role::EmployerMember, None), Access::Allowed),
-            ("province → school admin", target("sa", Role::SchoolAdmin, Some(s1)), Access::Allowed),
-            ("province → reviewer", target("r", Role::DepartmentReviewer, Some(s1)), Access::NotFound),
-            ("province → graduate", target("g", Role::Graduate, Some(s1)), Access::NotFound),
-            ("province → province", target("p", Role::ProvincialAdmin, None), Access::NotFound),
+            (
+                "province → employer",
+                target("e", Role::EmployerMember, None),
+                Access::Allowed,
+            ),
+            (
+                "province → school admin",
+                target("sa", Role::SchoolAdmin, Some(s1)),
+                Access::Allowed,
+            ),
+            (
+                "province → reviewer",
+                target("r", Role::DepartmentReviewer, Some(s1)),
+                Access::NotFound,
+            ),
+            (
+                "province → graduate",
+                target("g", Role::Graduate, Some(s1)),
+                Access::NotFound,
+            ),
+            (
+                "province → province",
+                target("p", Role::ProvincialAdmin, None),
+                Access::NotFound,
+            ),
         ] {
             assert_eq!(reset_account_password(&province, t), want, "{who}");
         }
         for (who, t, want) in [
-            ("own reviewer", target("r", Role::DepartmentReviewer, Some(s1)), Access::Allowed),
-            ("own graduate", target("g", Role::Graduate, Some(s1)), Access::Allowed),
-            ("fellow admin", target("sa", Role::SchoolAdmin, Some(s1)), Access::Allowed),
-            ("other school's reviewer", target("r", Role::DepartmentReviewer, Some(s2)), Access::NotFound),
-            ("other school's graduate", target("g", Role::Graduate, Some(s2)), Access::NotFound),
-            ("employer", target("e", Role::EmployerMember, None), Access::NotFound),
-            ("province", target("p", Role::ProvincialAdmin, None), Access::NotFound),
-            ("itself", target("me", Role::SchoolAdmin, Some(s1)), Access::Forbidden),
+            (
+                "own reviewer",
+                target("r", Role::DepartmentReviewer, Some(s1)),
+                Access::Allowed,
+            ),
+            (
+                "own graduate",
+                target("g", Role::Graduate, Some(s1)),
+                Access::Allowed,
+            ),
+            (
+                "fellow admin",
+                target("sa", Role::SchoolAdmin, Some(s1)),
+                Access::Allowed,
+            ),
+            (
+                "other school's reviewer",
+                target("r", Role::DepartmentReviewer, Some(s2)),
+                Access::NotFound,
+            ),
+            (
+                "other school's graduate",
+                target("g", Role::Graduate, Some(s2)),
+                Access::NotFound,
+            ),
+            (
+                "employer",
+                target("e", Role::EmployerMember, None),
+                Access::NotFound,
+            ),
+            (
+                "province",
+                target("p", Role::ProvincialAdmin, None),
+                Access::NotFound,
+            ),
+            (
+                "itself",
+                target("me", Role::SchoolAdmin, Some(s1)),
+                Access::Forbidden,
+            ),
         ] {
             assert_eq!(reset_account_password(&admin, t), want, "{who}");
         }

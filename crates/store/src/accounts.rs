@@ -1095,8 +1095,8 @@ pub async fn reset_account_password(
     let Some((id, login_name, role, display_name, school_id)) = target else {
         return Err(no_account_to_reset(actor));
     };
-    let role = Role::parse(&role)
-        .ok_or_else(|| anyhow::anyhow!("unknown role {role} in account {id}"))?;
+    let role =
+        Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role} in account {id}"))?;
     allow(
         policy::reset_account_password(
             actor,

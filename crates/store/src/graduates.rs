@@ -305,12 +305,11 @@ pub async fn set_signing_lock(
     };
     let now = store.now();
     let mut tx = store.writer().begin().await?;
-    let (was_locked, was_reason): (i64, Option<String>) = sqlx::query_as(
-        "SELECT signing_locked, signing_lock_reason FROM graduates WHERE id = $1",
-    )
-    .bind(graduate_id.to_string())
-    .fetch_one(&mut *tx)
-    .await?;
+    let (was_locked, was_reason): (i64, Option<String>) =
+        sqlx::query_as("SELECT signing_locked, signing_lock_reason FROM graduates WHERE id = $1")
+            .bind(graduate_id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
     // The reason is kept only while locked: an unlock's reason belongs to the audit alone.
     let stored_reason = reason.clone().filter(|_| change.locked);
     sqlx::query(

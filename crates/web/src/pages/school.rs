@@ -63,7 +63,15 @@ pub(super) async fn graduate_list(
     PageAuth(s): PageAuth,
     Query(q): Query<GraduateListQuery>,
 ) -> PageResult {
-    graduates_page(&state, &s, q, FormErrors::default(), String::new(), String::new()).await
+    graduates_page(
+        &state,
+        &s,
+        q,
+        FormErrors::default(),
+        String::new(),
+        String::new(),
+    )
+    .await
 }
 
 async fn graduates_page(

@@ -27,8 +27,11 @@ async fn graduate_account(app: &TestApp, n: usize) -> String {
 }
 
 async fn reset(c: &Client, account: &str) -> (u16, Value) {
-    c.post_json(&format!("/api/accounts/{account}/password-reset"), &json!({}))
-        .await
+    c.post_json(
+        &format!("/api/accounts/{account}/password-reset"),
+        &json!({}),
+    )
+    .await
 }
 
 async fn audit_actions(app: &TestApp, kind: &str, id: &str) -> Vec<String> {
@@ -51,7 +54,10 @@ async fn a_reset_password_must_be_changed_at_first_login_and_ends_every_old_sess
 
     let r = admin
         .http
-        .post(format!("{}/api/accounts/{account}/password-reset", admin.base))
+        .post(format!(
+            "{}/api/accounts/{account}/password-reset",
+            admin.base
+        ))
         .header("x-csrf-token", admin.csrf.clone().unwrap())
         .send()
         .await
@@ -150,7 +156,10 @@ async fn changing_a_password_needs_the_current_one_and_ends_the_other_sessions_o
     let (s, _) = here.login("hr1", "Better2027").await;
     assert_eq!(s, 200);
     let hr1 = account_id(&app, "hr1").await;
-    assert_eq!(audit_actions(&app, "account", &hr1).await, ["change_password"]);
+    assert_eq!(
+        audit_actions(&app, "account", &hr1).await,
+        ["change_password"]
+    );
 }
 
 #[tokio::test]
@@ -177,7 +186,11 @@ async fn passwords_are_reset_only_inside_the_administrators_scope() {
         ("reviewer", &reviewer),
         ("graduate", &graduate_c),
     ] {
-        for target in [grad_home.as_str(), reviewer_home.as_str(), "no-such-account"] {
+        for target in [
+            grad_home.as_str(),
+            reviewer_home.as_str(),
+            "no-such-account",
+        ] {
             let (s, b) = reset(c, target).await;
             assert_eq!(s, 403, "{who} → {target}: {b}");
         }
@@ -185,14 +198,22 @@ async fn passwords_are_reset_only_inside_the_administrators_scope() {
     // Outside the scope: 404, as if the account did not exist.
     for (who, c, target) in [
         ("other school's admin → graduate", &other_admin, &grad_home),
-        ("other school's admin → reviewer", &other_admin, &reviewer_home),
+        (
+            "other school's admin → reviewer",
+            &other_admin,
+            &reviewer_home,
+        ),
         ("admin → other school's graduate", &admin, &grad_away),
         ("admin → other school's reviewer", &admin, &reviewer_away),
         ("admin → employer", &admin, &hr1),
         ("admin → province", &admin, &province_id),
         ("province → reviewer", &province, &reviewer_home),
         ("province → graduate", &province, &grad_home),
-        ("province → nobody", &province, &"no-such-account".to_string()),
+        (
+            "province → nobody",
+            &province,
+            &"no-such-account".to_string(),
+        ),
     ] {
         let (s, b) = reset(c, target).await;
         assert_eq!(s, 404, "{who}: {b}");
@@ -223,7 +244,10 @@ async fn passwords_are_reset_only_inside_the_administrators_scope() {
 }
 
 fn one_time_password_in(page: &str) -> String {
-    let start = page.find("id=\"one-time-password\">").expect("password shown") + 23;
+    let start = page
+        .find("id=\"one-time-password\">")
+        .expect("password shown")
+        + 23;
     page[start..start + page[start..].find('<').unwrap()].to_string()
 }
 

@@ -36,7 +36,10 @@ async fn a_locked_graduate_cannot_be_invited_and_the_employer_is_told_the_reason
 
     let (s, lock) = set_lock(&admin, &g.id, json!({ "locked": true, "reason": REASON })).await;
     assert_eq!(s, 200, "{lock}");
-    assert_eq!(lock, json!({ "graduate_id": g.id, "locked": true, "reason": REASON }));
+    assert_eq!(
+        lock,
+        json!({ "graduate_id": g.id, "locked": true, "reason": REASON })
+    );
 
     let found = search(&employer, &g).await;
     assert_eq!(found["invitable"], false, "{found}");
@@ -47,7 +50,9 @@ async fn a_locked_graduate_cannot_be_invited_and_the_employer_is_told_the_reason
         .map(|r| r.as_str().unwrap())
         .collect();
     assert!(
-        reasons.iter().any(|r| r.contains("暂停") && r.contains(REASON)),
+        reasons
+            .iter()
+            .any(|r| r.contains("暂停") && r.contains(REASON)),
         "{reasons:?}"
     );
     let (s, sent) = employer
@@ -69,7 +74,10 @@ async fn a_locked_graduate_cannot_be_invited_and_the_employer_is_told_the_reason
     // The graduate reads it at home; the school sees it in its list.
     let grad = app.login_as(&g.id_number).await;
     let home = grad.get("/").await.text().await.unwrap();
-    assert!(home.contains("网签已暂停") && home.contains(REASON), "{home}");
+    assert!(
+        home.contains("网签已暂停") && home.contains(REASON),
+        "{home}"
+    );
     let list = admin.get("/school/graduates").await.text().await.unwrap();
     assert!(list.contains(REASON));
     let (_, record) = admin.get_json(&format!("/api/graduates/{}", g.id)).await;
@@ -139,10 +147,12 @@ async fn only_the_graduates_school_administrator_locks_and_a_reason_is_required(
     // Nothing refused locked anything.
     let (_, record) = admin.get_json(&format!("/api/graduates/{}", g.id)).await;
     assert_eq!(record["signing_locked"], 0);
-    assert!(wangqian_store::audit::for_target(&app.state.store, "graduate", &g.id)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        wangqian_store::audit::for_target(&app.state.store, "graduate", &g.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -156,7 +166,10 @@ async fn the_graduate_list_locks_with_a_reason_shown_next_to_its_field() {
     assert!(list.contains(&path) && list.contains("确定暂停该毕业生的网签"));
 
     let r = admin
-        .post_form(&path, &[("_csrf", &csrf), ("locked", "true"), ("reason", "")])
+        .post_form(
+            &path,
+            &[("_csrf", &csrf), ("locked", "true"), ("reason", "")],
+        )
         .await;
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
@@ -164,7 +177,10 @@ async fn the_graduate_list_locks_with_a_reason_shown_next_to_its_field() {
     assert!(page.contains("请填写暂停网签的原因"));
 
     let r = admin
-        .post_form(&path, &[("_csrf", &csrf), ("locked", "true"), ("reason", REASON)])
+        .post_form(
+            &path,
+            &[("_csrf", &csrf), ("locked", "true"), ("reason", REASON)],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let list = admin
@@ -184,7 +200,12 @@ async fn the_graduate_list_locks_with_a_reason_shown_next_to_its_field() {
 
     // A reviewer's list offers neither, and the page refuses them too.
     let reviewer = reviewer_of(&app, &g.department_id).await;
-    let list = reviewer.get("/school/graduates").await.text().await.unwrap();
+    let list = reviewer
+        .get("/school/graduates")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!list.contains(&path));
     let r = reviewer
         .post_form(
