@@ -10,6 +10,8 @@
 
 pub mod spec;
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime, UtcOffset};
 
@@ -376,8 +378,9 @@ pub enum Refusal {
     Role,
     /// Nobody may take this action in this state.
     State,
-    /// The action exists here but a rule or setting forbids it now (message in Chinese).
-    Rule(&'static str),
+    /// The action exists here but a rule or setting forbids it now (message in Chinese; most
+    /// are fixed texts, a school's signing lock carries the reason it gave).
+    Rule(Cow<'static, str>),
 }
 
 impl Refusal {
@@ -389,7 +392,7 @@ impl Refusal {
                 state.label(),
                 action.label()
             ),
-            Refusal::Rule(m) => (*m).to_string(),
+            Refusal::Rule(m) => m.to_string(),
         }
     }
 }
@@ -404,7 +407,7 @@ pub enum Holder {
 /// Everything besides state, action and party that a decision depends on. The storage layer
 /// loads it for the record (or, for a new one, the graduate and employer) from the graduate,
 /// the school's settings for the cohort and the clock, in one place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facts {
     pub kind: AgreementKind,
     pub review_levels: ReviewLevels,
@@ -427,6 +430,9 @@ pub struct Facts {
     pub training_mode_may_sign: bool,
     /// The school suspended the graduate's online signing.
     pub signing_locked: bool,
+    /// The reason the school gave, told to employers with the refusal (none on locks made
+    /// before reasons were kept).
+    pub signing_lock_reason: Option<String>,
     /// Another record holds the graduate's one outcome.
     pub outcome_held: Option<Holder>,
     /// The employer already has an unanswered, unexpired invitation to this graduate.
@@ -453,6 +459,7 @@ impl Facts {
             amendment_from: None,
             training_mode_may_sign: true,
             signing_locked: false,
+            signing_lock_reason: None,
             outcome_held: None,
             pending_invitation: false,
             employer_may_sign: true,
@@ -481,32 +488,54 @@ pub const PENDING_INVITATION: &str = "已向该毕业生发出邀约，对方处
 pub const OUTCOME_TAKEN: &str =
     "该毕业生已有有效的就业协议或毕业去向登记（同一时间只能有一个），请先解约或解除";
 
+/// A school's signing lock as employers are told it: with the school's reason when it gave one.
+pub fn signing_lock_message(reason: Option<&str>) -> Cow<'static, str> {
+    match reason.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) => Cow::Owned(format!("{SIGNING_LOCKED}（原因：{r}）")),
+        None => Cow::Borrowed(SIGNING_LOCKED),
+    }
+}
+
+/// The reason a school gives when it locks a graduate's signing, trimmed: 2–200 characters, as
+/// employers read it in their search and the graduate on the home page.
+pub fn check_signing_lock_reason(reason: &str) -> Result<String, &'static str> {
+    let r = reason.trim();
+    if (2..=200).contains(&r.chars().count()) {
+        Ok(r.to_string())
+    } else {
+        Err("请填写暂停网签的原因（2–200 字）")
+    }
+}
+
 /// Every reason why an employer cannot invite a graduate now, in the order they are told (the
 /// employer's search shows all of them; [`decide`] refuses with the first).
-pub fn invite_obstacles(f: &Facts) -> Vec<&'static str> {
-    let mut why = Vec::new();
+pub fn invite_obstacles(f: &Facts) -> Vec<Cow<'static, str>> {
+    let mut why: Vec<Cow<'static, str>> = Vec::new();
     if !f.training_mode_may_sign {
-        why.push(TRAINING_MODE_ONLINE);
+        why.push(TRAINING_MODE_ONLINE.into());
     }
     if f.signing_locked {
-        why.push(SIGNING_LOCKED);
+        why.push(signing_lock_message(f.signing_lock_reason.as_deref()));
     }
     match f.outcome_held {
-        Some(Holder::Destination) => why.push(HOLDS_DESTINATION),
-        Some(Holder::Agreement) => why.push(HOLDS_AGREEMENT),
+        Some(Holder::Destination) => why.push(HOLDS_DESTINATION.into()),
+        Some(Holder::Agreement) => why.push(HOLDS_AGREEMENT.into()),
         None => {}
     }
     if !f.signing_open {
-        why.push(WINDOW_CLOSED);
+        why.push(WINDOW_CLOSED.into());
     }
     if !f.employer_may_sign {
-        why.push(match f.employer_verification {
-            EmployerVerification::SchoolRequired => EMPLOYER_NOT_VERIFIED_BY_SCHOOL,
-            EmployerVerification::PlatformSufficient => EMPLOYER_NOT_VERIFIED,
-        });
+        why.push(
+            match f.employer_verification {
+                EmployerVerification::SchoolRequired => EMPLOYER_NOT_VERIFIED_BY_SCHOOL,
+                EmployerVerification::PlatformSufficient => EMPLOYER_NOT_VERIFIED,
+            }
+            .into(),
+        );
     }
     if f.pending_invitation {
-        why.push(PENDING_INVITATION);
+        why.push(PENDING_INVITATION.into());
     }
     why
 }
@@ -525,9 +554,9 @@ pub fn decide(
         Some(s) => decide_step(s, action, party, facts)?,
     };
     if e.slot == OutcomeSlot::Take && facts.outcome_held.is_some() {
-        return Err(Refusal::Rule(OUTCOME_TAKEN));
+        return Err(Refusal::Rule(OUTCOME_TAKEN.into()));
     }
-    let mut after = *facts;
+    let mut after = facts.clone();
     match e.termination {
         TerminationChange::Open => after.termination_requested_by = Some(party),
         TerminationChange::Clear => after.termination_requested_by = None,
@@ -559,7 +588,7 @@ fn decide_new(action: AgreementAction, party: Party, f: &Facts) -> Result<Effect
     match action {
         A::Invite if f.kind == AgreementKind::Online => {
             may(Party::Employer)?;
-            if let Some(first) = invite_obstacles(f).first() {
+            if let Some(first) = invite_obstacles(f).into_iter().next() {
                 return Err(Refusal::Rule(first));
             }
             Ok(Effects::to(AgreementState::Invited))
@@ -567,7 +596,7 @@ fn decide_new(action: AgreementAction, party: Party, f: &Facts) -> Result<Effect
         A::CreateDraft if f.kind == AgreementKind::Paper => {
             may(Party::Graduate)?;
             if !f.training_mode_may_sign {
-                return Err(Refusal::Rule(TRAINING_MODE_PAPER));
+                return Err(Refusal::Rule(TRAINING_MODE_PAPER.into()));
             }
             Ok(Effects::to(AgreementState::Draft))
         }
@@ -613,7 +642,7 @@ fn decide_step(
         if ok {
             Ok(())
         } else {
-            Err(Refusal::Rule(why))
+            Err(Refusal::Rule(why.into()))
         }
     };
     let staff: &[Party] = &[P::DepartmentReviewer, P::SchoolAdmin];
@@ -637,7 +666,7 @@ fn decide_step(
         (S::Withdrawn | S::Rejected | S::Expired, A::Resend) if online => {
             only(&[P::Employer])?;
             // A resent invitation meets every rule of a new one.
-            if let Some(first) = invite_obstacles(ctx).first() {
+            if let Some(first) = invite_obstacles(ctx).into_iter().next() {
                 return Err(Refusal::Rule(first));
             }
             Ok(Effects::to(S::Invited))
@@ -990,7 +1019,7 @@ pub fn decide_destination(
         return Err(Refusal::Role);
     }
     if slot == OutcomeSlot::Take && facts.outcome_held.is_some() {
-        return Err(Refusal::Rule(OUTCOME_TAKEN));
+        return Err(Refusal::Rule(OUTCOME_TAKEN.into()));
     }
     Ok(destination_effects(to, slot, party))
 }

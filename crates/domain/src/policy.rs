@@ -5,7 +5,7 @@
 //! of thing (answered 403), `NotFound` when the role may, but the record is outside the actor's
 //! scope (answered 404, so that ids of other schools' records reveal nothing).
 
-use crate::ids::{DepartmentId, EmployerId, GraduateId, SchoolId};
+use crate::ids::{AccountId, DepartmentId, EmployerId, GraduateId, SchoolId};
 use crate::role::{Actor, EmployerRole, Role};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +163,37 @@ pub fn view_print_records(actor: &Actor) -> Access {
     match actor.role {
         Role::SchoolAdmin | Role::DepartmentReviewer | Role::ProvincialAdmin => Access::Allowed,
         Role::Graduate | Role::EmployerMember => Access::Forbidden,
+    }
+}
+
+/// The account whose password is to be reset, as the rule sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct AccountScope<'a> {
+    pub account_id: &'a AccountId,
+    pub role: Role,
+    pub school_id: Option<&'a SchoolId>,
+}
+
+/// Resetting another account's password to a one-time one (重置密码): the province for
+/// employers' accounts and school administrators, a school administrator for the own school's
+/// staff and graduates. One's own password is changed with the current one, never reset, so that
+/// a stolen session cannot take the account over.
+pub fn reset_account_password(actor: &Actor, target: AccountScope<'_>) -> Access {
+    if actor.account_id == *target.account_id {
+        return Access::Forbidden;
+    }
+    match actor.role {
+        Role::ProvincialAdmin => scoped(matches!(
+            target.role,
+            Role::EmployerMember | Role::SchoolAdmin
+        )),
+        Role::SchoolAdmin => scoped(
+            matches!(
+                target.role,
+                Role::DepartmentReviewer | Role::SchoolAdmin | Role::Graduate
+            ) && target.school_id.is_some_and(|s| same(&actor.school_id, s)),
+        ),
+        Role::Graduate | Role::EmployerMember | Role::DepartmentReviewer => Access::Forbidden,
     }
 }
 
@@ -384,6 +415,106 @@ mod tests {
             view_employer(&graduate("g", "s"), &"e1".into(), true),
             Access::Forbidden
         );
+    }
+
+    #[test]
+    fn passwords_are_reset_by_the_province_or_the_accounts_own_school_administrator() {
+        let s1: SchoolId = "s1".into();
+        let s2: SchoolId = "s2".into();
+        let target =
+            |id: &'static str, role: Role, school: Option<&'static SchoolId>| AccountScope {
+                account_id: Box::leak(Box::new(AccountId::from(id))),
+                role,
+                school_id: school,
+            };
+        let s1: &'static SchoolId = Box::leak(Box::new(s1));
+        let s2: &'static SchoolId = Box::leak(Box::new(s2));
+        let province = actor(Role::ProvincialAdmin);
+        let admin = Actor {
+            account_id: "me".into(),
+            ..school_admin("s1")
+        };
+        for (who, t, want) in [
+            (
+                "province → employer",
+                target("e", Role::EmployerMember, None),
+                Access::Allowed,
+            ),
+            (
+                "province → school admin",
+                target("sa", Role::SchoolAdmin, Some(s1)),
+                Access::Allowed,
+            ),
+            (
+                "province → reviewer",
+                target("r", Role::DepartmentReviewer, Some(s1)),
+                Access::NotFound,
+            ),
+            (
+                "province → graduate",
+                target("g", Role::Graduate, Some(s1)),
+                Access::NotFound,
+            ),
+            (
+                "province → province",
+                target("p", Role::ProvincialAdmin, None),
+                Access::NotFound,
+            ),
+        ] {
+            assert_eq!(reset_account_password(&province, t), want, "{who}");
+        }
+        for (who, t, want) in [
+            (
+                "own reviewer",
+                target("r", Role::DepartmentReviewer, Some(s1)),
+                Access::Allowed,
+            ),
+            (
+                "own graduate",
+                target("g", Role::Graduate, Some(s1)),
+                Access::Allowed,
+            ),
+            (
+                "fellow admin",
+                target("sa", Role::SchoolAdmin, Some(s1)),
+                Access::Allowed,
+            ),
+            (
+                "other school's reviewer",
+                target("r", Role::DepartmentReviewer, Some(s2)),
+                Access::NotFound,
+            ),
+            (
+                "other school's graduate",
+                target("g", Role::Graduate, Some(s2)),
+                Access::NotFound,
+            ),
+            (
+                "employer",
+                target("e", Role::EmployerMember, None),
+                Access::NotFound,
+            ),
+            (
+                "province",
+                target("p", Role::ProvincialAdmin, None),
+                Access::NotFound,
+            ),
+            (
+                "itself",
+                target("me", Role::SchoolAdmin, Some(s1)),
+                Access::Forbidden,
+            ),
+        ] {
+            assert_eq!(reset_account_password(&admin, t), want, "{who}");
+        }
+        let any = target("g", Role::Graduate, Some(s1));
+        for a in [
+            reviewer("s1", "d1"),
+            graduate("g2", "s1"),
+            employer("e1", EmployerRole::Manager),
+        ] {
+            assert_eq!(reset_account_password(&a, any), Access::Forbidden, "{a:?}");
+        }
     }
 
     #[test]

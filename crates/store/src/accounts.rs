@@ -880,6 +880,19 @@ pub async fn insert_account(
     Ok(())
 }
 
+/// A random one-time password: letters and digits without look-alikes, read off a screen or a
+/// terminal and typed once.
+fn one_time_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    let mut p: String = (0..14)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect();
+    p.push_str("7a"); // always both letters and digits
+    p
+}
+
 /// The first provincial administrator of a real deployment (`wangqian create-admin`). Returns
 /// the one-time password, which must be changed at first login.
 pub async fn create_provincial_admin(
@@ -910,17 +923,7 @@ pub async fn create_provincial_admin(
     if !errors.is_empty() {
         return Err(ServiceError::Validation(errors));
     }
-    // Letters and digits, no look-alikes: read off a terminal and typed once.
-    let one_time: String = {
-        use rand::Rng;
-        const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
-        let mut rng = rand::rngs::OsRng;
-        let mut p: String = (0..14)
-            .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-            .collect();
-        p.push_str("7a"); // always both letters and digits
-        p
-    };
+    let one_time = one_time_password();
     let hash = password::hash(one_time.clone()).await?;
     let now = store.now();
     sqlx::query(
@@ -953,12 +956,15 @@ pub struct ChangePassword {
 }
 
 /// Changes the actor's own password (and ends the one-time password requirement). Every field's
-/// problem is reported at once; a wrong current password counts towards the lock-out.
+/// problem is reported at once; a wrong current password counts towards the lock-out. Every
+/// other session of the account ends (whoever knew the old password is signed out); the one
+/// making the change, `current_session_token`, stays.
 pub async fn change_password(
     store: &Store,
     actor: &Actor,
     input: ChangePassword,
     policy: &SessionPolicy,
+    current_session_token: &str,
 ) -> ServiceResult<()> {
     let mut errors = Vec::new();
     if input.current_password.is_empty() {
@@ -989,6 +995,7 @@ pub async fn change_password(
         );
     }
     let new_hash = password::hash(input.new_password).await?;
+    let mut tx = store.writer().begin().await?;
     // Guarded by the hash read above: two racing changes cannot both apply.
     let n = sqlx::query(
         "UPDATE accounts SET password_hash = $1, must_change_password = 0, failed_logins = 0, updated_at = $2 \
@@ -998,11 +1005,150 @@ pub async fn change_password(
     .bind(now)
     .bind(actor.account_id.clone())
     .bind(hash)
-    .execute(store.writer())
+    .execute(&mut *tx)
     .await?
     .rows_affected();
     if n == 0 {
         return Err(ServiceError::Conflict("密码已被修改，请重新登录".into()));
     }
+    let ended = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
+        .bind(actor.account_id.clone())
+        .bind(token_hash(current_session_token))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: "change_password",
+            target_kind: "account",
+            target_id: &actor.account_id,
+            school_id: actor.school_id.as_deref(),
+            detail: serde_json::json!({ "other_sessions_ended": ended }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
+}
+
+/// What an administrator is shown once after resetting a password. Only its hash is stored.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PasswordReset {
+    pub account_id: AccountId,
+    pub display_name: String,
+    /// How the person logs in: the login name, or 身份证号 for a graduate.
+    pub login_hint: String,
+    /// Shown this once; the person must change it at first login.
+    pub one_time_password: String,
+    /// Sessions of the account that were ended.
+    pub sessions_ended: u64,
+}
+
+/// An id that names no account is outside every scope: the policy answers 403 or 404 for it as
+/// for any other account, so roles that may never reset learn nothing from ids.
+fn no_account_to_reset(actor: &Actor) -> ServiceError {
+    let nobody = policy::AccountScope {
+        account_id: &AccountId::default(),
+        role: Role::ProvincialAdmin,
+        school_id: None,
+    };
+    match allow(policy::reset_account_password(actor, nobody), "账号") {
+        Err(e) => e,
+        Ok(()) => ServiceError::NotFound("账号"),
+    }
+}
+
+/// The account bound to a graduate's record, for pages that list graduates rather than
+/// accounts; an unbound record has none to reset.
+pub async fn account_of_graduate(
+    store: &Store,
+    actor: &Actor,
+    graduate_id: &str,
+) -> ServiceResult<AccountId> {
+    let row: Option<(Option<AccountId>,)> =
+        sqlx::query_as("SELECT account_id FROM graduates WHERE id = $1")
+            .bind(graduate_id.to_string())
+            .fetch_optional(store.reader())
+            .await?;
+    row.and_then(|(a,)| a)
+        .ok_or_else(|| no_account_to_reset(actor))
+}
+
+/// An administrator resets another account's password (重置密码): a fresh one-time password,
+/// which must be changed at the next login, and every session of the account ends (including
+/// one opened by whoever made the reset necessary). The lock-out is lifted too: a locked-out
+/// person is the usual reason to ask.
+pub async fn reset_account_password(
+    store: &Store,
+    actor: &Actor,
+    account_id: &str,
+) -> ServiceResult<PasswordReset> {
+    let target: Option<(AccountId, String, String, String, Option<SchoolId>)> = sqlx::query_as(
+        "SELECT id, login_name, role, display_name, school_id FROM accounts WHERE id = $1",
+    )
+    .bind(account_id.to_string())
+    .fetch_optional(store.reader())
+    .await?;
+    let Some((id, login_name, role, display_name, school_id)) = target else {
+        return Err(no_account_to_reset(actor));
+    };
+    let role =
+        Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role} in account {id}"))?;
+    allow(
+        policy::reset_account_password(
+            actor,
+            policy::AccountScope {
+                account_id: &id,
+                role,
+                school_id: school_id.as_ref(),
+            },
+        ),
+        "账号",
+    )?;
+    let one_time = one_time_password();
+    let hash = password::hash(one_time.clone()).await?;
+    let now = store.now();
+    let mut tx = store.writer().begin().await?;
+    sqlx::query(
+        "UPDATE accounts SET password_hash = $1, must_change_password = 1, failed_logins = 0, locked_until = NULL, updated_at = $2 \
+         WHERE id = $3",
+    )
+    .bind(hash)
+    .bind(now)
+    .bind(id.clone())
+    .execute(&mut *tx)
+    .await?;
+    let ended = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(id.clone())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: "reset_account_password",
+            target_kind: "account",
+            target_id: &id,
+            school_id: school_id.as_deref(),
+            detail: serde_json::json!({ "role": role.as_str(), "sessions_ended": ended }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(PasswordReset {
+        login_hint: if role == Role::Graduate {
+            "身份证号".into()
+        } else {
+            login_name
+        },
+        account_id: id,
+        display_name,
+        one_time_password: one_time,
+        sessions_ended: ended,
+    })
 }

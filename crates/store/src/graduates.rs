@@ -1,9 +1,11 @@
-//! Reading graduates' source records, scoped by the access policy.
+//! Reading graduates' source records, scoped by the access policy, and the school's lock on a
+//! graduate's online signing.
 
 use wangqian_domain::codes;
 use wangqian_domain::policy::{self, GraduateScope};
 use wangqian_domain::role::{Actor, Role};
 
+use crate::audit::{self, AuditEntry};
 use crate::error::allow;
 use crate::pii::PiiField;
 use crate::query::{contains_pattern, decode_cursor, encode_cursor, Arg, Filter};
@@ -28,6 +30,8 @@ pub struct GraduateSummary {
     pub mobile_masked: Option<String>,
     pub bound: i64,
     pub signing_locked: i64,
+    /// Why the school suspended the graduate's online signing (while locked).
+    pub signing_lock_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -48,7 +52,8 @@ const SUMMARY_COLUMNS: &str = "SELECT g.id, g.school_id, g.student_no, g.name, g
     (SELECT d.name FROM departments d WHERE d.id = g.department_id) AS department, \
     (SELECT m.name FROM majors m WHERE m.id = g.major_id) AS major, \
     (SELECT c.name FROM classes c WHERE c.id = g.class_id) AS class_name, g.education_level_code, g.training_mode_code, \
-    g.id_number_masked, g.mobile_masked, CASE WHEN g.account_id IS NULL THEN 0 ELSE 1 END AS bound, g.signing_locked";
+    g.id_number_masked, g.mobile_masked, CASE WHEN g.account_id IS NULL THEN 0 ELSE 1 END AS bound, g.signing_locked, \
+    g.signing_lock_reason";
 
 /// The conditions of a graduate list, after the access check.
 fn graduate_conditions(
@@ -250,4 +255,93 @@ pub async fn encrypt_plain_emails(store: &Store) -> ServiceResult<u64> {
         }
         tx.commit().await?;
     }
+}
+
+/// A school administrator's change of a graduate's signing lock (暂停/恢复网签).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SigningLockChange {
+    /// True suspends the graduate's online signing: no employer can invite them meanwhile.
+    pub locked: bool,
+    /// Required when locking (2–200 characters): employers see it when they find or invite the
+    /// graduate, and the graduate on the home page. Optional when unlocking (kept in the audit).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The graduate's signing lock after a change.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct SigningLock {
+    pub graduate_id: GraduateId,
+    pub locked: bool,
+    pub reason: Option<String>,
+}
+
+/// Locks or unlocks a graduate's online signing. Only the administrator of the graduate's
+/// school; the invitation rule itself (and its words) is the domain's, from the stored facts.
+pub async fn set_signing_lock(
+    store: &Store,
+    actor: &Actor,
+    graduate_id: &str,
+    change: SigningLockChange,
+) -> ServiceResult<SigningLock> {
+    let school_id: Option<(SchoolId,)> =
+        sqlx::query_as("SELECT school_id FROM graduates WHERE id = $1")
+            .bind(graduate_id.to_string())
+            .fetch_optional(store.reader())
+            .await?;
+    let Some((school_id,)) = school_id else {
+        return Err(ServiceError::NotFound("毕业生"));
+    };
+    allow(policy::administer_school(actor, &school_id), "毕业生")?;
+    let reason = match (change.locked, change.reason.trim()) {
+        (false, "") => None,
+        (_, text) => Some(
+            wangqian_domain::lifecycle::check_signing_lock_reason(text)
+                .map_err(|m| ServiceError::field("reason", m))?,
+        ),
+    };
+    let now = store.now();
+    let mut tx = store.writer().begin().await?;
+    let (was_locked, was_reason): (i64, Option<String>) =
+        sqlx::query_as("SELECT signing_locked, signing_lock_reason FROM graduates WHERE id = $1")
+            .bind(graduate_id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+    // The reason is kept only while locked: an unlock's reason belongs to the audit alone.
+    let stored_reason = reason.clone().filter(|_| change.locked);
+    sqlx::query(
+        "UPDATE graduates SET signing_locked = $1, signing_lock_reason = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(i64::from(change.locked))
+    .bind(stored_reason.clone())
+    .bind(now)
+    .bind(graduate_id.to_string())
+    .execute(&mut *tx)
+    .await?;
+    if (was_locked != 0) != change.locked || was_reason != stored_reason {
+        audit::record(
+            &mut tx,
+            AuditEntry {
+                at: now,
+                actor_account_id: Some(&actor.account_id),
+                action: if change.locked {
+                    "lock_signing"
+                } else {
+                    "unlock_signing"
+                },
+                target_kind: "graduate",
+                target_id: graduate_id,
+                school_id: Some(&school_id),
+                detail: serde_json::json!({ "reason": reason, "previous_reason": was_reason }),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(SigningLock {
+        graduate_id: graduate_id.into(),
+        locked: change.locked,
+        reason: stored_reason,
+    })
 }

@@ -220,7 +220,7 @@ fn an_invitation_past_its_deadline_cannot_be_answered_but_expires() {
     for a in [AgreementAction::Accept, AgreementAction::Reject] {
         assert_eq!(
             decide(Some(AgreementState::Invited), a, Party::Graduate, &ctx),
-            Err(Refusal::Rule(DEADLINE_PASSED))
+            Err(Refusal::Rule(DEADLINE_PASSED.into()))
         );
     }
     let t = decide(
@@ -238,7 +238,7 @@ fn an_invitation_past_its_deadline_cannot_be_answered_but_expires() {
             Party::System,
             &online()
         ),
-        Err(Refusal::Rule(NOT_YET_DUE))
+        Err(Refusal::Rule(NOT_YET_DUE.into()))
     );
 }
 
@@ -284,7 +284,7 @@ fn signing_outside_the_window_is_refused() {
             Party::Graduate,
             &ctx
         ),
-        Err(Refusal::Rule(WINDOW_CLOSED))
+        Err(Refusal::Rule(WINDOW_CLOSED.into()))
     );
     let paper = Facts {
         signing_open: false,
@@ -297,7 +297,7 @@ fn signing_outside_the_window_is_refused() {
             Party::Graduate,
             &paper
         ),
-        Err(Refusal::Rule(WINDOW_CLOSED))
+        Err(Refusal::Rule(WINDOW_CLOSED.into()))
     );
 }
 
@@ -311,7 +311,7 @@ fn termination_follows_the_school_settings() {
     };
     assert_eq!(
         decide(Some(e), r, Party::Employer, &no_employer),
-        Err(Refusal::Rule(EMPLOYER_MAY_NOT_TERMINATE))
+        Err(Refusal::Rule(EMPLOYER_MAY_NOT_TERMINATE.into()))
     );
     assert!(decide(Some(e), r, Party::Graduate, &no_employer).is_ok());
     let early = Facts {
@@ -320,7 +320,7 @@ fn termination_follows_the_school_settings() {
     };
     assert_eq!(
         decide(Some(e), r, Party::Graduate, &early),
-        Err(Refusal::Rule(TERMINATION_NOT_OPEN))
+        Err(Refusal::Rule(TERMINATION_NOT_OPEN.into()))
     );
     let spent = Facts {
         terminations_used: 3,
@@ -329,7 +329,7 @@ fn termination_follows_the_school_settings() {
     };
     assert_eq!(
         decide(Some(e), r, Party::Graduate, &spent),
-        Err(Refusal::Rule(NO_TERMINATIONS_LEFT))
+        Err(Refusal::Rule(NO_TERMINATIONS_LEFT.into()))
     );
     let none_allowed = Facts {
         max_terminations: 0,
@@ -577,7 +577,7 @@ fn a_graduate_registers_a_destination_only_while_holding_no_outcome() {
     };
     assert_eq!(
         decide_destination(None, DestinationAction::Register, Party::Graduate, &held),
-        Err(Refusal::Rule(OUTCOME_TAKEN))
+        Err(Refusal::Rule(OUTCOME_TAKEN.into()))
     );
     assert_eq!(
         decide_destination(None, DestinationAction::Register, Party::SchoolAdmin, &free),
@@ -636,7 +636,7 @@ fn an_invitation_is_decided_with_every_obstacle_told_and_the_first_refusing() {
     assert_eq!(all.len(), 6, "{all:?}");
     assert_eq!(
         decide(None, AgreementAction::Invite, Party::Employer, &blocked),
-        Err(Refusal::Rule(all[0]))
+        Err(Refusal::Rule(all[0].clone()))
     );
     assert_eq!(
         decide(None, AgreementAction::Invite, Party::Graduate, &open),
@@ -660,9 +660,49 @@ fn an_invitation_is_decided_with_every_obstacle_told_and_the_first_refusing() {
     ] {
         assert_eq!(
             decide(None, AgreementAction::Invite, Party::Employer, &f),
-            Err(Refusal::Rule(why))
+            Err(Refusal::Rule(why.into()))
         );
     }
+}
+
+#[test]
+fn a_signing_lock_refuses_invitations_and_resends_with_the_schools_reason() {
+    let locked = Facts {
+        signing_locked: true,
+        signing_lock_reason: Some("档案材料待补齐".into()),
+        ..online()
+    };
+    let told = "学校已暂停该毕业生的网签资格（原因：档案材料待补齐）";
+    assert_eq!(invite_obstacles(&locked), vec![told]);
+    assert_eq!(
+        decide(None, AgreementAction::Invite, Party::Employer, &locked),
+        Err(Refusal::Rule(told.into()))
+    );
+    assert_eq!(
+        decide(
+            Some(AgreementState::Withdrawn),
+            AgreementAction::Resend,
+            Party::Employer,
+            &locked
+        ),
+        Err(Refusal::Rule(told.into()))
+    );
+    // A lock kept from before reasons were recorded still refuses, with the plain words.
+    let unexplained = Facts {
+        signing_lock_reason: None,
+        ..locked.clone()
+    };
+    assert_eq!(invite_obstacles(&unexplained), vec![SIGNING_LOCKED]);
+    // Unlocked, the reason left behind means nothing.
+    let unlocked = Facts {
+        signing_locked: false,
+        ..locked
+    };
+    assert!(decide(None, AgreementAction::Invite, Party::Employer, &unlocked).is_ok());
+    assert_eq!(check_signing_lock_reason("  欠费  "), Ok("欠费".into()));
+    assert!(check_signing_lock_reason("欠").is_err());
+    assert!(check_signing_lock_reason(&"长".repeat(201)).is_err());
+    assert!(check_signing_lock_reason(&"长".repeat(200)).is_ok());
 }
 
 #[test]
@@ -678,7 +718,7 @@ fn a_record_cannot_take_an_outcome_another_record_holds() {
             Party::Graduate,
             &held
         ),
-        Err(Refusal::Rule(OUTCOME_TAKEN))
+        Err(Refusal::Rule(OUTCOME_TAKEN.into()))
     );
     let paper = Facts {
         training_mode_may_sign: false,

@@ -103,7 +103,7 @@ pub(crate) async fn obstacles(
     let (facts, _, _) = load_facts(conn, subject, AgreementAction::Invite, now).await?;
     Ok(lc::invite_obstacles(&facts)
         .into_iter()
-        .map(str::to_string)
+        .map(std::borrow::Cow::into_owned)
         .collect())
 }
 

@@ -163,6 +163,7 @@ pub(crate) struct GraduateFacts {
     pub graduation_year: i64,
     pub training_mode_code: String,
     pub signing_locked: i64,
+    pub signing_lock_reason: Option<String>,
     pub terminations_used: i64,
     /// The kind of record holding the graduate's outcome, when it is another record.
     pub held_by: Option<String>,
@@ -181,7 +182,7 @@ pub(crate) async fn graduate_facts(
     except_record: Option<&AgreementId>,
 ) -> ServiceResult<GraduateFacts> {
     sqlx::query_as::<_, GraduateFacts>(
-        "SELECT g.school_id, g.department_id, g.graduation_year, g.training_mode_code, g.signing_locked, g.terminations_used, \
+        "SELECT g.school_id, g.department_id, g.graduation_year, g.training_mode_code, g.signing_locked, g.signing_lock_reason, g.terminations_used, \
          (SELECT o.record_kind FROM graduate_outcomes o WHERE o.graduate_id = g.id AND o.record_id <> $2) AS held_by \
          FROM graduates g WHERE g.id = $1",
     )
@@ -236,6 +237,7 @@ pub(crate) async fn load_facts(
         amendment_from: record.and_then(|r| r.amendment_from.map(|s| s.0)),
         training_mode_may_sign: codes::training_mode_may_sign(&g.training_mode_code),
         signing_locked: g.signing_locked != 0,
+        signing_lock_reason: g.signing_lock_reason.clone(),
         outcome_held: holder(g.held_by.as_deref()),
         pending_invitation: false,
         employer_may_sign: true,

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -16,7 +16,7 @@ use wangqian_store::{AccountId, DepartmentId, EmployerId, GraduateId, SchoolId};
 use super::ApiJson;
 use crate::auth::{clear_cookie, session_cookie, ApiAuth, SessionToken};
 use crate::error::{ApiError, ApiResult};
-use crate::openapi::{BadRequest, Locked, Public, Session, TooMany, Unprocessable};
+use crate::openapi::{BadRequest, Locked, NotFound, Public, Session, TooMany, Unprocessable};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -122,7 +122,8 @@ pub async fn get_current_account(ApiAuth(s): ApiAuth) -> Json<SessionResponse> {
     Json(SessionResponse::from(&s))
 }
 
-/// Changes the logged-in account's own password; ends the one-time password requirement.
+/// Changes the logged-in account's own password with the current one; ends the one-time password
+/// requirement and every other session of the account (this one stays signed in).
 #[utoipa::path(post, path = "/api/me/password", operation_id = "change_password", tag = "accounts",
     request_body = accounts::ChangePassword,
     security(("session" = [], "csrf" = [])),
@@ -132,10 +133,30 @@ pub async fn get_current_account(ApiAuth(s): ApiAuth) -> Json<SessionResponse> {
 pub async fn change_password(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
+    Extension(SessionToken(token)): Extension<SessionToken>,
     ApiJson(body): ApiJson<accounts::ChangePassword>,
 ) -> ApiResult<StatusCode> {
-    accounts::change_password(&state.store, &s.actor, body, &state.session_policy).await?;
+    accounts::change_password(&state.store, &s.actor, body, &state.session_policy, &token).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// 重置密码: an administrator gives another account a one-time password, shown in this answer
+/// only; the account must change it at its next login, and all its sessions end. The province
+/// resets employers' accounts and school administrators, a school administrator the school's
+/// reviewers, administrators and graduates.
+#[utoipa::path(post, path = "/api/accounts/{id}/password-reset", operation_id = "reset_account_password", tag = "accounts",
+    params(("id" = String, Path, description = "账号 id")),
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = accounts::PasswordReset, description = "已重置；一次性密码只显示这一次"),
+              Session, NotFound))]
+pub async fn reset_account_password(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let reset = accounts::reset_account_password(&state.store, &s.actor, &id).await?;
+    // The password is in this answer alone: no cache keeps a copy.
+    Ok(([(CACHE_CONTROL, "no-store")], Json(reset)).into_response())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -124,6 +124,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(documents::confirm_print_code))
         .routes(routes!(documents::get_print_code_status))
         .routes(routes!(documents::fetch_print_code_pdf))
+        .routes(routes!(accounts::reset_account_password))
+        .routes(routes!(school::set_signing_lock))
 }
 
 /// The OpenAPI document, built once from [`router`].

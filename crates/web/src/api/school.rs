@@ -91,6 +91,23 @@ pub async fn unbind_graduate(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// 暂停/恢复网签: the graduate's school administrator locks or unlocks their online signing.
+/// While locked no employer can invite the graduate; employers are told the reason.
+#[utoipa::path(put, path = "/api/graduates/{id}/signing-lock", operation_id = "set_signing_lock", tag = "graduates",
+    params(("id" = String, Path)), request_body = graduates::SigningLockChange,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = graduates::SigningLock), Session, BadRequest, NotFound, Unprocessable))]
+pub async fn set_signing_lock(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<graduates::SigningLockChange>,
+) -> ApiResult<Json<graduates::SigningLock>> {
+    Ok(Json(
+        graduates::set_signing_lock(&state.store, &s.actor, &id, b).await?,
+    ))
+}
+
 #[utoipa::path(get, path = "/api/staff", operation_id = "list_staff", tag = "staff",
     security(("session" = [])),
     responses((status = 200, body = Items<accounts::StaffRow>), Session))]

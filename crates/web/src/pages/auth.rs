@@ -200,6 +200,7 @@ pub(super) struct PasswordForm {
 pub(super) async fn password_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
+    Extension(SessionToken(token)): Extension<SessionToken>,
     PageForm(f): PageForm<PasswordForm>,
 ) -> PageResult {
     let input = accounts::ChangePassword {
@@ -207,7 +208,9 @@ pub(super) async fn password_submit(
         new_password: f.new_password,
         new_password_confirm: f.new_password_confirm,
     };
-    match accounts::change_password(&state.store, &s.actor, input, &state.session_policy).await {
+    match accounts::change_password(&state.store, &s.actor, input, &state.session_policy, &token)
+        .await
+    {
         Ok(()) => Ok(Redirect::to("/account/password?done=1").into_response()),
         Err(e) => {
             let page = PasswordPage {

@@ -147,6 +147,18 @@ pub fn routes() -> Router<AppState> {
             post(province::admin_active),
         )
         .route("/school/profile", get(province::own_school))
+        .route(
+            "/school/staff/{id}/password-reset",
+            post(school::staff_password_reset),
+        )
+        .route(
+            "/school/graduates/{id}/password-reset",
+            post(school::graduate_password_reset),
+        )
+        .route(
+            "/school/graduates/{id}/signing-lock",
+            post(school::signing_lock),
+        )
         // Inside the session layer: error pages show who is logged in.
         .layer(axum::middleware::from_fn(error::with_user_bar))
 }
@@ -278,6 +290,8 @@ fn notice_text(key: Option<&str>) -> String {
         }
         Some("saved") => "已保存。".into(),
         Some("unbound") => "已解除绑定。".into(),
+        Some("locked") => "已暂停该毕业生的网签，用人单位将看到填写的原因。".into(),
+        Some("unlocked") => "已恢复该毕业生的网签。".into(),
         Some("decided") => "已处理。".into(),
         _ => String::new(),
     }

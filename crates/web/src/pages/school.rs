@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::response::{IntoResponse, Redirect};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wangqian_domain::role::Role;
 use wangqian_domain::settings::{
@@ -43,6 +43,10 @@ struct GraduatesPage {
     f_year: String,
     f_department: String,
     f_keyword: String,
+    /// A lock form that came back: its row, what was typed and what is wrong.
+    errors: FormErrors,
+    error_row: String,
+    typed_reason: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -59,8 +63,27 @@ pub(super) async fn graduate_list(
     PageAuth(s): PageAuth,
     Query(q): Query<GraduateListQuery>,
 ) -> PageResult {
+    graduates_page(
+        &state,
+        &s,
+        q,
+        FormErrors::default(),
+        String::new(),
+        String::new(),
+    )
+    .await
+}
+
+async fn graduates_page(
+    state: &AppState,
+    s: &SessionInfo,
+    q: GraduateListQuery,
+    errors: FormErrors,
+    error_row: String,
+    typed_reason: String,
+) -> PageResult {
     let a = &s.actor;
-    let school = school_of(&s)?;
+    let school = school_of(s)?;
     let year = q
         .graduation_year
         .as_deref()
@@ -79,8 +102,8 @@ pub(super) async fn graduate_list(
     };
     let page = graduates::list_graduates(&state.store, a, &school, &filter).await?;
     let departments = orgs::departments(&state.store, &school).await?;
-    Ok(render(&GraduatesPage {
-        user: bar(&s),
+    let page = GraduatesPage {
+        user: bar(s),
         notice: notice_text(q.notice.as_deref()),
         csrf: s.csrf_token.clone(),
         pages: page.pages().max(1),
@@ -91,7 +114,96 @@ pub(super) async fn graduate_list(
         f_year: year,
         f_department: q.department_id.unwrap_or_default(),
         f_keyword: q.keyword.unwrap_or_default(),
-    }))
+        errors,
+        error_row,
+        typed_reason,
+    };
+    Ok(form_page(&page, &page.errors))
+}
+
+#[derive(Deserialize)]
+pub(super) struct LockForm {
+    locked: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// 暂停/恢复网签 from the graduate list; a missing reason comes back next to the row's field.
+pub(super) async fn signing_lock(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<LockForm>,
+) -> PageResult {
+    let locked = f.locked == "true";
+    let change = graduates::SigningLockChange {
+        locked,
+        reason: f.reason.clone(),
+    };
+    match graduates::set_signing_lock(&state.store, &s.actor, &id, change).await {
+        Ok(_) => Ok(Redirect::to(if locked {
+            "/school/graduates?notice=locked"
+        } else {
+            "/school/graduates?notice=unlocked"
+        })
+        .into_response()),
+        Err(e) => {
+            let errors = FormErrors::from_service(e, same_name)?;
+            graduates_page(
+                &state,
+                &s,
+                GraduateListQuery::default(),
+                errors,
+                id,
+                f.reason,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "password_reset.html")]
+struct PasswordResetPage {
+    user: Option<UserBar>,
+    reset: accounts::PasswordReset,
+    back: &'static str,
+}
+
+/// The one-time password, shown once in the answer to the confirmed form (never in a link, and
+/// not kept by the browser's cache).
+fn reset_shown(s: &SessionInfo, reset: accounts::PasswordReset, back: &'static str) -> Response {
+    let mut r = render(&PasswordResetPage {
+        user: bar(s),
+        reset,
+        back,
+    });
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    r
+}
+
+/// 重置密码 of a staff account, from the staff list.
+pub(super) async fn staff_password_reset(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<String>,
+) -> PageResult {
+    let reset = accounts::reset_account_password(&state.store, &s.actor, &id).await?;
+    Ok(reset_shown(&s, reset, "/school/staff"))
+}
+
+/// 重置密码 of a graduate's account, from the graduate list (which names graduates, not accounts).
+pub(super) async fn graduate_password_reset(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<String>,
+) -> PageResult {
+    let account = accounts::account_of_graduate(&state.store, &s.actor, &id).await?;
+    let reset = accounts::reset_account_password(&state.store, &s.actor, &account).await?;
+    Ok(reset_shown(&s, reset, "/school/graduates"))
 }
 
 pub(super) async fn unbind(
@@ -224,6 +336,8 @@ struct StaffPage {
     form: StaffForm,
     staff: Vec<accounts::StaffRow>,
     departments: Vec<DepartmentRow>,
+    /// The viewer's own account: its password is changed, never reset, so it has no button.
+    me: String,
 }
 
 async fn staff_page(
@@ -243,6 +357,7 @@ async fn staff_page(
         form,
         staff,
         departments,
+        me: s.actor.account_id.to_string(),
     };
     Ok(form_page(&page, &page.errors))
 }

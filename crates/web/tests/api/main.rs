@@ -13,6 +13,8 @@ mod lifecycle;
 mod lifecycle_pages;
 mod operations;
 mod page_forms;
+mod password_reset;
 mod roster;
 mod schools;
+mod signing_lock;
 mod system;
