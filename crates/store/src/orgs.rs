@@ -549,3 +549,261 @@ pub async fn set_school_admin_active(
         .find(|a| &a.id == account_id)
         .ok_or(ServiceError::NotFound("账号"))
 }
+
+// ---------------------------------------------------------------------------------------------
+// 院系、专业、班级: a school administrator keeps them (roster imports create them too).
+
+/// Which level of the organisation tree a unit is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgUnitKind {
+    Department,
+    Major,
+    Class,
+}
+
+impl OrgUnitKind {
+    fn table(self) -> &'static str {
+        match self {
+            OrgUnitKind::Department => "departments",
+            OrgUnitKind::Major => "majors",
+            OrgUnitKind::Class => "classes",
+        }
+    }
+
+    /// The parent's table and this table's column naming it.
+    fn parent(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            OrgUnitKind::Department => None,
+            OrgUnitKind::Major => Some(("departments", "department_id")),
+            OrgUnitKind::Class => Some(("majors", "major_id")),
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            OrgUnitKind::Department => "院系",
+            OrgUnitKind::Major => "专业",
+            OrgUnitKind::Class => "班级",
+        }
+    }
+}
+
+/// One unit of the tree with its parent and how many graduates it holds.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct OrgUnit {
+    pub id: String,
+    /// `department`, `major` or `class`.
+    pub kind: String,
+    /// The department of a major, the major of a class.
+    pub parent_id: Option<String>,
+    pub name: String,
+    pub graduates: i64,
+}
+
+/// The school's departments, majors and classes, each level by name.
+pub async fn org_units(
+    store: &Store,
+    actor: &Actor,
+    school_id: &SchoolId,
+) -> ServiceResult<Vec<OrgUnit>> {
+    allow(policy::administer_school(actor, school_id), "学校")?;
+    Ok(sqlx::query_as::<_, OrgUnit>(
+        "SELECT id, 'department' AS kind, CAST(NULL AS TEXT) AS parent_id, name, \
+         (SELECT COUNT(*) FROM graduates g WHERE g.department_id = d.id) AS graduates FROM departments d WHERE school_id = $1 \
+         UNION ALL SELECT id, 'major' AS kind, department_id AS parent_id, name, \
+         (SELECT COUNT(*) FROM graduates g WHERE g.major_id = m.id) AS graduates FROM majors m WHERE school_id = $1 \
+         UNION ALL SELECT id, 'class' AS kind, major_id AS parent_id, name, \
+         (SELECT COUNT(*) FROM graduates g WHERE g.class_id = c.id) AS graduates FROM classes c WHERE school_id = $1 \
+         ORDER BY kind, name",
+    )
+    .bind(school_id)
+    .fetch_all(store.reader())
+    .await?)
+}
+
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrgUnit {
+    pub kind: OrgUnitKind,
+    /// The department (for a major) or the major (for a class), of the same school.
+    #[serde(default)]
+    pub parent_id: Option<String>,
+    pub name: String,
+}
+
+fn unit_name(kind: OrgUnitKind, name: &str) -> ServiceResult<String> {
+    let name = name.trim();
+    let n = name.chars().count();
+    if n == 0 || n > 40 {
+        return Err(ServiceError::field(
+            "name",
+            format!("请输入{}名称（不超过 40 字）", kind.label()),
+        ));
+    }
+    Ok(name.to_string())
+}
+
+fn name_taken(kind: OrgUnitKind) -> impl Fn(sqlx::Error) -> ServiceError {
+    move |e| {
+        if is_unique_violation(&e) {
+            ServiceError::field("name", format!("同一级下已有同名{}", kind.label()))
+        } else {
+            e.into()
+        }
+    }
+}
+
+async fn unit_of(
+    conn: &mut sqlx::AnyConnection,
+    kind: OrgUnitKind,
+    school_id: &SchoolId,
+    id: &str,
+) -> ServiceResult<OrgUnit> {
+    let parent = kind.parent().map_or("CAST(NULL AS TEXT)", |p| p.1);
+    sqlx::query_as::<_, OrgUnit>(&format!(
+        "SELECT id, CAST($3 AS TEXT) AS kind, {parent} AS parent_id, name, CAST(0 AS BIGINT) AS graduates \
+         FROM {} WHERE id = $1 AND school_id = $2",
+        kind.table()
+    ))
+    .bind(id.to_string())
+    .bind(school_id)
+    .bind(match kind {
+        OrgUnitKind::Department => "department",
+        OrgUnitKind::Major => "major",
+        OrgUnitKind::Class => "class",
+    })
+    .fetch_optional(conn)
+    .await?
+    .ok_or(ServiceError::NotFound(kind.label()))
+}
+
+/// Adds a department, a major under a department or a class under a major.
+pub async fn create_org_unit(
+    store: &Store,
+    actor: &Actor,
+    school_id: &SchoolId,
+    input: NewOrgUnit,
+) -> ServiceResult<OrgUnit> {
+    allow(policy::administer_school(actor, school_id), "学校")?;
+    let name = unit_name(input.kind, &input.name)?;
+    let now = store.now();
+    let id = crate::new_id();
+    let mut tx = store.writer().begin().await?;
+    match input.kind.parent() {
+        None => {
+            sqlx::query(
+                "INSERT INTO departments (id, school_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
+            )
+            .bind(id.clone())
+            .bind(school_id)
+            .bind(name.clone())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(name_taken(input.kind))?;
+        }
+        Some((parent_table, column)) => {
+            let parent_id = input.parent_id.clone().unwrap_or_default();
+            // The parent must be this school's: another school's id is a field error, not a
+            // way into its tree.
+            let found: Option<(String,)> = sqlx::query_as(&format!(
+                "SELECT id FROM {parent_table} WHERE id = $1 AND school_id = $2"
+            ))
+            .bind(parent_id.clone())
+            .bind(school_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if found.is_none() {
+                let parent_label = if input.kind == OrgUnitKind::Major {
+                    "院系"
+                } else {
+                    "专业"
+                };
+                return Err(ServiceError::field(
+                    "parent_id",
+                    format!("请选择本校的{parent_label}"),
+                ));
+            }
+            sqlx::query(&format!(
+                "INSERT INTO {} (id, school_id, {column}, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+                input.kind.table()
+            ))
+            .bind(id.clone())
+            .bind(school_id)
+            .bind(parent_id)
+            .bind(name.clone())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(name_taken(input.kind))?;
+        }
+    }
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: "create_org_unit",
+            target_kind: input.kind.table(),
+            target_id: &id,
+            school_id: Some(school_id.as_str()),
+            detail: serde_json::json!({ "name": name }),
+        },
+    )
+    .await?;
+    let unit = unit_of(&mut tx, input.kind, school_id, &id).await?;
+    tx.commit().await?;
+    Ok(unit)
+}
+
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenameOrgUnit {
+    pub kind: OrgUnitKind,
+    pub name: String,
+}
+
+/// Renames a unit of the school (graduates keep their place; the new name shows everywhere).
+pub async fn rename_org_unit(
+    store: &Store,
+    actor: &Actor,
+    school_id: &SchoolId,
+    id: &str,
+    input: RenameOrgUnit,
+) -> ServiceResult<OrgUnit> {
+    allow(policy::administer_school(actor, school_id), "学校")?;
+    let name = unit_name(input.kind, &input.name)?;
+    let now = store.now();
+    let mut tx = store.writer().begin().await?;
+    let before = unit_of(&mut tx, input.kind, school_id, id).await?;
+    sqlx::query(&format!(
+        "UPDATE {} SET name = $1, updated_at = $2 WHERE id = $3 AND school_id = $4",
+        input.kind.table()
+    ))
+    .bind(name.clone())
+    .bind(now)
+    .bind(id.to_string())
+    .bind(school_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(name_taken(input.kind))?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: "rename_org_unit",
+            target_kind: input.kind.table(),
+            target_id: id,
+            school_id: Some(school_id.as_str()),
+            detail: serde_json::json!({ "from": before.name, "to": name }),
+        },
+    )
+    .await?;
+    let unit = unit_of(&mut tx, input.kind, school_id, id).await?;
+    tx.commit().await?;
+    Ok(unit)
+}

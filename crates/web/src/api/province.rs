@@ -5,7 +5,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use wangqian_store::orgs::{
-    self, NewSchoolAdmin, SchoolAdminRow, SchoolDetail, SchoolFilter, SchoolInput,
+    self, NewOrgUnit, NewSchoolAdmin, OrgUnit, RenameOrgUnit, SchoolAdminRow, SchoolDetail,
+    SchoolFilter, SchoolInput,
 };
 use wangqian_store::{AccountId, SchoolId};
 
@@ -114,5 +115,49 @@ pub async fn set_school_admin_active(
 ) -> ApiResult<Json<SchoolAdminRow>> {
     Ok(Json(
         orgs::set_school_admin_active(&state.store, &s.actor, &id, &account_id, b.active).await?,
+    ))
+}
+
+/// The school's departments, majors and classes with their graduate counts (its administrator).
+#[utoipa::path(get, path = "/api/admin/schools/{id}/org-units", operation_id = "list_org_units", tag = "organisations",
+    params(("id" = String, Path)), security(("session" = [])),
+    responses((status = 200, body = Items<OrgUnit>), Session, NotFound))]
+pub async fn list_org_units(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<SchoolId>,
+) -> ApiResult<Json<Items<OrgUnit>>> {
+    let items = orgs::org_units(&state.store, &s.actor, &id).await?;
+    Ok(Json(Items { items }))
+}
+
+/// Adds a department, a major under one of the school's departments, or a class under one of
+/// its majors. A duplicate name at the same level is a field error.
+#[utoipa::path(post, path = "/api/admin/schools/{id}/org-units", operation_id = "create_org_unit", tag = "organisations",
+    params(("id" = String, Path)), request_body = NewOrgUnit, security(("session" = [], "csrf" = [])),
+    responses((status = 201, body = OrgUnit), Session, BadRequest, NotFound, Conflict, Unprocessable))]
+pub async fn create_org_unit(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<SchoolId>,
+    ApiJson(b): ApiJson<NewOrgUnit>,
+) -> ApiResult<(StatusCode, Json<OrgUnit>)> {
+    let unit = orgs::create_org_unit(&state.store, &s.actor, &id, b).await?;
+    Ok((StatusCode::CREATED, Json(unit)))
+}
+
+/// Renames one of the school's departments, majors or classes.
+#[utoipa::path(put, path = "/api/admin/schools/{id}/org-units/{unit_id}", operation_id = "rename_org_unit", tag = "organisations",
+    params(("id" = String, Path), ("unit_id" = String, Path)), request_body = RenameOrgUnit,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = OrgUnit), Session, BadRequest, NotFound, Conflict, Unprocessable))]
+pub async fn rename_org_unit(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path((id, unit_id)): Path<(SchoolId, String)>,
+    ApiJson(b): ApiJson<RenameOrgUnit>,
+) -> ApiResult<Json<OrgUnit>> {
+    Ok(Json(
+        orgs::rename_org_unit(&state.store, &s.actor, &id, &unit_id, b).await?,
     ))
 }

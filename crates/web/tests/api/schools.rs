@@ -497,3 +497,110 @@ async fn from_an_empty_database_to_an_agreement_in_force() {
     let number = agreement["number"].as_str().unwrap();
     assert!(number.contains("19999"), "{number}");
 }
+
+#[tokio::test]
+async fn a_school_administrator_keeps_departments_majors_and_classes() {
+    let app = TestApp::spawn().await;
+    let own = app.school_id("19101").await;
+    let other = app.school_id("19102").await;
+    let admin = app.login_as("admin19101").await;
+    let path = format!("/api/admin/schools/{own}/org-units");
+    let (s, b) = admin
+        .post_json(&path, &json!({ "kind": "department", "name": "  " }))
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(fields(&b), ["name"]);
+    let (s, dept) = admin
+        .post_json(
+            &path,
+            &json!({ "kind": "department", "name": "人工智能学院" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{dept}");
+    let dept_id = dept["id"].as_str().unwrap().to_string();
+    let (s, b) = admin
+        .post_json(
+            &path,
+            &json!({ "kind": "department", "name": "人工智能学院" }),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert!(b.to_string().contains("同名院系"), "{b}");
+    let (s, major) = admin
+        .post_json(
+            &path,
+            &json!({ "kind": "major", "parent_id": dept_id, "name": "智能科学与技术" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{major}");
+    assert_eq!(major["parent_id"], dept_id.as_str());
+    let (s, class) = admin
+        .post_json(
+            &path,
+            &json!({ "kind": "class", "parent_id": major["id"], "name": "智能1班" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{class}");
+    let (s, b) = admin
+        .put_json(
+            &format!("{path}/{dept_id}"),
+            &json!({ "kind": "department", "name": "人工智能与大数据学院" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["name"], "人工智能与大数据学院");
+    let (s, units) = admin.get_json(&path).await;
+    assert_eq!(s, 200, "{units}");
+    let names: Vec<&str> = units["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"人工智能与大数据学院") && names.contains(&"智能1班"),
+        "{names:?}"
+    );
+    // The roster's departments hold their graduates.
+    assert!(units["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["kind"] == "department" && u["graduates"].as_i64().unwrap() > 0));
+
+    // Another school's department is no parent here, and another school is out of reach.
+    let (_, theirs) = app
+        .login_as("admin19102")
+        .await
+        .get_json(&format!("/api/admin/schools/{other}/org-units"))
+        .await;
+    let their_dept = theirs["items"][0]["id"].as_str().unwrap().to_string();
+    let (s, b) = admin
+        .post_json(
+            &path,
+            &json!({ "kind": "major", "parent_id": their_dept, "name": "偷渡专业" }),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(fields(&b), ["parent_id"]);
+    let (s, _) = admin
+        .put_json(
+            &format!("{path}/{their_dept}"),
+            &json!({ "kind": "department", "name": "改名" }),
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (s, _) = admin
+        .get_json(&format!("/api/admin/schools/{other}/org-units"))
+        .await;
+    assert_eq!(s, 404);
+    for login in ["province", "rev19101a", "hr1"] {
+        let c = app.login_as(login).await;
+        let (s, _) = c.get_json(&path).await;
+        assert_eq!(s, 403, "{login}");
+        let (s, _) = c
+            .post_json(&path, &json!({ "kind": "department", "name": "某学院" }))
+            .await;
+        assert_eq!(s, 403, "{login}");
+    }
+}
