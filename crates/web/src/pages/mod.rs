@@ -147,6 +147,8 @@ pub fn routes() -> Router<AppState> {
             post(province::admin_active),
         )
         .route("/school/profile", get(province::own_school))
+        .route("/school/org-units", post(province::unit_submit))
+        .route("/school/org-units/{id}", post(province::unit_rename))
         .route(
             "/school/staff/{id}/password-reset",
             post(school::staff_password_reset),

@@ -8,7 +8,10 @@ use serde::Deserialize;
 use wangqian_domain::role::Role;
 use wangqian_domain::school::PROVINCES;
 use wangqian_store::accounts::SessionInfo;
-use wangqian_store::orgs::{self, NewSchoolAdmin, SchoolAdminRow, SchoolDetail, SchoolFilter};
+use wangqian_store::orgs::{
+    self, NewOrgUnit, NewSchoolAdmin, OrgUnit, OrgUnitKind, RenameOrgUnit, SchoolAdminRow,
+    SchoolDetail, SchoolFilter,
+};
 use wangqian_store::{AccountId, Page, SchoolId};
 
 use super::error::{form_page, same_name, FormErrors, PageResult};
@@ -167,6 +170,34 @@ struct SchoolPage {
     admins: Vec<SchoolAdminRow>,
     admin_form: AdminForm,
     admin_errors: FormErrors,
+    /// The school administrator's departments, majors and classes.
+    units: Vec<OrgUnit>,
+    unit_form: UnitForm,
+    unit_errors: FormErrors,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(super) struct UnitForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    parent_id: String,
+    #[serde(default)]
+    name: String,
+}
+
+impl SchoolPage {
+    /// Units of one level, for the tables and the parent choices.
+    fn units_of(&self, kind: &str) -> Vec<&OrgUnit> {
+        self.units.iter().filter(|u| u.kind == kind).collect()
+    }
+
+    fn name_of(&self, id: &Option<String>) -> String {
+        id.as_deref()
+            .and_then(|id| self.units.iter().find(|u| u.id == id))
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -184,16 +215,24 @@ struct Shown {
     errors: FormErrors,
     admin_form: AdminForm,
     admin_errors: FormErrors,
+    unit_form: UnitForm,
+    unit_errors: FormErrors,
     notice: String,
 }
 
 async fn school_page(state: &AppState, s: &SessionInfo, id: &SchoolId, shown: Shown) -> PageResult {
     let school = orgs::school_detail(&state.store, &s.actor, id).await?;
     let province = s.actor.role == Role::ProvincialAdmin;
-    let admins = if province {
-        orgs::list_school_admins(&state.store, &s.actor, id).await?
+    let (admins, units) = if province {
+        (
+            orgs::list_school_admins(&state.store, &s.actor, id).await?,
+            Vec::new(),
+        )
     } else {
-        Vec::new()
+        (
+            Vec::new(),
+            orgs::org_units(&state.store, &s.actor, id).await?,
+        )
     };
     let view = SchoolPage {
         user: bar(s),
@@ -207,13 +246,15 @@ async fn school_page(state: &AppState, s: &SessionInfo, id: &SchoolId, shown: Sh
         admins,
         admin_form: shown.admin_form,
         admin_errors: shown.admin_errors,
+        units,
+        unit_form: shown.unit_form,
+        unit_errors: shown.unit_errors,
     };
-    // The status (422) follows whichever of the two forms came back with problems.
-    let shown_errors = if view.errors.is_empty() {
-        &view.admin_errors
-    } else {
-        &view.errors
-    };
+    // The status (422) follows whichever form came back with problems.
+    let shown_errors = [&view.errors, &view.admin_errors, &view.unit_errors]
+        .into_iter()
+        .find(|e| !e.is_empty())
+        .unwrap_or(&view.errors);
     Ok(form_page(&view, shown_errors))
 }
 
@@ -223,6 +264,8 @@ fn nothing_shown(notice: String) -> Shown {
         errors: FormErrors::default(),
         admin_form: AdminForm::default(),
         admin_errors: FormErrors::default(),
+        unit_form: UnitForm::default(),
+        unit_errors: FormErrors::default(),
         notice,
     }
 }
@@ -331,4 +374,91 @@ pub(super) async fn admin_active(
     orgs::set_school_admin_active(&state.store, &s.actor, &id, &account_id, f.active == "true")
         .await?;
     Ok(Redirect::to(&format!("/province/schools/{id}?notice=saved")).into_response())
+}
+
+/// The unit form's fields: its name field is `unit_name` beside the school form's `name`.
+fn unit_field(field: &str) -> Option<String> {
+    Some(if field == "name" { "unit_name" } else { field }.to_string())
+}
+
+fn unit_kind(kind: &str) -> Option<OrgUnitKind> {
+    match kind {
+        "department" => Some(OrgUnitKind::Department),
+        "major" => Some(OrgUnitKind::Major),
+        "class" => Some(OrgUnitKind::Class),
+        _ => None,
+    }
+}
+
+/// 新增院系 / 专业 / 班级 on the school's own page.
+pub(super) async fn unit_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    PageForm(f): PageForm<UnitForm>,
+) -> PageResult {
+    let id = s
+        .actor
+        .school_id
+        .clone()
+        .ok_or_else(super::error::PageError::forbidden)?;
+    let result = match unit_kind(&f.kind) {
+        None => Err(wangqian_store::ServiceError::field(
+            "kind",
+            "请选择要新增的层级",
+        )),
+        Some(kind) => {
+            let input = NewOrgUnit {
+                kind,
+                parent_id: Some(f.parent_id.clone()).filter(|p| !p.is_empty()),
+                name: f.name.clone(),
+            };
+            orgs::create_org_unit(&state.store, &s.actor, &id, input).await
+        }
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to("/school/profile?notice=saved").into_response()),
+        Err(e) => {
+            let shown = Shown {
+                unit_errors: FormErrors::from_service(e, unit_field)?,
+                unit_form: f,
+                ..nothing_shown(String::new())
+            };
+            school_page(&state, &s, &id, shown).await
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(super) struct RenameForm {
+    kind: String,
+    name: String,
+}
+
+pub(super) async fn unit_rename(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(unit_id): Path<String>,
+    PageForm(f): PageForm<RenameForm>,
+) -> PageResult {
+    let id = s
+        .actor
+        .school_id
+        .clone()
+        .ok_or_else(super::error::PageError::forbidden)?;
+    let kind =
+        unit_kind(&f.kind).ok_or_else(|| super::error::PageError::bad_request("未知的层级"))?;
+    let input = RenameOrgUnit {
+        kind,
+        name: f.name.clone(),
+    };
+    match orgs::rename_org_unit(&state.store, &s.actor, &id, &unit_id, input).await {
+        Ok(_) => Ok(Redirect::to("/school/profile?notice=saved").into_response()),
+        Err(e) => {
+            let shown = Shown {
+                unit_errors: FormErrors::from_service(e, |_| None)?,
+                ..nothing_shown(String::new())
+            };
+            school_page(&state, &s, &id, shown).await
+        }
+    }
 }

@@ -345,6 +345,38 @@ async fn the_school_pages_keep_what_was_typed_and_show_every_error() {
     assert!(!html.contains("id=\"name\""), "{html}");
     let r = admin.get("/province/schools").await;
     assert_eq!(r.status(), 403);
+    // It adds a department from the page; a major without its department says so by the field.
+    let csrf = admin.csrf.clone().unwrap();
+    let r = admin
+        .post_form(
+            "/school/org-units",
+            &[
+                ("_csrf", &csrf),
+                ("kind", "major"),
+                ("parent_id", ""),
+                ("name", "新专业"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("请选择本校的院系") && html.contains("value=\"新专业\""),
+        "{html}"
+    );
+    let r = admin
+        .post_form(
+            "/school/org-units",
+            &[
+                ("_csrf", &csrf),
+                ("kind", "department"),
+                ("name", "国际教育学院"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let html = admin.get("/school/profile").await.text().await.unwrap();
+    assert!(html.contains("国际教育学院"), "{html}");
 }
 
 /// The "done when": from `create-admin` on an empty database to an agreement in force,
