@@ -679,6 +679,39 @@ pub fn check_login_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// The fields every new staff account has: trimmed login and name, and every problem at once.
+pub(crate) fn check_new_staff(
+    login_name: &str,
+    display_name: &str,
+    initial_password: &str,
+) -> (String, String, Vec<FieldError>) {
+    let mut errors = Vec::new();
+    let login_name = login_name.trim().to_string();
+    if let Err(m) = check_login_name(&login_name) {
+        errors.push(FieldError::new("login_name", m));
+    }
+    let display_name = display_name.trim().to_string();
+    if display_name.is_empty() || display_name.chars().count() > 50 {
+        errors.push(FieldError::new(
+            "display_name",
+            "请输入姓名（不超过 50 字）",
+        ));
+    }
+    if let Err(m) = password::check_strength(initial_password) {
+        errors.push(FieldError::new("password", m));
+    }
+    (login_name, display_name, errors)
+}
+
+/// An INSERT that met the unique login name.
+pub(crate) fn login_taken(e: sqlx::Error) -> ServiceError {
+    if is_unique_violation(&e) {
+        ServiceError::field("login_name", "该账号已被使用")
+    } else {
+        e.into()
+    }
+}
+
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct NewReviewer {
     pub department_id: String,
@@ -710,21 +743,8 @@ pub async fn create_reviewer(
         Access::Allowed => {}
         Access::Forbidden | Access::NotFound => return Err(ServiceError::Forbidden),
     }
-    let mut errors = Vec::new();
-    let login_name = input.login_name.trim().to_string();
-    if let Err(m) = check_login_name(&login_name) {
-        errors.push(FieldError::new("login_name", m));
-    }
-    let display_name = input.display_name.trim().to_string();
-    if display_name.is_empty() || display_name.chars().count() > 50 {
-        errors.push(FieldError::new(
-            "display_name",
-            "请输入姓名（不超过 50 字）",
-        ));
-    }
-    if let Err(m) = password::check_strength(&input.password) {
-        errors.push(FieldError::new("password", m));
-    }
+    let (login_name, display_name, mut errors) =
+        check_new_staff(&input.login_name, &input.display_name, &input.password);
     let dept = sqlx::query_as::<_, (String,)>(
         "SELECT name FROM departments WHERE id = $1 AND school_id = $2",
     )
@@ -755,13 +775,7 @@ pub async fn create_reviewer(
     .bind(now)
     .execute(&mut *tx)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            ServiceError::field("login_name", "该账号已被使用")
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(login_taken)?;
     audit::record(
         &mut tx,
         AuditEntry {

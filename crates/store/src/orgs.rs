@@ -431,23 +431,10 @@ pub async fn create_school_admin(
 ) -> ServiceResult<SchoolAdminRow> {
     allow(policy::manage_schools(actor), "院校")?;
     let school = school_detail(store, actor, school_id).await?;
-    let mut errors = Vec::new();
+    let (login_name, display_name, mut errors) =
+        crate::accounts::check_new_staff(&input.login_name, &input.display_name, &input.password);
     if school.disabled_at.is_some() {
-        errors.push(FieldError::new("school", "该院校已停用，不能新增管理员"));
-    }
-    let login_name = input.login_name.trim().to_string();
-    if let Err(m) = crate::accounts::check_login_name(&login_name) {
-        errors.push(FieldError::new("login_name", m));
-    }
-    let display_name = input.display_name.trim().to_string();
-    if display_name.is_empty() || display_name.chars().count() > 50 {
-        errors.push(FieldError::new(
-            "display_name",
-            "请输入姓名（不超过 50 字）",
-        ));
-    }
-    if let Err(m) = password::check_strength(&input.password) {
-        errors.push(FieldError::new("password", m));
+        errors.insert(0, FieldError::new("school", "该院校已停用，不能新增管理员"));
     }
     if !errors.is_empty() {
         return Err(ServiceError::Validation(errors));
@@ -468,13 +455,7 @@ pub async fn create_school_admin(
     .bind(now)
     .execute(&mut *tx)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            ServiceError::field("login_name", "该账号已被使用")
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(crate::accounts::login_taken)?;
     audit::record(
         &mut tx,
         AuditEntry {
