@@ -433,6 +433,8 @@ pub struct Facts {
     /// The reason the school gave, told to employers with the refusal (none on locks made
     /// before reasons were kept).
     pub signing_lock_reason: Option<String>,
+    /// The school closed online signing for the graduate's department or major (签约开放列表).
+    pub signing_closed: Option<SigningClosure>,
     /// Another record holds the graduate's one outcome.
     pub outcome_held: Option<Holder>,
     /// The employer already has an unanswered, unexpired invitation to this graduate.
@@ -460,6 +462,7 @@ impl Facts {
             training_mode_may_sign: true,
             signing_locked: false,
             signing_lock_reason: None,
+            signing_closed: None,
             outcome_held: None,
             pending_invitation: false,
             employer_may_sign: true,
@@ -496,6 +499,35 @@ pub fn signing_lock_message(reason: Option<&str>) -> Cow<'static, str> {
     }
 }
 
+/// Which part of the school a closure of signing covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClosedUnit {
+    Department,
+    Major,
+}
+
+/// A department or major whose online signing the school closed, with its name and reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningClosure {
+    pub unit: ClosedUnit,
+    pub name: String,
+    pub reason: String,
+}
+
+impl SigningClosure {
+    /// As employers are told it.
+    pub fn message(&self) -> String {
+        let unit = match self.unit {
+            ClosedUnit::Department => "院系",
+            ClosedUnit::Major => "专业",
+        };
+        format!(
+            "学校已暂停{unit}「{}」的网签（原因：{}）",
+            self.name, self.reason
+        )
+    }
+}
+
 /// The reason a school gives when it locks a graduate's signing, trimmed: 2–200 characters, as
 /// employers read it in their search and the graduate on the home page.
 pub fn check_signing_lock_reason(reason: &str) -> Result<String, &'static str> {
@@ -516,6 +548,9 @@ pub fn invite_obstacles(f: &Facts) -> Vec<Cow<'static, str>> {
     }
     if f.signing_locked {
         why.push(signing_lock_message(f.signing_lock_reason.as_deref()));
+    }
+    if let Some(c) = &f.signing_closed {
+        why.push(c.message().into());
     }
     match f.outcome_held {
         Some(Holder::Destination) => why.push(HOLDS_DESTINATION.into()),

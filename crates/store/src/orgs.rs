@@ -582,6 +582,8 @@ pub struct OrgUnit {
     pub parent_id: Option<String>,
     pub name: String,
     pub graduates: i64,
+    /// Why the school closed online signing here (departments and majors); none when open.
+    pub signing_closed_reason: Option<String>,
 }
 
 /// The school's departments, majors and classes, each level by name.
@@ -593,11 +595,14 @@ pub async fn org_units(
     allow(policy::administer_school(actor, school_id), "学校")?;
     Ok(sqlx::query_as::<_, OrgUnit>(
         "SELECT id, 'department' AS kind, CAST(NULL AS TEXT) AS parent_id, name, \
-         (SELECT COUNT(*) FROM graduates g WHERE g.department_id = d.id) AS graduates FROM departments d WHERE school_id = $1 \
+         (SELECT COUNT(*) FROM graduates g WHERE g.department_id = d.id) AS graduates, signing_closed_reason \
+         FROM departments d WHERE school_id = $1 \
          UNION ALL SELECT id, 'major' AS kind, department_id AS parent_id, name, \
-         (SELECT COUNT(*) FROM graduates g WHERE g.major_id = m.id) AS graduates FROM majors m WHERE school_id = $1 \
+         (SELECT COUNT(*) FROM graduates g WHERE g.major_id = m.id) AS graduates, signing_closed_reason \
+         FROM majors m WHERE school_id = $1 \
          UNION ALL SELECT id, 'class' AS kind, major_id AS parent_id, name, \
-         (SELECT COUNT(*) FROM graduates g WHERE g.class_id = c.id) AS graduates FROM classes c WHERE school_id = $1 \
+         (SELECT COUNT(*) FROM graduates g WHERE g.class_id = c.id) AS graduates, CAST(NULL AS TEXT) AS signing_closed_reason \
+         FROM classes c WHERE school_id = $1 \
          ORDER BY kind, name",
     )
     .bind(school_id)
@@ -644,9 +649,13 @@ async fn unit_of(
     id: &str,
 ) -> ServiceResult<OrgUnit> {
     let parent = kind.parent().map_or("CAST(NULL AS TEXT)", |p| p.1);
+    let closed = match kind {
+        OrgUnitKind::Class => "CAST(NULL AS TEXT)",
+        OrgUnitKind::Department | OrgUnitKind::Major => "signing_closed_reason",
+    };
     sqlx::query_as::<_, OrgUnit>(&format!(
-        "SELECT id, CAST($3 AS TEXT) AS kind, {parent} AS parent_id, name, CAST(0 AS BIGINT) AS graduates \
-         FROM {} WHERE id = $1 AND school_id = $2",
+        "SELECT id, CAST($3 AS TEXT) AS kind, {parent} AS parent_id, name, CAST(0 AS BIGINT) AS graduates, \
+         {closed} AS signing_closed_reason FROM {} WHERE id = $1 AND school_id = $2",
         kind.table()
     ))
     .bind(id.to_string())
@@ -785,6 +794,77 @@ pub async fn rename_org_unit(
     )
     .await?;
     let unit = unit_of(&mut tx, input.kind, school_id, id).await?;
+    tx.commit().await?;
+    Ok(unit)
+}
+
+/// Opening or closing online signing for a department or a major (签约开放列表).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitSigning {
+    /// `department` or `major`.
+    pub kind: OrgUnitKind,
+    pub open: bool,
+    /// Required to close (2–200 characters): what employers are told.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Closes (with a reason) or reopens online signing for one of the school's departments or
+/// majors: new invitations to its graduates are refused with the reason, as for a graduate's
+/// own lock; agreements already under way go on.
+pub async fn set_unit_signing(
+    store: &Store,
+    actor: &Actor,
+    school_id: &SchoolId,
+    unit_id: &str,
+    input: UnitSigning,
+) -> ServiceResult<OrgUnit> {
+    allow(policy::administer_school(actor, school_id), "学校")?;
+    if input.kind == OrgUnitKind::Class {
+        return Err(ServiceError::field("kind", "网签可按院系或专业开放、关闭"));
+    }
+    let reason = if input.open {
+        None
+    } else {
+        Some(
+            wangqian_domain::lifecycle::check_signing_lock_reason(
+                input.reason.as_deref().unwrap_or_default(),
+            )
+            .map_err(|m| ServiceError::field("reason", m))?,
+        )
+    };
+    let now = store.now();
+    let mut tx = store.writer().begin().await?;
+    unit_of(&mut tx, input.kind, school_id, unit_id).await?;
+    sqlx::query(&format!(
+        "UPDATE {} SET signing_closed_reason = $1, updated_at = $2 WHERE id = $3 AND school_id = $4",
+        input.kind.table()
+    ))
+    .bind(reason.clone())
+    .bind(now)
+    .bind(unit_id.to_string())
+    .bind(school_id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: if input.open {
+                "open_unit_signing"
+            } else {
+                "close_unit_signing"
+            },
+            target_kind: input.kind.table(),
+            target_id: unit_id,
+            school_id: Some(school_id.as_str()),
+            detail: serde_json::json!({ "reason": reason }),
+        },
+    )
+    .await?;
+    let unit = unit_of(&mut tx, input.kind, school_id, unit_id).await?;
     tx.commit().await?;
     Ok(unit)
 }

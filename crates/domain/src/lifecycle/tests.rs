@@ -894,3 +894,23 @@ fn only_a_draft_may_change_its_terms_outside_the_trail() {
         assert!(terms_bound_by_trail(s.as_str()), "{s:?}");
     }
 }
+
+#[test]
+fn a_closed_department_or_major_stops_invitations_with_its_name_and_reason() {
+    let mut f = Facts::open(AgreementKind::Online);
+    f.signing_closed = Some(SigningClosure {
+        unit: ClosedUnit::Major,
+        name: "临床医学".into(),
+        reason: "待统一安排规培".into(),
+    });
+    let why = invite_obstacles(&f);
+    assert_eq!(why.len(), 1);
+    assert_eq!(
+        why[0],
+        "学校已暂停专业「临床医学」的网签（原因：待统一安排规培）"
+    );
+    let refusal = decide(None, AgreementAction::Invite, Party::Employer, &f).unwrap_err();
+    assert!(format!("{refusal:?}").contains("临床医学"), "{refusal:?}");
+    f.signing_closed = None;
+    assert!(invite_obstacles(&f).is_empty());
+}

@@ -164,6 +164,11 @@ pub(crate) struct GraduateFacts {
     pub training_mode_code: String,
     pub signing_locked: i64,
     pub signing_lock_reason: Option<String>,
+    /// The department's and the major's closure of signing, with their names.
+    pub department_closed: Option<String>,
+    pub department_name: String,
+    pub major_closed: Option<String>,
+    pub major_name: String,
     pub terminations_used: i64,
     /// The kind of record holding the graduate's outcome, when it is another record.
     pub held_by: Option<String>,
@@ -183,14 +188,35 @@ pub(crate) async fn graduate_facts(
 ) -> ServiceResult<GraduateFacts> {
     sqlx::query_as::<_, GraduateFacts>(
         "SELECT g.school_id, g.department_id, g.graduation_year, g.training_mode_code, g.signing_locked, g.signing_lock_reason, g.terminations_used, \
-         (SELECT o.record_kind FROM graduate_outcomes o WHERE o.graduate_id = g.id AND o.record_id <> $2) AS held_by \
-         FROM graduates g WHERE g.id = $1",
+         (SELECT o.record_kind FROM graduate_outcomes o WHERE o.graduate_id = g.id AND o.record_id <> $2) AS held_by, \
+         d.signing_closed_reason AS department_closed, d.name AS department_name, \
+         m.signing_closed_reason AS major_closed, m.name AS major_name \
+         FROM graduates g JOIN departments d ON d.id = g.department_id JOIN majors m ON m.id = g.major_id \
+         WHERE g.id = $1",
     )
     .bind(graduate_id.to_string())
     .bind(except_record.map(AgreementId::as_str).unwrap_or_default())
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(ServiceError::NotFound("毕业生"))
+}
+
+impl GraduateFacts {
+    /// The closure that covers the graduate: the department's first, then the major's.
+    fn closure(&self) -> Option<lc::SigningClosure> {
+        let department = self.department_closed.as_ref().map(|r| lc::SigningClosure {
+            unit: lc::ClosedUnit::Department,
+            name: self.department_name.clone(),
+            reason: r.clone(),
+        });
+        department.or_else(|| {
+            self.major_closed.as_ref().map(|r| lc::SigningClosure {
+                unit: lc::ClosedUnit::Major,
+                name: self.major_name.clone(),
+                reason: r.clone(),
+            })
+        })
+    }
 }
 
 pub(crate) fn holder(kind: Option<&str>) -> Option<Holder> {
@@ -238,6 +264,7 @@ pub(crate) async fn load_facts(
         training_mode_may_sign: codes::training_mode_may_sign(&g.training_mode_code),
         signing_locked: g.signing_locked != 0,
         signing_lock_reason: g.signing_lock_reason.clone(),
+        signing_closed: g.closure(),
         outcome_held: holder(g.held_by.as_deref()),
         pending_invitation: false,
         employer_may_sign: true,

@@ -64,6 +64,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(province::set_school_admin_active))
         .routes(routes!(province::list_org_units, province::create_org_unit))
         .routes(routes!(province::rename_org_unit))
+        .routes(routes!(province::set_unit_signing))
         .routes(routes!(employers::register_employer))
         .routes(routes!(employers::join_employer))
         .routes(routes!(employers::get_employer))

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use wangqian_store::orgs::{
     self, NewOrgUnit, NewSchoolAdmin, OrgUnit, RenameOrgUnit, SchoolAdminRow, SchoolDetail,
-    SchoolFilter, SchoolInput,
+    SchoolFilter, SchoolInput, UnitSigning,
 };
 use wangqian_store::{AccountId, SchoolId};
 
@@ -159,5 +159,22 @@ pub async fn rename_org_unit(
 ) -> ApiResult<Json<OrgUnit>> {
     Ok(Json(
         orgs::rename_org_unit(&state.store, &s.actor, &id, &unit_id, b).await?,
+    ))
+}
+
+/// 签约开放列表: closes (with the reason employers are told) or reopens online signing for one
+/// of the school's departments or majors.
+#[utoipa::path(put, path = "/api/admin/schools/{id}/org-units/{unit_id}/signing", operation_id = "set_unit_signing", tag = "organisations",
+    params(("id" = String, Path), ("unit_id" = String, Path)), request_body = UnitSigning,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = OrgUnit), Session, BadRequest, NotFound, Unprocessable))]
+pub async fn set_unit_signing(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path((id, unit_id)): Path<(SchoolId, String)>,
+    ApiJson(b): ApiJson<UnitSigning>,
+) -> ApiResult<Json<OrgUnit>> {
+    Ok(Json(
+        orgs::set_unit_signing(&state.store, &s.actor, &id, &unit_id, b).await?,
     ))
 }

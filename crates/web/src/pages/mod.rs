@@ -150,6 +150,10 @@ pub fn routes() -> Router<AppState> {
         .route("/school/org-units", post(province::unit_submit))
         .route("/school/org-units/{id}", post(province::unit_rename))
         .route(
+            "/school/org-units/{id}/signing",
+            post(province::unit_signing),
+        )
+        .route(
             "/school/staff/{id}/password-reset",
             post(school::staff_password_reset),
         )

@@ -10,7 +10,7 @@ use wangqian_domain::school::PROVINCES;
 use wangqian_store::accounts::SessionInfo;
 use wangqian_store::orgs::{
     self, NewOrgUnit, NewSchoolAdmin, OrgUnit, OrgUnitKind, RenameOrgUnit, SchoolAdminRow,
-    SchoolDetail, SchoolFilter,
+    SchoolDetail, SchoolFilter, UnitSigning,
 };
 use wangqian_store::{AccountId, Page, SchoolId};
 
@@ -452,6 +452,46 @@ pub(super) async fn unit_rename(
         name: f.name.clone(),
     };
     match orgs::rename_org_unit(&state.store, &s.actor, &id, &unit_id, input).await {
+        Ok(_) => Ok(Redirect::to("/school/profile?notice=saved").into_response()),
+        Err(e) => {
+            let shown = Shown {
+                unit_errors: FormErrors::from_service(e, |_| None)?,
+                ..nothing_shown(String::new())
+            };
+            school_page(&state, &s, &id, shown).await
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(super) struct UnitSigningForm {
+    kind: String,
+    open: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// 签约开放列表 on the school's page: close a department's or major's signing with a reason,
+/// or open it again.
+pub(super) async fn unit_signing(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(unit_id): Path<String>,
+    PageForm(f): PageForm<UnitSigningForm>,
+) -> PageResult {
+    let id = s
+        .actor
+        .school_id
+        .clone()
+        .ok_or_else(super::error::PageError::forbidden)?;
+    let kind =
+        unit_kind(&f.kind).ok_or_else(|| super::error::PageError::bad_request("未知的层级"))?;
+    let input = UnitSigning {
+        kind,
+        open: f.open == "true",
+        reason: Some(f.reason.clone()),
+    };
+    match orgs::set_unit_signing(&state.store, &s.actor, &id, &unit_id, input).await {
         Ok(_) => Ok(Redirect::to("/school/profile?notice=saved").into_response()),
         Err(e) => {
             let shown = Shown {

@@ -377,6 +377,49 @@ async fn the_school_pages_keep_what_was_typed_and_show_every_error() {
     assert_eq!(r.status(), 303);
     let html = admin.get("/school/profile").await.text().await.unwrap();
     assert!(html.contains("国际教育学院"), "{html}");
+    // 签约开放列表 from the same page: closing needs a reason, then shows it.
+    let (_, units) = admin
+        .get_json(&format!(
+            "/api/admin/schools/{}/org-units",
+            app.school_id("19101").await
+        ))
+        .await;
+    let dept = units["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "国际教育学院")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = admin
+        .post_form(
+            &format!("/school/org-units/{dept}/signing"),
+            &[
+                ("_csrf", &csrf),
+                ("kind", "department"),
+                ("open", "false"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("请填写暂停网签的原因"));
+    let r = admin
+        .post_form(
+            &format!("/school/org-units/{dept}/signing"),
+            &[
+                ("_csrf", &csrf),
+                ("kind", "department"),
+                ("open", "false"),
+                ("reason", "尚未开始招聘"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let html = admin.get("/school/profile").await.text().await.unwrap();
+    assert!(html.contains("已关闭（尚未开始招聘）"), "{html}");
 }
 
 /// The "done when": from `create-admin` on an empty database to an agreement in force,
@@ -635,4 +678,89 @@ async fn a_school_administrator_keeps_departments_majors_and_classes() {
             .await;
         assert_eq!(s, 403, "{login}");
     }
+}
+
+#[tokio::test]
+async fn a_closed_department_stops_invitations_with_its_reason_until_reopened() {
+    let app = TestApp::spawn().await;
+    let own = app.school_id("19101").await;
+    let g = crate::lifecycle::graduate(&app, 0).await;
+    let admin = app.login_as("admin19101").await;
+    let path = format!(
+        "/api/admin/schools/{own}/org-units/{}/signing",
+        g.department_id
+    );
+    let (s, b) = admin
+        .put_json(&path, &json!({ "kind": "department", "open": false }))
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(fields(&b), ["reason"]);
+    let (s, b) = admin
+        .put_json(
+            &path,
+            &json!({ "kind": "department", "open": false, "reason": "院系统一组织双选会后再签" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["signing_closed_reason"], "院系统一组织双选会后再签");
+
+    let hr = app.login_as("hr1").await;
+    let search = json!({ "school": "19101", "graduation_year": g.year, "name": g.name, "phone_or_id_number": g.id_number });
+    let (s, found) = hr.post_json("/api/graduate-search", &search).await;
+    assert_eq!(s, 200, "{found}");
+    assert_eq!(found["invitable"], false, "{found}");
+    assert!(
+        found["reasons"]
+            .to_string()
+            .contains("院系统一组织双选会后再签"),
+        "{found}"
+    );
+    let (s, sent) = hr
+        .post_json(
+            "/api/invitations",
+            &json!({ "graduate_ids": [g.id], "terms": crate::lifecycle::terms() }),
+        )
+        .await;
+    assert_eq!(s, 200, "{sent}");
+    // Not invitable, so never put on the send list: nothing goes out.
+    assert_eq!(sent["sent"], 0, "{sent}");
+
+    // Others may not open or close it.
+    for login in ["rev19101a", "hr1", "province"] {
+        let c = app.login_as(login).await;
+        let (s, _) = c
+            .put_json(&path, &json!({ "kind": "department", "open": true }))
+            .await;
+        assert_eq!(s, 403, "{login}");
+    }
+    let (s, _) = app
+        .login_as("admin19102")
+        .await
+        .put_json(&path, &json!({ "kind": "department", "open": true }))
+        .await;
+    assert_eq!(
+        s, 404,
+        "another school's administrator, on this school's path"
+    );
+    let other = app.school_id("19102").await;
+    let (s, _) = app
+        .login_as("admin19102")
+        .await
+        .put_json(
+            &format!(
+                "/api/admin/schools/{other}/org-units/{}/signing",
+                g.department_id
+            ),
+            &json!({ "kind": "department", "open": true }),
+        )
+        .await;
+    assert_eq!(s, 404, "this school's department through another school");
+
+    let (s, b) = admin
+        .put_json(&path, &json!({ "kind": "department", "open": true }))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert!(b["signing_closed_reason"].is_null());
+    let (_, found) = hr.post_json("/api/graduate-search", &search).await;
+    assert_eq!(found["invitable"], true, "{found}");
 }
