@@ -99,6 +99,19 @@ fn label(field: &str) -> &'static str {
     }
 }
 
+/// The defaults' own rules as the service reports them (field names, Chinese messages); a page
+/// that cannot build the whole input uses it to show every problem at once.
+pub fn check(d: &SigningDefaults) -> ServiceResult<()> {
+    d.validate().map_err(|errors| {
+        ServiceError::Validation(
+            errors
+                .into_iter()
+                .map(|e| FieldError::new(e.field, format!("{}：{}", label(e.field), e.reason)))
+                .collect(),
+        )
+    })
+}
+
 /// Saves (or replaces) the company's defaults; every problem is reported at once.
 pub async fn update_signing_defaults(
     store: &Store,
@@ -107,14 +120,7 @@ pub async fn update_signing_defaults(
 ) -> ServiceResult<SavedSigningDefaults> {
     let employer_id = own_employer(actor)?.clone();
     let d = input.normalised();
-    d.validate().map_err(|errors| {
-        ServiceError::Validation(
-            errors
-                .into_iter()
-                .map(|e| FieldError::new(e.field, format!("{}：{}", label(e.field), e.reason)))
-                .collect(),
-        )
-    })?;
+    check(&d)?;
     let now = store.now();
     let mut tx = store.writer().begin().await?;
     sqlx::query(

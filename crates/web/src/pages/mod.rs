@@ -26,6 +26,7 @@ mod signing;
 pub mod static_files;
 mod terms_form;
 mod verify;
+mod signing_defaults;
 
 pub use error::{FormErrors, PageError, PageResult};
 
@@ -158,6 +159,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/school/graduates/{id}/signing-lock",
             post(school::signing_lock),
+        )
+        .route(
+            "/employer/signing-defaults",
+            get(signing_defaults::show).post(signing_defaults::submit),
         )
         // Inside the session layer: error pages show who is logged in.
         .layer(axum::middleware::from_fn(error::with_user_bar))
