@@ -252,7 +252,9 @@ impl ArchiveMode {
     }
 
     pub fn parse(code: &str) -> Option<ArchiveMode> {
-        ArchiveMode::ALL.into_iter().find(|m| m.as_str() == code.trim())
+        ArchiveMode::ALL
+            .into_iter()
+            .find(|m| m.as_str() == code.trim())
     }
 
     /// Forwarding needs the whole 档案转寄 address block; the others need none.
@@ -691,7 +693,10 @@ mod tests {
         }
         .normalised();
         assert_eq!(ok.validate(), Ok(()));
-        assert_eq!(ok.household.address, "", "an address without moving is dropped");
+        assert_eq!(
+            ok.household.address, "",
+            "an address without moving is dropped"
+        );
     }
 
     #[test]
@@ -719,7 +724,9 @@ mod tests {
         }
         .normalised();
         assert_eq!(t.validate(), Ok(()));
-        assert!(t.archive_receiver.starts_with("转寄人才服务机构：合肥市人才服务中心"));
+        assert!(t
+            .archive_receiver
+            .starts_with("转寄人才服务机构：合肥市人才服务中心"));
         assert_eq!(t.household_receiver, "迁入单位所在地：合肥市集体户");
         // Terms stored before the structured fields: still read, and written back unchanged.
         let old = serde_json::to_value(sample()).unwrap();

@@ -23,10 +23,10 @@ mod messages;
 mod province;
 mod school;
 mod signing;
+mod signing_defaults;
 pub mod static_files;
 mod terms_form;
 mod verify;
-mod signing_defaults;
 
 pub use error::{FormErrors, PageError, PageResult};
 

@@ -100,8 +100,7 @@ pub(super) async fn submit(
                 archive,
                 household,
             };
-            match signing_defaults::update_signing_defaults(&state.store, &s.actor, input).await
-            {
+            match signing_defaults::update_signing_defaults(&state.store, &s.actor, input).await {
                 Ok(_) => return Ok(Redirect::to("/?notice=saved").into_response()),
                 Err(e) => errors.extend(FormErrors::from_service(e, same_name)?),
             }

@@ -182,7 +182,13 @@ fn label_of(field: &str) -> &'static str {
     TERM_LABELS
         .iter()
         .chain(wangqian_domain::terms::ARCHIVE_FIELDS.iter())
-        .chain([("household_kind", "户口接收类型"), ("household_address", "户口接收地址")].iter())
+        .chain(
+            [
+                ("household_kind", "户口接收类型"),
+                ("household_address", "户口接收地址"),
+            ]
+            .iter(),
+        )
         .find(|(k, _)| *k == field)
         .map_or("", |(_, l)| l)
 }

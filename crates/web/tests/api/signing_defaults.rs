@@ -111,7 +111,12 @@ async fn only_the_employers_members_reach_the_defaults() {
     let other = app.login_as("hr2").await;
     assert_eq!(other.get_json(PATH).await.1, json!({ "defaults": null }));
     let graduate_login = app.demo_graduate_login(0);
-    for login in ["admin19101", "province", "rev19101a", graduate_login.as_str()] {
+    for login in [
+        "admin19101",
+        "province",
+        "rev19101a",
+        graduate_login.as_str(),
+    ] {
         let c = app.login_as(login).await;
         assert_eq!(c.get_json(PATH).await.0, 403, "{login} reads");
         assert_eq!(c.put_json(PATH, &defaults()).await.0, 403, "{login} writes");
@@ -159,7 +164,10 @@ async fn the_home_page_asks_a_verified_company_and_the_page_keeps_what_was_typed
     assert!(back.contains("archive_address-error"), "{back}");
     assert!(back.contains("archive_postcode-error"), "{back}");
     assert!(back.contains("household_address-error"), "{back}");
-    assert!(back.contains("合肥星辰软件有限公司人事部"), "typed value kept");
+    assert!(
+        back.contains("合肥星辰软件有限公司人事部"),
+        "typed value kept"
+    );
     assert!(back.contains(r#"value="forward_to_employer" selected"#));
 
     let r = hr
@@ -180,7 +188,11 @@ async fn the_home_page_asks_a_verified_company_and_the_page_keeps_what_was_typed
             ],
         )
         .await;
-    assert!(r.status().is_redirection() || r.status().is_success(), "{}", r.status());
+    assert!(
+        r.status().is_redirection() || r.status().is_success(),
+        "{}",
+        r.status()
+    );
     let (_, read) = hr.get_json(PATH).await;
     assert_eq!(read["defaults"]["archive"]["postcode"], "230088", "{read}");
     assert!(!page(&hr, "/").await.1.contains("请先确认签约信息"));
@@ -193,7 +205,10 @@ async fn the_invitation_form_starts_from_the_defaults_and_offers_carry_the_block
     assert_eq!(hr.put_json(PATH, &defaults()).await.0, 200);
     let (s, desk) = page(&hr, "/employer/signing").await;
     assert_eq!(s, 200);
-    assert!(desk.contains(r#"value="forward_to_talent_centre" selected"#), "{desk}");
+    assert!(
+        desk.contains(r#"value="forward_to_talent_centre" selected"#),
+        "{desk}"
+    );
     assert!(desk.contains(r#"value="合肥市蜀山区长江西路 1 号""#));
     assert!(desk.contains(r#"value="230031""#));
     assert!(desk.contains(r#"value="move_to_employer_city" selected"#));
@@ -251,7 +266,10 @@ async fn an_offer_with_free_text_archive_and_household_still_displays() {
     assert_eq!(s, 200);
     let text = a.to_string();
     assert!(text.contains("合肥市人才服务中心") && text.contains("合肥市集体户口"));
-    assert!(!text.contains("\"archive\":"), "no structured block invented: {a}");
+    assert!(
+        !text.contains("\"archive\":"),
+        "no structured block invented: {a}"
+    );
     let (s, shown) = page(&hr, &format!("/agreements/{id}")).await;
     assert_eq!(s, 200);
     assert!(shown.contains("合肥市人才服务中心") && shown.contains("合肥市集体户口"));
