@@ -420,6 +420,37 @@ mod tests {
     }
 
     #[test]
+    fn structured_blocks_are_read_kept_and_prefilled() {
+        let mut f = HashMap::new();
+        f.insert("archive_mode".to_string(), "teleport".to_string());
+        f.insert(
+            "household_kind".to_string(),
+            "move_to_employer_city".to_string(),
+        );
+        let form = TermsForm::from_form(&f);
+        let errors = form.read().unwrap_err();
+        assert_eq!(errors.of("archive_mode"), "档案接收：请选择档案接收方式");
+        assert_eq!(errors.of("household_address"), "户口接收地址：必填");
+        assert_eq!(form.archive.mode, "teleport", "typed value kept");
+        // Terms on record with the blocks prefill them; older ones leave them empty.
+        let v = serde_json::json!({
+            "archive": {"mode": "keep_at_school"},
+            "household": {"kind": "not_moved"},
+            "archive_receiver": "存放学校"
+        });
+        let form = TermsForm::from_terms(&v);
+        assert_eq!(
+            (form.archive.mode.as_str(), form.household.kind.as_str()),
+            ("keep_at_school", "not_moved")
+        );
+        let old = TermsForm::from_terms(&serde_json::json!({"archive_receiver": "人才中心"}));
+        assert_eq!(
+            (old.archive.mode.as_str(), old.archive_receiver.as_str()),
+            ("", "人才中心")
+        );
+    }
+
+    #[test]
     fn terms_on_record_prefill_the_form() {
         let v = serde_json::json!({"position": "软件工程师", "regular_salary_yuan": 9000});
         let form = TermsForm::from_terms(&v);
