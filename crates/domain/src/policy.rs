@@ -126,6 +126,21 @@ pub fn view_employer(
     }
 }
 
+/// 签约信息确认 (the company's signing defaults): read and written by any active member of the
+/// company. Not only the manager writes: the HR staff who send the invitations are the ones who
+/// know where files and households go, and the manual asks whoever logs in first; every change
+/// is audited under the member's account.
+pub fn signing_defaults(actor: &Actor) -> Access {
+    match actor.role {
+        Role::EmployerMember if actor.employer_id.is_some() => Access::Allowed,
+        Role::EmployerMember
+        | Role::Graduate
+        | Role::DepartmentReviewer
+        | Role::SchoolAdmin
+        | Role::ProvincialAdmin => Access::Forbidden,
+    }
+}
+
 /// Uploading an agreement template: a school administrator for the school's cohorts, the
 /// provincial administrator for every school (`school_id` = None).
 pub fn manage_templates(actor: &Actor, school_id: Option<&SchoolId>) -> Access {

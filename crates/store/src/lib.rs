@@ -23,6 +23,7 @@ pub mod pii;
 pub mod query;
 pub mod roster_import;
 pub mod settings;
+pub mod signing_defaults;
 pub mod system;
 pub mod typed;
 

@@ -120,6 +120,8 @@ fn terms(cohort: u16, salary: u32) -> wangqian_domain::terms::AgreementTerms {
         contact_phone: "0551-65551234".into(),
         archive_receiver: String::new(),
         household_receiver: String::new(),
+        archive: None,
+        household: None,
         agreed_terms: String::new(),
     }
 }

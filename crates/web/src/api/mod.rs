@@ -8,6 +8,7 @@ mod lifecycle;
 mod province;
 mod roster;
 mod school;
+mod signing_defaults;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -28,6 +29,7 @@ pub use lifecycle::*;
 pub use province::*;
 pub use roster::*;
 pub use school::*;
+pub use signing_defaults::*;
 
 /// Every API route with its documentation: a handler is routed only through `routes!`, which
 /// takes its path and method from its `#[utoipa::path]`, so no route goes undocumented.
@@ -129,6 +131,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(documents::fetch_print_code_pdf))
         .routes(routes!(accounts::reset_account_password))
         .routes(routes!(school::set_signing_lock))
+        .routes(routes!(
+            signing_defaults::get_signing_defaults,
+            signing_defaults::update_signing_defaults
+        ))
 }
 
 /// The OpenAPI document, built once from [`router`].

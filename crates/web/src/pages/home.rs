@@ -29,6 +29,9 @@ struct HomePage {
     graduates_total: i64,
     graduates_bound: i64,
     pending_employers: i64,
+    /// A verified company without 签约信息确认 yet: the page asks for it (002 §2.1.1) but
+    /// blocks nothing.
+    needs_signing_defaults: bool,
 }
 
 pub(super) async fn home(
@@ -52,6 +55,7 @@ pub(super) async fn home(
         graduates_total: 0,
         graduates_bound: 0,
         pending_employers: 0,
+        needs_signing_defaults: false,
     };
     let result: Result<(), ServiceError> = async {
         match a.role {
@@ -64,6 +68,13 @@ pub(super) async fn home(
                 if let Some(e) = &a.employer_id {
                     page.employer = Some(employers::get_employer(&state.store, a, e).await?);
                     page.members = employers::list_members(&state.store, a, e).await?;
+                    page.needs_signing_defaults = page
+                        .employer
+                        .as_ref()
+                        .is_some_and(|d| d.employer.status == "verified")
+                        && wangqian_store::signing_defaults::get_signing_defaults(&state.store, a)
+                            .await?
+                            .is_none();
                 }
             }
             Role::SchoolAdmin | Role::DepartmentReviewer => {

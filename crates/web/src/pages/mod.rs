@@ -23,6 +23,7 @@ mod messages;
 mod province;
 mod school;
 mod signing;
+mod signing_defaults;
 pub mod static_files;
 mod terms_form;
 mod verify;
@@ -164,6 +165,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/school/graduates/{id}/signing-lock",
             post(school::signing_lock),
+        )
+        .route(
+            "/employer/signing-defaults",
+            get(signing_defaults::show).post(signing_defaults::submit),
         )
         // Inside the session layer: error pages show who is logged in.
         .layer(axum::middleware::from_fn(error::with_user_bar))

@@ -79,6 +79,17 @@ async fn desk(state: &AppState, s: &SessionInfo, x: Extras) -> PageResult {
             .map(|g| g.graduate_id.clone())
             .collect(),
     };
+    // A fresh form starts from the company's 签约信息确认; a returned one keeps what was typed.
+    let tf = match x.tf {
+        Some(tf) => tf,
+        None if s.actor.role == wangqian_domain::role::Role::EmployerMember => {
+            wangqian_store::signing_defaults::get_signing_defaults(&state.store, &s.actor)
+                .await?
+                .map(|d| TermsForm::from_defaults(&d.defaults))
+                .unwrap_or_default()
+        }
+        None => TermsForm::default(),
+    };
     let page = DeskPage {
         user: bar(s),
         csrf: s.csrf_token.clone(),
@@ -94,7 +105,7 @@ async fn desk(state: &AppState, s: &SessionInfo, x: Extras) -> PageResult {
         pages: list.pages().max(1),
         list,
         import_lines: x.import_lines,
-        tf: x.tf.unwrap_or_default(),
+        tf,
         position_categories: POSITION_CATEGORIES,
         ticked,
     };

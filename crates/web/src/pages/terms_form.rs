@@ -4,7 +4,10 @@
 
 use std::collections::HashMap;
 
-use wangqian_domain::terms::AgreementTerms;
+use wangqian_domain::terms::{
+    AgreementTerms, ArchiveMode, ArchiveReceiving, HouseholdKind, HouseholdReceiving,
+    SigningDefaults,
+};
 
 use super::error::FormErrors;
 
@@ -42,6 +45,119 @@ pub struct TermsForm {
     pub agreed_terms: String,
     /// 反馈有效期（天）; only the invitation forms show it.
     pub validity_days: String,
+    /// The structured 档案接收 (empty mode: only the free text above, as older offers had).
+    pub archive: ArchiveForm,
+    /// The structured 户口接收 (empty kind: only the free text).
+    pub household: HouseholdForm,
+}
+
+/// 档案接收 as typed: the mode code and the forwarding block. Shared with 签约信息确认.
+#[derive(Debug, Clone, Default)]
+pub struct ArchiveForm {
+    pub mode: String,
+    pub unit_name: String,
+    pub address: String,
+    pub postcode: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+}
+
+/// 户口接收 as typed.
+#[derive(Debug, Clone, Default)]
+pub struct HouseholdForm {
+    pub kind: String,
+    pub address: String,
+}
+
+/// (code, label) of every 档案接收方式, for the select.
+pub fn archive_modes() -> Vec<(&'static str, &'static str)> {
+    ArchiveMode::ALL
+        .iter()
+        .map(|m| (m.as_str(), m.label()))
+        .collect()
+}
+
+/// (code, label) of every 户口接收类型.
+pub fn household_kinds() -> Vec<(&'static str, &'static str)> {
+    HouseholdKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), k.label()))
+        .collect()
+}
+
+impl ArchiveForm {
+    pub fn from_form(f: &HashMap<String, String>) -> ArchiveForm {
+        let v = |k: &str| f.get(k).cloned().unwrap_or_default();
+        ArchiveForm {
+            mode: v("archive_mode"),
+            unit_name: v("archive_unit_name"),
+            address: v("archive_address"),
+            postcode: v("archive_postcode"),
+            contact_name: v("archive_contact_name"),
+            contact_phone: v("archive_contact_phone"),
+        }
+    }
+
+    pub fn from_domain(a: &ArchiveReceiving) -> ArchiveForm {
+        ArchiveForm {
+            mode: a.mode.as_str().into(),
+            unit_name: a.unit_name.clone(),
+            address: a.address.clone(),
+            postcode: a.postcode.clone(),
+            contact_name: a.contact_name.clone(),
+            contact_phone: a.contact_phone.clone(),
+        }
+    }
+
+    /// `Ok(None)` when no mode is chosen; an unknown code is an error on `archive_mode`.
+    pub fn read(&self, errors: &mut FormErrors) -> Option<ArchiveReceiving> {
+        if self.mode.trim().is_empty() {
+            return None;
+        }
+        let Some(mode) = ArchiveMode::parse(&self.mode) else {
+            errors.add("archive_mode", "档案接收：请选择档案接收方式");
+            return None;
+        };
+        Some(ArchiveReceiving {
+            mode,
+            unit_name: self.unit_name.clone(),
+            address: self.address.clone(),
+            postcode: self.postcode.clone(),
+            contact_name: self.contact_name.clone(),
+            contact_phone: self.contact_phone.clone(),
+        })
+    }
+}
+
+impl HouseholdForm {
+    pub fn from_form(f: &HashMap<String, String>) -> HouseholdForm {
+        let v = |k: &str| f.get(k).cloned().unwrap_or_default();
+        HouseholdForm {
+            kind: v("household_kind"),
+            address: v("household_address"),
+        }
+    }
+
+    pub fn from_domain(h: &HouseholdReceiving) -> HouseholdForm {
+        HouseholdForm {
+            kind: h.kind.as_str().into(),
+            address: h.address.clone(),
+        }
+    }
+
+    pub fn read(&self, errors: &mut FormErrors) -> Option<HouseholdReceiving> {
+        if self.kind.trim().is_empty() {
+            return None;
+        }
+        let Some(kind) = HouseholdKind::parse(&self.kind) else {
+            errors.add("household_kind", "户口接收类型：请选择户口接收类型");
+            return None;
+        };
+        Some(HouseholdReceiving {
+            kind,
+            address: self.address.clone(),
+        })
+    }
 }
 
 /// The labels of the terms, as the form and the agreement page show them.
@@ -65,6 +181,14 @@ pub const TERM_LABELS: [(&str, &str); 14] = [
 fn label_of(field: &str) -> &'static str {
     TERM_LABELS
         .iter()
+        .chain(wangqian_domain::terms::ARCHIVE_FIELDS.iter())
+        .chain(
+            [
+                ("household_kind", "户口接收类型"),
+                ("household_address", "户口接收地址"),
+            ]
+            .iter(),
+        )
         .find(|(k, _)| *k == field)
         .map_or("", |(_, l)| l)
 }
@@ -116,6 +240,28 @@ impl TermsForm {
             household_receiver: v("household_receiver"),
             agreed_terms: v("agreed_terms"),
             validity_days: v("validity_days"),
+            archive: ArchiveForm::from_form(f),
+            household: HouseholdForm::from_form(f),
+        }
+    }
+
+    /// The choices, for the template's selects.
+    pub fn archive_modes(&self) -> Vec<(&'static str, &'static str)> {
+        archive_modes()
+    }
+
+    pub fn household_kinds(&self) -> Vec<(&'static str, &'static str)> {
+        household_kinds()
+    }
+
+    /// A fresh invitation form, started from the company's 签约信息确认.
+    pub fn from_defaults(d: &SigningDefaults) -> TermsForm {
+        TermsForm {
+            archive_receiver: d.archive.summary(),
+            household_receiver: d.household.summary(),
+            archive: ArchiveForm::from_domain(&d.archive),
+            household: HouseholdForm::from_domain(&d.household),
+            ..TermsForm::default()
         }
     }
 
@@ -142,6 +288,13 @@ impl TermsForm {
             household_receiver: s("household_receiver"),
             agreed_terms: s("agreed_terms"),
             validity_days: String::new(),
+            // Older terms have neither block: the form then shows only their free text.
+            archive: serde_json::from_value::<ArchiveReceiving>(t["archive"].clone())
+                .map(|a| ArchiveForm::from_domain(&a))
+                .unwrap_or_default(),
+            household: serde_json::from_value::<HouseholdReceiving>(t["household"].clone())
+                .map(|h| HouseholdForm::from_domain(&h))
+                .unwrap_or_default(),
         }
     }
 
@@ -150,6 +303,8 @@ impl TermsForm {
     /// terms' own rules are applied here too and every problem shows at once.
     pub fn read(&self) -> Result<(AgreementTerms, Option<u8>), FormErrors> {
         let mut errors = FormErrors::default();
+        let archive = self.archive.read(&mut errors);
+        let household = self.household.read(&mut errors);
         let n = &mut errors;
         let terms = AgreementTerms {
             position_category: self.position_category.clone(),
@@ -186,6 +341,8 @@ impl TermsForm {
             archive_receiver: self.archive_receiver.clone(),
             household_receiver: self.household_receiver.clone(),
             agreed_terms: self.agreed_terms.clone(),
+            archive,
+            household,
         };
         let validity = match self.validity_days.trim() {
             "" => None,
@@ -260,6 +417,37 @@ mod tests {
         f.insert("validity_days".to_string(), "45".to_string());
         let errors = TermsForm::from_form(&f).read().unwrap_err();
         assert_eq!(errors.of("validity_days"), "反馈有效期应为 1 至 30 天");
+    }
+
+    #[test]
+    fn structured_blocks_are_read_kept_and_prefilled() {
+        let mut f = HashMap::new();
+        f.insert("archive_mode".to_string(), "teleport".to_string());
+        f.insert(
+            "household_kind".to_string(),
+            "move_to_employer_city".to_string(),
+        );
+        let form = TermsForm::from_form(&f);
+        let errors = form.read().unwrap_err();
+        assert_eq!(errors.of("archive_mode"), "档案接收：请选择档案接收方式");
+        assert_eq!(errors.of("household_address"), "户口接收地址：必填");
+        assert_eq!(form.archive.mode, "teleport", "typed value kept");
+        // Terms on record with the blocks prefill them; older ones leave them empty.
+        let v = serde_json::json!({
+            "archive": {"mode": "keep_at_school"},
+            "household": {"kind": "not_moved"},
+            "archive_receiver": "存放学校"
+        });
+        let form = TermsForm::from_terms(&v);
+        assert_eq!(
+            (form.archive.mode.as_str(), form.household.kind.as_str()),
+            ("keep_at_school", "not_moved")
+        );
+        let old = TermsForm::from_terms(&serde_json::json!({"archive_receiver": "人才中心"}));
+        assert_eq!(
+            (old.archive.mode.as_str(), old.archive_receiver.as_str()),
+            ("", "人才中心")
+        );
     }
 
     #[test]

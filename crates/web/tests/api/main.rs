@@ -16,5 +16,6 @@ mod page_forms;
 mod password_reset;
 mod roster;
 mod schools;
+mod signing_defaults;
 mod signing_lock;
 mod system;
