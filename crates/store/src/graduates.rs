@@ -2,6 +2,7 @@
 //! graduate's online signing.
 
 use wangqian_domain::codes;
+use wangqian_domain::contact::{Email, MobileNumber};
 use wangqian_domain::policy::{self, GraduateScope};
 use wangqian_domain::role::{Actor, Role};
 
@@ -9,7 +10,10 @@ use crate::audit::{self, AuditEntry};
 use crate::error::allow;
 use crate::pii::PiiField;
 use crate::query::{contains_pattern, decode_cursor, encode_cursor, Arg, Filter};
-use crate::{DepartmentId, GraduateId, Page, Paging, SchoolId, ServiceError, ServiceResult, Store};
+use crate::{
+    DepartmentId, FieldError, GraduateId, Millis, Page, Paging, SchoolId, ServiceError,
+    ServiceResult, Store,
+};
 
 /// One row of a graduate list: personal data masked.
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -344,4 +348,116 @@ pub async fn set_signing_lock(
         locked: change.locked,
         reason: stored_reason,
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// 首次登录确认联系方式: the graduate confirms phone, e-mail and mailing address once.
+
+/// The graduate's contact details as they confirm them (masked: the page shows what is on file
+/// without echoing it whole).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct GraduateContact {
+    pub mobile_masked: Option<String>,
+    pub email_masked: Option<String>,
+    /// Whether a mailing address is on file (it is never shown back whole).
+    pub has_mailing_address: bool,
+    /// When the graduate last confirmed them; none until the first confirmation.
+    pub confirmed_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmContact {
+    pub mobile: String,
+    pub email: String,
+    /// Where paper documents reach the graduate (通讯地址).
+    pub mailing_address: String,
+}
+
+fn own_graduate(actor: &Actor) -> ServiceResult<&GraduateId> {
+    match (actor.role, &actor.graduate_id) {
+        (Role::Graduate, Some(id)) => Ok(id),
+        _ => Err(ServiceError::Forbidden),
+    }
+}
+
+pub async fn graduate_contact(store: &Store, actor: &Actor) -> ServiceResult<GraduateContact> {
+    let id = own_graduate(actor)?;
+    let (mobile_masked, email_masked, address, confirmed_at): (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<Millis>,
+    ) = sqlx::query_as(
+        "SELECT mobile_masked, email_masked, mailing_address_enc, contact_confirmed_at FROM graduates WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(store.reader())
+    .await?
+    .ok_or(ServiceError::NotFound("毕业生"))?;
+    Ok(GraduateContact {
+        mobile_masked,
+        email_masked,
+        has_mailing_address: address.is_some(),
+        confirmed_at,
+    })
+}
+
+/// Checks and stores the graduate's own contact details (ciphertext, with a masked copy for
+/// lists), every problem at once; the change is audited without the values.
+pub async fn confirm_contact(
+    store: &Store,
+    actor: &Actor,
+    input: ConfirmContact,
+) -> ServiceResult<GraduateContact> {
+    let id = own_graduate(actor)?.clone();
+    let mut errors = Vec::new();
+    let mobile = MobileNumber::parse(&input.mobile)
+        .map_err(|e| errors.push(FieldError::new("mobile", e.to_string())))
+        .ok();
+    let email = Email::parse(&input.email)
+        .map_err(|e| errors.push(FieldError::new("email", e.to_string())))
+        .ok();
+    let address = input.mailing_address.trim().to_string();
+    if !(5..=100).contains(&address.chars().count()) {
+        errors.push(FieldError::new(
+            "mailing_address",
+            "请填写通讯地址（5–100 字，写到门牌号）",
+        ));
+    }
+    let (Some(mobile), Some(email), true) = (mobile, email, errors.is_empty()) else {
+        return Err(ServiceError::Validation(errors));
+    };
+    let pii = &store.pii;
+    let now = store.now();
+    let mut tx = store.writer().begin().await?;
+    sqlx::query(
+        "UPDATE graduates SET mobile_enc = $1, mobile_hash = $2, mobile_masked = $3, email = $4, email_masked = $5, \
+         mailing_address_enc = $6, contact_confirmed_at = $7, updated_at = $7 WHERE id = $8",
+    )
+    .bind(pii.encrypt(PiiField::Mobile, mobile.as_str()))
+    .bind(pii.search_hash(PiiField::Mobile, mobile.as_str()))
+    .bind(mobile.masked())
+    .bind(pii.encrypt(PiiField::Email, email.as_str()))
+    .bind(email.masked())
+    .bind(pii.encrypt(PiiField::MailingAddress, &address))
+    .bind(now)
+    .bind(&id)
+    .execute(&mut *tx)
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        crate::audit::AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: "confirm_graduate_contact",
+            target_kind: "graduate",
+            target_id: &id,
+            school_id: actor.school_id.as_deref(),
+            detail: serde_json::json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    graduate_contact(store, actor).await
 }

@@ -24,6 +24,7 @@ pub enum PiiField {
     HomeAddress,
     AccountPhone,
     Email,
+    MailingAddress,
 }
 
 impl PiiField {
@@ -34,6 +35,7 @@ impl PiiField {
             PiiField::HomeAddress => b"home_address",
             PiiField::AccountPhone => b"account_phone",
             PiiField::Email => b"email",
+            PiiField::MailingAddress => b"mailing_address",
         }
     }
 }

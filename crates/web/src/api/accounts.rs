@@ -231,3 +231,31 @@ pub async fn bind_graduate(
 pub fn json_rejection(e: axum::extract::rejection::JsonRejection) -> ApiError {
     ApiError::bad_request(format!("请求内容不是有效的 JSON：{}", e.body_text()))
 }
+
+/// The graduate's own contact details (masked) and whether they confirmed them.
+#[utoipa::path(get, path = "/api/me/contact", operation_id = "get_graduate_contact", tag = "accounts",
+    security(("session" = [])),
+    responses((status = 200, body = wangqian_store::graduates::GraduateContact), Session, NotFound))]
+pub async fn get_graduate_contact(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+) -> ApiResult<Json<wangqian_store::graduates::GraduateContact>> {
+    Ok(Json(
+        wangqian_store::graduates::graduate_contact(&state.store, &s.actor).await?,
+    ))
+}
+
+/// 首次登录确认联系方式: the graduate confirms phone, e-mail and mailing address (every problem
+/// at once); stored encrypted, shown masked.
+#[utoipa::path(put, path = "/api/me/contact", operation_id = "confirm_graduate_contact", tag = "accounts",
+    request_body = wangqian_store::graduates::ConfirmContact, security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = wangqian_store::graduates::GraduateContact), Session, BadRequest, NotFound, Unprocessable))]
+pub async fn confirm_graduate_contact(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    ApiJson(b): ApiJson<wangqian_store::graduates::ConfirmContact>,
+) -> ApiResult<Json<wangqian_store::graduates::GraduateContact>> {
+    Ok(Json(
+        wangqian_store::graduates::confirm_contact(&state.store, &s.actor, b).await?,
+    ))
+}

@@ -40,6 +40,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::login, accounts::logout))
         .routes(routes!(accounts::get_current_account))
         .routes(routes!(accounts::change_password))
+        .routes(routes!(
+            accounts::get_graduate_contact,
+            accounts::confirm_graduate_contact
+        ))
         .routes(routes!(accounts::search_schools))
         .routes(routes!(accounts::list_departments))
         .routes(routes!(accounts::bind_graduate))

@@ -32,6 +32,8 @@ struct HomePage {
     /// A verified company without 签约信息确认 yet: the page asks for it (002 §2.1.1) but
     /// blocks nothing.
     needs_signing_defaults: bool,
+    /// A graduate who has not confirmed phone, e-mail and mailing address since binding.
+    needs_contact: bool,
 }
 
 pub(super) async fn home(
@@ -56,12 +58,17 @@ pub(super) async fn home(
         graduates_bound: 0,
         pending_employers: 0,
         needs_signing_defaults: false,
+        needs_contact: false,
     };
     let result: Result<(), ServiceError> = async {
         match a.role {
             Role::Graduate => {
                 if let Some(g) = &a.graduate_id {
                     page.graduate = Some(graduates::get_graduate(&state.store, a, g).await?);
+                    page.needs_contact = graduates::graduate_contact(&state.store, a)
+                        .await?
+                        .confirmed_at
+                        .is_none();
                 }
             }
             Role::EmployerMember => {

@@ -149,6 +149,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/school/profile", get(province::own_school))
         .route("/school/org-units", post(province::unit_submit))
+        .route(
+            "/account/contact",
+            get(province::contact).post(province::contact_submit),
+        )
         .route("/school/org-units/{id}", post(province::unit_rename))
         .route(
             "/school/org-units/{id}/signing",

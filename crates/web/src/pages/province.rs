@@ -502,3 +502,86 @@ pub(super) async fn unit_signing(
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 首次登录确认联系方式 (a graduate's own page; here beside the other first-use forms of issue 10).
+
+#[derive(Template)]
+#[template(path = "contact.html")]
+struct ContactPage {
+    user: Option<UserBar>,
+    csrf: String,
+    done: bool,
+    current: wangqian_store::graduates::GraduateContact,
+    form: ContactForm,
+    errors: FormErrors,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(super) struct ContactForm {
+    #[serde(default)]
+    mobile: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    mailing_address: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct DoneQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+async fn contact_page(
+    state: &AppState,
+    s: &SessionInfo,
+    done: bool,
+    form: ContactForm,
+    errors: FormErrors,
+) -> PageResult {
+    let current = wangqian_store::graduates::graduate_contact(&state.store, &s.actor).await?;
+    let view = ContactPage {
+        user: bar(s),
+        csrf: s.csrf_token.clone(),
+        done,
+        current,
+        form,
+        errors,
+    };
+    Ok(form_page(&view, &view.errors))
+}
+
+pub(super) async fn contact(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    contact_page(
+        &state,
+        &s,
+        q.done.is_some(),
+        ContactForm::default(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+pub(super) async fn contact_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    PageForm(f): PageForm<ContactForm>,
+) -> PageResult {
+    let input = wangqian_store::graduates::ConfirmContact {
+        mobile: f.mobile.clone(),
+        email: f.email.clone(),
+        mailing_address: f.mailing_address.clone(),
+    };
+    match wangqian_store::graduates::confirm_contact(&state.store, &s.actor, input).await {
+        Ok(_) => Ok(Redirect::to("/account/contact?done=1").into_response()),
+        Err(e) => {
+            let errors = FormErrors::from_service(e, same_name)?;
+            contact_page(&state, &s, false, f, errors).await
+        }
+    }
+}

@@ -764,3 +764,87 @@ async fn a_closed_department_stops_invitations_with_its_reason_until_reopened() 
     let (_, found) = hr.post_json("/api/graduate-search", &search).await;
     assert_eq!(found["invitable"], true, "{found}");
 }
+
+#[tokio::test]
+async fn a_graduate_confirms_contact_details_once_and_they_are_kept_encrypted() {
+    let app = TestApp::spawn().await;
+    let login = app.demo_graduate_login(0);
+    let g = app.login_as(&login).await;
+    let home = g.get("/").await.text().await.unwrap();
+    assert!(home.contains("请确认联系方式"), "{home}");
+    let (s, before) = g.get_json("/api/me/contact").await;
+    assert_eq!(s, 200, "{before}");
+    assert!(before["confirmed_at"].is_null());
+
+    let (s, b) = g
+        .put_json(
+            "/api/me/contact",
+            &json!({ "mobile": "1234", "email": "not-an-email", "mailing_address": "合肥" }),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(fields(&b), ["mobile", "email", "mailing_address"]);
+    let (s, b) = g
+        .put_json(
+            "/api/me/contact",
+            &json!({ "mobile": "13955667788", "email": "Lin@Example.com", "mailing_address": "合肥市蜀山区长江西路 99 号 3 栋" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["mobile_masked"], "139****7788");
+    assert_eq!(b["has_mailing_address"], true);
+    assert!(b["confirmed_at"].is_i64());
+    assert!(
+        !b.to_string().contains("长江西路"),
+        "never shown back whole: {b}"
+    );
+    let home = g.get("/").await.text().await.unwrap();
+    assert!(!home.contains("请确认联系方式"), "asked once only");
+
+    // At rest the address and the phone are ciphertext.
+    let hash = app
+        .state
+        .store
+        .pii
+        .search_hash(wangqian_store::pii::PiiField::IdNumber, &login);
+    let (address, mobile): (String, String) = sqlx::query_as(
+        "SELECT mailing_address_enc, mobile_enc FROM graduates WHERE id_number_hash = $1",
+    )
+    .bind(hash)
+    .fetch_one(app.state.store.reader())
+    .await
+    .unwrap();
+    assert!(!address.contains("长江西路") && !mobile.contains("13955667788"));
+
+    // Only a graduate has one.
+    for login in ["hr1", "admin19101", "province"] {
+        let c = app.login_as(login).await;
+        let (s, _) = c.get_json("/api/me/contact").await;
+        assert_eq!(s, 403, "{login}");
+        let (s, _) = c
+            .put_json(
+                "/api/me/contact",
+                &json!({ "mobile": "13955667788", "email": "a@b.cn", "mailing_address": "合肥市某路 1 号" }),
+            )
+            .await;
+        assert_eq!(s, 403, "{login}");
+    }
+
+    // The page keeps what was typed and names each problem.
+    let csrf = g.csrf.clone().unwrap();
+    let r = g
+        .post_form(
+            "/account/contact",
+            &[
+                ("_csrf", &csrf),
+                ("mobile", "139"),
+                ("email", "lin@example.com"),
+                ("mailing_address", "合肥市蜀山区长江西路 99 号"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"mobile-error\""), "{html}");
+    assert!(html.contains("value=\"lin@example.com\""), "{html}");
+}
