@@ -963,14 +963,7 @@ pub async fn employer_of_upload(store: &Store, upload_id: &str) -> ServiceResult
 /// Whether a company with this credit code is registered: the registration page then leads to
 /// the join page instead of a second registration.
 pub async fn employer_exists(store: &Store, credit_code: &str) -> ServiceResult<bool> {
-    let Ok((code, _)) = CreditCode::parse_allowing_bad_check(credit_code) else {
-        return Ok(false);
-    };
-    let row = sqlx::query_as::<_, (String,)>("SELECT id FROM employers WHERE credit_code = $1")
-        .bind(code.as_str().to_string())
-        .fetch_optional(store.reader())
-        .await?;
-    Ok(row.is_some())
+    Ok(employer_name_by_code(store, credit_code).await?.is_some())
 }
 
 /// The member of `employer_id` an act of its manager is about, or 404 (also for members of
@@ -1266,4 +1259,16 @@ pub async fn update_profile(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The registered company's name for a credit code, shown on the join page.
+pub async fn employer_name_by_code(store: &Store, credit_code: &str) -> ServiceResult<Option<String>> {
+    let Ok((code, _)) = CreditCode::parse_allowing_bad_check(credit_code) else {
+        return Ok(None);
+    };
+    let row = sqlx::query_as::<_, (String,)>("SELECT name FROM employers WHERE credit_code = $1")
+        .bind(code.as_str().to_string())
+        .fetch_optional(store.reader())
+        .await?;
+    Ok(row.map(|r| r.0))
 }

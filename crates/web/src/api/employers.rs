@@ -372,3 +372,58 @@ pub async fn download_upload(
     )
         .into_response())
 }
+
+/// The manager removes a colleague: the account is disabled and its sessions end at once.
+#[utoipa::path(post, path = "/api/employers/{id}/members/{account_id}/removal", operation_id = "remove_employer_member", tag = "employers",
+    params(("id" = String, Path), ("account_id" = String, Path)),
+    security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "已移除"), Session, NotFound,
+              (status = 409, description = "管理员本人，或不是正常状态的成员", body = crate::error::ErrorBody)))]
+pub async fn remove_employer_member(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path((id, account_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    employers::remove_member(&state.store, &s.actor, &id, &account_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferManagerRequest {
+    /// The active member who becomes the manager; the current one becomes 经办人.
+    pub account_id: String,
+}
+
+/// The manager hands the role over to another active member of the company.
+#[utoipa::path(post, path = "/api/employers/{id}/manager", operation_id = "transfer_employer_manager", tag = "employers",
+    params(("id" = String, Path)), request_body = TransferManagerRequest,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "已移交"), Session, BadRequest, NotFound, Unprocessable,
+              (status = 409, description = "管理员已变更", body = crate::error::ErrorBody)))]
+pub async fn transfer_employer_manager(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<TransferManagerRequest>,
+) -> ApiResult<StatusCode> {
+    employers::transfer_manager(&state.store, &s.actor, &id, &b.account_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// 基本资料: the manager's edits take effect at once (certification data are not part of it).
+#[utoipa::path(put, path = "/api/employers/{id}/profile", operation_id = "update_employer_profile", tag = "employers",
+    params(("id" = String, Path)), request_body = employers::UpdateEmployerProfile,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = employers::EmployerDetail), Session, BadRequest, NotFound, Unprocessable))]
+pub async fn update_employer_profile(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<employers::UpdateEmployerProfile>,
+) -> ApiResult<Json<employers::EmployerDetail>> {
+    employers::update_profile(&state.store, &s.actor, &id, b).await?;
+    Ok(Json(
+        employers::get_employer(&state.store, &s.actor, &id).await?,
+    ))
+}

@@ -126,6 +126,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(documents::fetch_print_code_pdf))
         .routes(routes!(accounts::reset_account_password))
         .routes(routes!(school::set_signing_lock))
+        .routes(routes!(employers::remove_employer_member))
+        .routes(routes!(employers::transfer_employer_manager))
+        .routes(routes!(employers::update_employer_profile))
 }
 
 /// The OpenAPI document, built once from [`router`].
