@@ -18,3 +18,4 @@ mod roster;
 mod schools;
 mod signing_lock;
 mod system;
+mod employer_members;
