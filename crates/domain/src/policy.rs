@@ -385,8 +385,14 @@ mod tests {
             assert_eq!(rule(&m, &"e2".into()), Access::NotFound);
             assert_eq!(rule(&hr, &"e1".into()), Access::Forbidden);
             assert_eq!(rule(&school_admin("s1"), &"e1".into()), Access::Forbidden);
-            assert_eq!(rule(&actor(Role::ProvincialAdmin), &"e1".into()), Access::Forbidden);
-            assert_eq!(rule(&actor(Role::Graduate), &"e1".into()), Access::Forbidden);
+            assert_eq!(
+                rule(&actor(Role::ProvincialAdmin), &"e1".into()),
+                Access::Forbidden
+            );
+            assert_eq!(
+                rule(&actor(Role::Graduate), &"e1".into()),
+                Access::Forbidden
+            );
         }
     }
 

@@ -1018,7 +1018,9 @@ pub async fn remove_member(
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() != 1 {
-        return Err(ServiceError::Conflict("该成员已被移除或已成为管理员".into()));
+        return Err(ServiceError::Conflict(
+            "该成员已被移除或已成为管理员".into(),
+        ));
     }
     let ended = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
         .bind(account_id.to_string())
@@ -1180,7 +1182,13 @@ pub async fn update_profile(
         "单位",
     )?;
     let mut errors = Vec::new();
-    required(&mut errors, "contact_name", &input.contact_name, "联系人", 50);
+    required(
+        &mut errors,
+        "contact_name",
+        &input.contact_name,
+        "联系人",
+        50,
+    );
     check_phone(&mut errors, &input.phone);
     if let Err(e) = Email::parse(&input.email) {
         errors.push(FieldError::new("email", e.to_string()));
@@ -1262,7 +1270,10 @@ pub async fn update_profile(
 }
 
 /// The registered company's name for a credit code, shown on the join page.
-pub async fn employer_name_by_code(store: &Store, credit_code: &str) -> ServiceResult<Option<String>> {
+pub async fn employer_name_by_code(
+    store: &Store,
+    credit_code: &str,
+) -> ServiceResult<Option<String>> {
     let Ok((code, _)) = CreditCode::parse_allowing_bad_check(credit_code) else {
         return Ok(None);
     };

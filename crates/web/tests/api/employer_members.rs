@@ -113,11 +113,17 @@ async fn a_colleague_joins_an_existing_company_through_the_pages_and_the_manager
     let (status, reg_page) = post_multipart_page(
         &app,
         "/register",
-        &[("company_name", "广州示例科技有限公司"), ("credit_code", CODE)],
+        &[
+            ("company_name", "广州示例科技有限公司"),
+            ("credit_code", CODE),
+        ],
     )
     .await;
     assert_eq!(status, 422);
-    assert!(reg_page.contains("该统一社会信用代码的单位已注册"), "{reg_page}");
+    assert!(
+        reg_page.contains("该统一社会信用代码的单位已注册"),
+        "{reg_page}"
+    );
     let link = format!("/register/join?credit_code={CODE}");
     assert!(reg_page.contains(&link));
     let (status, join_page) = page(&app.client(), &link).await;
@@ -337,7 +343,10 @@ async fn a_profile_edit_by_the_manager_shows_at_once() {
     let (_, seen) = hr.get_json(&format!("/api/employers/{employer}")).await;
     assert_eq!(seen["address"], "天河路 2 号 18 楼");
     assert_eq!(seen["introduction"], "一家做示例软件的公司。");
-    assert_eq!(seen["name"], "广州示例科技有限公司", "certification data untouched");
+    assert_eq!(
+        seen["name"], "广州示例科技有限公司",
+        "certification data untouched"
+    );
     let (_, shown) = page(&hr, "/employer/profile").await;
     assert!(shown.contains("value=\"赵联系\""));
     assert!(shown.contains("基本资料由公司管理员修改"));
@@ -404,7 +413,10 @@ async fn member_and_profile_operations_refuse_every_other_role_and_company() {
     let (hr_id, hr) = colleague(&app, &employer, &boss, "hr_li").await;
     let stranger = app.login_as("hr1").await;
     let graduate = app.login_as(&app.demo_graduate_login(0)).await;
-    let mut others = vec![("another company's manager", stranger, 404), ("hr", hr, 403)];
+    let mut others = vec![
+        ("another company's manager", stranger, 404),
+        ("hr", hr, 403),
+    ];
     for login in ["admin19101", "province", "rev19101a"] {
         others.push((login, app.login_as(login).await, 403));
     }
