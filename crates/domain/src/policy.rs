@@ -239,6 +239,12 @@ pub fn edit_employer_profile(actor: &Actor, employer_id: &EmployerId) -> Access 
     manage_employer_members(actor, employer_id)
 }
 
+/// Asking to change the 认证信息 (name, credit code, nature, licence): the manager, who answers
+/// for the company's registration; the platform decides ([`verify_employer_for_platform`]).
+pub fn request_certification_change(actor: &Actor, employer_id: &EmployerId) -> Access {
+    manage_employer_members(actor, employer_id)
+}
+
 /// Decisions on "become the new manager" requests are the platform's (SPEC §3).
 pub fn decide_manager_request(actor: &Actor) -> Access {
     verify_employer_for_platform(actor)
@@ -380,7 +386,11 @@ mod tests {
     fn only_the_own_manager_edits_the_profile_and_removes_or_promotes_members() {
         let m = employer("e1", EmployerRole::Manager);
         let hr = employer("e1", EmployerRole::Hr);
-        for rule in [edit_employer_profile, remove_or_promote_employer_member] {
+        for rule in [
+            edit_employer_profile,
+            remove_or_promote_employer_member,
+            request_certification_change,
+        ] {
             assert_eq!(rule(&m, &"e1".into()), Access::Allowed);
             assert_eq!(rule(&m, &"e2".into()), Access::NotFound);
             assert_eq!(rule(&hr, &"e1".into()), Access::Forbidden);

@@ -684,6 +684,8 @@ pub struct EmployerDetail {
     pub unit_nature: Option<String>,
     pub industry: Option<String>,
     pub schools: Vec<EmployerSchoolRow>,
+    /// A 认证信息 change waiting for the platform; the fields above stay the verified ones.
+    pub pending_certification_change: Option<CertificationChangeRow>,
 }
 
 pub async fn get_employer(
@@ -719,6 +721,7 @@ pub async fn get_employer(
             .map(str::to_string),
         employer,
         schools,
+        pending_certification_change: pending_certification_change(store, employer_id).await?,
     })
 }
 
@@ -952,7 +955,9 @@ pub async fn may_sign_on(
 /// The employer whose certificate (authorisation letter or licence) an upload is.
 pub async fn employer_of_upload(store: &Store, upload_id: &str) -> ServiceResult<Option<String>> {
     let row = sqlx::query_as::<_, (String,)>(
-        "SELECT id FROM employers WHERE authorisation_upload_id = $1 OR licence_upload_id = $1",
+        // A licence sent with a pending 认证信息 change is the province's to look at, too.
+        "SELECT id FROM employers WHERE authorisation_upload_id = $1 OR licence_upload_id = $1 \
+         UNION SELECT employer_id FROM employer_certification_changes WHERE licence_upload_id = $1",
     )
     .bind(upload_id.to_string())
     .fetch_optional(store.reader())
@@ -1282,4 +1287,234 @@ pub async fn employer_name_by_code(
         .fetch_optional(store.reader())
         .await?;
     Ok(row.map(|r| r.0))
+}
+
+/// 认证信息 to be verified again (seed 004 §3: "认证信息部分，如需修改需要重新发起认证").
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct RequestCertificationChange {
+    pub name: String,
+    pub credit_code: String,
+    pub unit_nature_code: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct CertificationChangeRow {
+    pub id: String,
+    pub employer_id: String,
+    pub name: String,
+    pub credit_code: String,
+    pub unit_nature_code: String,
+    pub licence_upload_id: Option<String>,
+    /// pending, approved, rejected
+    pub status: String,
+    pub decision_reason: Option<String>,
+    pub created_at: Millis,
+}
+
+const CHANGE_COLUMNS: &str = "id, employer_id, name, credit_code, unit_nature_code, licence_upload_id, status, decision_reason, created_at";
+
+/// The change waiting for the platform, if any.
+pub async fn pending_certification_change(
+    store: &Store,
+    employer_id: &str,
+) -> ServiceResult<Option<CertificationChangeRow>> {
+    Ok(sqlx::query_as::<_, CertificationChangeRow>(&format!(
+        "SELECT {CHANGE_COLUMNS} FROM employer_certification_changes WHERE employer_id = $1 AND status = 'pending'"
+    ))
+    .bind(employer_id.to_string())
+    .fetch_optional(store.reader())
+    .await?)
+}
+
+/// Stores the change beside the verified data; nothing the company signs with changes until the
+/// platform approves it ([`decide_certification_change`]).
+pub async fn request_certification_change(
+    store: &Store,
+    blobs: &dyn BlobStore,
+    actor: &Actor,
+    employer_id: &str,
+    input: RequestCertificationChange,
+    licence: Option<UploadedFile>,
+) -> ServiceResult<CertificationChangeRow> {
+    allow(
+        policy::request_certification_change(actor, &EmployerId::from(employer_id)),
+        "单位",
+    )?;
+    let mut errors = Vec::new();
+    required(&mut errors, "name", &input.name, "单位名称", 100);
+    // A change is checked strictly: the override of a bad check character is for registration.
+    let code = match CreditCode::parse(&input.credit_code) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            errors.push(FieldError::new("credit_code", e.to_string()));
+            None
+        }
+    };
+    code_in(
+        &mut errors,
+        "unit_nature_code",
+        &input.unit_nature_code,
+        &codes::UNIT_NATURE,
+    );
+    let current = sqlx::query_as::<_, (String, String, String)>(
+        "SELECT name, credit_code, unit_nature_code FROM employers WHERE id = $1",
+    )
+    .bind(employer_id.to_string())
+    .fetch_optional(store.reader())
+    .await?
+    .ok_or(ServiceError::NotFound("单位"))?;
+    let Some(code) = code else {
+        return Err(ServiceError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    let name = input.name.trim().to_string();
+    let nature = input.unit_nature_code.trim().to_string();
+    if (name.as_str(), code.as_str(), nature.as_str())
+        == (current.0.as_str(), current.1.as_str(), current.2.as_str())
+        && licence.is_none()
+    {
+        return Err(ServiceError::field("name", "认证信息没有变化"));
+    }
+    if code.as_str() != current.1 {
+        let taken =
+            sqlx::query_as::<_, (String,)>("SELECT id FROM employers WHERE credit_code = $1")
+                .bind(code.as_str().to_string())
+                .fetch_optional(store.reader())
+                .await?;
+        if taken.is_some() {
+            return Err(ServiceError::field(
+                "credit_code",
+                "该统一社会信用代码已被其他单位注册",
+            ));
+        }
+    }
+    let now = store.now();
+    let id = new_id();
+    let mut tx = store.writer().begin().await?;
+    let licence_id =
+        save_certificate(blobs, &mut tx, "licence", licence, &actor.account_id, now).await?;
+    sqlx::query(
+        "INSERT INTO employer_certification_changes (id, employer_id, name, credit_code, unit_nature_code, licence_upload_id, \
+           status, requested_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $8)",
+    )
+    .bind(id.clone())
+    .bind(employer_id.to_string())
+    .bind(name)
+    .bind(code.as_str().to_string())
+    .bind(nature)
+    .bind(licence_id)
+    .bind(actor.account_id.to_string())
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            ServiceError::Conflict("已有一项认证信息修改在等待平台审核".into())
+        } else {
+            e.into()
+        }
+    })?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: "request_certification_change",
+            target_kind: "employer",
+            target_id: employer_id,
+            school_id: None,
+            detail: serde_json::json!({ "change_id": id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    pending_certification_change(store, employer_id)
+        .await?
+        .ok_or(ServiceError::NotFound("认证信息修改"))
+}
+
+/// The platform approves (the verified columns take the new values, in the same transaction) or
+/// rejects (with a reason) a pending 认证信息 change.
+pub async fn decide_certification_change(
+    store: &Store,
+    actor: &Actor,
+    employer_id: &str,
+    change_id: &str,
+    approve: bool,
+    reason: Option<String>,
+) -> ServiceResult<()> {
+    allow(policy::verify_employer_for_platform(actor), "认证信息修改")?;
+    let reason = reason.as_deref().map(str::trim).unwrap_or("").to_string();
+    if !approve && reason.is_empty() {
+        return Err(ServiceError::field("reason", "审核不通过须填写原因"));
+    }
+    if reason.chars().count() > 200 {
+        return Err(ServiceError::field("reason", "原因不能超过 200 字"));
+    }
+    let change = sqlx::query_as::<_, CertificationChangeRow>(&format!(
+        "SELECT {CHANGE_COLUMNS} FROM employer_certification_changes WHERE id = $1 AND employer_id = $2"
+    ))
+    .bind(change_id.to_string())
+    .bind(employer_id.to_string())
+    .fetch_optional(store.reader())
+    .await?
+    .ok_or(ServiceError::NotFound("认证信息修改"))?;
+    let now = store.now();
+    let mut tx = store.writer().begin().await?;
+    let done = sqlx::query(
+        "UPDATE employer_certification_changes SET status = $1, decision_reason = $2, decided_by = $3, decided_at = $4, updated_at = $4 \
+         WHERE id = $5 AND status = 'pending'",
+    )
+    .bind(if approve { "approved" } else { "rejected" })
+    .bind(reason.clone())
+    .bind(actor.account_id.to_string())
+    .bind(now)
+    .bind(change_id.to_string())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(ServiceError::Conflict("该申请已处理".into()));
+    }
+    if approve {
+        sqlx::query(
+            "UPDATE employers SET name = $1, credit_code = $2, unit_nature_code = $3, \
+               licence_upload_id = COALESCE($4, licence_upload_id), credit_code_warning = NULL, updated_at = $5 WHERE id = $6",
+        )
+        .bind(change.name.clone())
+        .bind(change.credit_code.clone())
+        .bind(change.unit_nature_code.clone())
+        .bind(change.licence_upload_id.clone())
+        .bind(now)
+        .bind(employer_id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                ServiceError::Conflict("该统一社会信用代码已被其他单位注册".into())
+            } else {
+                e.into()
+            }
+        })?;
+    }
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: if approve {
+                "approve_certification_change"
+            } else {
+                "reject_certification_change"
+            },
+            target_kind: "employer",
+            target_id: employer_id,
+            school_id: None,
+            detail: serde_json::json!({ "change_id": change_id, "reason": reason }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -129,6 +129,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(employers::remove_employer_member))
         .routes(routes!(employers::transfer_employer_manager))
         .routes(routes!(employers::update_employer_profile))
+        .routes(routes!(employers::request_certification_change))
+        .routes(routes!(employers::decide_certification_change))
 }
 
 /// The OpenAPI document, built once from [`router`].

@@ -446,10 +446,21 @@ struct ProfilePage {
     errors: FormErrors,
     e: EmployerDetail,
     f: ProfileForm,
+    /// The 认证信息 change form, with its own problems.
+    change_errors: FormErrors,
+    c: ChangeForm,
+    natures: &'static [CodeEntry],
     is_manager: bool,
     industries: &'static [CodeEntry],
     sizes: &'static [CodeEntry],
     capitals: &'static [CodeEntry],
+}
+
+/// What the 认证信息 change form holds (all but the licence file).
+struct ChangeForm {
+    name: String,
+    credit_code: String,
+    unit_nature_code: String,
 }
 
 async fn profile_page(
@@ -458,15 +469,29 @@ async fn profile_page(
     notice: String,
     f: Option<ProfileForm>,
     errors: FormErrors,
+    change: Option<(ChangeForm, FormErrors)>,
 ) -> PageResult {
     let employer = own_employer(s)?;
     let e = employers::get_employer(&state.store, &s.actor, &employer).await?;
+    let (c, change_errors) = change.unwrap_or_else(|| {
+        (
+            ChangeForm {
+                name: e.employer.name.clone(),
+                credit_code: e.employer.credit_code.clone(),
+                unit_nature_code: e.employer.unit_nature_code.clone(),
+            },
+            FormErrors::default(),
+        )
+    });
     let page = ProfilePage {
         user: bar(s),
         csrf: s.csrf_token.clone(),
         notice,
         errors,
         f: f.unwrap_or_else(|| ProfileForm::of(&e)),
+        change_errors,
+        c,
+        natures: codes::UNIT_NATURE.entries,
         e,
         is_manager: s.actor.employer_role == Some(EmployerRole::Manager),
         industries: codes::INDUSTRY.entries,
@@ -488,6 +513,7 @@ pub(super) async fn profile(
         notice_text(q.notice.as_deref()),
         None,
         FormErrors::default(),
+        None,
     )
     .await
 }
@@ -514,7 +540,41 @@ pub(super) async fn profile_submit(
         Ok(()) => Ok(Redirect::to("/employer/profile?notice=saved").into_response()),
         Err(e) => {
             let errors = FormErrors::from_service(e, same_name)?;
-            profile_page(&state, &s, String::new(), Some(f), errors).await
+            profile_page(&state, &s, String::new(), Some(f), errors, None).await
+        }
+    }
+}
+
+/// 申请修改认证信息 from 单位信息维护: stored beside the verified data until the platform decides.
+pub(super) async fn certification_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    req: axum::extract::Request,
+) -> PageResult {
+    let employer = own_employer(&s)?;
+    let (form, mp) = super::kept_multipart(req, state.config.max_upload_mib).await?;
+    match crate::api::certification_change(&state, &s.actor, &employer, mp).await {
+        Ok(_) => Ok(Redirect::to("/employer/profile?notice=certification_requested").into_response()),
+        Err(e) => {
+            let typed = ChangeForm {
+                name: form.text("name"),
+                credit_code: form.text("credit_code"),
+                unit_nature_code: form.text("unit_nature_code"),
+            };
+            let errors = FormErrors::from_api(e, same_name)?;
+            let status = errors.status;
+            let mut r = profile_page(
+                &state,
+                &s,
+                String::new(),
+                None,
+                FormErrors::default(),
+                Some((typed, errors)),
+            )
+            .await?;
+            // The page's main form is fine: the status is the change form's.
+            *r.status_mut() = status;
+            Ok(r)
         }
     }
 }

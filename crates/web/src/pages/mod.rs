@@ -176,6 +176,10 @@ pub fn routes() -> Router<AppState> {
             "/employer/profile",
             get(employer::profile).post(employer::profile_submit),
         )
+        .route(
+            "/employer/profile/certification",
+            post(employer::certification_submit),
+        )
         // Inside the session layer: error pages show who is logged in.
         .layer(axum::middleware::from_fn(error::with_user_bar))
 }
@@ -312,6 +316,9 @@ fn notice_text(key: Option<&str>) -> String {
         Some("decided") => "已处理。".into(),
         Some("member_removed") => "已移除该成员，其登录已全部退出。".into(),
         Some("manager_transferred") => "管理员已移交，您现在是经办人。".into(),
+        Some("certification_requested") => {
+            "认证信息修改已提交，平台审核通过前仍按原认证信息签约。".into()
+        }
         _ => String::new(),
     }
 }
