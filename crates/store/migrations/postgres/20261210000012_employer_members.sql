@@ -22,9 +22,9 @@ CREATE TABLE employer_certification_changes (
     requested_by TEXT NOT NULL REFERENCES accounts(id),
     decision_reason TEXT,
     decided_by TEXT,
-    decided_at INTEGER,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
+    decided_at BIGINT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
 );
 -- One pending change per company: a second request waits for the first decision.
 CREATE UNIQUE INDEX employer_certification_changes_one_pending

@@ -554,7 +554,9 @@ pub(super) async fn certification_submit(
     let employer = own_employer(&s)?;
     let (form, mp) = super::kept_multipart(req, state.config.max_upload_mib).await?;
     match crate::api::certification_change(&state, &s.actor, &employer, mp).await {
-        Ok(_) => Ok(Redirect::to("/employer/profile?notice=certification_requested").into_response()),
+        Ok(_) => {
+            Ok(Redirect::to("/employer/profile?notice=certification_requested").into_response())
+        }
         Err(e) => {
             let typed = ChangeForm {
                 name: form.text("name"),
