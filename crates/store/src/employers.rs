@@ -594,7 +594,15 @@ pub async fn decide_member(
     .bind(account_id.to_string())
     .bind(status.clone())
     .execute(&mut *tx)
-    .await?;
+    .await
+    // A hand-over that raced this approval left another active manager: the index refuses.
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            ServiceError::Conflict("管理员已变更，请刷新后重试".into())
+        } else {
+            e.into()
+        }
+    })?;
     if done.rows_affected() != 1 {
         return Err(ServiceError::Conflict("该申请已处理".into()));
     }
@@ -1001,7 +1009,8 @@ pub async fn remove_member(
         "成员",
     )?;
     let (role, status) = member_of(store, employer_id, account_id).await?;
-    if *actor.account_id == *account_id || role.as_deref() == Some("manager") && status == "active"
+    if *actor.account_id == *account_id
+        || (role.as_deref() == Some("manager") && status == "active")
     {
         return Err(ServiceError::Conflict(
             "不能移除管理员：请先将管理员移交给其他成员".into(),
