@@ -239,6 +239,27 @@ pub fn manage_employer_members(actor: &Actor, employer_id: &EmployerId) -> Acces
     }
 }
 
+/// Removing a colleague (their sessions end) and handing the manager role to another active
+/// member: the company's manager only, like approving them. An HR member may not, or any HR
+/// account could take the company over.
+pub fn remove_or_promote_employer_member(actor: &Actor, employer_id: &EmployerId) -> Access {
+    manage_employer_members(actor, employer_id)
+}
+
+/// Editing the company's 基本资料 (contact, address, introduction): its manager. HR members see
+/// it but do not change it: what is printed on every agreement is answered for by the person the
+/// stamped authorisation letter names, and the platform has no per-field approval to catch a
+/// mistaken edit by a colleague.
+pub fn edit_employer_profile(actor: &Actor, employer_id: &EmployerId) -> Access {
+    manage_employer_members(actor, employer_id)
+}
+
+/// Asking to change the 认证信息 (name, credit code, nature, licence): the manager, who answers
+/// for the company's registration; the platform decides ([`verify_employer_for_platform`]).
+pub fn request_certification_change(actor: &Actor, employer_id: &EmployerId) -> Access {
+    manage_employer_members(actor, employer_id)
+}
+
 /// Decisions on "become the new manager" requests are the platform's (SPEC §3).
 pub fn decide_manager_request(actor: &Actor) -> Access {
     verify_employer_for_platform(actor)
@@ -372,6 +393,30 @@ mod tests {
                 administer_school(&a, &"s1".into()),
                 Access::Forbidden,
                 "{a:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_own_manager_edits_the_profile_and_removes_or_promotes_members() {
+        let m = employer("e1", EmployerRole::Manager);
+        let hr = employer("e1", EmployerRole::Hr);
+        for rule in [
+            edit_employer_profile,
+            remove_or_promote_employer_member,
+            request_certification_change,
+        ] {
+            assert_eq!(rule(&m, &"e1".into()), Access::Allowed);
+            assert_eq!(rule(&m, &"e2".into()), Access::NotFound);
+            assert_eq!(rule(&hr, &"e1".into()), Access::Forbidden);
+            assert_eq!(rule(&school_admin("s1"), &"e1".into()), Access::Forbidden);
+            assert_eq!(
+                rule(&actor(Role::ProvincialAdmin), &"e1".into()),
+                Access::Forbidden
+            );
+            assert_eq!(
+                rule(&actor(Role::Graduate), &"e1".into()),
+                Access::Forbidden
             );
         }
     }

@@ -594,7 +594,15 @@ pub async fn decide_member(
     .bind(account_id.to_string())
     .bind(status.clone())
     .execute(&mut *tx)
-    .await?;
+    .await
+    // A hand-over that raced this approval left another active manager: the index refuses.
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            ServiceError::Conflict("管理员已变更，请刷新后重试".into())
+        } else {
+            e.into()
+        }
+    })?;
     if done.rows_affected() != 1 {
         return Err(ServiceError::Conflict("该申请已处理".into()));
     }
@@ -637,6 +645,9 @@ pub struct EmployerRow {
     pub size_code: String,
     pub registered_capital_code: String,
     pub tags: String,
+    pub hr_email: String,
+    pub contact_name: String,
+    pub introduction: String,
     pub authorisation_upload_id: Option<String>,
     pub licence_upload_id: Option<String>,
     pub status: String,
@@ -646,7 +657,7 @@ pub struct EmployerRow {
 
 const EMPLOYER_COLUMNS: &str = "e.id, e.name, e.credit_code, e.credit_code_warning, e.credit_code_override_by, e.province, e.city, \
     e.address, e.phone, e.email, e.postcode, e.unit_nature_code, e.industry_code, e.size_code, e.registered_capital_code, e.tags, \
-    e.authorisation_upload_id, e.licence_upload_id, e.status, e.decision_reason, e.created_at";
+    e.hr_email, e.contact_name, e.introduction, e.authorisation_upload_id, e.licence_upload_id, e.status, e.decision_reason, e.created_at";
 
 async fn recruits_at(
     store: &Store,
@@ -681,6 +692,8 @@ pub struct EmployerDetail {
     pub unit_nature: Option<String>,
     pub industry: Option<String>,
     pub schools: Vec<EmployerSchoolRow>,
+    /// A 认证信息 change waiting for the platform; the fields above stay the verified ones.
+    pub pending_certification_change: Option<CertificationChangeRow>,
 }
 
 pub async fn get_employer(
@@ -716,6 +729,7 @@ pub async fn get_employer(
             .map(str::to_string),
         employer,
         schools,
+        pending_certification_change: pending_certification_change(store, employer_id).await?,
     })
 }
 
@@ -949,10 +963,567 @@ pub async fn may_sign_on(
 /// The employer whose certificate (authorisation letter or licence) an upload is.
 pub async fn employer_of_upload(store: &Store, upload_id: &str) -> ServiceResult<Option<String>> {
     let row = sqlx::query_as::<_, (String,)>(
-        "SELECT id FROM employers WHERE authorisation_upload_id = $1 OR licence_upload_id = $1",
+        // A licence sent with a pending 认证信息 change is the province's to look at, too.
+        "SELECT id FROM employers WHERE authorisation_upload_id = $1 OR licence_upload_id = $1 \
+         UNION SELECT employer_id FROM employer_certification_changes WHERE licence_upload_id = $1",
     )
     .bind(upload_id.to_string())
     .fetch_optional(store.reader())
     .await?;
     Ok(row.map(|r| r.0))
+}
+
+/// Whether a company with this credit code is registered: the registration page then leads to
+/// the join page instead of a second registration.
+pub async fn employer_exists(store: &Store, credit_code: &str) -> ServiceResult<bool> {
+    Ok(employer_name_by_code(store, credit_code).await?.is_some())
+}
+
+/// The member of `employer_id` an act of its manager is about, or 404 (also for members of
+/// other companies, so that ids reveal nothing).
+async fn member_of(
+    store: &Store,
+    employer_id: &str,
+    account_id: &str,
+) -> ServiceResult<(Option<String>, String)> {
+    sqlx::query_as::<_, (Option<String>, String)>(
+        "SELECT employer_role, status FROM accounts WHERE id = $1 AND employer_id = $2 AND role = 'employer_member'",
+    )
+    .bind(account_id.to_string())
+    .bind(employer_id.to_string())
+    .fetch_optional(store.reader())
+    .await?
+    .ok_or(ServiceError::NotFound("成员"))
+}
+
+/// The manager removes a colleague (移除成员): the account is disabled, not deleted, so that the
+/// agreements it handled keep pointing at someone, and every session of it ends at once.
+pub async fn remove_member(
+    store: &Store,
+    actor: &Actor,
+    employer_id: &str,
+    account_id: &str,
+) -> ServiceResult<()> {
+    allow(
+        policy::remove_or_promote_employer_member(actor, &EmployerId::from(employer_id)),
+        "成员",
+    )?;
+    let (role, status) = member_of(store, employer_id, account_id).await?;
+    if *actor.account_id == *account_id
+        || (role.as_deref() == Some("manager") && status == "active")
+    {
+        return Err(ServiceError::Conflict(
+            "不能移除管理员：请先将管理员移交给其他成员".into(),
+        ));
+    }
+    if status != "active" {
+        return Err(ServiceError::Conflict(
+            "该成员不是正常状态：待审核的申请请用同意或拒绝处理".into(),
+        ));
+    }
+    let now = store.now();
+    let mut tx = store.writer().begin().await?;
+    let done = sqlx::query(
+        "UPDATE accounts SET status = 'disabled', updated_at = $1 WHERE id = $2 AND employer_id = $3 AND status = 'active' AND employer_role = 'hr'",
+    )
+    .bind(now)
+    .bind(account_id.to_string())
+    .bind(employer_id.to_string())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(ServiceError::Conflict(
+            "该成员已被移除或已成为管理员".into(),
+        ));
+    }
+    let ended = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(account_id.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: "remove_employer_member",
+            target_kind: "account",
+            target_id: account_id,
+            school_id: None,
+            detail: serde_json::json!({ "employer_id": employer_id, "sessions_ended": ended }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The manager hands the role over to another active member (移交管理员); the old manager stays
+/// as 经办人. Both changes are guarded updates in one transaction, and the partial unique index
+/// `accounts_one_employer_manager` refuses a second manager whatever races with it.
+pub async fn transfer_manager(
+    store: &Store,
+    actor: &Actor,
+    employer_id: &str,
+    to_account_id: &str,
+) -> ServiceResult<()> {
+    allow(
+        policy::remove_or_promote_employer_member(actor, &EmployerId::from(employer_id)),
+        "成员",
+    )?;
+    let (_, status) = member_of(store, employer_id, to_account_id).await?;
+    if *actor.account_id == *to_account_id {
+        return Err(ServiceError::field("account_id", "您已经是管理员"));
+    }
+    if status != "active" {
+        return Err(ServiceError::field(
+            "account_id",
+            "只能移交给状态正常的成员",
+        ));
+    }
+    let now = store.now();
+    let conflict = || ServiceError::Conflict("管理员已变更，请刷新后重试".into());
+    let mut tx = store.writer().begin().await?;
+    // The old manager first: a racing hand-over then finds no manager to demote and stops.
+    let demoted = sqlx::query(
+        "UPDATE accounts SET employer_role = 'hr', updated_at = $1 \
+         WHERE id = $2 AND employer_id = $3 AND employer_role = 'manager' AND status = 'active'",
+    )
+    .bind(now)
+    .bind(actor.account_id.to_string())
+    .bind(employer_id.to_string())
+    .execute(&mut *tx)
+    .await?;
+    if demoted.rows_affected() != 1 {
+        return Err(conflict());
+    }
+    let promoted = sqlx::query(
+        "UPDATE accounts SET employer_role = 'manager', updated_at = $1 \
+         WHERE id = $2 AND employer_id = $3 AND employer_role = 'hr' AND status = 'active'",
+    )
+    .bind(now)
+    .bind(to_account_id.to_string())
+    .bind(employer_id.to_string())
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            conflict()
+        } else {
+            e.into()
+        }
+    })?;
+    if promoted.rows_affected() != 1 {
+        return Err(conflict());
+    }
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: "transfer_employer_manager",
+            target_kind: "account",
+            target_id: to_account_id,
+            school_id: None,
+            detail: serde_json::json!({ "employer_id": employer_id, "from": actor.account_id.to_string() }),
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(|e| {
+        if is_unique_violation(&e) {
+            conflict()
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(())
+}
+
+/// 基本资料: what the company changes itself, at once (seed 004 §3). Name, credit code, nature
+/// and licence are 认证信息 and go back to verification instead.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEmployerProfile {
+    /// 联系人
+    pub contact_name: String,
+    /// 联系电话 (a landline such as 0551-62345678, or a mobile)
+    pub phone: String,
+    /// 电子邮箱
+    pub email: String,
+    /// 接收简历邮箱 (optional)
+    #[serde(default)]
+    pub hr_email: String,
+    /// 通讯地址
+    pub address: String,
+    /// 邮政编码
+    pub postcode: String,
+    /// 单位简介 (≤ 2000 characters)
+    #[serde(default)]
+    pub introduction: String,
+    pub industry_code: String,
+    pub size_code: String,
+    #[serde(default)]
+    pub registered_capital_code: String,
+}
+
+fn check_phone(errors: &mut Vec<FieldError>, phone: &str) {
+    let p = phone.trim();
+    if p.is_empty() {
+        errors.push(FieldError::new("phone", "请填写联系电话"));
+    } else if p.starts_with('1') && p.len() == 11 {
+        if let Err(e) = MobileNumber::parse(p) {
+            errors.push(FieldError::new("phone", e.to_string()));
+        }
+    } else if p.len() > 30
+        || p.chars().filter(char::is_ascii_digit).count() < 7
+        || !p.chars().all(|c| c.is_ascii_digit() || "-+ ()".contains(c))
+    {
+        errors.push(FieldError::new(
+            "phone",
+            "联系电话格式不正确，例如 0551-62345678 或手机号码",
+        ));
+    }
+}
+
+pub async fn update_profile(
+    store: &Store,
+    actor: &Actor,
+    employer_id: &str,
+    input: UpdateEmployerProfile,
+) -> ServiceResult<()> {
+    allow(
+        policy::edit_employer_profile(actor, &EmployerId::from(employer_id)),
+        "单位",
+    )?;
+    let mut errors = Vec::new();
+    required(
+        &mut errors,
+        "contact_name",
+        &input.contact_name,
+        "联系人",
+        50,
+    );
+    check_phone(&mut errors, &input.phone);
+    if let Err(e) = Email::parse(&input.email) {
+        errors.push(FieldError::new("email", e.to_string()));
+    }
+    if !input.hr_email.trim().is_empty() {
+        if let Err(e) = Email::parse(&input.hr_email) {
+            errors.push(FieldError::new("hr_email", e.to_string()));
+        }
+    }
+    required(&mut errors, "address", &input.address, "通讯地址", 200);
+    if let Err(e) = Postcode::parse(&input.postcode) {
+        errors.push(FieldError::new("postcode", e.to_string()));
+    }
+    if input.introduction.chars().count() > 2000 {
+        errors.push(FieldError::new("introduction", "单位简介不能超过 2000 字"));
+    }
+    code_in(
+        &mut errors,
+        "industry_code",
+        &input.industry_code,
+        &codes::INDUSTRY,
+    );
+    code_in(
+        &mut errors,
+        "size_code",
+        &input.size_code,
+        &codes::UNIT_SIZE,
+    );
+    if !input.registered_capital_code.trim().is_empty() {
+        code_in(
+            &mut errors,
+            "registered_capital_code",
+            &input.registered_capital_code,
+            &codes::REGISTERED_CAPITAL,
+        );
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    let now = store.now();
+    let mut tx = store.writer().begin().await?;
+    let done = sqlx::query(
+        "UPDATE employers SET contact_name = $1, phone = $2, email = $3, hr_email = $4, address = $5, postcode = $6, \
+           introduction = $7, industry_code = $8, size_code = $9, registered_capital_code = $10, updated_at = $11 WHERE id = $12",
+    )
+    .bind(input.contact_name.trim().to_string())
+    .bind(input.phone.trim().to_string())
+    .bind(input.email.trim().to_string())
+    .bind(input.hr_email.trim().to_string())
+    .bind(input.address.trim().to_string())
+    .bind(input.postcode.trim().to_string())
+    .bind(input.introduction.trim().to_string())
+    .bind(input.industry_code.trim().to_string())
+    .bind(input.size_code.trim().to_string())
+    .bind(input.registered_capital_code.trim().to_string())
+    .bind(now)
+    .bind(employer_id.to_string())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(ServiceError::NotFound("单位"));
+    }
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: "update_employer_profile",
+            target_kind: "employer",
+            target_id: employer_id,
+            school_id: None,
+            // The row holds the new values; contacts are not copied into the trail.
+            detail: serde_json::json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The registered company's name for a credit code, shown on the join page.
+pub async fn employer_name_by_code(
+    store: &Store,
+    credit_code: &str,
+) -> ServiceResult<Option<String>> {
+    let Ok((code, _)) = CreditCode::parse_allowing_bad_check(credit_code) else {
+        return Ok(None);
+    };
+    let row = sqlx::query_as::<_, (String,)>("SELECT name FROM employers WHERE credit_code = $1")
+        .bind(code.as_str().to_string())
+        .fetch_optional(store.reader())
+        .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// 认证信息 to be verified again (seed 004 §3: "认证信息部分，如需修改需要重新发起认证").
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct RequestCertificationChange {
+    pub name: String,
+    pub credit_code: String,
+    pub unit_nature_code: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct CertificationChangeRow {
+    pub id: String,
+    pub employer_id: String,
+    pub name: String,
+    pub credit_code: String,
+    pub unit_nature_code: String,
+    pub licence_upload_id: Option<String>,
+    /// pending, approved, rejected
+    pub status: String,
+    pub decision_reason: Option<String>,
+    pub created_at: Millis,
+}
+
+const CHANGE_COLUMNS: &str = "id, employer_id, name, credit_code, unit_nature_code, licence_upload_id, status, decision_reason, created_at";
+
+/// The change waiting for the platform, if any.
+pub async fn pending_certification_change(
+    store: &Store,
+    employer_id: &str,
+) -> ServiceResult<Option<CertificationChangeRow>> {
+    Ok(sqlx::query_as::<_, CertificationChangeRow>(&format!(
+        "SELECT {CHANGE_COLUMNS} FROM employer_certification_changes WHERE employer_id = $1 AND status = 'pending'"
+    ))
+    .bind(employer_id.to_string())
+    .fetch_optional(store.reader())
+    .await?)
+}
+
+/// Stores the change beside the verified data; nothing the company signs with changes until the
+/// platform approves it ([`decide_certification_change`]).
+pub async fn request_certification_change(
+    store: &Store,
+    blobs: &dyn BlobStore,
+    actor: &Actor,
+    employer_id: &str,
+    input: RequestCertificationChange,
+    licence: Option<UploadedFile>,
+) -> ServiceResult<CertificationChangeRow> {
+    allow(
+        policy::request_certification_change(actor, &EmployerId::from(employer_id)),
+        "单位",
+    )?;
+    let mut errors = Vec::new();
+    required(&mut errors, "name", &input.name, "单位名称", 100);
+    // A change is checked strictly: the override of a bad check character is for registration.
+    let code = match CreditCode::parse(&input.credit_code) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            errors.push(FieldError::new("credit_code", e.to_string()));
+            None
+        }
+    };
+    code_in(
+        &mut errors,
+        "unit_nature_code",
+        &input.unit_nature_code,
+        &codes::UNIT_NATURE,
+    );
+    let current = sqlx::query_as::<_, (String, String, String)>(
+        "SELECT name, credit_code, unit_nature_code FROM employers WHERE id = $1",
+    )
+    .bind(employer_id.to_string())
+    .fetch_optional(store.reader())
+    .await?
+    .ok_or(ServiceError::NotFound("单位"))?;
+    let Some(code) = code else {
+        return Err(ServiceError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    let name = input.name.trim().to_string();
+    let nature = input.unit_nature_code.trim().to_string();
+    if (name.as_str(), code.as_str(), nature.as_str())
+        == (current.0.as_str(), current.1.as_str(), current.2.as_str())
+        && licence.is_none()
+    {
+        return Err(ServiceError::field("name", "认证信息没有变化"));
+    }
+    if code.as_str() != current.1 {
+        let taken =
+            sqlx::query_as::<_, (String,)>("SELECT id FROM employers WHERE credit_code = $1")
+                .bind(code.as_str().to_string())
+                .fetch_optional(store.reader())
+                .await?;
+        if taken.is_some() {
+            return Err(ServiceError::field(
+                "credit_code",
+                "该统一社会信用代码已被其他单位注册",
+            ));
+        }
+    }
+    let now = store.now();
+    let id = new_id();
+    let mut tx = store.writer().begin().await?;
+    let licence_id =
+        save_certificate(blobs, &mut tx, "licence", licence, &actor.account_id, now).await?;
+    sqlx::query(
+        "INSERT INTO employer_certification_changes (id, employer_id, name, credit_code, unit_nature_code, licence_upload_id, \
+           status, requested_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $8)",
+    )
+    .bind(id.clone())
+    .bind(employer_id.to_string())
+    .bind(name)
+    .bind(code.as_str().to_string())
+    .bind(nature)
+    .bind(licence_id)
+    .bind(actor.account_id.to_string())
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            ServiceError::Conflict("已有一项认证信息修改在等待平台审核".into())
+        } else {
+            e.into()
+        }
+    })?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: "request_certification_change",
+            target_kind: "employer",
+            target_id: employer_id,
+            school_id: None,
+            detail: serde_json::json!({ "change_id": id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    pending_certification_change(store, employer_id)
+        .await?
+        .ok_or(ServiceError::NotFound("认证信息修改"))
+}
+
+/// The platform approves (the verified columns take the new values, in the same transaction) or
+/// rejects (with a reason) a pending 认证信息 change.
+pub async fn decide_certification_change(
+    store: &Store,
+    actor: &Actor,
+    employer_id: &str,
+    change_id: &str,
+    approve: bool,
+    reason: Option<String>,
+) -> ServiceResult<()> {
+    allow(policy::verify_employer_for_platform(actor), "认证信息修改")?;
+    let reason = reason.as_deref().map(str::trim).unwrap_or("").to_string();
+    if !approve && reason.is_empty() {
+        return Err(ServiceError::field("reason", "审核不通过须填写原因"));
+    }
+    if reason.chars().count() > 200 {
+        return Err(ServiceError::field("reason", "原因不能超过 200 字"));
+    }
+    let change = sqlx::query_as::<_, CertificationChangeRow>(&format!(
+        "SELECT {CHANGE_COLUMNS} FROM employer_certification_changes WHERE id = $1 AND employer_id = $2"
+    ))
+    .bind(change_id.to_string())
+    .bind(employer_id.to_string())
+    .fetch_optional(store.reader())
+    .await?
+    .ok_or(ServiceError::NotFound("认证信息修改"))?;
+    let now = store.now();
+    let mut tx = store.writer().begin().await?;
+    let done = sqlx::query(
+        "UPDATE employer_certification_changes SET status = $1, decision_reason = $2, decided_by = $3, decided_at = $4, updated_at = $4 \
+         WHERE id = $5 AND status = 'pending'",
+    )
+    .bind(if approve { "approved" } else { "rejected" })
+    .bind(reason.clone())
+    .bind(actor.account_id.to_string())
+    .bind(now)
+    .bind(change_id.to_string())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(ServiceError::Conflict("该申请已处理".into()));
+    }
+    if approve {
+        sqlx::query(
+            "UPDATE employers SET name = $1, credit_code = $2, unit_nature_code = $3, \
+               licence_upload_id = COALESCE($4, licence_upload_id), credit_code_warning = NULL, updated_at = $5 WHERE id = $6",
+        )
+        .bind(change.name.clone())
+        .bind(change.credit_code.clone())
+        .bind(change.unit_nature_code.clone())
+        .bind(change.licence_upload_id.clone())
+        .bind(now)
+        .bind(employer_id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                ServiceError::Conflict("该统一社会信用代码已被其他单位注册".into())
+            } else {
+                e.into()
+            }
+        })?;
+    }
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: if approve {
+                "approve_certification_change"
+            } else {
+                "reject_certification_change"
+            },
+            target_kind: "employer",
+            target_id: employer_id,
+            school_id: None,
+            detail: serde_json::json!({ "change_id": change_id, "reason": reason }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

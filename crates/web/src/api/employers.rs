@@ -372,3 +372,149 @@ pub async fn download_upload(
     )
         .into_response())
 }
+
+/// The manager removes a colleague: the account is disabled and its sessions end at once.
+#[utoipa::path(post, path = "/api/employers/{id}/members/{account_id}/removal", operation_id = "remove_employer_member", tag = "employers",
+    params(("id" = String, Path), ("account_id" = String, Path)),
+    security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "已移除"), Session, NotFound,
+              (status = 409, description = "管理员本人，或不是正常状态的成员", body = crate::error::ErrorBody)))]
+pub async fn remove_employer_member(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path((id, account_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    employers::remove_member(&state.store, &s.actor, &id, &account_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferManagerRequest {
+    /// The active member who becomes the manager; the current one becomes 经办人.
+    pub account_id: String,
+}
+
+/// The manager hands the role over to another active member of the company.
+#[utoipa::path(post, path = "/api/employers/{id}/manager", operation_id = "transfer_employer_manager", tag = "employers",
+    params(("id" = String, Path)), request_body = TransferManagerRequest,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "已移交"), Session, BadRequest, NotFound, Unprocessable,
+              (status = 409, description = "管理员已变更", body = crate::error::ErrorBody)))]
+pub async fn transfer_employer_manager(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<TransferManagerRequest>,
+) -> ApiResult<StatusCode> {
+    employers::transfer_manager(&state.store, &s.actor, &id, &b.account_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// 基本资料: the manager's edits take effect at once (certification data are not part of it).
+#[utoipa::path(put, path = "/api/employers/{id}/profile", operation_id = "update_employer_profile", tag = "employers",
+    params(("id" = String, Path)), request_body = employers::UpdateEmployerProfile,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = employers::EmployerDetail), Session, BadRequest, NotFound, Unprocessable))]
+pub async fn update_employer_profile(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<employers::UpdateEmployerProfile>,
+) -> ApiResult<Json<employers::EmployerDetail>> {
+    employers::update_profile(&state.store, &s.actor, &id, b).await?;
+    Ok(Json(
+        employers::get_employer(&state.store, &s.actor, &id).await?,
+    ))
+}
+
+/// The multipart 认证信息 change: the new values, and optionally the new licence.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct CertificationChangeForm {
+    #[schema(nullable = false)]
+    pub name: Option<String>,
+    /// 统一社会信用代码 (18 characters, check character verified)
+    #[schema(nullable = false)]
+    pub credit_code: Option<String>,
+    #[schema(nullable = false)]
+    pub unit_nature_code: Option<String>,
+    /// 营业执照: JPG, PNG or PDF ≤ 5 MB.
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
+    pub licence: Option<Vec<u8>>,
+}
+
+/// Reads the change and its licence; shared with the page.
+pub async fn certification_change(
+    state: &AppState,
+    actor: &wangqian_domain::role::Actor,
+    employer_id: &str,
+    mp: Multipart,
+) -> ApiResult<employers::CertificationChangeRow> {
+    let mut form = read_form(mp, state.config.max_upload_mib).await?;
+    let input = employers::RequestCertificationChange {
+        name: form.text("name"),
+        credit_code: form.text("credit_code"),
+        unit_nature_code: form.text("unit_nature_code"),
+    };
+    let licence = certificate(&mut form, "licence", "营业执照")?;
+    Ok(employers::request_certification_change(
+        &state.store,
+        state.blobs.as_ref(),
+        actor,
+        employer_id,
+        input,
+        licence,
+    )
+    .await?)
+}
+
+/// 认证信息 (name, credit code, nature, licence) go back to the platform's verification; the
+/// company keeps signing under its verified data until the change is approved.
+#[utoipa::path(post, path = "/api/employers/{id}/certification-changes", operation_id = "request_certification_change", tag = "employers",
+    params(("id" = String, Path)),
+    request_body(content_type = "multipart/form-data", content = CertificationChangeForm),
+    security(("session" = [], "csrf" = [])),
+    responses((status = 201, body = employers::CertificationChangeRow), Session, BadRequest, NotFound, TooLarge, Unprocessable,
+              (status = 409, description = "已有待审核的修改", body = crate::error::ErrorBody)))]
+pub async fn request_certification_change(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+    ApiMultipart(mp): ApiMultipart,
+) -> ApiResult<(StatusCode, Json<employers::CertificationChangeRow>)> {
+    let row = certification_change(&state, &s.actor, &id, mp).await?;
+    Ok((StatusCode::CREATED, Json(row)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificationChangeDecision {
+    pub approve: bool,
+    /// Required when rejecting (≤ 200 characters).
+    pub reason: Option<String>,
+}
+
+/// The platform approves (the verified data change at once) or rejects a 认证信息 change.
+#[utoipa::path(post, path = "/api/employers/{id}/certification-changes/{change_id}/decision", operation_id = "decide_certification_change", tag = "employers",
+    params(("id" = String, Path), ("change_id" = String, Path)), request_body = CertificationChangeDecision,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "已审核"), Session, BadRequest, NotFound, Unprocessable,
+              (status = 409, description = "已处理，或信用代码已被占用", body = crate::error::ErrorBody)))]
+pub async fn decide_certification_change(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path((id, change_id)): Path<(String, String)>,
+    ApiJson(b): ApiJson<CertificationChangeDecision>,
+) -> ApiResult<StatusCode> {
+    employers::decide_certification_change(
+        &state.store,
+        &s.actor,
+        &id,
+        &change_id,
+        b.approve,
+        b.reason,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

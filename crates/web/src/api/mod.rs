@@ -139,6 +139,11 @@ pub fn router() -> OpenApiRouter<AppState> {
             signing_defaults::get_signing_defaults,
             signing_defaults::update_signing_defaults
         ))
+        .routes(routes!(employers::remove_employer_member))
+        .routes(routes!(employers::transfer_employer_manager))
+        .routes(routes!(employers::update_employer_profile))
+        .routes(routes!(employers::request_certification_change))
+        .routes(routes!(employers::decide_certification_change))
 }
 
 /// The OpenAPI document, built once from [`router`].

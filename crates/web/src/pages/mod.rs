@@ -174,6 +174,27 @@ pub fn routes() -> Router<AppState> {
             "/employer/signing-defaults",
             get(signing_defaults::show).post(signing_defaults::submit),
         )
+        .route(
+            "/register/join",
+            get(employer::join_form).post(employer::join_submit),
+        )
+        .route("/employer/members", get(employer::members))
+        .route(
+            "/employer/members/{id}/remove",
+            post(employer::member_remove),
+        )
+        .route(
+            "/employer/members/{id}/manager",
+            post(employer::member_make_manager),
+        )
+        .route(
+            "/employer/profile",
+            get(employer::profile).post(employer::profile_submit),
+        )
+        .route(
+            "/employer/profile/certification",
+            post(employer::certification_submit),
+        )
         // Inside the session layer: error pages show who is logged in.
         .layer(axum::middleware::from_fn(error::with_user_bar))
 }
@@ -308,6 +329,11 @@ fn notice_text(key: Option<&str>) -> String {
         Some("locked") => "已暂停该毕业生的网签，用人单位将看到填写的原因。".into(),
         Some("unlocked") => "已恢复该毕业生的网签。".into(),
         Some("decided") => "已处理。".into(),
+        Some("member_removed") => "已移除该成员，其登录已全部退出。".into(),
+        Some("manager_transferred") => "管理员已移交，您现在是经办人。".into(),
+        Some("certification_requested") => {
+            "认证信息修改已提交，平台审核通过前仍按原认证信息签约。".into()
+        }
         _ => String::new(),
     }
 }

@@ -8,6 +8,7 @@ mod action_spec;
 mod clock;
 mod contract;
 mod documents;
+mod employer_members;
 mod employers;
 mod lifecycle;
 mod lifecycle_pages;
