@@ -98,3 +98,46 @@ test('a verified employer confirms its signing defaults once and the invitation 
   await page.close();
   assertNoCspViolations();
 });
+
+test('a colleague joins the registered company on the pages and its manager approves', async () => {
+  // The manager's company and its credit code, from the manager's home page.
+  const manager = await newPage(browser);
+  await logIn(manager, base, 'hr1');
+  const code = (await manager.locator('text=统一社会信用代码').first().textContent()).match(/[0-9A-Z]{18}/)[0];
+
+  // A colleague who tries to register the same company is led to 加入已注册单位.
+  const context = await browser.newContext();
+  const page = await newPage(context);
+  await page.goto(`${base}/register/join?credit_code=${code}`);
+  await page.waitForSelector('h1:has-text("加入已注册单位")');
+  assert.equal(await page.inputValue('#credit_code'), code);
+  await page.fill('#login_name', 'xc_hr_new');
+  await page.fill('#manager_name', '李经办');
+  await page.fill('#phone', '1391234');
+  await page.fill('#password', 'Join2026ok');
+  await page.fill('#password_confirm', 'Join2026ok');
+  await page.click('button:has-text("提交申请")');
+  // A wrong phone comes back by its field, the rest kept (passwords are typed again).
+  await page.waitForSelector('#phone-error');
+  assert.equal(await page.inputValue('#manager_name'), '李经办');
+  await page.fill('#phone', '13912340000');
+  await page.fill('#password', 'Join2026ok');
+  await page.fill('#password_confirm', 'Join2026ok');
+  await page.click('button:has-text("提交申请")');
+  await page.waitForSelector('text=申请已提交');
+  await context.close();
+
+  // The manager approves on 单位成员; the colleague can then work.
+  await manager.goto(`${base}/employer/members`);
+  const row = manager.locator('tr', { hasText: 'xc_hr_new' });
+  await row.locator('button:has-text("同意")').click();
+  await manager.waitForSelector('[role=status]');
+  await manager.close();
+  const colleague = await newPage(browser);
+  await logIn(colleague, base, 'xc_hr_new', 'Join2026ok');
+  await colleague.goto(`${base}/employer/signing`);
+  await colleague.waitForSelector('h1');
+  assert.doesNotMatch(await colleague.locator('h1').textContent(), /无权访问/);
+  await colleague.close();
+  assertNoCspViolations();
+});
