@@ -147,6 +147,10 @@ pub fn routes() -> Router<AppState> {
             "/province/schools/{id}/admins/{account_id}/active",
             post(province::admin_active),
         )
+        .route(
+            "/province/schools/{id}/admins/{account_id}/password-reset",
+            post(province::admin_password_reset),
+        )
         .route("/school/profile", get(province::own_school))
         .route("/school/org-units", post(province::unit_submit))
         .route(

@@ -585,3 +585,20 @@ pub(super) async fn contact_submit(
         }
     }
 }
+
+/// 重置密码 of one of the school's administrators (the province's page). The account must be
+/// this school's administrator: an id from elsewhere is not found here.
+pub(super) async fn admin_password_reset(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path((id, account_id)): Path<(SchoolId, AccountId)>,
+) -> PageResult {
+    let admins = orgs::list_school_admins(&state.store, &s.actor, &id).await?;
+    if !admins.iter().any(|a| a.id == account_id) {
+        return Err(wangqian_store::ServiceError::NotFound("学校管理员账号").into());
+    }
+    let reset =
+        wangqian_store::accounts::reset_account_password(&state.store, &s.actor, &account_id)
+            .await?;
+    Ok(super::school::reset_shown(&s, reset, "/province/schools"))
+}

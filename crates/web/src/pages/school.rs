@@ -172,7 +172,11 @@ struct PasswordResetPage {
 
 /// The one-time password, shown once in the answer to the confirmed form (never in a link, and
 /// not kept by the browser's cache).
-fn reset_shown(s: &SessionInfo, reset: accounts::PasswordReset, back: &'static str) -> Response {
+pub(super) fn reset_shown(
+    s: &SessionInfo,
+    reset: accounts::PasswordReset,
+    back: &'static str,
+) -> Response {
     let mut r = render(&PasswordResetPage {
         user: bar(s),
         reset,

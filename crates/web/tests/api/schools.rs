@@ -848,3 +848,60 @@ async fn a_graduate_confirms_contact_details_once_and_they_are_kept_encrypted() 
     assert!(html.contains("id=\"mobile-error\""), "{html}");
     assert!(html.contains("value=\"lin@example.com\""), "{html}");
 }
+
+#[tokio::test]
+async fn the_province_resets_a_school_administrators_password_from_the_school_page() {
+    let app = TestApp::spawn().await;
+    let own = app.school_id("19101").await;
+    let other = app.school_id("19102").await;
+    let province = app.login_as("province").await;
+    let (_, admins) = province
+        .get_json(&format!("/api/admin/schools/{own}/admins"))
+        .await;
+    let admin_id = admins["items"][0]["id"].as_str().unwrap().to_string();
+    let page = province
+        .get(&format!("/province/schools/{own}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("重置密码") && page.contains("data-confirm"),
+        "{page}"
+    );
+    let csrf = province.csrf.clone().unwrap();
+    // Through another school's page the account is not found.
+    let r = province
+        .post_form(
+            &format!("/province/schools/{other}/admins/{admin_id}/password-reset"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let r = province
+        .post_form(
+            &format!("/province/schools/{own}/admins/{admin_id}/password-reset"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("一次性密码"), "{html}");
+    let mut old = app.client();
+    assert_eq!(
+        old.login("admin19101", wangqian_store::demo::DEMO_PASSWORD)
+            .await
+            .0,
+        401
+    );
+    // A school administrator has no such page.
+    let admin = app.login_as("admin19102").await;
+    let csrf = admin.csrf.clone().unwrap();
+    let r = admin
+        .post_form(
+            &format!("/province/schools/{other}/admins/{admin_id}/password-reset"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+}
