@@ -620,6 +620,34 @@ pub struct NewOrgUnit {
     pub name: String,
 }
 
+/// The audit row of a change to the organisation tree.
+#[allow(clippy::too_many_arguments)]
+async fn audit_unit(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    action: &str,
+    kind: OrgUnitKind,
+    unit_id: &str,
+    school_id: &SchoolId,
+    at: Millis,
+    detail: serde_json::Value,
+) -> ServiceResult<()> {
+    audit::record(
+        conn,
+        AuditEntry {
+            at,
+            actor_account_id: Some(&actor.account_id),
+            action,
+            target_kind: kind.table(),
+            target_id: unit_id,
+            school_id: Some(school_id.as_str()),
+            detail,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 fn unit_name(kind: OrgUnitKind, name: &str) -> ServiceResult<String> {
     let name = name.trim();
     let n = name.chars().count();
@@ -731,17 +759,15 @@ pub async fn create_org_unit(
             .map_err(name_taken(input.kind))?;
         }
     }
-    audit::record(
+    audit_unit(
         &mut tx,
-        AuditEntry {
-            at: now,
-            actor_account_id: Some(&actor.account_id),
-            action: "create_org_unit",
-            target_kind: input.kind.table(),
-            target_id: &id,
-            school_id: Some(school_id.as_str()),
-            detail: serde_json::json!({ "name": name }),
-        },
+        actor,
+        "create_org_unit",
+        input.kind,
+        &id,
+        school_id,
+        now,
+        serde_json::json!({ "name": name }),
     )
     .await?;
     let unit = unit_of(&mut tx, input.kind, school_id, &id).await?;
@@ -780,17 +806,15 @@ pub async fn rename_org_unit(
     .execute(&mut *tx)
     .await
     .map_err(name_taken(input.kind))?;
-    audit::record(
+    audit_unit(
         &mut tx,
-        AuditEntry {
-            at: now,
-            actor_account_id: Some(&actor.account_id),
-            action: "rename_org_unit",
-            target_kind: input.kind.table(),
-            target_id: id,
-            school_id: Some(school_id.as_str()),
-            detail: serde_json::json!({ "from": before.name, "to": name }),
-        },
+        actor,
+        "rename_org_unit",
+        input.kind,
+        id,
+        school_id,
+        now,
+        serde_json::json!({ "from": before.name, "to": name }),
     )
     .await?;
     let unit = unit_of(&mut tx, input.kind, school_id, id).await?;
@@ -847,21 +871,19 @@ pub async fn set_unit_signing(
     .bind(school_id)
     .execute(&mut *tx)
     .await?;
-    audit::record(
+    audit_unit(
         &mut tx,
-        AuditEntry {
-            at: now,
-            actor_account_id: Some(&actor.account_id),
-            action: if input.open {
-                "open_unit_signing"
-            } else {
-                "close_unit_signing"
-            },
-            target_kind: input.kind.table(),
-            target_id: unit_id,
-            school_id: Some(school_id.as_str()),
-            detail: serde_json::json!({ "reason": reason }),
+        actor,
+        if input.open {
+            "open_unit_signing"
+        } else {
+            "close_unit_signing"
         },
+        input.kind,
+        unit_id,
+        school_id,
+        now,
+        serde_json::json!({ "reason": reason }),
     )
     .await?;
     let unit = unit_of(&mut tx, input.kind, school_id, unit_id).await?;

@@ -279,17 +279,21 @@ pub(super) async fn school(
     school_page(&state, &s, &id, nothing_shown(q.notice.unwrap_or_default())).await
 }
 
+/// The school of the acting staff account; other accounts have none and may not use these pages.
+fn own_school_id(s: &SessionInfo) -> Result<SchoolId, super::error::PageError> {
+    s.actor
+        .school_id
+        .clone()
+        .ok_or_else(super::error::PageError::forbidden)
+}
+
 /// The school administrator's way in: their own school's page.
 pub(super) async fn own_school(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Query(q): Query<NoticeQuery>,
 ) -> PageResult {
-    let id = s
-        .actor
-        .school_id
-        .clone()
-        .ok_or_else(super::error::PageError::forbidden)?;
+    let id = own_school_id(&s)?;
     school_page(&state, &s, &id, nothing_shown(q.notice.unwrap_or_default())).await
 }
 
@@ -396,11 +400,7 @@ pub(super) async fn unit_submit(
     PageAuth(s): PageAuth,
     PageForm(f): PageForm<UnitForm>,
 ) -> PageResult {
-    let id = s
-        .actor
-        .school_id
-        .clone()
-        .ok_or_else(super::error::PageError::forbidden)?;
+    let id = own_school_id(&s)?;
     let result = match unit_kind(&f.kind) {
         None => Err(wangqian_store::ServiceError::field(
             "kind",
@@ -440,11 +440,7 @@ pub(super) async fn unit_rename(
     Path(unit_id): Path<String>,
     PageForm(f): PageForm<RenameForm>,
 ) -> PageResult {
-    let id = s
-        .actor
-        .school_id
-        .clone()
-        .ok_or_else(super::error::PageError::forbidden)?;
+    let id = own_school_id(&s)?;
     let kind =
         unit_kind(&f.kind).ok_or_else(|| super::error::PageError::bad_request("未知的层级"))?;
     let input = RenameOrgUnit {
@@ -479,11 +475,7 @@ pub(super) async fn unit_signing(
     Path(unit_id): Path<String>,
     PageForm(f): PageForm<UnitSigningForm>,
 ) -> PageResult {
-    let id = s
-        .actor
-        .school_id
-        .clone()
-        .ok_or_else(super::error::PageError::forbidden)?;
+    let id = own_school_id(&s)?;
     let kind =
         unit_kind(&f.kind).ok_or_else(|| super::error::PageError::bad_request("未知的层级"))?;
     let input = UnitSigning {
