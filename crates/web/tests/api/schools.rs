@@ -669,7 +669,8 @@ async fn a_school_administrator_keeps_departments_majors_and_classes() {
         .get_json(&format!("/api/admin/schools/{other}/org-units"))
         .await;
     assert_eq!(s, 404);
-    for login in ["province", "rev19101a", "hr1"] {
+    let graduate = app.demo_graduate_login(0);
+    for login in ["province", "rev19101a", "hr1", graduate.as_str()] {
         let c = app.login_as(login).await;
         let (s, _) = c.get_json(&path).await;
         assert_eq!(s, 403, "{login}");
@@ -726,7 +727,8 @@ async fn a_closed_department_stops_invitations_with_its_reason_until_reopened() 
     assert_eq!(sent["sent"], 0, "{sent}");
 
     // Others may not open or close it.
-    for login in ["rev19101a", "hr1", "province"] {
+    let graduate = app.demo_graduate_login(0);
+    for login in ["rev19101a", "hr1", "province", graduate.as_str()] {
         let c = app.login_as(login).await;
         let (s, _) = c
             .put_json(&path, &json!({ "kind": "department", "open": true }))
@@ -817,7 +819,7 @@ async fn a_graduate_confirms_contact_details_once_and_they_are_kept_encrypted() 
     assert!(!address.contains("长江西路") && !mobile.contains("13955667788"));
 
     // Only a graduate has one.
-    for login in ["hr1", "admin19101", "province"] {
+    for login in ["hr1", "admin19101", "province", "rev19101a"] {
         let c = app.login_as(login).await;
         let (s, _) = c.get_json("/api/me/contact").await;
         assert_eq!(s, 403, "{login}");
