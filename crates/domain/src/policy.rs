@@ -265,6 +265,15 @@ pub fn decide_manager_request(actor: &Actor) -> Access {
     verify_employer_for_platform(actor)
 }
 
+/// Releasing one's own binding (003 §1): only a graduate, and only their own; the school
+/// administrator's 解除绑定 is [`administer_school`].
+pub fn release_own_binding(actor: &Actor) -> Access {
+    match (actor.role, &actor.graduate_id) {
+        (Role::Graduate, Some(_)) => Access::Allowed,
+        _ => Access::Forbidden,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -581,6 +590,28 @@ mod tests {
     fn role_names_round_trip() {
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+    }
+
+    #[test]
+    fn only_a_bound_graduate_releases_their_own_binding() {
+        let bound = Actor {
+            graduate_id: Some("g1".into()),
+            school_id: Some("19101".into()),
+            ..actor(Role::Graduate)
+        };
+        assert_eq!(release_own_binding(&bound), Access::Allowed);
+        assert_eq!(
+            release_own_binding(&actor(Role::Graduate)),
+            Access::Forbidden
+        );
+        for r in [
+            Role::SchoolAdmin,
+            Role::DepartmentReviewer,
+            Role::ProvincialAdmin,
+            Role::EmployerMember,
+        ] {
+            assert_eq!(release_own_binding(&actor(r)), Access::Forbidden, "{r:?}");
         }
     }
 }

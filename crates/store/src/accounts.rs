@@ -618,32 +618,7 @@ pub async fn unbind_graduate(store: &Store, actor: &Actor, graduate_id: &str) ->
     };
     let now = store.now();
     let mut tx = store.writer().begin().await?;
-    let done = sqlx::query(
-        "UPDATE graduates SET account_id = NULL, bound_at = NULL, updated_at = $1 WHERE id = $2 AND account_id = $3",
-    )
-    .bind(now)
-    .bind(graduate_id.to_string())
-    .bind(account_id.clone())
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() != 1 {
-        return Err(ServiceError::Conflict(
-            "绑定状态已变化，请刷新后重试".into(),
-        ));
-    }
-    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
-        .bind(account_id.clone())
-        .execute(&mut *tx)
-        .await?;
-    // The account is kept (disabled, name freed) so that history keeps pointing at someone.
-    sqlx::query(
-        "UPDATE accounts SET status = 'disabled', login_name = login_name || ':unbound:' || $1, graduate_id = NULL, updated_at = $2 WHERE id = $3",
-    )
-    .bind(now.to_string())
-    .bind(now)
-    .bind(account_id.clone())
-    .execute(&mut *tx)
-    .await?;
+    release_binding(&mut tx, graduate_id, &account_id, now).await?;
     audit::record(
         &mut tx,
         AuditEntry {
@@ -659,6 +634,162 @@ pub async fn unbind_graduate(store: &Store, actor: &Actor, graduate_id: &str) ->
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Frees the record from its account: the record can be bound again, the account's sessions
+/// end, and the account is kept (disabled, its login name freed) so that history keeps
+/// pointing at someone. Guarded by the account read before: a second release finds nothing.
+async fn release_binding(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    graduate_id: &str,
+    account_id: &str,
+    now: Millis,
+) -> ServiceResult<()> {
+    let done = sqlx::query(
+        "UPDATE graduates SET account_id = NULL, bound_at = NULL, updated_at = $1 WHERE id = $2 AND account_id = $3",
+    )
+    .bind(now)
+    .bind(graduate_id.to_string())
+    .bind(account_id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(ServiceError::Conflict(
+            "绑定状态已变化，请刷新后重试".into(),
+        ));
+    }
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(account_id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE accounts SET status = 'disabled', login_name = login_name || ':unbound:' || $1, graduate_id = NULL, updated_at = $2 WHERE id = $3",
+    )
+    .bind(now.to_string())
+    .bind(now)
+    .bind(account_id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseOwnBinding {
+    /// The account's current password: releasing signs the graduate out for good.
+    pub password: String,
+    /// Why (e.g. "绑定了本科阶段的学籍记录"); the school administrators read it.
+    pub reason: String,
+}
+
+/// 解除绑定并重新登录 (003 §1): a graduate who bound the wrong record releases it and can then
+/// bind the right one. Allowed by the domain only while nothing they did on the record is in
+/// progress ([`wangqian_domain::binding::self_unbind`]); the school's administrators are told
+/// in the same transaction.
+pub async fn release_own_binding(
+    store: &Store,
+    actor: &Actor,
+    input: ReleaseOwnBinding,
+    policy: &SessionPolicy,
+) -> ServiceResult<()> {
+    allow(policy::release_own_binding(actor), "毕业生")?;
+    let Some(graduate_id) = actor.graduate_id.clone() else {
+        return Err(ServiceError::Forbidden);
+    };
+    let reason = input.reason.trim().to_string();
+    let mut errors = Vec::new();
+    if input.password.is_empty() {
+        errors.push(FieldError::new("password", "请输入当前密码"));
+    }
+    if reason.is_empty() {
+        errors.push(FieldError::new("reason", "请说明解除绑定的原因"));
+    } else if reason.chars().count() > 200 {
+        errors.push(FieldError::new("reason", "原因不能超过 200 字"));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    let now = store.now();
+    let hash = unlocked_password_hash(store, actor, now).await?;
+    if !password::verify(input.password, hash).await? {
+        return Err(
+            match count_failure(store, &actor.account_id, now, policy).await? {
+                Some(_) => ServiceError::field("password", "当前密码不正确"),
+                None => locked(policy),
+            },
+        );
+    }
+    let mut tx = store.writer().begin().await?;
+    // The release comes first so that, on PostgreSQL, the record's row is locked while its
+    // facts are read; a second release of the same binding finds nothing to update.
+    release_binding(&mut tx, &graduate_id, &actor.account_id, now).await?;
+    let (school_id, name, student_no): (SchoolId, String, String) =
+        sqlx::query_as("SELECT school_id, name, student_no FROM graduates WHERE id = $1")
+            .bind(graduate_id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+    let facts = bound_record_facts(&mut tx, &graduate_id).await?;
+    if let Err(refusal) = wangqian_domain::binding::self_unbind(&facts) {
+        return Err(ServiceError::Conflict(refusal.message().into()));
+    }
+    crate::lifecycle::messages::send(
+        &mut tx,
+        crate::lifecycle::messages::Recipient::School(&school_id),
+        &crate::lifecycle::messages::NewMessage {
+            school_id: &school_id,
+            record_kind: "graduate",
+            record_id: &graduate_id,
+            title: format!("毕业生 {name}（学号 {student_no}）自助解除了账号绑定"),
+            body: format!(
+                "该生解除了账号与学籍记录的绑定，可重新绑定。原因：{reason}。如非本人操作，请核实后处理。"
+            ),
+            at: now,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: "release_own_binding",
+            target_kind: "graduate",
+            target_id: &graduate_id,
+            school_id: Some(&school_id),
+            detail: serde_json::json!({ "reason": reason }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn bound_record_facts(
+    conn: &mut sqlx::AnyConnection,
+    graduate_id: &GraduateId,
+) -> ServiceResult<wangqian_domain::binding::BoundRecordFacts> {
+    use crate::typed::Coded;
+    use wangqian_domain::lifecycle::{AgreementState, DestinationState};
+    let held: Option<(i32,)> =
+        sqlx::query_as("SELECT 1 FROM graduate_outcomes WHERE graduate_id = $1")
+            .bind(graduate_id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+    let agreements: Vec<(Coded<AgreementState>,)> =
+        sqlx::query_as("SELECT state FROM agreements WHERE graduate_id = $1")
+            .bind(graduate_id.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+    let destinations: Vec<(Coded<DestinationState>,)> =
+        sqlx::query_as("SELECT state FROM destinations WHERE graduate_id = $1")
+            .bind(graduate_id.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(wangqian_domain::binding::BoundRecordFacts {
+        outcome_held: held.is_some(),
+        agreements: agreements.into_iter().map(|(s,)| s.0).collect(),
+        destinations: destinations.into_iter().map(|(s,)| s.0).collect(),
+    })
 }
 
 /// Login names of staff and employer accounts: 4–32 letters, digits, '_', '-', '.', '@'.

@@ -140,6 +140,28 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// 解除绑定并重新登录 (003 §1): a graduate who bound the wrong record releases it with their
+/// password and a reason, and may then bind the right one; the school's administrators get a
+/// message. Refused (409) while anything the graduate did on the record is in progress.
+#[utoipa::path(post, path = "/api/me/unbind", operation_id = "release_own_binding", tag = "accounts",
+    request_body = accounts::ReleaseOwnBinding,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "已解除绑定；本账号的会话全部结束，可重新绑定"), Session, BadRequest, Locked,
+              (status = 409, body = crate::error::ErrorBody, description = "记录上有正在办理的协议或去向、已生效的签约，或绑定已变化"),
+              (status = 422, body = crate::error::ErrorBody, description = "各字段的问题（密码不正确、缺少原因）")))]
+pub async fn release_own_binding(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    ApiJson(body): ApiJson<accounts::ReleaseOwnBinding>,
+) -> ApiResult<Response> {
+    accounts::release_own_binding(&state.store, &s.actor, body, &state.session_policy).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(SET_COOKIE, crate::auth::clear_cookie())],
+    )
+        .into_response())
+}
+
 /// 重置密码: an administrator gives another account a one-time password, shown in this answer
 /// only; the account must change it at its next login, and all its sessions end. The province
 /// resets employers' accounts and school administrators, a school administrator the school's

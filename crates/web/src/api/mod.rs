@@ -40,6 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::login, accounts::logout))
         .routes(routes!(accounts::get_current_account))
         .routes(routes!(accounts::change_password))
+        .routes(routes!(accounts::release_own_binding))
         .routes(routes!(
             accounts::get_graduate_contact,
             accounts::confirm_graduate_contact

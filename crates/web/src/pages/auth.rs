@@ -12,7 +12,7 @@ use wangqian_store::accounts::{self, BindGraduate, SessionInfo};
 use wangqian_store::orgs::{self, SchoolRow};
 
 use super::error::{form_page, same_name, FormErrors, PageResult};
-use super::{bar, render, PageForm, UserBar};
+use super::{bar, notice_text, render, NoticeQuery, PageForm, UserBar};
 use crate::api::client_key;
 use crate::auth::{clear_cookie, session_cookie, MaybeAuth, PageAuth, SessionToken};
 use crate::AppState;
@@ -87,6 +87,7 @@ pub(super) async fn logout(
 #[template(path = "bind.html")]
 struct BindPage {
     user: Option<UserBar>,
+    notice: String,
     errors: FormErrors,
     schools: Vec<SchoolRow>,
     form: BindForm,
@@ -104,9 +105,13 @@ pub(super) struct BindForm {
     password_confirm: String,
 }
 
-pub(super) async fn bind_form(State(state): State<AppState>) -> PageResult {
+pub(super) async fn bind_form(
+    State(state): State<AppState>,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
     Ok(render(&BindPage {
         user: None,
+        notice: notice_text(q.notice.as_deref()),
         errors: FormErrors::default(),
         schools: orgs::search_schools(&state.store, "").await?,
         form: BindForm::default(),
@@ -142,6 +147,7 @@ pub(super) async fn bind_submit(
     }
     let page = BindPage {
         user: None,
+        notice: String::new(),
         schools: orgs::search_schools(&state.store, "").await?,
         form: BindForm {
             password: String::new(),

@@ -12,6 +12,7 @@ use wangqian_store::ServiceError;
 
 use crate::AppState;
 
+mod account;
 mod agreements;
 mod auth;
 mod destinations;
@@ -153,6 +154,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/school/profile", get(province::own_school))
         .route("/school/org-units", post(province::unit_submit))
+        .route(
+            "/account/unbind",
+            get(account::unbind).post(account::unbind_submit),
+        )
         .route(
             "/account/contact",
             get(province::contact).post(province::contact_submit),
@@ -330,6 +335,7 @@ fn notice_text(key: Option<&str>) -> String {
         }
         Some("saved") => "已保存。".into(),
         Some("unbound") => "已解除绑定。".into(),
+        Some("released") => "已解除绑定，学校已收到通知。请用正确的学校、学号重新绑定。".into(),
         Some("locked") => "已暂停该毕业生的网签，用人单位将看到填写的原因。".into(),
         Some("unlocked") => "已恢复该毕业生的网签。".into(),
         Some("decided") => "已处理。".into(),

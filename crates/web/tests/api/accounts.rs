@@ -130,7 +130,7 @@ async fn sessions_end_after_the_idle_timeout_and_on_logout() {
 }
 
 /// An unbound demo graduate of school 19101: (school_id, name, student_no, id_number).
-async fn unbound_graduate(app: &TestApp) -> (String, String, String, String) {
+pub(crate) async fn unbound_graduate(app: &TestApp) -> (String, String, String, String) {
     let note = &app.demo.iter().find(|a| a.role == "毕业生").unwrap().note;
     // "…；未绑定示例：NAME / 学号 NO / 身份证 ID"
     let tail = note.split("未绑定示例：").nth(1).unwrap();
@@ -141,7 +141,7 @@ async fn unbound_graduate(app: &TestApp) -> (String, String, String, String) {
     (app.school_id("19101").await, name, no, id)
 }
 
-fn bind_body(school: &str, name: &str, no: &str, id: &str) -> Value {
+pub(crate) fn bind_body(school: &str, name: &str, no: &str, id: &str) -> Value {
     json!({ "school_id": school, "name": name, "student_no": no, "id_number": id,
             "password": "Graduate1", "password_confirm": "Graduate1" })
 }

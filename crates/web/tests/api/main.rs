@@ -17,6 +17,7 @@ mod page_forms;
 mod password_reset;
 mod roster;
 mod schools;
+mod self_unbind;
 mod signing_defaults;
 mod signing_lock;
 mod system;
