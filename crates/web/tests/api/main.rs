@@ -20,3 +20,4 @@ mod schools;
 mod signing_defaults;
 mod signing_lock;
 mod system;
+mod employer_more;
