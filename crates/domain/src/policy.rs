@@ -629,9 +629,18 @@ mod tests {
     #[test]
     fn a_refused_school_may_be_asked_again_but_others_not_twice() {
         assert_eq!(school_application(None), SchoolApplication::New);
-        assert_eq!(school_application(Some("rejected")), SchoolApplication::Again);
-        assert_eq!(school_application(Some("pending")), SchoolApplication::AlreadyPending);
-        assert_eq!(school_application(Some("verified")), SchoolApplication::AlreadyVerified);
+        assert_eq!(
+            school_application(Some("rejected")),
+            SchoolApplication::Again
+        );
+        assert_eq!(
+            school_application(Some("pending")),
+            SchoolApplication::AlreadyPending
+        );
+        assert_eq!(
+            school_application(Some("verified")),
+            SchoolApplication::AlreadyVerified
+        );
         assert_eq!(employer_school_status_label("pending"), "待审核");
         assert_eq!(employer_school_status_label("verified"), "已通过");
         assert_eq!(employer_school_status_label("rejected"), "未通过");

@@ -1012,9 +1012,16 @@ pub async fn remove_member(
     let mut tx = store.writer().begin().await?;
     // The key is claimed before the checks: a double click finds the member already removed,
     // and must answer as the first click did, not "not an active member".
-    if idempotency::claim::<()>(&mut tx, actor, idem, "remove_employer_member", account_id, now)
-        .await?
-        .is_some()
+    if idempotency::claim::<()>(
+        &mut tx,
+        actor,
+        idem,
+        "remove_employer_member",
+        account_id,
+        now,
+    )
+    .await?
+    .is_some()
     {
         return Ok(());
     }
@@ -1709,7 +1716,9 @@ pub async fn apply_to_schools(
                 .await?;
                 ("applied_again", "已重新提交申请", "pending")
             }
-            policy::SchoolApplication::AlreadyPending => ("already_pending", "已在审核中", "pending"),
+            policy::SchoolApplication::AlreadyPending => {
+                ("already_pending", "已在审核中", "pending")
+            }
             policy::SchoolApplication::AlreadyVerified => {
                 ("already_verified", "已通过审核", "verified")
             }
@@ -1780,12 +1789,13 @@ pub async fn set_logo(
         },
     )
     .await?;
-    let done = sqlx::query("UPDATE employers SET logo_upload_id = $1, updated_at = $2 WHERE id = $3")
-        .bind(id.clone())
-        .bind(now)
-        .bind(employer_id.to_string())
-        .execute(&mut *tx)
-        .await?;
+    let done =
+        sqlx::query("UPDATE employers SET logo_upload_id = $1, updated_at = $2 WHERE id = $3")
+            .bind(id.clone())
+            .bind(now)
+            .bind(employer_id.to_string())
+            .execute(&mut *tx)
+            .await?;
     if done.rows_affected() != 1 {
         return Err(ServiceError::NotFound("单位"));
     }

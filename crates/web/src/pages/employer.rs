@@ -412,7 +412,10 @@ pub(super) async fn member_make_manager(
     PageForm(f): PageForm<IdemForm>,
 ) -> PageResult {
     let employer = own_employer(&s)?;
-    let key = page_idem(f.idem.as_deref(), &format!("transfer_employer_manager.{id}"))?;
+    let key = page_idem(
+        f.idem.as_deref(),
+        &format!("transfer_employer_manager.{id}"),
+    )?;
     employers::transfer_manager(&state.store, &s.actor, &employer, &id, key.as_ref()).await?;
     Ok(Redirect::to("/employer/members?notice=manager_transferred").into_response())
 }

@@ -8,11 +8,11 @@ use serde::Deserialize;
 use wangqian_domain::role::Role;
 use wangqian_domain::school::PROVINCES;
 use wangqian_store::accounts::SessionInfo;
+use wangqian_store::employers;
 use wangqian_store::orgs::{
     self, NewOrgUnit, NewSchoolAdmin, OrgUnit, OrgUnitKind, RenameOrgUnit, SchoolAdminRow,
     SchoolDetail, SchoolFilter, UnitSigning,
 };
-use wangqian_store::employers;
 use wangqian_store::{AccountId, Page, SchoolId};
 
 use super::error::{form_page, same_name, FormErrors, PageResult};
@@ -749,7 +749,9 @@ pub(super) async fn certification_decision(
     )
     .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/province/employers/{id}?notice=decided")).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/province/employers/{id}?notice=decided")).into_response())
+        }
         Err(e) => {
             let errors = FormErrors::from_service(e, same_name)?;
             employer_page(&state, &s, &id, String::new(), errors, f.reason).await

@@ -32,7 +32,12 @@ pub(crate) async fn company(app: &TestApp) -> (String, Client) {
 }
 
 /// A colleague who joined and was approved: their account id and session.
-pub(crate) async fn colleague(app: &TestApp, employer: &str, boss: &Client, login: &str) -> (String, Client) {
+pub(crate) async fn colleague(
+    app: &TestApp,
+    employer: &str,
+    boss: &Client,
+    login: &str,
+) -> (String, Client) {
     let join = json!({ "credit_code": CODE, "kind": "join", "login_name": login, "manager_name": "李专员",
                        "phone": "13800001111", "password": PASSWORD, "password_confirm": PASSWORD });
     let (status, joined) = app

@@ -10,12 +10,11 @@ use crate::helpers::{png_bytes, Client, TestApp};
 use crate::lifecycle::graduate;
 
 async fn employer_of(app: &TestApp, login: &str) -> String {
-    let (id,): (String,) =
-        sqlx::query_as("SELECT employer_id FROM accounts WHERE login_name = $1")
-            .bind(login.to_string())
-            .fetch_one(app.state.store.reader())
-            .await
-            .unwrap();
+    let (id,): (String,) = sqlx::query_as("SELECT employer_id FROM accounts WHERE login_name = $1")
+        .bind(login.to_string())
+        .fetch_one(app.state.store.reader())
+        .await
+        .unwrap();
     id
 }
 
@@ -216,7 +215,10 @@ async fn only_the_company_manager_applies_and_outsiders_do_not_see_the_list() {
     assert_eq!(status, 200, "{body}");
     let admin = app.login_as("admin19101").await;
     assert_eq!(admin.get_json(&mine).await.0, 200);
-    assert_eq!(app.login_as("admin19102").await.get_json(&mine).await.0, 404);
+    assert_eq!(
+        app.login_as("admin19102").await.get_json(&mine).await.0,
+        404
+    );
 }
 
 #[tokio::test]
@@ -279,9 +281,12 @@ async fn the_logo_is_judged_by_its_bytes_and_shown_to_those_who_see_the_profile(
             .multipart(form)
             .send()
     };
-    let r = put(&hr1, logo_form(b"%PDF-1.4 not an image".to_vec(), "logo.png"))
-        .await
-        .unwrap();
+    let r = put(
+        &hr1,
+        logo_form(b"%PDF-1.4 not an image".to_vec(), "logo.png"),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status().as_u16(), 400);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["fields"][0]["field"], "logo", "{body}");
@@ -295,9 +300,12 @@ async fn the_logo_is_judged_by_its_bytes_and_shown_to_those_who_see_the_profile(
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 404, "another company");
-    let r = put(&app.login_as("province").await, logo_form(png_bytes(), "l.png"))
-        .await
-        .unwrap();
+    let r = put(
+        &app.login_as("province").await,
+        logo_form(png_bytes(), "l.png"),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status().as_u16(), 403);
 
     let r = put(&hr1, logo_form(png_bytes(), "logo.png")).await.unwrap();
@@ -364,11 +372,17 @@ async fn the_province_resets_an_employer_password_from_its_page() {
     let province = app.login_as("province").await;
     let (status, html) = page(&province, "/province/employers").await;
     assert_eq!(status, 200);
-    assert!(html.contains(&format!("/province/employers/{employer}")), "{html}");
+    assert!(
+        html.contains(&format!("/province/employers/{employer}")),
+        "{html}"
+    );
     let detail = format!("/province/employers/{employer}");
     let (status, html) = page(&province, &detail).await;
     assert_eq!(status, 200);
-    assert!(html.contains("重置密码") && html.contains("data-confirm"), "{html}");
+    assert!(
+        html.contains("重置密码") && html.contains("data-confirm"),
+        "{html}"
+    );
 
     let reset = format!("{detail}/members/{account}/password-reset");
     let school = app.login_as("admin19101").await;
@@ -380,7 +394,9 @@ async fn the_province_resets_an_employer_password_from_its_page() {
     // hr1 still logs in with the demo password: nothing was reset by the refusals.
     let mut hr1 = app.client();
     assert_eq!(
-        hr1.login("hr1", wangqian_store::demo::DEMO_PASSWORD).await.0,
+        hr1.login("hr1", wangqian_store::demo::DEMO_PASSWORD)
+            .await
+            .0,
         200
     );
 
@@ -393,7 +409,9 @@ async fn the_province_resets_an_employer_password_from_its_page() {
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("一次性密码"), "{html}");
     assert_eq!(
-        hr1.login("hr1", wangqian_store::demo::DEMO_PASSWORD).await.0,
+        hr1.login("hr1", wangqian_store::demo::DEMO_PASSWORD)
+            .await
+            .0,
         401
     );
 }
@@ -406,7 +424,10 @@ async fn the_province_decides_a_certification_change_on_the_employer_page() {
     let (_, detail) = hr1.get_json(&format!("/api/employers/{employer}")).await;
     let change = Form::new()
         .text("name", "合肥星辰科技股份有限公司")
-        .text("credit_code", detail["credit_code"].as_str().unwrap().to_string())
+        .text(
+            "credit_code",
+            detail["credit_code"].as_str().unwrap().to_string(),
+        )
         .text("unit_nature_code", "39");
     let (status, row) = hr1
         .post_multipart(
@@ -466,5 +487,4 @@ async fn a_double_click_on_the_members_page_acts_once() {
         assert_eq!(location, "/employer/members?notice=manager_transferred");
     }
     assert_eq!(audit_count(&app, "transfer_employer_manager").await, 1);
-
 }
