@@ -488,3 +488,82 @@ async fn a_double_click_on_the_members_page_acts_once() {
     }
     assert_eq!(audit_count(&app, "transfer_employer_manager").await, 1);
 }
+
+#[tokio::test]
+async fn the_new_pages_and_the_api_keys_refuse_those_they_are_not_for() {
+    let app = TestApp::spawn().await;
+    let (employer, boss) = company(&app).await;
+    let (li, hr) = colleague(&app, &employer, &boss, "li_hr").await;
+    let grad = app.login_as(&app.demo_graduate_login(0)).await;
+    let school = app.login_as("admin19101").await;
+    let hr1_employer = employer_of(&app, "hr1").await;
+
+    // The logo: the manager only, by API and page.
+    let logo = format!("/api/employers/{employer}/logo");
+    let r = hr
+        .http
+        .put(format!("{}{logo}", hr.base))
+        .header("x-csrf-token", hr.csrf.clone().unwrap())
+        .multipart(logo_form(png_bytes(), "l.png"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403, "an HR member");
+    for c in [&hr, &school, &grad] {
+        let r = c
+            .http
+            .post(format!(
+                "{}/employer/profile/logo?_csrf={}",
+                c.base,
+                c.csrf.clone().unwrap()
+            ))
+            .multipart(logo_form(png_bytes(), "l.png"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403);
+    }
+    assert!(boss.get(&logo).await.status().as_u16() == 404);
+
+    // The schools page: a graduate is refused; an HR member sees it without the form.
+    let (status, html) = page(&hr, "/employer/schools").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("由公司管理员办理"), "{html}");
+    assert_eq!(page(&grad, "/employer/schools").await.0, 403);
+
+    // The province's employer pages.
+    for c in [&grad, &hr, &school] {
+        assert_eq!(page(c, "/province/employers").await.0, 403);
+        assert_eq!(
+            page(c, &format!("/province/employers/{hr1_employer}"))
+                .await
+                .0,
+            403
+        );
+    }
+    let (status, _) = page(&app.client(), "/province/employers").await;
+    assert!(status == 303 || status == 401, "{status}");
+
+    // The API's removal takes the same one-time key in its header.
+    let removal = format!("/api/employers/{employer}/members/{li}/removal");
+    for _ in 0..2 {
+        let r = boss
+            .http
+            .post(format!("{}{removal}", boss.base))
+            .header("x-csrf-token", boss.csrf.clone().unwrap())
+            .header("idempotency-key", "api-1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 204);
+    }
+    let r = boss
+        .http
+        .post(format!("{}{removal}", boss.base))
+        .header("x-csrf-token", boss.csrf.clone().unwrap())
+        .header("idempotency-key", "bad key!")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+}
