@@ -274,6 +274,48 @@ pub fn release_own_binding(actor: &Actor) -> Access {
     }
 }
 
+/// Applying to recruit at more schools (申请招聘业务, seed 004 §2 step 4): the manager, who
+/// answers for where the company recruits; each school then verifies it itself.
+pub fn apply_to_schools(actor: &Actor, employer_id: &EmployerId) -> Access {
+    manage_employer_members(actor, employer_id)
+}
+
+/// The company's logo belongs to its 基本资料: its manager changes it.
+pub fn change_employer_logo(actor: &Actor, employer_id: &EmployerId) -> Access {
+    edit_employer_profile(actor, employer_id)
+}
+
+/// What an application to recruit at one school does, given the school's current record of the
+/// company (`None`: never applied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchoolApplication {
+    /// A first application: the school's queue gets it as 待审核.
+    New,
+    /// The school refused earlier: asking again puts it back into the queue.
+    Again,
+    /// Already waiting or already approved: nothing changes.
+    AlreadyPending,
+    AlreadyVerified,
+}
+
+pub fn school_application(current: Option<&str>) -> SchoolApplication {
+    match current {
+        None => SchoolApplication::New,
+        Some("rejected") => SchoolApplication::Again,
+        Some("verified") => SchoolApplication::AlreadyVerified,
+        Some(_) => SchoolApplication::AlreadyPending,
+    }
+}
+
+/// The Chinese name of a school's verification status of a company.
+pub fn employer_school_status_label(status: &str) -> &'static str {
+    match status {
+        "verified" => "已通过",
+        "rejected" => "未通过",
+        _ => "待审核",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -613,5 +655,25 @@ mod tests {
         ] {
             assert_eq!(release_own_binding(&actor(r)), Access::Forbidden, "{r:?}");
         }
+    }
+
+    #[test]
+    fn a_refused_school_may_be_asked_again_but_others_not_twice() {
+        assert_eq!(school_application(None), SchoolApplication::New);
+        assert_eq!(
+            school_application(Some("rejected")),
+            SchoolApplication::Again
+        );
+        assert_eq!(
+            school_application(Some("pending")),
+            SchoolApplication::AlreadyPending
+        );
+        assert_eq!(
+            school_application(Some("verified")),
+            SchoolApplication::AlreadyVerified
+        );
+        assert_eq!(employer_school_status_label("pending"), "待审核");
+        assert_eq!(employer_school_status_label("verified"), "已通过");
+        assert_eq!(employer_school_status_label("rejected"), "未通过");
     }
 }

@@ -13,6 +13,7 @@ use crate::audit::{self, AuditEntry};
 use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::error::allow;
 use crate::error::{is_unique_violation, FieldError};
+use crate::lifecycle::{idempotency, IdemKey};
 use crate::pii::PiiField;
 use crate::query::Filter;
 use crate::Millis;
@@ -650,6 +651,8 @@ pub struct EmployerRow {
     pub introduction: String,
     pub authorisation_upload_id: Option<String>,
     pub licence_upload_id: Option<String>,
+    /// The company's logo (served by `get_employer_logo`), if one was sent.
+    pub logo_upload_id: Option<String>,
     pub status: String,
     pub decision_reason: Option<String>,
     pub created_at: Millis,
@@ -657,7 +660,7 @@ pub struct EmployerRow {
 
 const EMPLOYER_COLUMNS: &str = "e.id, e.name, e.credit_code, e.credit_code_warning, e.credit_code_override_by, e.province, e.city, \
     e.address, e.phone, e.email, e.postcode, e.unit_nature_code, e.industry_code, e.size_code, e.registered_capital_code, e.tags, \
-    e.hr_email, e.contact_name, e.introduction, e.authorisation_upload_id, e.licence_upload_id, e.status, e.decision_reason, e.created_at";
+    e.hr_email, e.contact_name, e.introduction, e.authorisation_upload_id, e.licence_upload_id, e.logo_upload_id, e.status, e.decision_reason, e.created_at";
 
 async fn recruits_at(
     store: &Store,
@@ -1003,7 +1006,25 @@ pub async fn remove_member(
     actor: &Actor,
     employer_id: &str,
     account_id: &str,
+    idem: Option<&IdemKey>,
 ) -> ServiceResult<()> {
+    let now = store.now();
+    let mut tx = store.writer().begin().await?;
+    // The key is claimed before the checks: a double click finds the member already removed,
+    // and must answer as the first click did, not "not an active member".
+    if idempotency::claim::<()>(
+        &mut tx,
+        actor,
+        idem,
+        "remove_employer_member",
+        account_id,
+        now,
+    )
+    .await?
+    .is_some()
+    {
+        return Ok(());
+    }
     allow(
         policy::remove_or_promote_employer_member(actor, &EmployerId::from(employer_id)),
         "成员",
@@ -1021,8 +1042,6 @@ pub async fn remove_member(
             "该成员不是正常状态：待审核的申请请用同意或拒绝处理".into(),
         ));
     }
-    let now = store.now();
-    let mut tx = store.writer().begin().await?;
     let done = sqlx::query(
         "UPDATE accounts SET status = 'disabled', updated_at = $1 WHERE id = $2 AND employer_id = $3 AND status = 'active' AND employer_role = 'hr'",
     )
@@ -1054,6 +1073,7 @@ pub async fn remove_member(
         },
     )
     .await?;
+    idempotency::remember(&mut tx, actor, idem, &()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -1066,7 +1086,25 @@ pub async fn transfer_manager(
     actor: &Actor,
     employer_id: &str,
     to_account_id: &str,
+    idem: Option<&IdemKey>,
 ) -> ServiceResult<()> {
+    let now = store.now();
+    let mut tx = store.writer().begin().await?;
+    // Claimed first, as for a removal: the second click finds the actor no longer the manager,
+    // and must still answer as the first did.
+    if idempotency::claim::<()>(
+        &mut tx,
+        actor,
+        idem,
+        "transfer_employer_manager",
+        to_account_id,
+        now,
+    )
+    .await?
+    .is_some()
+    {
+        return Ok(());
+    }
     allow(
         policy::remove_or_promote_employer_member(actor, &EmployerId::from(employer_id)),
         "成员",
@@ -1081,9 +1119,7 @@ pub async fn transfer_manager(
             "只能移交给状态正常的成员",
         ));
     }
-    let now = store.now();
     let conflict = || ServiceError::Conflict("管理员已变更，请刷新后重试".into());
-    let mut tx = store.writer().begin().await?;
     // The old manager first: a racing hand-over then finds no manager to demote and stops.
     let demoted = sqlx::query(
         "UPDATE accounts SET employer_role = 'hr', updated_at = $1 \
@@ -1129,6 +1165,7 @@ pub async fn transfer_manager(
         },
     )
     .await?;
+    idempotency::remember(&mut tx, actor, idem, &()).await?;
     tx.commit().await.map_err(|e| {
         if is_unique_violation(&e) {
             conflict()
@@ -1526,4 +1563,276 @@ pub async fn decide_certification_change(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// One school the company recruits at, as the company sees it.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct MySchoolRow {
+    pub school_id: String,
+    pub school_code: String,
+    pub school_name: String,
+    /// pending, verified, rejected (the school's own verification)
+    pub status: String,
+    /// 待审核, 已通过 or 未通过
+    #[sqlx(skip)]
+    pub status_label: String,
+    pub decision_reason: Option<String>,
+    pub applied_at: Millis,
+}
+
+/// 招聘学校: where the company recruits, with each school's verification.
+pub async fn list_my_schools(
+    store: &Store,
+    actor: &Actor,
+    employer_id: &str,
+) -> ServiceResult<Vec<MySchoolRow>> {
+    let at_school = recruits_at(store, employer_id, actor.school_id.as_deref()).await?;
+    allow(
+        policy::view_employer(actor, &EmployerId::from(employer_id), at_school),
+        "单位",
+    )?;
+    let mut rows = sqlx::query_as::<_, MySchoolRow>(
+        "SELECT es.school_id, s.code AS school_code, s.name AS school_name, es.status, es.decision_reason, \
+           es.created_at AS applied_at FROM employer_schools es JOIN schools s ON s.id = es.school_id \
+         WHERE es.employer_id = $1 ORDER BY s.code",
+    )
+    .bind(employer_id.to_string())
+    .fetch_all(store.reader())
+    .await?;
+    for r in &mut rows {
+        r.status_label = policy::employer_school_status_label(&r.status).to_string();
+    }
+    Ok(rows)
+}
+
+/// What one school of an application came to.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct SchoolApplicationResult {
+    pub school_id: String,
+    pub school_name: String,
+    /// applied (new), applied_again (after a refusal), already_pending, already_verified
+    pub outcome: String,
+    /// 已提交申请, 已重新提交申请, 已在审核中 or 已通过审核
+    pub message: String,
+    /// The school's verification status after the request.
+    pub status: String,
+    pub status_label: String,
+}
+
+/// The most schools one application may name: a page's worth, not a bulk import.
+const MAX_SCHOOLS_PER_APPLICATION: usize = 50;
+
+/// 申请招聘业务 (seed 004 §2 step 4, later): adds schools to the company's recruiting list; each
+/// new one lands in that school's verification queue as 待审核. Schools already asked answer
+/// their present state and are left alone; a school that refused is asked again.
+pub async fn apply_to_schools(
+    store: &Store,
+    actor: &Actor,
+    employer_id: &str,
+    school_ids: &[String],
+) -> ServiceResult<Vec<SchoolApplicationResult>> {
+    allow(
+        policy::apply_to_schools(actor, &EmployerId::from(employer_id)),
+        "单位",
+    )?;
+    let mut ids: Vec<String> = school_ids
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(ServiceError::field("school_ids", "请选择要申请的学校"));
+    }
+    if ids.len() > MAX_SCHOOLS_PER_APPLICATION {
+        return Err(ServiceError::field(
+            "school_ids",
+            format!("一次最多申请 {MAX_SCHOOLS_PER_APPLICATION} 所学校"),
+        ));
+    }
+    let now = store.now();
+    let mut tx = store.writer().begin().await?;
+    let mut schools = Vec::new();
+    let mut unknown = Vec::new();
+    for id in &ids {
+        let row = sqlx::query_as::<_, (String, Option<Millis>)>(
+            "SELECT name, disabled_at FROM schools WHERE id = $1",
+        )
+        .bind(id.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
+        match row {
+            Some((name, None)) => schools.push((id.clone(), name)),
+            Some((name, Some(_))) => unknown.push(format!("{name}已停用")),
+            None => unknown.push(format!("学校 {id} 不存在")),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(ServiceError::field(
+            "school_ids",
+            format!("以下学校不能申请：{}", unknown.join("；")),
+        ));
+    }
+    let mut results = Vec::new();
+    for (school_id, school_name) in schools {
+        let current = sqlx::query_as::<_, (String,)>(
+            "SELECT status FROM employer_schools WHERE employer_id = $1 AND school_id = $2",
+        )
+        .bind(employer_id.to_string())
+        .bind(school_id.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let decision = policy::school_application(current.as_ref().map(|c| c.0.as_str()));
+        let (outcome, message, status) = match decision {
+            policy::SchoolApplication::New => {
+                sqlx::query(
+                    "INSERT INTO employer_schools (employer_id, school_id, status, created_at, updated_at) \
+                     VALUES ($1, $2, 'pending', $3, $3)",
+                )
+                .bind(employer_id.to_string())
+                .bind(school_id.clone())
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        ServiceError::Conflict("申请正在处理中，请刷新后查看".into())
+                    } else {
+                        e.into()
+                    }
+                })?;
+                ("applied", "已提交申请", "pending")
+            }
+            policy::SchoolApplication::Again => {
+                sqlx::query(
+                    "UPDATE employer_schools SET status = 'pending', decision_reason = NULL, decided_by = NULL, \
+                       decided_at = NULL, updated_at = $1 WHERE employer_id = $2 AND school_id = $3 AND status = 'rejected'",
+                )
+                .bind(now)
+                .bind(employer_id.to_string())
+                .bind(school_id.clone())
+                .execute(&mut *tx)
+                .await?;
+                ("applied_again", "已重新提交申请", "pending")
+            }
+            policy::SchoolApplication::AlreadyPending => {
+                ("already_pending", "已在审核中", "pending")
+            }
+            policy::SchoolApplication::AlreadyVerified => {
+                ("already_verified", "已通过审核", "verified")
+            }
+        };
+        if matches!(
+            decision,
+            policy::SchoolApplication::New | policy::SchoolApplication::Again
+        ) {
+            audit::record(
+                &mut tx,
+                AuditEntry {
+                    at: now,
+                    actor_account_id: Some(&actor.account_id),
+                    action: "apply_to_school",
+                    target_kind: "employer",
+                    target_id: employer_id,
+                    school_id: Some(&school_id),
+                    detail: serde_json::json!({ "outcome": outcome }),
+                },
+            )
+            .await?;
+        }
+        results.push(SchoolApplicationResult {
+            school_id,
+            school_name,
+            outcome: outcome.into(),
+            message: message.into(),
+            status: status.into(),
+            status_label: policy::employer_school_status_label(status).into(),
+        });
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// The largest logo accepted.
+pub const MAX_LOGO_BYTES: usize = 2 * 1024 * 1024;
+
+/// Replaces the company's logo (基本资料: at once). The file's type was judged by the caller from
+/// its bytes; the old upload row stays, as every upload does, for the trail.
+pub async fn set_logo(
+    store: &Store,
+    blobs: &dyn BlobStore,
+    actor: &Actor,
+    employer_id: &str,
+    logo: UploadedFile,
+) -> ServiceResult<String> {
+    allow(
+        policy::change_employer_logo(actor, &EmployerId::from(employer_id)),
+        "单位",
+    )?;
+    if logo.bytes.len() > MAX_LOGO_BYTES {
+        return Err(ServiceError::field("logo", "单位标志不能超过 2 MB"));
+    }
+    let now = store.now();
+    let mut tx = store.writer().begin().await?;
+    let id = save_upload(
+        blobs,
+        &mut tx,
+        NewUpload {
+            kind: "employer_logo",
+            content_type: logo.content_type,
+            original_name: logo.original_name,
+            bytes: logo.bytes,
+            uploaded_by: Some(actor.account_id.to_string()),
+            at: now,
+            school_id: None,
+        },
+    )
+    .await?;
+    let done =
+        sqlx::query("UPDATE employers SET logo_upload_id = $1, updated_at = $2 WHERE id = $3")
+            .bind(id.clone())
+            .bind(now)
+            .bind(employer_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+    if done.rows_affected() != 1 {
+        return Err(ServiceError::NotFound("单位"));
+    }
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            at: now,
+            actor_account_id: Some(&actor.account_id),
+            action: "update_employer_logo",
+            target_kind: "employer",
+            target_id: employer_id,
+            school_id: None,
+            detail: serde_json::json!({ "upload_id": id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The company's logo for whoever may see its profile ([`get_employer`]'s rule); 404 otherwise,
+/// and when there is none.
+pub async fn logo_of(
+    store: &Store,
+    actor: &Actor,
+    employer_id: &str,
+) -> ServiceResult<crate::blobs::UploadRow> {
+    // Whoever may not see the profile learns nothing, not even that a logo exists.
+    let detail = match get_employer(store, actor, employer_id).await {
+        Err(ServiceError::Forbidden) => return Err(ServiceError::NotFound("单位标志")),
+        other => other?,
+    };
+    let id = detail
+        .employer
+        .logo_upload_id
+        .ok_or(ServiceError::NotFound("单位标志"))?;
+    crate::blobs::find_upload(store, &id)
+        .await?
+        .ok_or(ServiceError::NotFound("单位标志"))
 }

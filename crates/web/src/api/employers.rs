@@ -375,16 +375,17 @@ pub async fn download_upload(
 
 /// The manager removes a colleague: the account is disabled and its sessions end at once.
 #[utoipa::path(post, path = "/api/employers/{id}/members/{account_id}/removal", operation_id = "remove_employer_member", tag = "employers",
-    params(("id" = String, Path), ("account_id" = String, Path)),
+    params(("id" = String, Path), ("account_id" = String, Path), super::IdempotencyHeader),
     security(("session" = [], "csrf" = [])),
-    responses((status = 204, description = "已移除"), Session, NotFound,
-              (status = 409, description = "管理员本人，或不是正常状态的成员", body = crate::error::ErrorBody)))]
+    responses((status = 204, description = "已移除"), Session, BadRequest, NotFound,
+              (status = 409, description = "管理员本人，或不是正常状态的成员，或 Idempotency-Key 已用于另一操作", body = crate::error::ErrorBody)))]
 pub async fn remove_employer_member(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
+    idem: super::Idem,
     Path((id, account_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    employers::remove_member(&state.store, &s.actor, &id, &account_id).await?;
+    employers::remove_member(&state.store, &s.actor, &id, &account_id, idem.0.as_ref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -397,17 +398,19 @@ pub struct TransferManagerRequest {
 
 /// The manager hands the role over to another active member of the company.
 #[utoipa::path(post, path = "/api/employers/{id}/manager", operation_id = "transfer_employer_manager", tag = "employers",
-    params(("id" = String, Path)), request_body = TransferManagerRequest,
+    params(("id" = String, Path), super::IdempotencyHeader), request_body = TransferManagerRequest,
     security(("session" = [], "csrf" = [])),
     responses((status = 204, description = "已移交"), Session, BadRequest, NotFound, Unprocessable,
-              (status = 409, description = "管理员已变更", body = crate::error::ErrorBody)))]
+              (status = 409, description = "管理员已变更，或 Idempotency-Key 已用于另一操作", body = crate::error::ErrorBody)))]
 pub async fn transfer_employer_manager(
     State(state): State<AppState>,
     ApiAuth(s): ApiAuth,
+    idem: super::Idem,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<TransferManagerRequest>,
 ) -> ApiResult<StatusCode> {
-    employers::transfer_manager(&state.store, &s.actor, &id, &b.account_id).await?;
+    employers::transfer_manager(&state.store, &s.actor, &id, &b.account_id, idem.0.as_ref())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -517,4 +520,119 @@ pub async fn decide_certification_change(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// 招聘学校: the schools the company recruits at, each with that school's verification.
+#[utoipa::path(get, path = "/api/employers/{id}/schools", operation_id = "list_my_schools", tag = "employers",
+    params(("id" = String, Path)), security(("session" = [])),
+    responses((status = 200, body = super::Items<employers::MySchoolRow>), Session, NotFound))]
+pub async fn list_my_schools(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<super::Items<employers::MySchoolRow>>> {
+    let items = employers::list_my_schools(&state.store, &s.actor, &id).await?;
+    Ok(Json(super::Items { items }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyToSchoolsRequest {
+    /// The schools to recruit at (1–50, active schools only).
+    pub school_ids: Vec<String>,
+}
+
+/// 申请招聘业务: the manager asks more schools to let the company recruit there. Each school's
+/// answer says what happened: newly applied, applied again after a refusal, or already pending
+/// or approved (then nothing changes). Unknown or disabled schools refuse the whole request.
+#[utoipa::path(post, path = "/api/employers/{id}/schools", operation_id = "apply_to_schools", tag = "employers",
+    params(("id" = String, Path)), request_body = ApplyToSchoolsRequest,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = super::Items<employers::SchoolApplicationResult>), Session, BadRequest, NotFound, Unprocessable,
+              (status = 409, description = "同一申请正在处理中", body = crate::error::ErrorBody)))]
+pub async fn apply_to_schools(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ApplyToSchoolsRequest>,
+) -> ApiResult<Json<super::Items<employers::SchoolApplicationResult>>> {
+    let items = employers::apply_to_schools(&state.store, &s.actor, &id, &b.school_ids).await?;
+    Ok(Json(super::Items { items }))
+}
+
+/// The multipart logo upload.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct EmployerLogoForm {
+    /// 单位标志: JPG or PNG ≤ 2 MB (type judged from the bytes).
+    #[schema(value_type = String, format = Binary)]
+    pub logo: Vec<u8>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct LogoUploaded {
+    pub logo_upload_id: String,
+}
+
+/// Reads the logo part and stores it; shared with the profile page.
+pub async fn employer_logo(
+    state: &AppState,
+    actor: &wangqian_domain::role::Actor,
+    employer_id: &str,
+    mp: Multipart,
+) -> ApiResult<String> {
+    let mut form = read_form(mp, state.config.max_upload_mib).await?;
+    let logo = crate::uploads::proof_image(&mut form, "logo", "单位标志")?.ok_or_else(|| {
+        ApiError::from(wangqian_store::ServiceError::field(
+            "logo",
+            "请选择单位标志图片（JPG 或 PNG，不超过 2 MB）",
+        ))
+    })?;
+    Ok(employers::set_logo(&state.store, state.blobs.as_ref(), actor, employer_id, logo).await?)
+}
+
+/// 单位标志 in 单位信息维护: the manager replaces the logo, at once.
+#[utoipa::path(put, path = "/api/employers/{id}/logo", operation_id = "upload_employer_logo", tag = "employers",
+    params(("id" = String, Path)),
+    request_body(content_type = "multipart/form-data", content = EmployerLogoForm),
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = LogoUploaded), Session, BadRequest, NotFound, TooLarge, Unprocessable))]
+pub async fn upload_employer_logo(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+    ApiMultipart(mp): ApiMultipart,
+) -> ApiResult<Json<LogoUploaded>> {
+    let logo_upload_id = employer_logo(&state, &s.actor, &id, mp).await?;
+    Ok(Json(LogoUploaded { logo_upload_id }))
+}
+
+/// The logo, for whoever may see the company's profile (its members, the schools it recruits
+/// at, the province); 404 for others and when there is none.
+#[utoipa::path(get, path = "/api/employers/{id}/logo", operation_id = "get_employer_logo", tag = "employers",
+    params(("id" = String, Path)), security(("session" = [])),
+    responses((status = 200, description = "单位标志图片",
+               content((String = "image/png"), (String = "image/jpeg"))),
+              Session, NotFound))]
+pub async fn get_employer_logo(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let upload = employers::logo_of(&state.store, &s.actor, &id).await?;
+    let bytes = state
+        .blobs
+        .get(&upload.storage_key)
+        .await
+        .map_err(|e| ApiError::from(anyhow::Error::from(e)))?;
+    Ok((
+        [
+            (CONTENT_TYPE, upload.content_type),
+            (X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            // Seen only by some accounts: kept out of shared caches.
+            (CACHE_CONTROL, "private, no-cache".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }

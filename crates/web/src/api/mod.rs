@@ -145,6 +145,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(employers::update_employer_profile))
         .routes(routes!(employers::request_certification_change))
         .routes(routes!(employers::decide_certification_change))
+        .routes(routes!(
+            employers::list_my_schools,
+            employers::apply_to_schools
+        ))
+        .routes(routes!(
+            employers::upload_employer_logo,
+            employers::get_employer_logo
+        ))
 }
 
 /// The OpenAPI document, built once from [`router`].

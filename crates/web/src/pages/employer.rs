@@ -15,7 +15,7 @@ use wangqian_store::employers::{
 use wangqian_store::orgs::{self, SchoolRow};
 
 use super::error::{form_page, same_name, FormErrors, PageError, PageResult};
-use super::{bar, notice_text, render, MessagePage, NoticeQuery, PageForm, UserBar};
+use super::{bar, notice_text, page_idem, render, MessagePage, NoticeQuery, PageForm, UserBar};
 use crate::auth::PageAuth;
 use crate::uploads::{certificate, read_form, Form};
 use crate::AppState;
@@ -362,6 +362,8 @@ struct MembersPage {
     members: Vec<MemberRow>,
     is_manager: bool,
     me: String,
+    /// One key per rendering: a double click on any button of it acts once.
+    idem: String,
 }
 
 /// 单位成员: every member with its status; the manager approves, removes and hands over.
@@ -379,16 +381,27 @@ pub(super) async fn members(
         members,
         is_manager: s.actor.employer_role == Some(EmployerRole::Manager),
         me: s.actor.account_id.to_string(),
+        idem: wangqian_store::new_id(),
     }))
+}
+
+/// The one-time key a members-page form carries.
+#[derive(Deserialize)]
+pub(super) struct IdemForm {
+    #[serde(rename = "_idem")]
+    idem: Option<String>,
 }
 
 pub(super) async fn member_remove(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
+    PageForm(f): PageForm<IdemForm>,
 ) -> PageResult {
     let employer = own_employer(&s)?;
-    employers::remove_member(&state.store, &s.actor, &employer, &id).await?;
+    // The member is part of the key: one rendering's key serves every row of the page.
+    let key = page_idem(f.idem.as_deref(), &format!("remove_employer_member.{id}"))?;
+    employers::remove_member(&state.store, &s.actor, &employer, &id, key.as_ref()).await?;
     Ok(Redirect::to("/employer/members?notice=member_removed").into_response())
 }
 
@@ -396,9 +409,14 @@ pub(super) async fn member_make_manager(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Path(id): Path<String>,
+    PageForm(f): PageForm<IdemForm>,
 ) -> PageResult {
     let employer = own_employer(&s)?;
-    employers::transfer_manager(&state.store, &s.actor, &employer, &id).await?;
+    let key = page_idem(
+        f.idem.as_deref(),
+        &format!("transfer_employer_manager.{id}"),
+    )?;
+    employers::transfer_manager(&state.store, &s.actor, &employer, &id, key.as_ref()).await?;
     Ok(Redirect::to("/employer/members?notice=manager_transferred").into_response())
 }
 
@@ -448,6 +466,8 @@ struct ProfilePage {
     f: ProfileForm,
     /// The 认证信息 change form, with its own problems.
     change_errors: FormErrors,
+    /// The logo form's problems, beside its field.
+    logo_errors: FormErrors,
     c: ChangeForm,
     natures: &'static [CodeEntry],
     is_manager: bool,
@@ -470,6 +490,7 @@ async fn profile_page(
     f: Option<ProfileForm>,
     errors: FormErrors,
     change: Option<(ChangeForm, FormErrors)>,
+    logo_errors: FormErrors,
 ) -> PageResult {
     let employer = own_employer(s)?;
     let e = employers::get_employer(&state.store, &s.actor, &employer).await?;
@@ -490,6 +511,7 @@ async fn profile_page(
         errors,
         f: f.unwrap_or_else(|| ProfileForm::of(&e)),
         change_errors,
+        logo_errors,
         c,
         natures: codes::UNIT_NATURE.entries,
         e,
@@ -514,6 +536,7 @@ pub(super) async fn profile(
         None,
         FormErrors::default(),
         None,
+        FormErrors::default(),
     )
     .await
 }
@@ -540,7 +563,16 @@ pub(super) async fn profile_submit(
         Ok(()) => Ok(Redirect::to("/employer/profile?notice=saved").into_response()),
         Err(e) => {
             let errors = FormErrors::from_service(e, same_name)?;
-            profile_page(&state, &s, String::new(), Some(f), errors, None).await
+            profile_page(
+                &state,
+                &s,
+                String::new(),
+                Some(f),
+                errors,
+                None,
+                FormErrors::default(),
+            )
+            .await
         }
     }
 }
@@ -572,9 +604,150 @@ pub(super) async fn certification_submit(
                 None,
                 FormErrors::default(),
                 Some((typed, errors)),
+                FormErrors::default(),
             )
             .await?;
             // The page's main form is fine: the status is the change form's.
+            *r.status_mut() = status;
+            Ok(r)
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct SchoolsQuery {
+    #[serde(default)]
+    keyword: String,
+    notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "employer_schools.html")]
+struct SchoolsPage {
+    user: Option<UserBar>,
+    csrf: String,
+    notice: String,
+    errors: FormErrors,
+    is_manager: bool,
+    mine: Vec<employers::MySchoolRow>,
+    keyword: String,
+    /// Active schools matching the search that the company has not applied to yet.
+    candidates: Vec<SchoolRow>,
+    /// The ticked schools, kept when the form comes back.
+    picked: Vec<String>,
+    /// What each school of the last application came to.
+    results: Vec<employers::SchoolApplicationResult>,
+}
+
+async fn schools_page(
+    state: &AppState,
+    s: &SessionInfo,
+    keyword: String,
+    notice: String,
+    picked: Vec<String>,
+    errors: FormErrors,
+    results: Vec<employers::SchoolApplicationResult>,
+) -> PageResult {
+    let employer = own_employer(s)?;
+    let mine = employers::list_my_schools(&state.store, &s.actor, &employer).await?;
+    let mut candidates = orgs::search_schools(&state.store, &keyword).await?;
+    candidates.retain(|c| !mine.iter().any(|m| m.school_id == c.id));
+    let page = SchoolsPage {
+        user: bar(s),
+        csrf: s.csrf_token.clone(),
+        notice,
+        errors,
+        is_manager: s.actor.employer_role == Some(EmployerRole::Manager),
+        mine,
+        keyword,
+        candidates,
+        picked,
+        results,
+    };
+    Ok(form_page(&page, &page.errors))
+}
+
+/// 招聘学校: where the company recruits and each school's verification; the manager applies to
+/// more schools here (申请招聘业务).
+pub(super) async fn schools(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Query(q): Query<SchoolsQuery>,
+) -> PageResult {
+    schools_page(
+        &state,
+        &s,
+        q.keyword,
+        notice_text(q.notice.as_deref()),
+        Vec::new(),
+        FormErrors::default(),
+        Vec::new(),
+    )
+    .await
+}
+
+pub(super) async fn schools_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    mp: Multipart,
+) -> PageResult {
+    let employer = own_employer(&s)?;
+    // Multipart like the registration's step 4: one `school_ids` part per ticked school.
+    let form = read_form(mp, state.config.max_upload_mib).await?;
+    let picked = form.all("school_ids");
+    let keyword = form.text("keyword");
+    match employers::apply_to_schools(&state.store, &s.actor, &employer, &picked).await {
+        Ok(results) => {
+            schools_page(
+                &state,
+                &s,
+                String::new(),
+                "申请已提交，请等待学校审核。".into(),
+                Vec::new(),
+                FormErrors::default(),
+                results,
+            )
+            .await
+        }
+        Err(e) => {
+            let errors = FormErrors::from_service(e, same_name)?;
+            schools_page(
+                &state,
+                &s,
+                keyword,
+                String::new(),
+                picked,
+                errors,
+                Vec::new(),
+            )
+            .await
+        }
+    }
+}
+
+/// 单位标志 from 单位信息维护 (multipart; `_csrf` rides in the query like the other uploads).
+pub(super) async fn logo_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    mp: Multipart,
+) -> PageResult {
+    let employer = own_employer(&s)?;
+    match crate::api::employer_logo(&state, &s.actor, &employer, mp).await {
+        Ok(_) => Ok(Redirect::to("/employer/profile?notice=logo_saved").into_response()),
+        Err(e) => {
+            let errors = FormErrors::from_api(e, same_name)?;
+            let status = errors.status;
+            let mut r = profile_page(
+                &state,
+                &s,
+                String::new(),
+                None,
+                FormErrors::default(),
+                None,
+                errors,
+            )
+            .await?;
+            // The page's main form is fine: the status is the logo form's.
             *r.status_mut() = status;
             Ok(r)
         }

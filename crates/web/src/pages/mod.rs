@@ -204,6 +204,21 @@ pub fn routes() -> Router<AppState> {
             "/employer/profile/certification",
             post(employer::certification_submit),
         )
+        .route(
+            "/employer/schools",
+            get(employer::schools).post(employer::schools_submit),
+        )
+        .route("/employer/profile/logo", post(employer::logo_submit))
+        .route("/province/employers", get(province::employers_list))
+        .route("/province/employers/{id}", get(province::employer))
+        .route(
+            "/province/employers/{id}/members/{account_id}/password-reset",
+            post(province::employer_password_reset),
+        )
+        .route(
+            "/province/employers/{id}/certification-changes/{change_id}/decision",
+            post(province::certification_decision),
+        )
         // Inside the session layer: error pages show who is logged in.
         .layer(axum::middleware::from_fn(error::with_user_bar))
 }
@@ -341,6 +356,7 @@ fn notice_text(key: Option<&str>) -> String {
         Some("decided") => "已处理。".into(),
         Some("member_removed") => "已移除该成员，其登录已全部退出。".into(),
         Some("manager_transferred") => "管理员已移交，您现在是经办人。".into(),
+        Some("logo_saved") => "单位标志已更新。".into(),
         Some("certification_requested") => {
             "认证信息修改已提交，平台审核通过前仍按原认证信息签约。".into()
         }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use wangqian_domain::role::Role;
 use wangqian_domain::school::PROVINCES;
 use wangqian_store::accounts::SessionInfo;
+use wangqian_store::employers;
 use wangqian_store::orgs::{
     self, NewOrgUnit, NewSchoolAdmin, OrgUnit, OrgUnitKind, RenameOrgUnit, SchoolAdminRow,
     SchoolDetail, SchoolFilter, UnitSigning,
@@ -593,4 +594,167 @@ pub(super) async fn admin_password_reset(
         wangqian_store::accounts::reset_account_password(&state.store, &s.actor, &account_id)
             .await?;
     Ok(super::school::reset_shown(&s, reset, "/province/schools"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// 单位管理: the province's employer list and one employer (accounts, 认证信息 changes).
+
+/// The province's employer pages; a school administrator (who has its own queue) is refused.
+fn platform_only(s: &SessionInfo) -> Result<(), super::error::PageError> {
+    if wangqian_domain::policy::verify_employer_for_platform(&s.actor).is_allowed() {
+        Ok(())
+    } else {
+        Err(super::error::PageError::forbidden())
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct EmployersQuery {
+    #[serde(default)]
+    keyword: String,
+    status: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "province_employers.html")]
+struct EmployersPage {
+    user: Option<UserBar>,
+    keyword: String,
+    status: String,
+    page: Page<employers::EmployerRow>,
+}
+
+/// 单位管理: every registered employer by verification status, searchable by name.
+pub(super) async fn employers_list(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Query(q): Query<EmployersQuery>,
+) -> PageResult {
+    platform_only(&s)?;
+    let status = q.status.unwrap_or_else(|| "verified".into());
+    let page = employers::list_for_verification(
+        &state.store,
+        &s.actor,
+        &employers::VerificationFilter {
+            status: Some(status.clone()),
+            keyword: Some(q.keyword.clone()),
+            page: q.page,
+            per_page: Some(50),
+        },
+    )
+    .await?;
+    Ok(super::render(&EmployersPage {
+        user: bar(&s),
+        keyword: q.keyword,
+        status,
+        page,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "province_employer.html")]
+struct EmployerPage {
+    user: Option<UserBar>,
+    csrf: String,
+    notice: String,
+    errors: FormErrors,
+    e: employers::EmployerDetail,
+    members: Vec<employers::MemberRow>,
+    /// The reason typed for a refused decision, kept.
+    reason: String,
+}
+
+async fn employer_page(
+    state: &AppState,
+    s: &SessionInfo,
+    id: &str,
+    notice: String,
+    errors: FormErrors,
+    reason: String,
+) -> PageResult {
+    platform_only(s)?;
+    let e = employers::get_employer(&state.store, &s.actor, id).await?;
+    let members = employers::list_members(&state.store, &s.actor, id).await?;
+    let page = EmployerPage {
+        user: bar(s),
+        csrf: s.csrf_token.clone(),
+        notice,
+        errors,
+        e,
+        members,
+        reason,
+    };
+    Ok(form_page(&page, &page.errors))
+}
+
+pub(super) async fn employer(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path(id): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    employer_page(
+        &state,
+        &s,
+        &id,
+        notice_text(q.notice.as_deref()),
+        FormErrors::default(),
+        String::new(),
+    )
+    .await
+}
+
+/// 重置密码 of one of the employer's accounts. The account must be this employer's member: an
+/// id from elsewhere is not found here.
+pub(super) async fn employer_password_reset(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path((id, account_id)): Path<(String, String)>,
+) -> PageResult {
+    platform_only(&s)?;
+    let members = employers::list_members(&state.store, &s.actor, &id).await?;
+    if !members.iter().any(|m| m.id == account_id) {
+        return Err(wangqian_store::ServiceError::NotFound("单位账号").into());
+    }
+    let reset =
+        wangqian_store::accounts::reset_account_password(&state.store, &s.actor, &account_id)
+            .await?;
+    Ok(super::school::reset_shown(&s, reset, "/province/employers"))
+}
+
+#[derive(Deserialize)]
+pub(super) struct ChangeDecisionForm {
+    approve: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// 认证信息修改审核: approve (the verified data change at once) or reject with a reason.
+pub(super) async fn certification_decision(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Path((id, change_id)): Path<(String, String)>,
+    PageForm(f): PageForm<ChangeDecisionForm>,
+) -> PageResult {
+    platform_only(&s)?;
+    let approve = f.approve == "true";
+    match employers::decide_certification_change(
+        &state.store,
+        &s.actor,
+        &id,
+        &change_id,
+        approve,
+        Some(f.reason.clone()),
+    )
+    .await
+    {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/province/employers/{id}?notice=decided")).into_response())
+        }
+        Err(e) => {
+            let errors = FormErrors::from_service(e, same_name)?;
+            employer_page(&state, &s, &id, String::new(), errors, f.reason).await
+        }
+    }
 }

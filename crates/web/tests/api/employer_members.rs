@@ -10,7 +10,7 @@ const CODE: &str = "91440101MA5CJQ4N59";
 const PASSWORD: &str = "Company2026";
 
 /// A newly registered company and its manager's session.
-async fn company(app: &TestApp) -> (String, Client) {
+pub(crate) async fn company(app: &TestApp) -> (String, Client) {
     let data = json!({
         "company_name": "广州示例科技有限公司", "credit_code": CODE, "login_name": "boss_wang",
         "manager_name": "王经理", "phone": "13912345678", "password": PASSWORD, "password_confirm": PASSWORD,
@@ -32,7 +32,12 @@ async fn company(app: &TestApp) -> (String, Client) {
 }
 
 /// A colleague who joined and was approved: their account id and session.
-async fn colleague(app: &TestApp, employer: &str, boss: &Client, login: &str) -> (String, Client) {
+pub(crate) async fn colleague(
+    app: &TestApp,
+    employer: &str,
+    boss: &Client,
+    login: &str,
+) -> (String, Client) {
     let join = json!({ "credit_code": CODE, "kind": "join", "login_name": login, "manager_name": "李专员",
                        "phone": "13800001111", "password": PASSWORD, "password_confirm": PASSWORD });
     let (status, joined) = app

@@ -9,6 +9,7 @@ mod clock;
 mod contract;
 mod documents;
 mod employer_members;
+mod employer_more;
 mod employers;
 mod lifecycle;
 mod lifecycle_pages;
