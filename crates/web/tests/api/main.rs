@@ -15,6 +15,7 @@ mod lifecycle_pages;
 mod operations;
 mod page_forms;
 mod password_reset;
+mod regions;
 mod roster;
 mod schools;
 mod signing_defaults;
