@@ -35,12 +35,20 @@ test('an offer is sent, signed on a phone, approved twice and numbered', async (
   await hr.click('button:has-text("查询")');
   await hr.waitForSelector('text=已加入签约发送列表');
   for (const [field, value] of Object.entries({
-    position_category: '工程技术人员', position: '测试工程师', probation_months: '3',
-    probation_salary_yuan: '6000', regular_salary_yuan: '8000', report_place: '合肥市高新区',
+    position: '测试工程师', probation_months: '3',
+    probation_salary_yuan: '6000', regular_salary_yuan: '8000',
     work_location: '安徽省合肥市蜀山区', contact_name: '张经理', contact_phone: '0551-65550000',
   })) {
     await hr.fill(`#${field}`, value);
   }
+  await hr.selectOption('#position_category', '工程技术人员');
+  // 报到地点 by region: regions.js fills the city, then the county, after each choice.
+  await hr.selectOption('#report_province', '340000');
+  await hr.waitForSelector('#report_city option[value="340100"]', { state: 'attached' });
+  await hr.selectOption('#report_city', '340100');
+  await hr.waitForSelector('#report_county option[value="340104"]', { state: 'attached' });
+  await hr.selectOption('#report_county', '340104');
+  await hr.fill('#report_street', '长江西路1号');
   await hr.fill('#report_deadline', '2027-07-15');
   await hr.click('button:has-text("发送邀约")');
   await hr.waitForSelector('text=发送成功 1 人');

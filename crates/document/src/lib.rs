@@ -241,7 +241,7 @@ pub fn sample_data(kind: TemplateKind) -> DocumentData {
         terms: TermsData {
             version: "第 1 版".into(),
             version_date: "2027年3月1日".into(),
-            position_category: "软件开发".into(),
+            position_category: "工程技术人员".into(),
             position: "后端工程师".into(),
             probation_months: "3".into(),
             probation_salary: "8000".into(),

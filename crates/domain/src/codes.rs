@@ -297,7 +297,33 @@ pub static REGISTERED_CAPITAL: CodeTable = CodeTable {
     ],
 };
 
-static ALL_TABLES: [&CodeTable; 10] = [
+/// 工作职位类别 (job category, the employment-data standard's codes).
+pub static JOB_CATEGORY: CodeTable = CodeTable {
+    key: "job_category",
+    title: "工作职位类别",
+    entries: &[
+        e("10", "公务员"),
+        e("11", "科学研究人员"),
+        e("13", "工程技术人员"),
+        e("17", "农林牧渔业技术人员"),
+        e("19", "卫生专业技术人员"),
+        e("21", "经济业务人员"),
+        e("22", "金融业务人员"),
+        e("23", "法律专业人员"),
+        e("24", "教学人员"),
+        e("25", "文学艺术工作人员"),
+        e("26", "体育工作人员"),
+        e("27", "新闻出版和文化工作人员"),
+        e("29", "其他专业技术人员"),
+        e("30", "办事人员和有关人员"),
+        e("40", "商业和服务业人员"),
+        e("60", "生产和运输设备操作人员"),
+        e("80", "军人"),
+        e("90", "其他人员"),
+    ],
+};
+
+static ALL_TABLES: [&CodeTable; 11] = [
     &EDUCATION_LEVEL,
     &UNIT_NATURE,
     &INDUSTRY,
@@ -308,6 +334,7 @@ static ALL_TABLES: [&CodeTable; 10] = [
     &GENDER,
     &UNIT_SIZE,
     &REGISTERED_CAPITAL,
+    &JOB_CATEGORY,
 ];
 
 /// Every code table, e.g. for a data-dictionary page or an export.
@@ -386,6 +413,9 @@ mod tests {
         assert_eq!(UNIT_NATURE.name_of("39"), Some("其他企业"));
         assert_eq!(INDUSTRY.resolve("教育").map(|e| e.code), Some("42"));
         assert_eq!(DESTINATION.name_of("10"), Some("签就业协议形式就业"));
+        assert_eq!(JOB_CATEGORY.name_of("13"), Some("工程技术人员"));
+        assert_eq!(JOB_CATEGORY.entries.len(), 18);
+        assert!(JOB_CATEGORY.by_name("软件开发").is_none());
         assert!(UNIT_NATURE.resolve("").is_none());
         assert!(UNIT_NATURE.resolve("不存在").is_none());
         assert!(UNIT_NATURE.name_of("机关").is_none());

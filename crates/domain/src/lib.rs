@@ -10,6 +10,7 @@ pub mod id_number;
 pub mod ids;
 pub mod lifecycle;
 pub mod policy;
+pub mod regions;
 pub mod role;
 pub mod roster;
 pub mod school;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::codes::{INDUSTRY, UNIT_NATURE};
+use crate::codes::{INDUSTRY, JOB_CATEGORY, UNIT_NATURE};
 use crate::contact::Postcode;
 use crate::credit_code::CreditCode;
 
@@ -18,8 +18,13 @@ pub struct TermsError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgreementTerms {
-    /// 工作职位类别
+    /// 工作职位类别: a name (or code) of the 工作职位类别 table on every new write; terms stored
+    /// before the table may hold free text, which stays readable.
     pub position_category: String,
+    /// The table code of `position_category`, filled in when the terms are normalised. Absent
+    /// in older terms (and omitted when absent, so their stored JSON is unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position_category_code: Option<String>,
     /// 拟聘用职位
     pub position: String,
     /// 试用期（月）: the labour law allows at most six months.
@@ -40,6 +45,13 @@ pub struct AgreementTerms {
     pub report_deadline: String,
     /// 实际工作地点 (to county level)
     pub work_location: String,
+    /// 报到地点, structured: a county of the region table and the street. When present,
+    /// `report_place` holds its full name plus the street. Absent in older terms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_region: Option<RegionAddress>,
+    /// 实际工作地点, structured (the street may be empty); `work_location` holds its summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_region: Option<RegionAddress>,
     /// 签约联系人 and phone
     pub contact_name: String,
     pub contact_phone: String,
@@ -104,6 +116,30 @@ impl AgreementTerms {
         ] {
             *f = f.trim().to_string();
         }
+        let category = match (
+            &self.position_category_code,
+            self.position_category.is_empty(),
+        ) {
+            (Some(code), true) => JOB_CATEGORY.by_code(code),
+            _ => JOB_CATEGORY.resolve(&self.position_category),
+        };
+        if let Some(c) = category {
+            self.position_category = c.name.to_string();
+            self.position_category_code = Some(c.code.to_string());
+        } else {
+            // Kept as typed for the error message; a stale code must not vouch for it.
+            self.position_category_code = None;
+        }
+        if let Some(r) = self.report_region.take() {
+            let r = r.normalised();
+            self.report_place = r.summary();
+            self.report_region = Some(r);
+        }
+        if let Some(r) = self.work_region.take() {
+            let r = r.normalised();
+            self.work_location = r.summary();
+            self.work_region = Some(r);
+        }
         if let Some(a) = self.archive.take() {
             let a = a.normalised();
             self.archive_receiver = a.summary();
@@ -119,16 +155,24 @@ impl AgreementTerms {
 
     pub fn validate(&self) -> Result<(), Vec<TermsError>> {
         let mut e = Vec::new();
-        text(
-            &mut e,
-            "position_category",
-            &self.position_category,
-            true,
-            SHORT,
-        );
+        if self.position_category.trim().is_empty() {
+            text(&mut e, "position_category", "", true, SHORT);
+        } else if JOB_CATEGORY.by_name(&self.position_category).is_none() {
+            e.push(TermsError {
+                field: "position_category",
+                reason: "请从工作职位类别列表中选择",
+            });
+        }
         text(&mut e, "position", &self.position, true, SHORT);
-        text(&mut e, "report_place", &self.report_place, true, LONG);
-        text(&mut e, "work_location", &self.work_location, true, LONG);
+        // With a region the street is checked, not its summary (the region's name comes on top).
+        match &self.report_region {
+            Some(r) => r.check(&mut e, REPORT_REGION_FIELDS, true),
+            None => text(&mut e, "report_place", &self.report_place, true, LONG),
+        }
+        match &self.work_region {
+            Some(r) => r.check(&mut e, WORK_REGION_FIELDS, false),
+            None => text(&mut e, "work_location", &self.work_location, true, LONG),
+        }
         text(&mut e, "contact_name", &self.contact_name, true, SHORT);
         text(
             &mut e,
@@ -193,6 +237,58 @@ impl AgreementTerms {
         } else {
             Err(e)
         }
+    }
+}
+
+/// A place to county level from the region table, and the street (free text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegionAddress {
+    /// Six-digit GB/T 2260 code of a county-level division (a leaf of the region table, e.g.
+    /// `340104` 合肥市蜀山区, or `441900` 东莞市 which has no counties).
+    #[schema(example = "340104", min_length = 6, max_length = 6)]
+    pub county_code: String,
+    /// 街道地址 after the county, e.g. "长江西路1号".
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub street: String,
+}
+
+/// The error fields of the structured 报到地点 and 实际工作地点: (code, street).
+pub const REPORT_REGION_FIELDS: (&str, &str) =
+    ("report_region.county_code", "report_region.street");
+pub const WORK_REGION_FIELDS: (&str, &str) = ("work_region.county_code", "work_region.street");
+
+impl RegionAddress {
+    pub fn normalised(self) -> RegionAddress {
+        RegionAddress {
+            county_code: self.county_code.trim().to_string(),
+            street: self.street.trim().to_string(),
+        }
+    }
+
+    fn check(
+        &self,
+        e: &mut Vec<TermsError>,
+        fields: (&'static str, &'static str),
+        street_required: bool,
+    ) {
+        if !crate::regions::is_leaf(&self.county_code) {
+            e.push(TermsError {
+                field: fields.0,
+                reason: "请选择省、市和区县",
+            });
+        }
+        text(e, fields.1, &self.street, street_required, LONG);
+    }
+
+    /// "安徽省合肥市蜀山区长江西路1号": the readable line kept in the free-text field.
+    pub fn summary(&self) -> String {
+        format!(
+            "{}{}",
+            crate::regions::full_name(&self.county_code),
+            self.street
+        )
     }
 }
 
@@ -534,7 +630,8 @@ mod tests {
 
     pub fn sample() -> AgreementTerms {
         AgreementTerms {
-            position_category: "软件开发".into(),
+            position_category: "工程技术人员".into(),
+            position_category_code: None,
             position: "后端工程师".into(),
             probation_months: 3,
             probation_salary_yuan: 8000,
@@ -543,6 +640,8 @@ mod tests {
             report_place: "合肥市高新区".into(),
             report_deadline: "2027-07-15".into(),
             work_location: "安徽省合肥市蜀山区".into(),
+            report_region: None,
+            work_region: None,
             contact_name: "王经理".into(),
             contact_phone: "0551-65551234".into(),
             archive_receiver: "合肥市人才服务中心".into(),
@@ -774,5 +873,101 @@ mod tests {
             .map(|e| e.field)
             .collect();
         assert_eq!(fields, ["credit_code", "unit_nature_code"]);
+    }
+
+    fn region(code: &str, street: &str) -> RegionAddress {
+        RegionAddress {
+            county_code: code.into(),
+            street: street.into(),
+        }
+    }
+
+    fn fields_of(t: &AgreementTerms) -> Vec<&'static str> {
+        t.validate()
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    }
+
+    #[test]
+    fn regions_fill_the_readable_places() {
+        let t = AgreementTerms {
+            report_region: Some(region(" 340104 ", " 长江西路1号 ")),
+            work_region: Some(region("441900", "")),
+            ..sample()
+        }
+        .normalised();
+        assert_eq!(fields_of(&t), Vec::<&str>::new());
+        assert_eq!(t.report_place, "安徽省合肥市蜀山区长江西路1号");
+        assert_eq!(t.work_location, "广东省东莞市");
+        assert_eq!(t.report_region.as_ref().unwrap().county_code, "340104");
+    }
+
+    #[test]
+    fn a_region_must_be_a_known_leaf_and_the_report_street_is_required() {
+        for code in ["340100", "340000", "999999", ""] {
+            let t = AgreementTerms {
+                report_region: Some(region(code, "长江西路1号")),
+                work_region: Some(region(code, "")),
+                ..sample()
+            }
+            .normalised();
+            assert_eq!(
+                fields_of(&t),
+                ["report_region.county_code", "work_region.county_code"],
+                "{code}"
+            );
+        }
+        let t = AgreementTerms {
+            report_region: Some(region("110101", " ")),
+            work_region: Some(region("110101", &"路".repeat(201))),
+            ..sample()
+        }
+        .normalised();
+        assert_eq!(
+            fields_of(&t),
+            ["report_region.street", "work_region.street"]
+        );
+    }
+
+    #[test]
+    fn the_category_comes_from_the_table() {
+        let t = AgreementTerms {
+            position_category: "软件开发".into(),
+            ..sample()
+        }
+        .normalised();
+        let e = t.validate().unwrap_err();
+        assert_eq!(
+            (e[0].field, e[0].reason),
+            ("position_category", "请从工作职位类别列表中选择")
+        );
+        assert_eq!(t.position_category_code, None);
+        let by_code = AgreementTerms {
+            position_category: "13".into(),
+            ..sample()
+        }
+        .normalised();
+        assert_eq!(by_code.position_category, "工程技术人员");
+        assert_eq!(by_code.position_category_code.as_deref(), Some("13"));
+        let only_code = AgreementTerms {
+            position_category: String::new(),
+            position_category_code: Some("24".into()),
+            ..sample()
+        }
+        .normalised();
+        assert_eq!(only_code.position_category, "教学人员");
+        assert_eq!(fields_of(&only_code), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn old_terms_with_free_text_read_and_write_back_byte_identical() {
+        let old = r#"{"position_category":"软件开发","position":"后端工程师","probation_months":3,"probation_salary_yuan":8000,"regular_salary_yuan":10000,"breach_penalty_yuan":5000,"report_place":"合肥市高新区","report_deadline":"2027-07-15","work_location":"安徽省合肥市蜀山区","contact_name":"王经理","contact_phone":"0551-65551234","archive_receiver":"合肥市人才服务中心","household_receiver":"合肥市集体户","agreed_terms":"签订三年劳动合同。"}"#;
+        let t: AgreementTerms = serde_json::from_str(old).unwrap();
+        assert_eq!(t.position_category, "软件开发");
+        assert!(t.report_region.is_none() && t.position_category_code.is_none());
+        assert_eq!(serde_json::to_string(&t).unwrap(), old);
     }
 }

@@ -107,7 +107,8 @@ struct World {
 
 fn terms(cohort: u16, salary: u32) -> wangqian_domain::terms::AgreementTerms {
     wangqian_domain::terms::AgreementTerms {
-        position_category: "软件开发".into(),
+        position_category: "工程技术人员".into(),
+        position_category_code: None,
         position: "工程师".into(),
         probation_months: 3,
         probation_salary_yuan: salary,
@@ -116,6 +117,8 @@ fn terms(cohort: u16, salary: u32) -> wangqian_domain::terms::AgreementTerms {
         report_place: "合肥".into(),
         report_deadline: format!("{cohort}-07-01"),
         work_location: "安徽省合肥市".into(),
+        report_region: None,
+        work_region: None,
         contact_name: "王经理".into(),
         contact_phone: "0551-65551234".into(),
         archive_receiver: String::new(),

@@ -23,7 +23,7 @@ use wangqian_store::AgreementId;
 use wangqian_store::{Page, ServiceError};
 
 use super::error::{form_page, FormErrors, PageError, PageResult};
-use super::terms_form::{form_field, TermsForm, POSITION_CATEGORIES, TERM_LABELS};
+use super::terms_form::{form_field, TermsForm, TERM_LABELS};
 use super::{bar, page_idem, render, PageForm, UploadQuery, UserBar};
 use crate::auth::PageAuth;
 use crate::AppState;
@@ -413,7 +413,6 @@ struct TermsPage {
     heading: &'static str,
     heading_for: String,
     tf: TermsForm,
-    position_categories: [&'static str; 12],
     reason: String,
 }
 
@@ -450,7 +449,6 @@ pub(super) async fn terms_form(
         action: q.action,
         heading,
         tf: TermsForm::from_terms(&a.terms),
-        position_categories: POSITION_CATEGORIES,
         reason: String::new(),
     }))
 }
@@ -520,7 +518,6 @@ pub(super) async fn terms_submit(
                 action,
                 heading,
                 tf,
-                position_categories: POSITION_CATEGORIES,
                 reason,
             };
             Ok(form_page(&page, &page.errors))
@@ -588,7 +585,6 @@ struct PaperPage {
     version: i64,
     employer: HashMap<String, String>,
     tf: TermsForm,
-    position_categories: [&'static str; 12],
     natures: &'static [wangqian_domain::codes::CodeEntry],
     industries: &'static [wangqian_domain::codes::CodeEntry],
 }
@@ -630,7 +626,6 @@ fn paper_page(
         version,
         employer,
         tf,
-        position_categories: POSITION_CATEGORIES,
         natures: wangqian_domain::codes::UNIT_NATURE.entries,
         industries: wangqian_domain::codes::INDUSTRY.entries,
     };

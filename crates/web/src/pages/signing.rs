@@ -14,7 +14,7 @@ use wangqian_store::GraduateId;
 use wangqian_store::{orgs, Page, Paging};
 
 use super::error::{form_page, same_name, FormErrors, PageResult};
-use super::terms_form::{form_field, TermsForm, POSITION_CATEGORIES};
+use super::terms_form::{form_field, TermsForm};
 use super::{bar, page_idem, render, PageForm, UserBar};
 use crate::auth::PageAuth;
 use crate::uploads::read_form;
@@ -48,7 +48,6 @@ struct DeskPage {
     pages: i64,
     import_lines: Vec<ImportLine>,
     tf: TermsForm,
-    position_categories: [&'static str; 12],
     /// Graduates ticked on the submitted form, ticked again when it comes back.
     ticked: Vec<GraduateId>,
 }
@@ -106,7 +105,6 @@ async fn desk(state: &AppState, s: &SessionInfo, x: Extras) -> PageResult {
         list,
         import_lines: x.import_lines,
         tf,
-        position_categories: POSITION_CATEGORIES,
         ticked,
     };
     Ok(form_page(&page, &page.errors))

@@ -56,6 +56,37 @@ pub const CONFIRM_JS: Asset = asset(
     "text/javascript; charset=utf-8",
 );
 
+pub const REGIONS_JS: Asset = asset(
+    "/static/regions.js",
+    include_str!("../../static/regions.js"),
+    "text/javascript; charset=utf-8",
+);
+
+/// The region table as `[[code, parent, name], …]` for regions.js, built once from the same
+/// data the validation reads (a province's parent is "").
+fn regions_json() -> &'static str {
+    static JSON: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    JSON.get_or_init(|| {
+        let rows: Vec<[&str; 3]> = wangqian_domain::regions::all()
+            .iter()
+            .map(|r| [r.code, r.parent.unwrap_or(""), r.name])
+            .collect();
+        serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+    })
+}
+
+/// The URL of the region data; its fingerprint changes with the table.
+pub fn regions_json_href() -> String {
+    static HREF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HREF.get_or_init(|| {
+        format!(
+            "/static/regions.json?v={:016x}",
+            fingerprint(regions_json().as_bytes())
+        )
+    })
+    .clone()
+}
+
 impl Asset {
     /// The URL the templates link: path plus the content's fingerprint.
     pub fn href(&self) -> String {
@@ -92,5 +123,29 @@ pub(super) fn routes() -> Router<AppState> {
         .route(
             CONFIRM_JS.path,
             get(|RawQuery(q): RawQuery| async move { CONFIRM_JS.serve(q) }),
+        )
+        .route(
+            REGIONS_JS.path,
+            get(|RawQuery(q): RawQuery| async move { REGIONS_JS.serve(q) }),
+        )
+        .route(
+            "/static/regions.json",
+            get(|RawQuery(q): RawQuery| async move {
+                let current = q.as_deref().map(|q| format!("/static/regions.json?{q}"))
+                    == Some(regions_json_href());
+                let cache = if current {
+                    "public, max-age=31536000, immutable"
+                } else {
+                    "no-cache"
+                };
+                (
+                    [
+                        (CONTENT_TYPE, "application/json; charset=utf-8"),
+                        (CACHE_CONTROL, cache),
+                    ],
+                    regions_json(),
+                )
+                    .into_response()
+            }),
         )
 }

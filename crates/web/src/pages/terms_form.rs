@@ -4,28 +4,104 @@
 
 use std::collections::HashMap;
 
+use wangqian_domain::codes::{CodeEntry, JOB_CATEGORY};
+use wangqian_domain::regions;
 use wangqian_domain::terms::{
     AgreementTerms, ArchiveMode, ArchiveReceiving, HouseholdKind, HouseholdReceiving,
-    SigningDefaults,
+    RegionAddress, SigningDefaults,
 };
 
 use super::error::FormErrors;
 
-/// Common 工作职位类别, offered as suggestions; any other wording is accepted.
-pub const POSITION_CATEGORIES: [&str; 12] = [
-    "工程技术人员",
-    "科学研究人员",
-    "教学人员",
-    "卫生专业技术人员",
-    "经济业务人员",
-    "金融业务人员",
-    "法律专业人员",
-    "文学艺术工作人员",
-    "新闻出版和文化工作人员",
-    "办事人员和有关人员",
-    "商业和服务业人员",
-    "生产和运输设备操作人员",
-];
+/// The 工作职位类别 the select offers: the whole code table (the option value is the name,
+/// as the terms store it).
+pub const POSITION_CATEGORIES: &[CodeEntry] = JOB_CATEGORY.entries;
+
+/// A place chosen as province → city → county plus the street, as typed. The county select is
+/// empty for a city without counties (东莞市) and the city select for 香港/澳门/台湾: the
+/// innermost chosen level is the code.
+#[derive(Debug, Clone, Default)]
+pub struct RegionForm {
+    pub province: String,
+    pub city: String,
+    pub county: String,
+    pub street: String,
+}
+
+/// One option of a region select: (code, name, selected).
+pub type RegionOption = (&'static str, &'static str, bool);
+
+impl RegionForm {
+    fn from_form(f: &HashMap<String, String>, prefix: &str) -> RegionForm {
+        let v = |k: &str| f.get(&format!("{prefix}_{k}")).cloned().unwrap_or_default();
+        RegionForm {
+            province: v("province"),
+            city: v("city"),
+            county: v("county"),
+            street: v("street"),
+        }
+    }
+
+    fn from_domain(r: &RegionAddress) -> RegionForm {
+        let chain = regions::path(&r.county_code);
+        let at = |i: usize| chain.get(i).map(|r| r.code.to_string()).unwrap_or_default();
+        RegionForm {
+            province: at(0),
+            city: at(1),
+            county: at(2),
+            street: r.street.clone(),
+        }
+    }
+
+    fn chosen(&self) -> bool {
+        [&self.province, &self.city, &self.county]
+            .iter()
+            .any(|v| !v.trim().is_empty())
+    }
+
+    /// `None` when no province is chosen (the free-text field then stands, as in older offers).
+    fn read(&self) -> Option<RegionAddress> {
+        if !self.chosen() {
+            return None;
+        }
+        let code = [&self.county, &self.city, &self.province]
+            .into_iter()
+            .map(|v| v.trim())
+            .find(|v| !v.is_empty())
+            .unwrap_or_default();
+        Some(RegionAddress {
+            county_code: code.to_string(),
+            street: self.street.clone(),
+        })
+    }
+
+    fn options(parent: Option<&str>, chosen: &str) -> Vec<RegionOption> {
+        regions::children(parent)
+            .map(|r| (r.code, r.name, r.code == chosen.trim()))
+            .collect()
+    }
+
+    /// The provinces, with the chosen one selected.
+    pub fn provinces(&self) -> Vec<RegionOption> {
+        RegionForm::options(None, &self.province)
+    }
+
+    /// The cities of the chosen province (empty before one is chosen): the page works on a
+    /// form error or an edit without the script.
+    pub fn cities(&self) -> Vec<RegionOption> {
+        match self.province.trim() {
+            "" => Vec::new(),
+            p => RegionForm::options(Some(p), &self.city),
+        }
+    }
+
+    pub fn counties(&self) -> Vec<RegionOption> {
+        match self.city.trim() {
+            "" => Vec::new(),
+            c => RegionForm::options(Some(c), &self.county),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct TermsForm {
@@ -49,6 +125,10 @@ pub struct TermsForm {
     pub archive: ArchiveForm,
     /// The structured 户口接收 (empty kind: only the free text).
     pub household: HouseholdForm,
+    /// 报到地点 by region (nothing chosen: the free text `report_place`, as older offers had).
+    pub report: RegionForm,
+    /// 实际工作地点 by region.
+    pub work: RegionForm,
 }
 
 /// 档案接收 as typed: the mode code and the forwarding block. Shared with 签约信息确认.
@@ -186,6 +266,10 @@ fn label_of(field: &str) -> &'static str {
             [
                 ("household_kind", "户口接收类型"),
                 ("household_address", "户口接收地址"),
+                ("report_county", "报到地点（省市区县）"),
+                ("report_street", "报到地点（街道地址）"),
+                ("work_county", "实际工作地点（省市区县）"),
+                ("work_street", "实际工作地点（街道地址）"),
             ]
             .iter(),
         )
@@ -197,12 +281,24 @@ fn label_of(field: &str) -> &'static str {
 /// position box, `employer.name` under the paper's employer name, the rest as named.
 pub fn form_field(field: &str) -> Option<String> {
     if let Some(f) = field.strip_prefix("terms.") {
-        return Some(f.to_string());
+        return Some(region_field(f).to_string());
     }
     if let Some(f) = field.strip_prefix("employer.") {
         return Some(format!("employer_{f}"));
     }
     Some(field.to_string())
+}
+
+/// The form's name for a region error of the terms ("report_region.county_code" sits under
+/// the county select).
+fn region_field(field: &str) -> &str {
+    match field {
+        "report_region.county_code" => "report_county",
+        "report_region.street" => "report_street",
+        "work_region.county_code" => "work_county",
+        "work_region.street" => "work_street",
+        other => other,
+    }
 }
 
 fn whole_number<T: std::str::FromStr + Default>(
@@ -242,7 +338,20 @@ impl TermsForm {
             validity_days: v("validity_days"),
             archive: ArchiveForm::from_form(f),
             household: HouseholdForm::from_form(f),
+            report: RegionForm::from_form(f, "report"),
+            work: RegionForm::from_form(f, "work"),
         }
+    }
+
+    pub fn position_categories(&self) -> &'static [CodeEntry] {
+        POSITION_CATEGORIES
+    }
+
+    /// Whether the category on record is outside the table (free text from before it): the
+    /// select then shows it as the current choice, so that it stays readable.
+    pub fn legacy_category(&self) -> bool {
+        !self.position_category.trim().is_empty()
+            && JOB_CATEGORY.by_name(&self.position_category).is_none()
     }
 
     /// The choices, for the template's selects.
@@ -295,6 +404,12 @@ impl TermsForm {
             household: serde_json::from_value::<HouseholdReceiving>(t["household"].clone())
                 .map(|h| HouseholdForm::from_domain(&h))
                 .unwrap_or_default(),
+            report: serde_json::from_value::<RegionAddress>(t["report_region"].clone())
+                .map(|r| RegionForm::from_domain(&r))
+                .unwrap_or_default(),
+            work: serde_json::from_value::<RegionAddress>(t["work_region"].clone())
+                .map(|r| RegionForm::from_domain(&r))
+                .unwrap_or_default(),
         }
     }
 
@@ -308,6 +423,7 @@ impl TermsForm {
         let n = &mut errors;
         let terms = AgreementTerms {
             position_category: self.position_category.clone(),
+            position_category_code: None,
             position: self.position.clone(),
             probation_months: whole_number(
                 n,
@@ -336,6 +452,8 @@ impl TermsForm {
             report_place: self.report_place.clone(),
             report_deadline: self.report_deadline.clone(),
             work_location: self.work_location.clone(),
+            report_region: self.report.read(),
+            work_region: self.work.read(),
             contact_name: self.contact_name.clone(),
             contact_phone: self.contact_phone.clone(),
             archive_receiver: self.archive_receiver.clone(),
@@ -359,8 +477,9 @@ impl TermsForm {
         }
         let typed = terms.clone().normalised();
         for e in typed.validate().err().unwrap_or_default() {
-            if !errors.has(e.field) {
-                errors.add(e.field, format!("{}：{}", label_of(e.field), e.reason));
+            let field = region_field(e.field);
+            if !errors.has(field) {
+                errors.add(field, format!("{}：{}", label_of(field), e.reason));
             }
         }
         Err(errors)
@@ -457,5 +576,46 @@ mod tests {
         assert_eq!(form.position, "软件工程师");
         assert_eq!(form.regular_salary_yuan, "9000");
         assert_eq!(form.report_place, "");
+    }
+
+    #[test]
+    fn regions_are_read_innermost_first_and_prefilled_from_the_record() {
+        let mut f = HashMap::new();
+        for (k, v) in [
+            ("report_province", "440000"),
+            ("report_city", "441900"),
+            ("report_county", ""),
+            ("report_street", "南城街道1号"),
+        ] {
+            f.insert(k.to_string(), v.to_string());
+        }
+        let form = TermsForm::from_form(&f);
+        let r = form.report.read().unwrap();
+        assert_eq!(
+            (r.county_code.as_str(), r.street.as_str()),
+            ("441900", "南城街道1号")
+        );
+        assert!(
+            form.work.read().is_none(),
+            "nothing chosen: the free text stands"
+        );
+        assert!(form.report.cities().iter().any(|c| c.0 == "441900" && c.2));
+        let on_record = TermsForm::from_terms(&serde_json::json!({
+            "report_region": {"county_code": "340104", "street": "长江西路1号"},
+            "position_category": "软件开发"
+        }));
+        assert_eq!(
+            (
+                on_record.report.province.as_str(),
+                on_record.report.city.as_str(),
+                on_record.report.county.as_str()
+            ),
+            ("340000", "340100", "340104")
+        );
+        assert!(on_record.legacy_category(), "old free text stays readable");
+        assert_eq!(
+            form_field("terms.work_region.county_code").as_deref(),
+            Some("work_county")
+        );
     }
 }

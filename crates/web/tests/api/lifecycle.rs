@@ -55,7 +55,7 @@ pub(crate) async fn reviewer_of(app: &TestApp, department_id: &str) -> Client {
 /// Terms whose report deadline falls in the summer the suite's cohort graduates.
 pub(crate) fn terms() -> Value {
     json!({
-        "position_category": "软件开发",
+        "position_category": "工程技术人员",
         "position": "后端工程师",
         "probation_months": 3,
         "probation_salary_yuan": 8000,

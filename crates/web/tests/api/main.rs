@@ -16,6 +16,7 @@ mod lifecycle_pages;
 mod operations;
 mod page_forms;
 mod password_reset;
+mod regions;
 mod roster;
 mod schools;
 mod self_unbind;
