@@ -24,7 +24,7 @@ use crate::employers::UploadedFile;
 use crate::error::allow;
 use crate::lifecycle::{load_visible, AgreementRow};
 use crate::pii::PiiField;
-use crate::query::Filter;
+use crate::query::{Counted, Filter};
 use crate::{new_id, settings, Page, Paging, ServiceError, ServiceResult, Store};
 use crate::{AgreementId, Millis, SchoolId};
 
@@ -927,11 +927,12 @@ pub async fn list_print_records(
         && f.department_id.as_deref().is_none_or(str::is_empty);
     let along = covered.then_some("a.effective_at DESC, a.id DESC");
     let mut conn = store.reader().acquire().await?;
-    let total = q.count_capped(&mut *conn, from, along).await?;
+    let counting = q.clone();
+    let count = q.count_column(from, along);
     let limit = q.arg(paging.per_page + 1);
     let offset = q.arg(paging.offset());
     let list_sql = format!(
-        "SELECT a.id AS agreement_id, a.number, a.kind, a.state, g.name AS graduate_name, g.student_no, \
+        "SELECT {count}, a.id AS agreement_id, a.number, a.kind, a.state, g.name AS graduate_name, g.student_no, \
          (SELECT d.name FROM departments d WHERE d.id = a.department_id) AS department, \
          (SELECT m.name FROM majors m WHERE m.id = g.major_id) AS major, a.employer_name, a.employer_credit_code, \
          (SELECT e.unit_nature_code FROM employers e WHERE e.id = a.employer_id) AS unit_nature_code, \
@@ -943,9 +944,15 @@ pub async fn list_print_records(
         q.where_sql()
     );
     let rows = q
-        .bind(sqlx::query_as::<_, PrintRow>(&list_sql))
+        .bind(sqlx::query_as::<_, Counted<PrintRow>>(&list_sql))
         .fetch_all(&mut *conn)
         .await?;
+    let (rows, total) = Counted::split(
+        rows,
+        paging.offset() == 0,
+        counting.count_capped(&mut *conn, from, along),
+    )
+    .await?;
     let mut page = Page::from_rows(rows, paging, total, |_| String::new()).without_cursor();
     for r in &mut page.items {
         r.state_label = AgreementState::parse(&r.state)

@@ -9,7 +9,7 @@ use wangqian_domain::role::{Actor, Role};
 use crate::audit::{self, AuditEntry};
 use crate::error::allow;
 use crate::pii::PiiField;
-use crate::query::{contains_pattern, decode_cursor, encode_cursor, Arg, Filter};
+use crate::query::{contains_pattern, decode_cursor, encode_cursor, Arg, Counted, Filter};
 use crate::{
     DepartmentId, FieldError, GraduateId, Millis, Page, Paging, SchoolId, ServiceError,
     ServiceResult, Store,
@@ -132,10 +132,12 @@ pub async fn list_graduates(
     let paging = Paging::new(filter.page, filter.per_page);
     let mut q = graduate_conditions(actor, school_id, filter)?;
     let mut conn = store.reader().acquire().await?;
-    let total = q.count_capped(&mut *conn, "FROM graduates g", None).await?;
+    let counting = q.clone();
+    let count = q.count_column("FROM graduates g", None);
     // Student numbers are unique within a school, so the number alone is the position.
     let mut offset = paging.offset();
-    if let Some(after) = filter.after.as_deref().filter(|s| !s.is_empty()) {
+    let after = filter.after.as_deref().filter(|s| !s.is_empty());
+    if let Some(after) = after {
         let last = decode_cursor(after, 1)?.remove(0);
         q.and_with("g.student_no > ?", [Arg::Text(last)]);
         offset = 0;
@@ -144,15 +146,21 @@ pub async fn list_graduates(
     let offset = q.arg(offset);
     // The page's ids come from the (school, student number) index; only they are joined.
     let list_sql = format!(
-        "{SUMMARY_COLUMNS} FROM graduates g \
+        "{SUMMARY_COLUMNS}, {count} FROM graduates g \
          WHERE g.id IN (SELECT g.id FROM graduates g {} ORDER BY g.student_no LIMIT {limit} OFFSET {offset}) \
          ORDER BY g.student_no",
         q.where_sql()
     );
     let rows = q
-        .bind(sqlx::query_as::<_, GraduateSummary>(&list_sql))
+        .bind(sqlx::query_as::<_, Counted<GraduateSummary>>(&list_sql))
         .fetch_all(&mut *conn)
         .await?;
+    let (rows, total) = Counted::split(
+        rows,
+        after.is_none() && paging.offset() == 0,
+        counting.count_capped(&mut *conn, "FROM graduates g", None),
+    )
+    .await?;
     Ok(Page::from_rows(rows, paging, total, |g| {
         encode_cursor(&[&g.student_no])
     }))

@@ -20,7 +20,7 @@ use super::{
 use crate::blobs::{save_upload, BlobStore, NewUpload};
 use crate::employers::UploadedFile;
 use crate::error::allow;
-use crate::query::{encode_cursor, time_id_cursor, Arg, Filter};
+use crate::query::{encode_cursor, time_id_cursor, Arg, Counted, Filter};
 use crate::typed::Coded;
 use crate::{
     BlobId, DepartmentId, DestinationId, FieldError, GraduateId, Millis, Page, Paging, SchoolId,
@@ -660,9 +660,11 @@ pub async fn list_destinations(
         "FROM destinations d"
     };
     let mut conn = store.reader().acquire().await?;
-    let total = q.count_capped(&mut *conn, from, None).await?;
+    let counting = q.clone();
+    let count = q.count_column(from, None);
     let mut offset = paging.offset();
-    if let Some(after) = f.after.as_deref().filter(|s| !s.is_empty()) {
+    let after = f.after.as_deref().filter(|s| !s.is_empty());
+    if let Some(after) = after {
         let (at, id) = time_id_cursor(after)?;
         q.and_with(
             "d.updated_at <= ? AND (d.updated_at < ? OR d.id < ?)",
@@ -673,15 +675,21 @@ pub async fn list_destinations(
     let limit = q.arg(paging.per_page + 1);
     let offset = q.arg(offset);
     let list_sql = format!(
-        "SELECT {DESTINATION_COLUMNS} FROM destinations d JOIN graduates g ON g.id = d.graduate_id \
+        "SELECT {DESTINATION_COLUMNS}, {count} FROM destinations d JOIN graduates g ON g.id = d.graduate_id \
          WHERE d.id IN (SELECT d.id {from} {} ORDER BY d.updated_at DESC, d.id DESC LIMIT {limit} OFFSET {offset}) \
          ORDER BY d.updated_at DESC, d.id DESC",
         q.where_sql()
     );
     let rows = q
-        .bind(sqlx::query_as::<_, DestinationRow>(&list_sql))
+        .bind(sqlx::query_as::<_, Counted<DestinationRow>>(&list_sql))
         .fetch_all(&mut *conn)
         .await?;
+    let (rows, total) = Counted::split(
+        rows,
+        after.is_none() && paging.offset() == 0,
+        counting.count_capped(&mut *conn, from, None),
+    )
+    .await?;
     Ok(Page::from_rows(rows, paging, total, |d| {
         encode_cursor(&[&d.updated_at.to_string(), &d.id])
     }))

@@ -7,7 +7,7 @@ use wangqian_domain::lifecycle::{self as lc, AgreementState, Party};
 use wangqian_domain::role::{Actor, Role};
 
 use super::{load_facts, load_visible, trail, AgreementRow, FactsOf};
-use crate::query::{encode_cursor, time_id_cursor, Arg, Filter};
+use crate::query::{encode_cursor, time_id_cursor, Arg, Counted, Filter};
 #[allow(unused_imports)]
 use crate::{AgreementId, BlobId, EmployerId, GraduateId, Millis, SchoolId};
 use crate::{Page, Paging, ServiceError, ServiceResult, Store};
@@ -158,9 +158,11 @@ pub async fn list_agreements(
         && f.department_id.as_deref().is_none_or(str::is_empty);
     let along = covered.then_some("a.updated_at DESC, a.id DESC");
     let mut conn = store.reader().acquire().await?;
-    let total = q.count_capped(&mut *conn, from, along).await?;
+    let counting = q.clone();
+    let count = q.count_column(from, along);
     let mut offset = paging.offset();
-    if let Some(after) = f.after.as_deref().filter(|s| !s.is_empty()) {
+    let after = f.after.as_deref().filter(|s| !s.is_empty());
+    if let Some(after) = after {
         let (at, id) = time_id_cursor(after)?;
         q.and_with(
             "a.updated_at <= ? AND (a.updated_at < ? OR a.id < ?)",
@@ -174,16 +176,23 @@ pub async fn list_agreements(
         "SELECT a.id, a.kind, a.number, a.state, a.awaiting, a.version, a.graduate_id, g.name AS graduate_name, g.student_no, \
          (SELECT d.name FROM departments d WHERE d.id = a.department_id) AS department, \
          (SELECT m.name FROM majors m WHERE m.id = g.major_id) AS major, \
-         a.graduation_year, a.employer_name, a.deadline_at, a.updated_at \
+         a.graduation_year, a.employer_name, a.deadline_at, a.updated_at, {count} \
          FROM agreements a JOIN graduates g ON g.id = a.graduate_id \
          WHERE a.id IN (SELECT a.id {from} {} ORDER BY a.updated_at DESC, a.id DESC LIMIT {limit} OFFSET {offset}) \
          ORDER BY a.updated_at DESC, a.id DESC",
         q.where_sql()
     );
     let rows = q
-        .bind(sqlx::query_as::<_, AgreementListRow>(&list_sql))
+        .bind(sqlx::query_as::<_, Counted<AgreementListRow>>(&list_sql))
         .fetch_all(&mut *conn)
         .await?;
+    let first_page = after.is_none() && paging.offset() == 0;
+    let (rows, total) = Counted::split(
+        rows,
+        first_page,
+        counting.count_capped(&mut *conn, from, along),
+    )
+    .await?;
     let mut page = Page::from_rows(rows, paging, total, |r| {
         encode_cursor(&[&r.updated_at.to_string(), &r.id])
     });
