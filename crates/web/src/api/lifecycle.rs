@@ -607,7 +607,8 @@ pub async fn mark_message_read(
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct DestinationForm {
-    /// JSON of `RegisterDestination` (category_code, subcategory, unit_name, details); then
+    /// JSON of `RegisterDestination` (category_code, subcategory, unit_name, details,
+    /// place_region); then
     /// the plain fields are ignored (an empty part counts as none).
     #[schema(value_type = Option<String>, nullable = false)]
     pub data: Option<RegisterDestination>,

@@ -160,3 +160,22 @@ async fn the_page_keeps_the_street_and_shows_a_missing_county_under_its_select()
     let page = grad.get(&location).await.text().await.unwrap();
     assert!(page.contains("安徽省合肥市蜀山区望江西路 800 号"), "{page}");
 }
+
+#[tokio::test]
+async fn the_api_schema_describes_the_destination_region() {
+    let app = TestApp::spawn_empty().await;
+    let (s, doc) = app.client().get_json("/api/openapi.json").await;
+    assert_eq!(s, 200);
+    let schemas = &doc["components"]["schemas"];
+    let register = &schemas["RegisterDestination"]["properties"]["place_region"];
+    assert!(register.to_string().contains("RegionAddress"), "{register}");
+    let form = &schemas["DestinationForm"]["properties"];
+    for f in [
+        "place_province",
+        "place_city",
+        "place_county",
+        "place_street",
+    ] {
+        assert!(form.get(f).is_some(), "{f} in {form}");
+    }
+}
