@@ -608,8 +608,7 @@ pub async fn mark_message_read(
 #[allow(dead_code)]
 pub struct DestinationForm {
     /// JSON of `RegisterDestination` (category_code, subcategory, unit_name, details,
-    /// place_region); then
-    /// the plain fields are ignored (an empty part counts as none).
+    /// place_region); then the plain fields are ignored (an empty part counts as none).
     #[schema(value_type = Option<String>, nullable = false)]
     pub data: Option<RegisterDestination>,
     /// 毕业去向代码 (not 10).
