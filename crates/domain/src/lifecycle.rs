@@ -1009,6 +1009,43 @@ impl DestinationState {
     }
 }
 
+/// The detail label of a destination's 所在地 (a readable line, free text on older records).
+pub const PLACE_LABEL: &str = "所在地";
+/// The detail label of the region code beside it. The details are a label → value map shown
+/// as typed, and a key there needs no schema change on either database; the code is kept so
+/// that statistics by region need not parse the readable line.
+pub const PLACE_CODE_LABEL: &str = "所在地代码";
+/// The error fields of the structured 所在地: (code, street).
+pub const PLACE_REGION_FIELDS: (&str, &str) = ("place_region.county_code", "place_region.street");
+
+/// Puts a destination's 所在地 into its details. With a region (a county-level leaf; the street
+/// optional, ≤ 200 characters) the readable full name and street replace any free text and the
+/// code is kept beside it; without one the free text stands, as on older records. The code
+/// label is the region's own: a client may not set it without a region.
+pub fn place_destination(
+    details: &mut std::collections::BTreeMap<String, String>,
+    region: Option<crate::terms::RegionAddress>,
+) -> Result<(), Vec<crate::terms::TermsError>> {
+    let mut e = Vec::new();
+    let Some(region) = region.map(crate::terms::RegionAddress::normalised) else {
+        if details.contains_key(PLACE_CODE_LABEL) {
+            e.push(crate::terms::TermsError {
+                field: "details",
+                reason: "“所在地代码”由所在地的省市区县选择生成，请勿直接填写",
+            });
+            return Err(e);
+        }
+        return Ok(());
+    };
+    region.check(&mut e, PLACE_REGION_FIELDS, false);
+    if !e.is_empty() {
+        return Err(e);
+    }
+    details.insert(PLACE_LABEL.to_string(), region.summary());
+    details.insert(PLACE_CODE_LABEL.to_string(), region.county_code);
+    Ok(())
+}
+
 /// What a destination decision depends on besides state, action and party.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DestinationFacts {

@@ -267,7 +267,7 @@ impl RegionAddress {
         }
     }
 
-    fn check(
+    pub(crate) fn check(
         &self,
         e: &mut Vec<TermsError>,
         fields: (&'static str, &'static str),

@@ -536,6 +536,7 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
                 subcategory: String::new(),
                 unit_name: String::new(),
                 details: Default::default(),
+                place_region: None,
             },
             vec![],
             None,

@@ -26,6 +26,9 @@ pub const CSRF: &str = "csrf";
         crate::error::ErrorBody,
         crate::error::ErrorDetail,
         crate::error::FieldErrorBody,
+        // The `data` part of a destination registration is a JSON string: listed so that its
+        // fields (place_region among them) are described.
+        wangqian_store::lifecycle::destinations::RegisterDestination,
     ))
 )]
 struct Frame;

@@ -914,3 +914,53 @@ fn a_closed_department_or_major_stops_invitations_with_its_name_and_reason() {
     f.signing_closed = None;
     assert!(invite_obstacles(&f).is_empty());
 }
+
+fn place(code: &str, street: &str) -> Option<crate::terms::RegionAddress> {
+    Some(crate::terms::RegionAddress {
+        county_code: code.into(),
+        street: street.into(),
+    })
+}
+
+#[test]
+fn a_destination_place_by_region_replaces_the_free_text_and_keeps_the_code() {
+    let mut d = std::collections::BTreeMap::new();
+    d.insert(PLACE_LABEL.to_string(), "合肥".to_string());
+    place_destination(&mut d, place(" 340104 ", " 长江西路1号 ")).unwrap();
+    assert_eq!(d[PLACE_LABEL], "安徽省合肥市蜀山区长江西路1号");
+    assert_eq!(d[PLACE_CODE_LABEL], "340104");
+    // Without a region the free text stands, as on older records.
+    let mut old = std::collections::BTreeMap::new();
+    old.insert(PLACE_LABEL.to_string(), "安徽省合肥市".to_string());
+    place_destination(&mut old, None).unwrap();
+    assert_eq!(old.len(), 1);
+}
+
+#[test]
+fn a_destination_place_must_be_a_county_leaf_with_a_short_street() {
+    let fields = |r| {
+        let mut d = std::collections::BTreeMap::new();
+        place_destination(&mut d, r)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.field)
+            .collect::<Vec<_>>()
+    };
+    for code in ["340100", "999999", ""] {
+        assert_eq!(
+            fields(place(code, "")),
+            ["place_region.county_code"],
+            "{code}"
+        );
+    }
+    assert_eq!(
+        fields(place("441900", &"路".repeat(201))),
+        ["place_region.street"]
+    );
+    let mut forged = std::collections::BTreeMap::new();
+    forged.insert(PLACE_CODE_LABEL.to_string(), "340104".to_string());
+    assert_eq!(
+        place_destination(&mut forged, None).unwrap_err()[0].field,
+        "details"
+    );
+}

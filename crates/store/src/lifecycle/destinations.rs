@@ -6,11 +6,12 @@ use sqlx::AnyConnection;
 use wangqian_domain::codes;
 use wangqian_domain::lifecycle::spec::ProofNeed;
 use wangqian_domain::lifecycle::{
-    decide_destination, DestinationAction as A, DestinationFacts, DestinationState as S,
+    self, decide_destination, DestinationAction as A, DestinationFacts, DestinationState as S,
     OutcomeSlot, Party, Refusal,
 };
 use wangqian_domain::policy::Access;
 use wangqian_domain::role::{Actor, Role};
+use wangqian_domain::terms::RegionAddress;
 
 use super::messages::{self, NewMessage, Recipient};
 use super::{
@@ -44,6 +45,12 @@ pub struct RegisterDestination {
     /// The category's other fields, as label → value.
     #[serde(default)]
     pub details: std::collections::BTreeMap<String, String>,
+    /// 所在地（到区县） chosen from the region table. When present it is kept as the readable
+    /// line "安徽省合肥市蜀山区长江西路1号" under `details["所在地"]` (replacing any free text
+    /// there) and its code under `details["所在地代码"]`; absent, a free-text `details["所在地"]`
+    /// stands.
+    #[serde(default)]
+    pub place_region: Option<RegionAddress>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -184,6 +191,18 @@ pub async fn register_destination(
     if proofs.len() > MAX_PROOFS {
         errors.push(FieldError::new("proofs", "证明材料最多上传 4 张"));
     }
+    // After the length check: the region's line may run past 200 with a long street.
+    let mut details = input.details.clone();
+    if let Err(e) = lifecycle::place_destination(&mut details, input.place_region.clone()) {
+        errors.extend(e.into_iter().map(|e| {
+            let label = match e.field {
+                "place_region.county_code" => "所在地（省市区县）：",
+                "place_region.street" => "所在地（街道地址）：",
+                _ => "",
+            };
+            FieldError::new(e.field, format!("{label}{}", e.reason))
+        }));
+    }
     if !errors.is_empty() {
         return Err(ServiceError::Validation(errors));
     }
@@ -249,7 +268,7 @@ pub async fn register_destination(
     .bind(code.to_string())
     .bind(input.subcategory.trim().to_string())
     .bind(input.unit_name.trim().to_string())
-    .bind(serde_json::to_string(&input.details).map_err(anyhow::Error::from)?)
+    .bind(serde_json::to_string(&details).map_err(anyhow::Error::from)?)
     .bind(serde_json::to_string(&proof_ids).map_err(anyhow::Error::from)?)
     .bind(seq)
     .bind(hash.clone())

@@ -607,8 +607,8 @@ pub async fn mark_message_read(
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct DestinationForm {
-    /// JSON of `RegisterDestination` (category_code, subcategory, unit_name, details); then
-    /// the plain fields are ignored (an empty part counts as none).
+    /// JSON of `RegisterDestination` (category_code, subcategory, unit_name, details,
+    /// place_region); then the plain fields are ignored (an empty part counts as none).
     #[schema(value_type = Option<String>, nullable = false)]
     pub data: Option<RegisterDestination>,
     /// 毕业去向代码 (not 10).
@@ -618,9 +618,20 @@ pub struct DestinationForm {
     pub subcategory: Option<String>,
     #[schema(nullable = false)]
     pub unit_name: Option<String>,
-    /// 所在地
+    /// 所在地 as free text: used only while no `place_*` region is chosen.
     #[schema(nullable = false)]
     pub detail_place: Option<String>,
+    /// 所在地 by region: the province, city and county codes (the innermost chosen one is the
+    /// `place_region.county_code`; it must be county level) and the street. In `data` JSON,
+    /// use `place_region: {county_code, street}` instead.
+    #[schema(nullable = false, example = "340000")]
+    pub place_province: Option<String>,
+    #[schema(nullable = false, example = "340100")]
+    pub place_city: Option<String>,
+    #[schema(nullable = false, example = "340104")]
+    pub place_county: Option<String>,
+    #[schema(nullable = false, max_length = 200)]
+    pub place_street: Option<String>,
     /// 补充说明
     #[schema(nullable = false)]
     pub detail_note: Option<String>,
@@ -636,8 +647,9 @@ pub struct DestinationForm {
 }
 
 /// Registers an other destination. Multipart: `data` (JSON: category_code, subcategory,
-/// unit_name, details) — or the same as plain fields, with `detail_place`, `detail_note` and
-/// `detail_<label>` for details — and up to four images `proof_1` … `proof_4` (JPG/PNG ≤ 2 MB).
+/// unit_name, details, place_region) — or the same as plain fields, with `detail_place`,
+/// `detail_note` and `detail_<label>` for details and `place_province` … `place_street` for the
+/// region — and up to four images `proof_1` … `proof_4` (JPG/PNG ≤ 2 MB).
 #[utoipa::path(post, path = "/api/destinations", operation_id = "register_destination", tag = "destinations",
     params(IdempotencyHeader),
     request_body(content_type = "multipart/form-data", content = DestinationForm),
@@ -687,6 +699,15 @@ pub(crate) async fn destination_from_form(
                     (!value.is_empty()).then(|| (label.to_string(), value.to_string()))
                 })
                 .collect(),
+            // The page's selects: the innermost chosen level is the code, and nothing chosen
+            // leaves the free `detail_place`.
+            place_region: crate::pages::terms_form::RegionForm {
+                province: form.text("place_province"),
+                city: form.text("place_city"),
+                county: form.text("place_county"),
+                street: form.text("place_street"),
+            }
+            .read(),
         },
     };
     let extra = form

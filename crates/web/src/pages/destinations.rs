@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wangqian_domain::codes::{CodeEntry, DESTINATION};
 use wangqian_domain::lifecycle::spec::{Confirm, Control, Need};
-use wangqian_domain::lifecycle::{DestinationAction, DestinationState, Party};
+use wangqian_domain::lifecycle::{DestinationAction, DestinationState, Party, PLACE_CODE_LABEL};
 use wangqian_domain::role::Role;
 use wangqian_store::accounts::SessionInfo;
 use wangqian_store::lifecycle::destinations::{
@@ -17,6 +17,7 @@ use wangqian_store::DestinationId;
 use wangqian_store::{Page, ServiceError};
 
 use super::error::{form_page, FormErrors, PageError, PageResult};
+use super::terms_form::RegionForm;
 use super::{bar, china_time, page_idem, render, PageForm, UploadQuery, UserBar};
 use crate::auth::PageAuth;
 use crate::AppState;
@@ -94,6 +95,8 @@ struct NewTyped {
     unit_name: String,
     detail_place: String,
     detail_note: String,
+    /// 所在地 by region (nothing chosen: the free `detail_place`).
+    place: RegionForm,
 }
 
 fn new_page(s: &SessionInfo, f: NewTyped, errors: FormErrors) -> Response {
@@ -117,6 +120,8 @@ fn new_page(s: &SessionInfo, f: NewTyped, errors: FormErrors) -> Response {
 fn new_field(field: &str) -> Option<String> {
     Some(match field {
         "details" => "detail-place".to_string(),
+        "place_region.county_code" => "place_county".to_string(),
+        "place_region.street" => "place_street".to_string(),
         f if f.starts_with("proof") => "proofs".to_string(),
         f => f.to_string(),
     })
@@ -148,6 +153,12 @@ pub(super) async fn new_submit(
                 unit_name: form.text("unit_name"),
                 detail_place: form.text("detail_place"),
                 detail_note: form.text("detail_note"),
+                place: RegionForm {
+                    province: form.text("place_province"),
+                    city: form.text("place_city"),
+                    county: form.text("place_county"),
+                    street: form.text("place_street"),
+                },
             };
             Ok(new_page(&s, typed, FormErrors::from_api(e, new_field)?))
         }
@@ -251,6 +262,8 @@ async fn detail_page(
         serde_json::from_str::<std::collections::BTreeMap<String, String>>(&d.record.details)
             .map_err(unreadable)?
             .into_iter()
+            // The code is for statistics; the readable 所在地 line above it says the same.
+            .filter(|(k, _)| k != PLACE_CODE_LABEL)
             .collect();
     let proofs = serde_json::from_str::<Vec<String>>(&d.record.proof_ids)
         .map_err(unreadable)?

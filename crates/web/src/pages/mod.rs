@@ -26,7 +26,7 @@ mod school;
 mod signing;
 mod signing_defaults;
 pub mod static_files;
-mod terms_form;
+pub(crate) mod terms_form;
 mod verify;
 
 pub use error::{FormErrors, PageError, PageResult};

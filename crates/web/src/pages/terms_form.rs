@@ -42,7 +42,7 @@ impl RegionForm {
         }
     }
 
-    fn from_domain(r: &RegionAddress) -> RegionForm {
+    pub(crate) fn from_domain(r: &RegionAddress) -> RegionForm {
         let chain = regions::path(&r.county_code);
         let at = |i: usize| chain.get(i).map(|r| r.code.to_string()).unwrap_or_default();
         RegionForm {
@@ -60,7 +60,7 @@ impl RegionForm {
     }
 
     /// `None` when no province is chosen (the free-text field then stands, as in older offers).
-    fn read(&self) -> Option<RegionAddress> {
+    pub(crate) fn read(&self) -> Option<RegionAddress> {
         if !self.chosen() {
             return None;
         }
