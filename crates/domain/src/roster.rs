@@ -518,6 +518,26 @@ impl<'a> RowValidator<'a> {
     }
 }
 
+/// Why a re-import may not change a record whose graduate has bound an account: the account
+/// logs in by the record, so a new name or ID number would hand it another person's record.
+/// `None` when nothing of the identity changes (or the record is not bound).
+pub fn bound_identity_change(
+    bound: bool,
+    name_changed: bool,
+    id_number_changed: bool,
+) -> Option<(&'static str, &'static str)> {
+    if !bound {
+        return None;
+    }
+    const AFTER: &str = "请核实；确需更正的，先在生源信息中解除该生的绑定，再重新导入";
+    match (name_changed, id_number_changed) {
+        (false, false) => None,
+        (true, false) => Some(("姓名", AFTER)),
+        (false, true) => Some(("身份证号", AFTER)),
+        (true, true) => Some(("姓名、身份证号", AFTER)),
+    }
+}
+
 /// Normalises a person's name for storage and matching: trims, turns the look-alike dots that
 /// keyboards produce (•, ・, ･, ‧, ．) into the interpunct "·", and collapses runs of half- or
 /// full-width spaces into one space. Binding compares names after this normalisation.
@@ -861,6 +881,21 @@ mod tests {
         assert_eq!(
             normalize_person_name("迪丽热巴・迪力木拉提"),
             "迪丽热巴·迪力木拉提"
+        );
+    }
+
+    #[test]
+    fn a_bound_records_identity_is_not_rewritten_by_an_import() {
+        assert_eq!(bound_identity_change(false, true, true), None);
+        assert_eq!(bound_identity_change(true, false, false), None);
+        assert_eq!(bound_identity_change(true, true, false).unwrap().0, "姓名");
+        assert_eq!(
+            bound_identity_change(true, false, true).unwrap().0,
+            "身份证号"
+        );
+        assert_eq!(
+            bound_identity_change(true, true, true).unwrap().0,
+            "姓名、身份证号"
         );
     }
 }

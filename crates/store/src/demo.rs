@@ -117,6 +117,7 @@ fn roster_csv(
     school: &DemoSchool,
     cohort: u16,
     count: usize,
+    first_number: usize,
 ) -> (Vec<u8>, Vec<(String, String, String)>) {
     let headers: Vec<&str> = ROSTER_COLUMNS.iter().map(|c| c.header).collect();
     let mut out = csv_line(&headers.iter().map(|h| h.to_string()).collect::<Vec<_>>());
@@ -153,7 +154,7 @@ fn roster_csv(
             SURNAMES[rng.gen_range(0..SURNAMES.len())],
             GIVEN[rng.gen_range(0..GIVEN.len())]
         );
-        let student_no = format!("{}{}{:04}", cohort - 4, &school.code[3..], i + 1);
+        let student_no = format!("{}{}{:04}", cohort - 4, &school.code[3..], first_number + i);
         let mobile = format!(
             "13{}{:08}",
             rng.gen_range(3..=9),
@@ -196,9 +197,13 @@ fn roster_csv(
 }
 
 /// A roster of `rows` synthetic graduates (valid ID numbers) for load tests.
+const SYNTHETIC_FIRST_NUMBER: usize = 5001;
+
 pub fn synthetic_roster_csv(rows: usize, year: u16) -> Vec<u8> {
     let mut rng = StdRng::seed_from_u64(rows as u64);
-    roster_csv(&mut rng, &SCHOOLS[0], year, rows).0
+    // Numbered after the demo's own graduates: importing it into the demo adds people instead
+    // of renaming bound ones (which the import refuses).
+    roster_csv(&mut rng, &SCHOOLS[0], year, rows, SYNTHETIC_FIRST_NUMBER).0
 }
 
 fn csv_line(cells: &[String]) -> Vec<u8> {
@@ -300,7 +305,7 @@ pub async fn seed(
         )
         .await?;
         // The roster goes through the real import: upload, job, validation, staging, merge.
-        let (csv, people) = roster_csv(&mut rng, school, cohort, 150);
+        let (csv, people) = roster_csv(&mut rng, school, cohort, 150, 1);
         let (job_id, payload) = queue_import(
             &mut tx,
             blobs,

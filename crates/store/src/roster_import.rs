@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use wangqian_domain::policy::{self, Access};
 use wangqian_domain::role::Actor;
-use wangqian_domain::roster::{RosterHeader, RosterRecord};
+use wangqian_domain::roster::{self, RosterHeader, RosterRecord};
 use wangqian_sheets::{RowReader, SheetKind};
 
 use crate::audit::{self, AuditEntry};
@@ -627,6 +627,10 @@ async fn merge(
         .execute(&mut *tx)
         .await?;
     }
+    if let Some(report) = bound_identity_changes(&mut tx, job_id, staged).await? {
+        // Nothing is written: the transaction rolls back and the job's staging rows go.
+        return Ok(report);
+    }
     let (updated,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM roster_staging s JOIN graduates g ON g.school_id = s.school_id AND g.student_no = s.student_no \
          WHERE s.job_id = $1",
@@ -719,6 +723,54 @@ async fn merge(
         .analyze(&["graduates", "departments", "majors", "classes"])
         .await;
     Ok(report)
+}
+
+/// The rows that would give a bound graduate's record another name or ID number (a re-import
+/// keyed by student number), as a refusal of the whole import that lists each of them
+/// ([`roster::bound_identity_change`]).
+async fn bound_identity_changes(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    job_id: &str,
+    staged: usize,
+) -> anyhow::Result<Option<ImportReport>> {
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT s.row_no, CASE WHEN g.name <> s.name THEN 1 ELSE 0 END, \
+           CASE WHEN g.id_number_hash <> s.id_number_hash THEN 1 ELSE 0 END \
+         FROM roster_staging s JOIN graduates g ON g.school_id = s.school_id AND g.student_no = s.student_no \
+         WHERE s.job_id = $1 AND g.account_id IS NOT NULL \
+           AND (g.name <> s.name OR g.id_number_hash <> s.id_number_hash) \
+         ORDER BY s.row_no",
+    )
+    .bind(job_id.to_string())
+    .fetch_all(&mut **tx)
+    .await?;
+    let errors: Vec<RowError> = rows
+        .iter()
+        .filter_map(|(row, name, id)| {
+            roster::bound_identity_change(true, *name == 1, *id == 1).map(|(column, after)| {
+                RowError {
+                    row: usize::try_from(*row).unwrap_or(0),
+                    column: column.into(),
+                    reason: format!(
+                        "该学号的毕业生已绑定账号，导入的{column}与已绑定的记录不同：{after}"
+                    ),
+                }
+            })
+        })
+        .collect();
+    if errors.is_empty() {
+        return Ok(None);
+    }
+    let error_count = errors.len();
+    Ok(Some(ImportReport {
+        rows: staged,
+        error_count,
+        errors: errors.into_iter().take(MAX_REPORTED_ERRORS).collect(),
+        message: format!(
+            "{error_count} 名已绑定账号的毕业生的姓名或身份证号与导入文件不同，未导入任何数据"
+        ),
+        ..ImportReport::default()
+    }))
 }
 
 /// The command-line import: same pipeline as the web job, run in this process.

@@ -357,3 +357,79 @@ async fn graduate_pages_by_cursor_match_pages_by_number() {
     let (status, body) = admin.get_json("/api/graduates?after=forged").await;
     assert_eq!(status, 422, "{body}");
 }
+
+/// A re-import keyed by student number must not hand a bound account another person's record:
+/// a changed name or ID number of a bound graduate refuses the whole file, row by row; other
+/// changes, and unbound records, still import; after the school unbinds, the correction lands.
+#[tokio::test]
+async fn a_reimport_never_rewrites_a_bound_graduates_name_or_id_number() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as("admin19101").await;
+    let school = app.school_id("19101").await;
+    assert_eq!(
+        import(&admin, "roster.csv", good_rows().into_bytes()).await["status"],
+        "succeeded"
+    );
+    let (status, bound) = app
+        .client()
+        .post_json(
+            "/api/graduates/bind",
+            &serde_json::json!({ "school_id": school, "name": "林晓", "student_no": "2027990001",
+                "id_number": "11010519491231002X", "password": "Graduate1", "password_confirm": "Graduate1" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{bound}");
+    let graduate_id = bound["graduate_id"].as_str().unwrap().to_string();
+
+    for (changed, column) in [
+        (good_rows().replace("林晓", "王芳"), "姓名"),
+        (
+            good_rows().replace("11010519491231002X", "110105194912310046"),
+            "身份证号",
+        ),
+    ] {
+        // The unbound 韩冬 is renamed in the same file: refused too, since nothing lands.
+        let changed = changed.replace("韩冬", "韩冬冬");
+        let job = import(&admin, "roster.csv", changed.into_bytes()).await;
+        assert_eq!(job["status"], "failed", "{job}");
+        let errors = job["result"]["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0]["row"], 2);
+        assert_eq!(errors[0]["column"], column);
+        assert!(errors[0]["reason"].as_str().unwrap().contains("已绑定账号"));
+        assert!(job["result"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("未导入任何数据"));
+        assert_eq!(count(&admin, "林晓").await, 1, "nothing changed");
+        assert_eq!(count(&admin, "韩冬冬").await, 0, "nothing changed");
+    }
+    // The graduate still logs into their own record.
+    let (status, me) = app.client().login("11010519491231002X", "Graduate1").await;
+    assert_eq!(status, 200, "{me}");
+
+    // A new phone number of the bound graduate and a renamed unbound one import.
+    let ok = good_rows()
+        .replace("13355665660", "13355665661")
+        .replace("韩冬", "韩冬冬");
+    let job = import(&admin, "roster.csv", ok.into_bytes()).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(count(&admin, "韩冬冬").await, 1);
+
+    // After the school releases the binding, the corrected name lands.
+    let (status, _) = admin
+        .post_json(
+            &format!("/api/graduates/{graduate_id}/unbind"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let job = import(
+        &admin,
+        "roster.csv",
+        good_rows().replace("林晓", "王芳").into_bytes(),
+    )
+    .await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(count(&admin, "王芳").await, 1);
+}
