@@ -317,6 +317,7 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
                     &w.store,
                     e,
                     SendInvitations {
+                        all_on_send_list: false,
                         graduate_ids: vec![gid.clone()],
                         terms: terms(w.cohort, 8000),
                         validity_days: None,

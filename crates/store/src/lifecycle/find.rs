@@ -329,6 +329,20 @@ pub async fn list_send_list(
     })
 }
 
+/// Every graduate on the employer's send list, oldest first (a batch covers the whole list).
+pub(crate) async fn send_list_ids(
+    store: &Store,
+    employer_id: &EmployerId,
+) -> ServiceResult<Vec<GraduateId>> {
+    let rows: Vec<(GraduateId,)> = sqlx::query_as(
+        "SELECT graduate_id FROM send_list WHERE employer_id = $1 ORDER BY added_at, graduate_id",
+    )
+    .bind(employer_id.to_string())
+    .fetch_all(store.reader())
+    .await?;
+    Ok(rows.into_iter().map(|(g,)| g).collect())
+}
+
 /// Names of the graduates on the employer's send list, by graduate id: one query, for reports
 /// that need no invitability checks.
 pub async fn send_list_names(

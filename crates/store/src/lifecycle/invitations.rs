@@ -26,7 +26,12 @@ const MAX_BATCH: usize = 200;
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendInvitations {
+    /// The graduates ticked; ignored when `all_on_send_list` is set.
+    #[serde(default)]
     pub graduate_ids: Vec<GraduateId>,
+    /// Every graduate on the employer's send list (签约发送列表), not only the page shown.
+    #[serde(default)]
+    pub all_on_send_list: bool,
     pub terms: AgreementTerms,
     /// 反馈有效期 in days (1–30); the school's default when absent.
     #[schema(maximum = 255)]
@@ -62,7 +67,14 @@ fn checked_batch(input: &SendInvitations) -> ServiceResult<AgreementTerms> {
         Err(e) => return Err(e),
     };
     if input.graduate_ids.is_empty() {
-        errors.push(FieldError::new("graduate_ids", "请至少选择一名毕业生"));
+        errors.push(FieldError::new(
+            "graduate_ids",
+            if input.all_on_send_list {
+                "签约发送列表中还没有毕业生"
+            } else {
+                "请至少选择一名毕业生"
+            },
+        ));
     }
     if input.graduate_ids.len() > MAX_BATCH {
         errors.push(FieldError::new(
@@ -101,6 +113,10 @@ pub async fn send_invitations(
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Vec<SendResult>> {
     let employer_id = employer_of(actor)?;
+    let mut input = input;
+    if input.all_on_send_list {
+        input.graduate_ids = super::find::send_list_ids(store, &employer_id).await?;
+    }
     let terms = checked_batch(&input)?;
     let mut seen = std::collections::HashSet::new();
     let mut results = Vec::new();
@@ -271,6 +287,12 @@ async fn send_one(
         deadline_at: Some(deadline),
         message: "已发送".into(),
     };
+    // Sent: the graduate leaves the send list (a later offer starts from a new search).
+    sqlx::query("DELETE FROM send_list WHERE employer_id = $1 AND graduate_id = $2")
+        .bind(employer_id.to_string())
+        .bind(graduate_id.to_string())
+        .execute(&mut *tx)
+        .await?;
     idempotency::remember(&mut tx, actor, idem, &result).await?;
     tx.commit().await?;
     Ok(result)

@@ -50,6 +50,8 @@ struct DeskPage {
     tf: TermsForm,
     /// Graduates ticked on the submitted form, ticked again when it comes back.
     ticked: Vec<GraduateId>,
+    /// "发送给发送列表中的全部毕业生" was ticked.
+    all_on_send_list: bool,
 }
 
 #[derive(Default)]
@@ -62,6 +64,7 @@ struct Extras {
     tf: Option<TermsForm>,
     /// What the sent form had ticked; `None` on a fresh page.
     ticked: Option<Vec<GraduateId>>,
+    all_on_send_list: bool,
     page: Option<i64>,
 }
 
@@ -106,6 +109,7 @@ async fn desk(state: &AppState, s: &SessionInfo, x: Extras) -> PageResult {
         import_lines: x.import_lines,
         tf,
         ticked,
+        all_on_send_list: x.all_on_send_list,
     };
     Ok(form_page(&page, &page.errors))
 }
@@ -262,17 +266,19 @@ pub(super) async fn send_submit(
         .filter_map(|k| k.strip_prefix("g_"))
         .map(GraduateId::from)
         .collect();
+    let all_on_send_list = f.contains_key("all_on_send_list");
     let idem = page_idem(f.get("_idem").map(String::as_str), "send")?;
     let (terms, validity_days) = match tf.read() {
         Ok(read) => read,
         Err(mut errors) => {
-            if ticked.is_empty() {
+            if ticked.is_empty() && !all_on_send_list {
                 errors.add("graduate_ids", "请至少选择一名毕业生");
             }
             let x = Extras {
                 errors,
                 tf: Some(tf),
                 ticked: Some(ticked),
+                all_on_send_list,
                 ..Extras::default()
             };
             return desk(&state, &s, x).await;
@@ -282,6 +288,7 @@ pub(super) async fn send_submit(
     let names = find::send_list_names(&state.store, &s.actor).await?;
     let input = SendInvitations {
         graduate_ids: ticked.clone(),
+        all_on_send_list,
         terms,
         validity_days,
     };
@@ -311,6 +318,7 @@ pub(super) async fn send_submit(
                 errors: FormErrors::from_service(e, form_field)?,
                 tf: Some(tf),
                 ticked: Some(ticked),
+                all_on_send_list,
                 ..Extras::default()
             };
             desk(&state, &s, x).await

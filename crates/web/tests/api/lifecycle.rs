@@ -287,7 +287,19 @@ async fn batch_invitation_reports_each_graduate_and_can_be_withdrawn_and_resent(
     assert_eq!(sent["sent"], 2);
     assert_eq!(sent["failed"], 1);
     assert_eq!(sent["results"][2]["ok"], false);
-    // One pending invitation per employer and graduate.
+    // Sent graduates leave the send list.
+    let (_, list) = employer.get_json("/api/send-list").await;
+    assert_eq!(list["meta"]["total"], 0, "{list}");
+    // One pending invitation per employer and graduate: found again, it is still refused.
+    let (s, found) = employer
+        .post_json("/api/graduate-search", &json!({ "school": "19101", "graduation_year": a.year, "name": a.name, "phone_or_id_number": a.id_number }))
+        .await;
+    assert_eq!(s, 200, "{found}");
+    assert_eq!(found["invitable"], false, "{found}");
+    assert!(
+        found["reasons"].to_string().contains("不能再次发送"),
+        "{found}"
+    );
     let (_, again) = employer
         .post_json(
             "/api/invitations",
@@ -295,10 +307,6 @@ async fn batch_invitation_reports_each_graduate_and_can_be_withdrawn_and_resent(
         )
         .await;
     assert_eq!(again["results"][0]["ok"], false, "{again}");
-    assert!(again["results"][0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("不能再次发送"));
 
     let id = sent["results"][0]["agreement_id"]
         .as_str()
@@ -843,6 +851,7 @@ async fn invitations_from_many_employers(app: &TestApp, g: &Grad, n: usize) -> V
             &actor,
             SendInvitations {
                 graduate_ids: vec![g.id.as_str().into()],
+                all_on_send_list: false,
                 terms: serde_json::from_value(terms()).unwrap(),
                 validity_days: None,
             },

@@ -570,3 +570,59 @@ async fn wrong_passwords_at_signing_count_toward_the_lock_out() {
         .await;
     assert_eq!(s, 423);
 }
+
+/// 全部发送: one offer to every graduate on the send list, not only the page's ticks; those
+/// sent leave the list; an empty list says so next to the list.
+#[tokio::test]
+async fn an_offer_goes_to_the_whole_send_list_and_the_sent_leave_it() {
+    let app = TestApp::spawn().await;
+    let hr = app.login_as("hr1").await;
+    for n in [0, 1] {
+        let g = graduate(&app, n).await;
+        let school = if n == 0 {
+            "江淮大学"
+        } else {
+            "皖南理工学院"
+        };
+        let year = g.year.to_string();
+        let (s, _, page) = form(
+            &hr,
+            "/employer/signing/find",
+            &[
+                ("school", school),
+                ("graduation_year", &year),
+                ("name", &g.name),
+                ("phone_or_id_number", &g.id_number),
+            ],
+        )
+        .await;
+        assert_eq!(s, 200, "{page}");
+    }
+    let (_, page) = text(&hr, "/employer/signing").await;
+    assert!(page.contains("签约发送列表（共 2 人）"), "{page}");
+    assert!(page.contains("name=\"all_on_send_list\""));
+
+    // Nothing ticked, the whole list chosen.
+    let mut fields: Vec<(&str, &str)> = TERMS.to_vec();
+    fields.push(("all_on_send_list", "1"));
+    fields.push(("_idem", "send-all-1"));
+    let (s, _, page) = form(&hr, "/employer/signing/send", &fields).await;
+    assert_eq!(s, 200, "{page}");
+    assert!(page.contains("共 2 人，发送成功 2 人"), "{page}");
+    let (_, page) = text(&hr, "/employer/signing").await;
+    assert!(page.contains("签约发送列表（共 0 人）"), "{page}");
+
+    // Again, with the list empty: the answer says so and sends nothing.
+    let (s, body) = hr
+        .post_json(
+            "/api/invitations",
+            &serde_json::json!({ "all_on_send_list": true, "terms": crate::lifecycle::terms() }),
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "graduate_ids");
+    assert!(body["error"]["fields"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("签约发送列表中还没有毕业生"));
+}
