@@ -285,6 +285,153 @@ pub fn change_employer_logo(actor: &Actor, employer_id: &EmployerId) -> Access {
     edit_employer_profile(actor, employer_id)
 }
 
+/// Where an agreement or an other-destination record sits: its graduate, school and
+/// department, and for an agreement the employer party (none for a paper draft's unregistered
+/// company).
+#[derive(Debug, Clone, Copy)]
+pub struct RecordScope<'a> {
+    pub graduate_id: &'a GraduateId,
+    pub school_id: &'a SchoolId,
+    pub department_id: &'a DepartmentId,
+    pub employer_id: Option<&'a EmployerId>,
+}
+
+/// Reading an agreement: its two parties, the reviewers of its department, its school and the
+/// province.
+pub fn view_agreement(actor: &Actor, r: RecordScope<'_>) -> Access {
+    match actor.role {
+        Role::Graduate => scoped(same(&actor.graduate_id, r.graduate_id)),
+        Role::EmployerMember => scoped(r.employer_id.is_some_and(|e| same(&actor.employer_id, e))),
+        Role::DepartmentReviewer => scoped(
+            same(&actor.school_id, r.school_id) && same(&actor.department_id, r.department_id),
+        ),
+        Role::SchoolAdmin => scoped(same(&actor.school_id, r.school_id)),
+        Role::ProvincialAdmin => Access::Allowed,
+    }
+}
+
+/// Reading an other destination (升学, 出国, 创业 …): like an agreement, without an employer
+/// party; companies never see them.
+pub fn view_destination(actor: &Actor, r: RecordScope<'_>) -> Access {
+    match actor.role {
+        Role::EmployerMember => Access::Forbidden,
+        _ => view_agreement(
+            actor,
+            RecordScope {
+                employer_id: None,
+                ..r
+            },
+        ),
+    }
+}
+
+/// The record an uploaded file belongs to, as the store found it. A file is shown to whoever may
+/// see that record, so a reviewer sees the evidence of everything they attest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadOwner {
+    /// A termination letter or signed scan of an agreement.
+    Agreement {
+        graduate_id: GraduateId,
+        school_id: SchoolId,
+        department_id: DepartmentId,
+        employer_id: Option<EmployerId>,
+    },
+    /// A proof of an other destination, or of its release.
+    Destination {
+        graduate_id: GraduateId,
+        school_id: SchoolId,
+        department_id: DepartmentId,
+    },
+    /// The employer's licence or authorisation letter (also one sent with a pending change).
+    EmployerCertificate {
+        employer_id: EmployerId,
+        recruits_at_actor_school: bool,
+        /// The employer is a party of an agreement the actor reviews (their school, their
+        /// department for a reviewer): the 鉴证 page shows its certificates.
+        party_to_reviewed_agreement: bool,
+    },
+    /// A handwritten signature kept by a graduate for their own documents.
+    GraduateSignature { graduate_id: GraduateId },
+    /// The company's signature or seal image, kept by its members.
+    EmployerSignature { employer_id: EmployerId },
+}
+
+/// Downloading an uploaded file: decided by the record it belongs to. A file that belongs to no
+/// record (an orphan, or a roster file of an import) is nobody's to download.
+pub fn download_upload(actor: &Actor, owner: Option<&UploadOwner>) -> Access {
+    let record = |graduate_id, school_id, department_id, employer_id| RecordScope {
+        graduate_id,
+        school_id,
+        department_id,
+        employer_id,
+    };
+    match owner {
+        None => Access::NotFound,
+        Some(UploadOwner::Agreement {
+            graduate_id,
+            school_id,
+            department_id,
+            employer_id,
+        }) => view_agreement(
+            actor,
+            record(graduate_id, school_id, department_id, employer_id.as_ref()),
+        ),
+        Some(UploadOwner::Destination {
+            graduate_id,
+            school_id,
+            department_id,
+        }) => view_destination(actor, record(graduate_id, school_id, department_id, None)),
+        Some(UploadOwner::EmployerCertificate {
+            employer_id,
+            recruits_at_actor_school,
+            party_to_reviewed_agreement,
+        }) => match actor.role {
+            Role::DepartmentReviewer | Role::SchoolAdmin if *party_to_reviewed_agreement => {
+                Access::Allowed
+            }
+            _ => view_employer(actor, employer_id, *recruits_at_actor_school),
+        },
+        // Signatures are a person's own: not even the school opens them as files.
+        Some(UploadOwner::GraduateSignature { graduate_id }) => match actor.role {
+            Role::Graduate => scoped(same(&actor.graduate_id, graduate_id)),
+            _ => Access::NotFound,
+        },
+        Some(UploadOwner::EmployerSignature { employer_id }) => match actor.role {
+            Role::EmployerMember => scoped(same(&actor.employer_id, employer_id)),
+            _ => Access::NotFound,
+        },
+    }
+    // Whatever the role, a refused file answers as absent: its id reveals nothing.
+    .not_found_if_refused()
+}
+
+impl Access {
+    fn not_found_if_refused(self) -> Access {
+        match self {
+            Access::Allowed => Access::Allowed,
+            Access::Forbidden | Access::NotFound => Access::NotFound,
+        }
+    }
+}
+
+/// The Chinese name of an upload's kind, as shown beside the file.
+pub fn upload_kind_label(kind: &str) -> &'static str {
+    match kind {
+        "licence" => "营业执照",
+        "authorisation_letter" => "网络签约授权书",
+        "termination_proof" => "解约证明",
+        "signed_agreement" => "协议书签字盖章扫描件",
+        "destination_proof" => "证明材料",
+        "release_proof" => "解除证明",
+        "graduate_signature" => "本人签名",
+        "employer_signature" => "单位签字",
+        "employer_seal" => "单位印章",
+        "employer_logo" => "单位标志",
+        "roster" => "生源名单",
+        _ => "附件",
+    }
+}
+
 /// What an application to recruit at one school does, given the school's current record of the
 /// company (`None`: never applied).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -675,5 +822,122 @@ mod tests {
         assert_eq!(employer_school_status_label("pending"), "待审核");
         assert_eq!(employer_school_status_label("verified"), "已通过");
         assert_eq!(employer_school_status_label("rejected"), "未通过");
+    }
+
+    fn agreement_file() -> UploadOwner {
+        UploadOwner::Agreement {
+            graduate_id: "g1".into(),
+            school_id: "s1".into(),
+            department_id: "d1".into(),
+            employer_id: Some("e1".into()),
+        }
+    }
+
+    #[test]
+    fn an_agreements_files_are_open_to_its_parties_and_reviewers_only() {
+        let f = agreement_file();
+        let may = |a: &Actor| download_upload(a, Some(&f));
+        assert_eq!(may(&graduate("g1", "s1")), Access::Allowed);
+        assert_eq!(may(&employer("e1", EmployerRole::Hr)), Access::Allowed);
+        assert_eq!(may(&reviewer("s1", "d1")), Access::Allowed);
+        assert_eq!(may(&school_admin("s1")), Access::Allowed);
+        assert_eq!(may(&actor(Role::ProvincialAdmin)), Access::Allowed);
+        assert_eq!(may(&graduate("g2", "s1")), Access::NotFound);
+        assert_eq!(
+            may(&employer("e2", EmployerRole::Manager)),
+            Access::NotFound
+        );
+        assert_eq!(may(&reviewer("s1", "d2")), Access::NotFound);
+        assert_eq!(may(&school_admin("s2")), Access::NotFound);
+    }
+
+    #[test]
+    fn destination_proofs_are_never_a_companys() {
+        let f = UploadOwner::Destination {
+            graduate_id: "g1".into(),
+            school_id: "s1".into(),
+            department_id: "d1".into(),
+        };
+        assert_eq!(
+            download_upload(&reviewer("s1", "d1"), Some(&f)),
+            Access::Allowed
+        );
+        assert_eq!(
+            download_upload(&graduate("g1", "s1"), Some(&f)),
+            Access::Allowed
+        );
+        // Refusals answer as absent, so an employer learns nothing from an id.
+        assert_eq!(
+            download_upload(&employer("e1", EmployerRole::Manager), Some(&f)),
+            Access::NotFound
+        );
+        assert_eq!(
+            download_upload(&school_admin("s2"), Some(&f)),
+            Access::NotFound
+        );
+    }
+
+    #[test]
+    fn certificates_follow_the_employer_view_and_signatures_stay_their_keepers() {
+        let cert = |at| UploadOwner::EmployerCertificate {
+            employer_id: "e1".into(),
+            recruits_at_actor_school: at,
+            party_to_reviewed_agreement: false,
+        };
+        let signed_here = UploadOwner::EmployerCertificate {
+            employer_id: "e1".into(),
+            recruits_at_actor_school: false,
+            party_to_reviewed_agreement: true,
+        };
+        assert_eq!(
+            download_upload(&reviewer("s1", "d1"), Some(&signed_here)),
+            Access::Allowed
+        );
+        assert_eq!(
+            download_upload(&graduate("g1", "s1"), Some(&signed_here)),
+            Access::NotFound
+        );
+        assert_eq!(
+            download_upload(&school_admin("s1"), Some(&cert(true))),
+            Access::Allowed
+        );
+        assert_eq!(
+            download_upload(&school_admin("s1"), Some(&cert(false))),
+            Access::NotFound
+        );
+        assert_eq!(
+            download_upload(&reviewer("s1", "d1"), Some(&cert(true))),
+            Access::NotFound
+        );
+        assert_eq!(
+            download_upload(&employer("e1", EmployerRole::Hr), Some(&cert(false))),
+            Access::Allowed
+        );
+        let sig = UploadOwner::GraduateSignature {
+            graduate_id: "g1".into(),
+        };
+        assert_eq!(
+            download_upload(&graduate("g1", "s1"), Some(&sig)),
+            Access::Allowed
+        );
+        assert_eq!(
+            download_upload(&school_admin("s1"), Some(&sig)),
+            Access::NotFound
+        );
+        let seal = UploadOwner::EmployerSignature {
+            employer_id: "e1".into(),
+        };
+        assert_eq!(
+            download_upload(&employer("e1", EmployerRole::Hr), Some(&seal)),
+            Access::Allowed
+        );
+        assert_eq!(
+            download_upload(&actor(Role::ProvincialAdmin), Some(&seal)),
+            Access::NotFound
+        );
+        assert_eq!(
+            download_upload(&actor(Role::ProvincialAdmin), None),
+            Access::NotFound
+        );
     }
 }

@@ -1132,32 +1132,6 @@ pub async fn signature_images(
     }
 }
 
-/// Whether the actor may download a signature or seal upload: only the account that keeps it
-/// (the graduate, the employer's members). `None` when the upload is not such an image.
-pub async fn may_see_signature_upload(
-    store: &Store,
-    actor: &Actor,
-    upload_id: &str,
-) -> ServiceResult<Option<bool>> {
-    let g: Option<(String,)> =
-        sqlx::query_as("SELECT id FROM graduates WHERE signature_upload_id = $1")
-            .bind(upload_id.to_string())
-            .fetch_optional(store.reader())
-            .await?;
-    if let Some((gid,)) = g {
-        return Ok(Some(actor.graduate_id.as_deref() == Some(gid.as_str())));
-    }
-    let e: Option<(String,)> = sqlx::query_as(
-        "SELECT id FROM employers WHERE signature_upload_id = $1 OR seal_upload_id = $1",
-    )
-    .bind(upload_id.to_string())
-    .fetch_optional(store.reader())
-    .await?;
-    Ok(e.map(|(eid,)| {
-        actor.role == Role::EmployerMember && actor.employer_id.as_deref() == Some(eid.as_str())
-    }))
-}
-
 // ---------------------------------------------------------------------------------------------
 // Self-service printing
 

@@ -662,7 +662,7 @@ const EMPLOYER_COLUMNS: &str = "e.id, e.name, e.credit_code, e.credit_code_warni
     e.address, e.phone, e.email, e.postcode, e.unit_nature_code, e.industry_code, e.size_code, e.registered_capital_code, e.tags, \
     e.hr_email, e.contact_name, e.introduction, e.authorisation_upload_id, e.licence_upload_id, e.logo_upload_id, e.status, e.decision_reason, e.created_at";
 
-async fn recruits_at(
+pub(crate) async fn recruits_at(
     store: &Store,
     employer_id: &str,
     school_id: Option<&str>,
@@ -697,6 +697,8 @@ pub struct EmployerDetail {
     pub schools: Vec<EmployerSchoolRow>,
     /// A 认证信息 change waiting for the platform; the fields above stay the verified ones.
     pub pending_certification_change: Option<CertificationChangeRow>,
+    /// The authorisation letter and licence (and a licence sent with a pending change).
+    pub uploads: Vec<crate::record_uploads::RecordUpload>,
 }
 
 pub async fn get_employer(
@@ -723,7 +725,23 @@ pub async fn get_employer(
     .bind(employer_id.to_string())
     .fetch_all(store.reader())
     .await?;
+    let pending_certification_change = pending_certification_change(store, employer_id).await?;
+    let file_ids: Vec<String> = [
+        &employer.authorisation_upload_id,
+        &employer.licence_upload_id,
+        &pending_certification_change
+            .as_ref()
+            .and_then(|c| c.licence_upload_id.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect();
+    let uploads =
+        crate::record_uploads::files(&mut *store.reader().acquire().await?, &file_ids).await?;
     Ok(EmployerDetail {
+        uploads,
+        pending_certification_change,
         unit_nature: codes::UNIT_NATURE
             .name_of(&employer.unit_nature_code)
             .map(str::to_string),
@@ -732,7 +750,6 @@ pub async fn get_employer(
             .map(str::to_string),
         employer,
         schools,
-        pending_certification_change: pending_certification_change(store, employer_id).await?,
     })
 }
 

@@ -180,6 +180,8 @@ pub struct GraduateRecord {
     pub origin_location: String,
     pub email: Option<String>,
     pub home_address: Option<String>,
+    /// The record's files the viewer may open (the handwritten signature, for the graduate).
+    pub uploads: Vec<crate::record_uploads::RecordUpload>,
 }
 
 pub async fn get_graduate(store: &Store, actor: &Actor, id: &str) -> ServiceResult<GraduateRecord> {
@@ -201,15 +203,16 @@ pub async fn get_graduate(store: &Store, actor: &Actor, id: &str) -> ServiceResu
         ),
         "毕业生",
     )?;
-    let (eth, pol, years, origin, email, addr_enc): (
+    let (eth, pol, years, origin, email, addr_enc, signature): (
         Option<String>,
         Option<String>,
         i64,
         String,
         Option<String>,
         Option<String>,
+        Option<String>,
     ) = sqlx::query_as(
-        "SELECT ethnicity_code, political_status_code, years_of_schooling, origin_location, email_masked, home_address_enc FROM graduates WHERE id = $1",
+        "SELECT ethnicity_code, political_status_code, years_of_schooling, origin_location, email_masked, home_address_enc, signature_upload_id FROM graduates WHERE id = $1",
     )
     .bind(id.to_string())
     .fetch_one(store.reader())
@@ -218,7 +221,18 @@ pub async fn get_graduate(store: &Store, actor: &Actor, id: &str) -> ServiceResu
         Some(enc) => Some(store.pii.decrypt(PiiField::HomeAddress, &enc)?),
         None => None,
     };
+    // Only files the viewer may open are listed, so a page never links to a refusal.
+    let signature_owner = policy::UploadOwner::GraduateSignature {
+        graduate_id: summary.id.clone(),
+    };
+    let file_ids: Vec<String> = signature
+        .into_iter()
+        .filter(|_| policy::download_upload(actor, Some(&signature_owner)).is_allowed())
+        .collect();
+    let uploads =
+        crate::record_uploads::files(&mut *store.reader().acquire().await?, &file_ids).await?;
     Ok(GraduateRecord {
+        uploads,
         ethnicity: eth
             .as_deref()
             .and_then(|c| codes::ETHNICITY.name_of(c))

@@ -9,7 +9,7 @@ use wangqian_domain::lifecycle::{
     self, decide_destination, DestinationAction as A, DestinationFacts, DestinationState as S,
     OutcomeSlot, Party, Refusal,
 };
-use wangqian_domain::policy::Access;
+use wangqian_domain::policy::{self, Access};
 use wangqian_domain::role::{Actor, Role};
 use wangqian_domain::terms::RegionAddress;
 
@@ -98,23 +98,15 @@ const DESTINATION_COLUMNS: &str = "d.id, d.school_id, d.department_id, d.graduat
     d.release_proof_id, d.trail_seq, d.trail_hash, d.created_at, d.updated_at, g.name AS graduate_name, g.student_no";
 
 fn scope(actor: &Actor, d: &DestinationRow) -> Access {
-    fn same<T: PartialEq>(a: &Option<T>, b: &T) -> bool {
-        a.as_ref() == Some(b)
-    }
-    let ok = match actor.role {
-        Role::Graduate => same(&actor.graduate_id, &d.graduate_id),
-        Role::DepartmentReviewer => {
-            same(&actor.school_id, &d.school_id) && same(&actor.department_id, &d.department_id)
-        }
-        Role::SchoolAdmin => same(&actor.school_id, &d.school_id),
-        Role::ProvincialAdmin => true,
-        Role::EmployerMember => return Access::Forbidden,
-    };
-    if ok {
-        Access::Allowed
-    } else {
-        Access::NotFound
-    }
+    policy::view_destination(
+        actor,
+        policy::RecordScope {
+            graduate_id: &d.graduate_id,
+            school_id: &d.school_id,
+            department_id: &d.department_id,
+            employer_id: None,
+        },
+    )
 }
 
 async fn load(
@@ -583,6 +575,8 @@ pub struct DestinationDetail {
     pub state_label: String,
     pub actions: Vec<&'static str>,
     pub trail: Vec<trail::TrailEvent>,
+    /// The proofs of registration, then the proof of release.
+    pub uploads: Vec<crate::record_uploads::RecordUpload>,
 }
 
 pub async fn get_destination(
@@ -592,6 +586,9 @@ pub async fn get_destination(
 ) -> ServiceResult<DestinationDetail> {
     let mut conn = store.reader().acquire().await?;
     let row = load(&mut conn, actor, id).await?;
+    let mut file_ids: Vec<String> = serde_json::from_str(&row.proof_ids).unwrap_or_default();
+    file_ids.extend(row.release_proof_id.iter().map(|p| p.to_string()));
+    let uploads = crate::record_uploads::files(&mut conn, &file_ids).await?;
     drop(conn);
     let state = state_of(&row)?;
     let actions = match Party::of(actor.role) {
@@ -612,6 +609,7 @@ pub async fn get_destination(
         state_label: state.label().to_string(),
         trail: trail::events(store, &row.id).await?,
         actions,
+        uploads,
         record: row,
     })
 }

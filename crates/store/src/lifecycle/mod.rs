@@ -20,8 +20,8 @@ use wangqian_domain::lifecycle::{
     self as lc, china_date, AgreementAction, AgreementKind, AgreementState, Effects, Facts, Holder,
     OutcomeSlot, Party, Refusal, TerminationChange,
 };
-use wangqian_domain::policy::Access;
-use wangqian_domain::role::{Actor, Role};
+use wangqian_domain::policy::{self, Access};
+use wangqian_domain::role::Actor;
 use wangqian_domain::settings::{BindingMoment, SigningSettings};
 use wangqian_domain::terms::TermsError;
 
@@ -103,26 +103,15 @@ impl AgreementRow {
 /// Whether an actor may see an agreement: its graduate, its employer, the school's staff
 /// (reviewers for their department) and the province.
 pub fn scope(actor: &Actor, row: &AgreementRow) -> Access {
-    fn same<T: PartialEq>(a: &Option<T>, b: &T) -> bool {
-        a.as_ref() == Some(b)
-    }
-    let ok = match actor.role {
-        Role::Graduate => same(&actor.graduate_id, &row.graduate_id),
-        Role::EmployerMember => row
-            .employer_id
-            .as_ref()
-            .is_some_and(|e| same(&actor.employer_id, e)),
-        Role::DepartmentReviewer => {
-            same(&actor.school_id, &row.school_id) && same(&actor.department_id, &row.department_id)
-        }
-        Role::SchoolAdmin => same(&actor.school_id, &row.school_id),
-        Role::ProvincialAdmin => true,
-    };
-    if ok {
-        Access::Allowed
-    } else {
-        Access::NotFound
-    }
+    policy::view_agreement(
+        actor,
+        policy::RecordScope {
+            graduate_id: &row.graduate_id,
+            school_id: &row.school_id,
+            department_id: &row.department_id,
+            employer_id: row.employer_id.as_ref(),
+        },
+    )
 }
 
 pub(crate) async fn load_agreement(

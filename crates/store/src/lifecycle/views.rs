@@ -281,6 +281,8 @@ pub struct AgreementDetail {
     pub updated_at: Millis,
     /// What the viewer may do now.
     pub actions: Vec<ActionView>,
+    /// The record's files (termination letter, signed scan), downloadable by every viewer.
+    pub uploads: Vec<crate::record_uploads::RecordUpload>,
 }
 
 pub async fn get_agreement(
@@ -341,6 +343,12 @@ pub async fn get_agreement(
     })
     .collect::<Vec<_>>();
     versions.sort_by_key(|v| v.version_no);
+    let file_ids: Vec<String> = [&row.termination_proof_id, &row.signed_scan_id]
+        .into_iter()
+        .flatten()
+        .map(|id| id.to_string())
+        .collect();
+    let uploads = crate::record_uploads::files(&mut conn, &file_ids).await?;
     let pending_amendment = versions
         .iter()
         .find(|v| v.status == "proposed")
@@ -387,6 +395,7 @@ pub async fn get_agreement(
         effective_at: row.effective_at,
         updated_at: row.updated_at,
         actions,
+        uploads,
     })
 }
 

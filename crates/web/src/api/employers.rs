@@ -19,6 +19,7 @@ use crate::headers::{content_disposition, may_show_inline};
 use crate::openapi::{BadRequest, Conflict, NotFound, Public, Session, TooLarge, Unprocessable};
 use crate::uploads::{certificate, read_form, Form};
 use crate::AppState;
+use wangqian_domain::policy;
 
 /// Reads the registration fields from a multipart form: either one non-empty `data` part
 /// holding JSON, or one part per field (HTML forms).
@@ -319,8 +320,10 @@ pub async fn verify_employer(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// An uploaded certificate, for the reviewers of its employer and the employer itself.
-#[utoipa::path(get, path = "/api/uploads/{id}", operation_id = "download_upload", tag = "employers",
+/// An uploaded file (termination letter, signed scan, destination proof, licence, authorisation
+/// letter, signature image), for everyone who may see the record it belongs to; 404 for anyone
+/// else, so that an id reveals nothing.
+#[utoipa::path(get, path = "/api/uploads/{id}", operation_id = "download_upload", tag = "documents",
     params(("id" = String, Path)), security(("session" = [])),
     responses((status = 200, description = "文件（按其保存的类型）",
                content((String = "image/png"), (String = "image/jpeg"), (String = "application/pdf"))),
@@ -335,18 +338,10 @@ pub async fn download_upload(
         .await
         .map_err(|e| ApiError::from(wangqian_store::ServiceError::from(e)))?
         .ok_or_else(not_found)?;
-    // Certificates are visible to whoever may view the employer that references them.
-    let owner = employers::employer_of_upload(&state.store, &id).await?;
-    let allowed = match owner {
-        Some(employer_id) => employers::get_employer(&state.store, &s.actor, &employer_id)
-            .await
-            .is_ok(),
-        // Signature and seal images: only the account that keeps them.
-        None => wangqian_store::documents::may_see_signature_upload(&state.store, &s.actor, &id)
-            .await?
-            .unwrap_or(false),
-    };
-    if !allowed {
+    // Decided by the record the file belongs to: whoever may see that record sees its files.
+    let owner =
+        wangqian_store::record_uploads::owner_of_upload(&state.store, &s.actor, &upload).await?;
+    if !policy::download_upload(&s.actor, owner.as_ref()).is_allowed() {
         return Err(not_found());
     }
     let bytes = state

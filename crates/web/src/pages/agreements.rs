@@ -111,6 +111,8 @@ struct DetailPage {
     idem: String,
     /// (action, button label, needs a reason, is the primary button)
     buttons: Vec<(&'static str, &'static str, bool, bool, String)>,
+    /// Confirmed actions that need a reason, shown apart: same shape as `buttons`.
+    dangerous: Vec<(&'static str, &'static str, bool, bool, String)>,
     deadline: String,
     docs: super::documents::DocumentLinks,
 }
@@ -219,8 +221,15 @@ async fn detail_page(
         .iter()
         .filter_map(|x| terms_action(x.action).map(|(_, label)| (x.action, label)))
         .collect();
-    let buttons = a.actions.iter().filter_map(|x| button(x.action)).collect();
+    // Hard-to-undo actions (撤回审核, 强制解约) get a card of their own, away from the review
+    // buttons, each with its own labelled reason and a confirmation.
+    let (dangerous, buttons): (Vec<_>, Vec<_>) = a
+        .actions
+        .iter()
+        .filter_map(|x| button(x.action))
+        .partition(|(_, _, needs_reason, _, question)| *needs_reason && !question.is_empty());
     let page = DetailPage {
+        dangerous,
         user: bar(s),
         csrf: s.csrf_token.clone(),
         notice,

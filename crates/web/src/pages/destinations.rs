@@ -184,7 +184,6 @@ struct DetailPage {
     r_reason: String,
     d: DestinationDetail,
     details: Vec<(String, String)>,
-    proofs: usize,
     trail: Vec<TrailLine>,
     /// (action, label, needs a reason, primary, confirmation question)
     buttons: Vec<(&'static str, &'static str, bool, bool, String)>,
@@ -265,9 +264,6 @@ async fn detail_page(
             // The code is for statistics; the readable 所在地 line above it says the same.
             .filter(|(k, _)| k != PLACE_CODE_LABEL)
             .collect();
-    let proofs = serde_json::from_str::<Vec<String>>(&d.record.proof_ids)
-        .map_err(unreadable)?
-        .len();
     let trail = d
         .trail
         .iter()
@@ -293,7 +289,6 @@ async fn detail_page(
         buttons: d.actions.iter().filter_map(|a| button(a)).collect(),
         can_request_release: d.actions.contains(&"request_release"),
         details,
-        proofs,
         trail,
         d,
     };

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use wangqian_domain::role::Role;
 use wangqian_store::accounts::SessionInfo;
 use wangqian_store::employers::{self, EmployerRow, VerificationFilter, VerifyEmployer};
+use wangqian_store::record_uploads::{self, RecordUpload};
 use wangqian_store::Page;
 
 use super::error::{form_page, FormErrors, PageResult};
@@ -26,6 +27,8 @@ struct VerifyPage {
     f_reason: String,
     is_school: bool,
     page: Page<EmployerRow>,
+    /// Each employer of the page with its licence and letter, for looking at before deciding.
+    rows: Vec<(EmployerRow, Vec<RecordUpload>)>,
 }
 
 async fn verify_page(
@@ -44,7 +47,21 @@ async fn verify_page(
         },
     )
     .await?;
+    let ids: Vec<Vec<String>> = page
+        .items
+        .iter()
+        .map(|e| {
+            [&e.authorisation_upload_id, &e.licence_upload_id]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect()
+        })
+        .collect();
+    let files = record_uploads::files_of_each(&state.store, &ids).await?;
+    let rows = page.items.iter().cloned().zip(files).collect();
     let page = VerifyPage {
+        rows,
         user: bar(s),
         csrf: s.csrf_token.clone(),
         notice,

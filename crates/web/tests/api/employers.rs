@@ -3,7 +3,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{png_bytes, TestApp};
 
-fn registration(code: &str, login: &str, schools: &[String]) -> Value {
+pub(crate) fn registration(code: &str, login: &str, schools: &[String]) -> Value {
     json!({
         "company_name": "合肥示例科技有限公司",
         "credit_code": code,
@@ -25,7 +25,7 @@ fn registration(code: &str, login: &str, schools: &[String]) -> Value {
     })
 }
 
-fn form(data: &Value, letter: Vec<u8>, licence: Vec<u8>) -> Form {
+pub(crate) fn form(data: &Value, letter: Vec<u8>, licence: Vec<u8>) -> Form {
     Form::new()
         .text("data", data.to_string())
         .part(
