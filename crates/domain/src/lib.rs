@@ -1,6 +1,7 @@
 //! The pure domain core of wangqian: validators, code tables, roles, the access policy and the
 //! per-school settings. Nothing here performs I/O or reads the clock: callers pass `now` in.
 
+pub mod attestation;
 pub mod binding;
 pub mod codes;
 pub mod contact;

@@ -325,6 +325,25 @@ pub fn view_destination(actor: &Actor, r: RecordScope<'_>) -> Access {
     }
 }
 
+/// The 鉴证 view of an agreement (graduate record, the company's verified data and
+/// certificates, the normalised fields): the staff who review it, and the province.
+pub fn view_attestation(actor: &Actor, r: RecordScope<'_>) -> Access {
+    match actor.role {
+        Role::DepartmentReviewer | Role::SchoolAdmin | Role::ProvincialAdmin => {
+            view_agreement(actor, r)
+        }
+        Role::Graduate | Role::EmployerMember => Access::Forbidden,
+    }
+}
+
+/// Filling in the normalised fields: the staff who review the agreement; the province reads.
+pub fn fill_attestation(actor: &Actor, r: RecordScope<'_>) -> Access {
+    match actor.role {
+        Role::DepartmentReviewer | Role::SchoolAdmin => view_agreement(actor, r),
+        Role::Graduate | Role::EmployerMember | Role::ProvincialAdmin => Access::Forbidden,
+    }
+}
+
 /// The record an uploaded file belongs to, as the store found it. A file is shown to whoever may
 /// see that record, so a reviewer sees the evidence of everything they attest.
 #[derive(Debug, Clone, PartialEq, Eq)]

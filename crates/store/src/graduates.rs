@@ -184,6 +184,18 @@ pub struct GraduateRecord {
     pub uploads: Vec<crate::record_uploads::RecordUpload>,
 }
 
+/// The columns of the full record that the summary does not carry.
+#[derive(sqlx::FromRow)]
+struct RecordExtras {
+    ethnicity_code: Option<String>,
+    political_status_code: Option<String>,
+    years_of_schooling: i64,
+    origin_location: String,
+    email_masked: Option<String>,
+    home_address_enc: Option<String>,
+    signature_upload_id: Option<String>,
+}
+
 pub async fn get_graduate(store: &Store, actor: &Actor, id: &str) -> ServiceResult<GraduateRecord> {
     let summary = sqlx::query_as::<_, GraduateSummary>(&format!(
         "{SUMMARY_COLUMNS} FROM graduates g WHERE g.id = $1"
@@ -203,15 +215,15 @@ pub async fn get_graduate(store: &Store, actor: &Actor, id: &str) -> ServiceResu
         ),
         "毕业生",
     )?;
-    let (eth, pol, years, origin, email, addr_enc, signature): (
-        Option<String>,
-        Option<String>,
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    ) = sqlx::query_as(
+    let RecordExtras {
+        ethnicity_code: eth,
+        political_status_code: pol,
+        years_of_schooling: years,
+        origin_location: origin,
+        email_masked: email,
+        home_address_enc: addr_enc,
+        signature_upload_id: signature,
+    } = sqlx::query_as(
         "SELECT ethnicity_code, political_status_code, years_of_schooling, origin_location, email_masked, home_address_enc, signature_upload_id FROM graduates WHERE id = $1",
     )
     .bind(id.to_string())

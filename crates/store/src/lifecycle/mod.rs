@@ -3,6 +3,7 @@
 //! record (optimistic version), the graduate's outcome slot, the agreement number, the trail
 //! event, in-app messages and the idempotency answer.
 
+pub mod attestation;
 pub mod destinations;
 pub mod find;
 pub mod idempotency;
@@ -341,6 +342,8 @@ fn field_label(field: &str) -> &'static str {
         "archive_contact_name" => "档案转递联系人",
         "archive_contact_phone" => "档案转递联系电话",
         "household_kind" => "户口接收类型",
+        "place.county_code" => "单位所在地",
+        "place.street" => "单位地址",
         "household_address" => "户口接收地址",
         "agreed_terms" => "约定条款",
         "name" => "单位名称",

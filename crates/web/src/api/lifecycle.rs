@@ -11,7 +11,9 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
+use wangqian_domain::attestation::AttestationFields;
 use wangqian_store::employers::UploadedFile;
+use wangqian_store::lifecycle::attestation::{self, AttestationView};
 use wangqian_store::lifecycle::destinations::{
     self, DestinationApplied, DestinationDecision, DestinationDetail, DestinationFilter,
     RegisterDestination,
@@ -532,6 +534,39 @@ pub async fn get_agreement(
 ) -> ApiResult<Json<AgreementDetail>> {
     Ok(Json(
         views::get_agreement(&state.store, &s.actor, &id).await?,
+    ))
+}
+
+/// The 鉴证 view for the staff who review the agreement (and the province): the graduate's
+/// record, the company's verified data with its licence and letter, and the normalised fields
+/// (as saved, or proposed from the company's registration).
+#[utoipa::path(get, path = "/api/agreements/{id}/attestation", operation_id = "get_attestation", tag = "signing",
+    params(("id" = String, Path)), security(("session" = [])),
+    responses((status = 200, body = AttestationView), Session, NotFound))]
+pub async fn get_attestation(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<AgreementId>,
+) -> ApiResult<Json<AttestationView>> {
+    Ok(Json(
+        attestation::get_attestation(&state.store, &s.actor, &id).await?,
+    ))
+}
+
+/// The reviewer fills in 单位性质, 单位行业, 单位所在地 (county code) and 单位地址 for statistics
+/// and the destination export. Only while the agreement holds the graduate's outcome (409
+/// otherwise); every field's problem at once (422).
+#[utoipa::path(put, path = "/api/agreements/{id}/attestation", operation_id = "update_attestation_fields", tag = "signing",
+    params(("id" = String, Path)), request_body = AttestationFields, security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = AttestationView), Session, BadRequest, NotFound, Conflict, Unprocessable))]
+pub async fn update_attestation_fields(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<AgreementId>,
+    ApiJson(input): ApiJson<AttestationFields>,
+) -> ApiResult<Json<AttestationView>> {
+    Ok(Json(
+        attestation::update_attestation_fields(&state.store, &s.actor, &id, input).await?,
     ))
 }
 

@@ -89,6 +89,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(lifecycle::list_agreements))
         .routes(routes!(lifecycle::get_agreement))
         .routes(routes!(lifecycle::get_agreement_trail))
+        .routes(routes!(
+            lifecycle::get_attestation,
+            lifecycle::update_attestation_fields
+        ))
         .routes(routes!(lifecycle::withdraw_invitation))
         .routes(routes!(lifecycle::edit_invitation))
         .routes(routes!(lifecycle::resend_invitation))

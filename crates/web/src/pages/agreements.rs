@@ -83,6 +83,8 @@ pub(super) async fn list(
 struct TermRow {
     label: &'static str,
     value: String,
+    /// The value before the last amendment, when it changed it (shown highlighted).
+    was: Option<String>,
 }
 
 #[derive(Template)]
@@ -115,6 +117,14 @@ struct DetailPage {
     dangerous: Vec<(&'static str, &'static str, bool, bool, String)>,
     deadline: String,
     docs: super::documents::DocumentLinks,
+    /// The 鉴证 cards, for the staff who review the agreement and the province.
+    att: Option<super::attestation::AttestationCards>,
+}
+
+impl DetailPage {
+    fn terms_changed(&self) -> bool {
+        self.terms.iter().any(|t| t.was.is_some())
+    }
 }
 
 fn term_rows(v: &serde_json::Value) -> Vec<TermRow> {
@@ -125,13 +135,33 @@ fn term_rows(v: &serde_json::Value) -> Vec<TermRow> {
         .iter()
         .map(|(k, label)| TermRow {
             label,
-            value: match &v[*k] {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Null => String::new(),
-                other => other.to_string(),
-            },
+            value: term_text(&v[*k]),
+            was: None,
         })
         .collect()
+}
+
+fn term_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// `rows` with what each changed from `before` marked (the reviewer sees what an amendment
+/// changes, or changed, at a glance).
+fn marked_against(mut rows: Vec<TermRow>, before: Option<&serde_json::Value>) -> Vec<TermRow> {
+    let Some(before) = before.filter(|b| b.is_object()) else {
+        return rows;
+    };
+    for (row, (k, _)) in rows.iter_mut().zip(TERM_LABELS.iter()) {
+        let old = term_text(&before[*k]);
+        if old != row.value {
+            row.was = Some(old);
+        }
+    }
+    rows
 }
 
 /// The button of an action the record's page offers (its spec row says so): (action, label,
@@ -171,8 +201,10 @@ pub(super) async fn detail(
     let notice = q
         .notice
         .as_deref()
-        .and_then(AgreementState::parse)
-        .map(|st| format!("操作成功，当前状态：{}", st.label()))
+        .and_then(|n| match n {
+            "attested" => Some("鉴证信息已保存。".to_string()),
+            n => AgreementState::parse(n).map(|st| format!("操作成功，当前状态：{}", st.label())),
+        })
         .unwrap_or_default();
     detail_page(&state, &s, &id, notice, Typed::default()).await
 }
@@ -181,9 +213,11 @@ pub(super) async fn detail(
 /// refused: the problems under their fields and the text typed.
 #[derive(Default)]
 pub(super) struct Typed {
-    errors: FormErrors,
-    t_reason: String,
-    t_acknowledged: bool,
+    pub(super) errors: FormErrors,
+    pub(super) t_reason: String,
+    pub(super) t_acknowledged: bool,
+    /// The 鉴证 form as typed, when it came back refused.
+    pub(super) att_form: Option<super::attestation::AttestationForm>,
 }
 
 /// Where the services' field errors go on the agreement page (ids of its form fields).
@@ -202,7 +236,7 @@ fn detail_field(field: &str) -> Option<String> {
     )
 }
 
-async fn detail_page(
+pub(super) async fn detail_page(
     state: &AppState,
     s: &wangqian_store::accounts::SessionInfo,
     id: &AgreementId,
@@ -211,6 +245,7 @@ async fn detail_page(
 ) -> PageResult {
     let a = views::get_agreement(&state.store, &s.actor, id).await?;
     let trail = views::get_agreement_trail(&state.store, &s.actor, id).await?;
+    let att = super::attestation::cards(state, s, id, typed.att_form).await?;
     let can = |action: &str| a.actions.iter().any(|x| x.action == action);
     let can_accept = can("accept");
     let can_request_termination = can("request_termination");
@@ -243,12 +278,22 @@ async fn detail_page(
         can_edit_paper,
         is_staff: matches!(s.actor.role, Role::SchoolAdmin | Role::DepartmentReviewer),
         terms_links,
-        terms: term_rows(&a.terms),
+        // The terms in force against the version they replaced; a pending amendment against
+        // the terms in force.
+        terms: marked_against(
+            term_rows(&a.terms),
+            a.versions
+                .iter()
+                .rev()
+                .find(|v| v.status == "superseded" && v.version_no < a.terms_version)
+                .map(|v| &v.terms),
+        ),
         amendment: a
             .pending_amendment
             .as_ref()
-            .map(term_rows)
+            .map(|p| marked_against(term_rows(p), Some(&a.terms)))
             .unwrap_or_default(),
+        att,
         deadline: a
             .deadline_at
             .map(wangqian_domain::lifecycle::deadline_label)
@@ -552,6 +597,7 @@ pub(super) async fn termination_submit(
                 errors: FormErrors::from_api(e, detail_field)?,
                 t_reason: form.text("reason"),
                 t_acknowledged: matches!(form.text("acknowledged").as_str(), "true" | "1" | "on"),
+                att_form: None,
             };
             detail_page(&state, &s, &id, String::new(), typed).await
         }

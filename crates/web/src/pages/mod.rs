@@ -14,6 +14,7 @@ use crate::AppState;
 
 mod account;
 mod agreements;
+mod attestation;
 mod auth;
 mod destinations;
 mod documents;
@@ -77,6 +78,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agreements/{id}", get(agreements::detail))
         .route("/agreements/{id}/accept", post(agreements::accept))
         .route("/agreements/{id}/act", post(agreements::act))
+        .route("/agreements/{id}/attestation", post(attestation::submit))
         .route(
             "/agreements/{id}/terms",
             get(agreements::terms_form).post(agreements::terms_submit),
@@ -364,7 +366,7 @@ fn notice_text(key: Option<&str>) -> String {
     }
 }
 
-fn china_time(at: wangqian_store::Millis) -> String {
+pub(crate) fn china_time(at: wangqian_store::Millis) -> String {
     time::OffsetDateTime::from_unix_timestamp(at.get() / 1000 + 8 * 3600)
         .map(|t| {
             format!(

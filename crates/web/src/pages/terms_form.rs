@@ -32,7 +32,7 @@ pub struct RegionForm {
 pub type RegionOption = (&'static str, &'static str, bool);
 
 impl RegionForm {
-    fn from_form(f: &HashMap<String, String>, prefix: &str) -> RegionForm {
+    pub(crate) fn from_form(f: &HashMap<String, String>, prefix: &str) -> RegionForm {
         let v = |k: &str| f.get(&format!("{prefix}_{k}")).cloned().unwrap_or_default();
         RegionForm {
             province: v("province"),

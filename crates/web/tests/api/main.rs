@@ -5,6 +5,7 @@ mod helpers;
 mod access;
 mod accounts;
 mod action_spec;
+mod attestation;
 mod clock;
 mod contract;
 mod destination_region;

@@ -246,3 +246,41 @@ async fn an_employers_certificates_open_for_the_schools_it_applied_to_and_the_pr
     let page = admin.get("/verify").await.text().await.unwrap();
     assert!(page.contains("class=\"upload-thumb\""), "{page}");
 }
+
+#[tokio::test]
+async fn a_reviewer_opens_the_licence_of_a_company_that_signed_in_their_department() {
+    let app = TestApp::spawn().await;
+    let g = graduate(&app, 0).await;
+    let (employer, _grad, reviewer, _admin, id) = effective_agreement(&app, &g).await;
+    let (_, me) = employer.get_json("/api/me").await;
+    let employer_id = me["employer_id"].as_str().unwrap().to_string();
+    // The company sends a new licence with a 认证信息 change: a file of the company's record.
+    let (s, b) = employer
+        .post_multipart(
+            &format!("/api/employers/{employer_id}/certification-changes"),
+            Form::new()
+                .text("name", "新名称科技有限公司")
+                .text("credit_code", "91350200776049653A")
+                .text("unit_nature_code", "39")
+                .part("licence", Part::bytes(png_bytes()).file_name("licence.png")),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (licence,): (String,) = sqlx::query_as(
+        "SELECT licence_upload_id FROM employer_certification_changes WHERE employer_id = $1",
+    )
+    .bind(employer_id.clone())
+    .fetch_one(app.state.store.reader())
+    .await
+    .unwrap();
+    assert_eq!(download(&reviewer, &licence).await, 200, "{id}");
+    // A reviewer of a department where the company signed nothing does not.
+    assert_eq!(
+        download(&reviewer_elsewhere(&app, &g.department_id).await, &licence).await,
+        404
+    );
+    assert_eq!(
+        download(&app.login_as("rev19102a").await, &licence).await,
+        404
+    );
+}
