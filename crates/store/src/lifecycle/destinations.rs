@@ -617,6 +617,9 @@ pub async fn get_destination(
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct DestinationFilter {
     pub state: Option<String>,
+    /// Only what waits for the school's review (the home page's 待审核 count).
+    #[serde(default)]
+    pub awaiting_review: bool,
     pub graduation_year: Option<i64>,
     pub department_id: Option<String>,
     pub keyword: Option<String>,
@@ -626,12 +629,11 @@ pub struct DestinationFilter {
     pub after: Option<String>,
 }
 
-pub async fn list_destinations(
-    store: &Store,
-    actor: &Actor,
-    f: &DestinationFilter,
-) -> ServiceResult<Page<DestinationRow>> {
-    let paging = Paging::new(f.page, f.per_page);
+/// Registrations and releases waiting for the school: one step, by either review level.
+const AWAITING_REVIEW: &str = "d.state IN ('submitted', 'release_requested')";
+
+/// The actor's scope over other destinations; companies never see them.
+fn destination_scope(actor: &Actor) -> ServiceResult<Filter> {
     let mut q = Filter::new();
     match actor.role {
         Role::Graduate => {
@@ -652,6 +654,32 @@ pub async fn list_destinations(
         }
         Role::ProvincialAdmin => {}
         Role::EmployerMember => return Err(ServiceError::Forbidden),
+    }
+    Ok(q)
+}
+
+/// The staff member's 待审核 destinations: the total of `list_destinations` with
+/// `awaiting_review`.
+pub async fn count_awaiting_review(store: &Store, actor: &Actor) -> ServiceResult<i64> {
+    let mut q = destination_scope(actor)?;
+    q.and(AWAITING_REVIEW);
+    let sql = format!("SELECT COUNT(*) FROM destinations d {}", q.where_sql());
+    let (n,): (i64,) = q
+        .bind(sqlx::query_as(&sql))
+        .fetch_one(store.reader())
+        .await?;
+    Ok(n)
+}
+
+pub async fn list_destinations(
+    store: &Store,
+    actor: &Actor,
+    f: &DestinationFilter,
+) -> ServiceResult<Page<DestinationRow>> {
+    let paging = Paging::new(f.page, f.per_page);
+    let mut q = destination_scope(actor)?;
+    if f.awaiting_review {
+        q.and(AWAITING_REVIEW);
     }
     if let Some(s) = f.state.as_deref().filter(|s| !s.is_empty()) {
         q.and_eq("d.state", s);

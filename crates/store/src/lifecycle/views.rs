@@ -25,6 +25,8 @@ pub struct AgreementFilter {
     /// Only what waits for the viewer's side.
     #[serde(default)]
     pub awaiting_me: bool,
+    /// One of the viewer's to-do lists: exactly the records the home page counts.
+    pub todo: Option<AgreementTodo>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
     /// The `next` cursor of the previous page (keyset paging; `page` is then ignored).
@@ -66,32 +68,7 @@ pub async fn list_agreements(
 ) -> ServiceResult<Page<AgreementListRow>> {
     let paging = Paging::new(f.page, f.per_page);
     let now = store.now();
-    let mut q = Filter::new();
-    match actor.role {
-        Role::Graduate => {
-            q.and_eq(
-                "a.graduate_id",
-                actor.graduate_id.clone().unwrap_or_default(),
-            );
-        }
-        Role::EmployerMember => {
-            q.and_eq(
-                "a.employer_id",
-                actor.employer_id.clone().unwrap_or_default(),
-            );
-        }
-        Role::DepartmentReviewer => {
-            q.and_eq("a.school_id", actor.school_id.clone().unwrap_or_default())
-                .and_eq(
-                    "a.department_id",
-                    actor.department_id.clone().unwrap_or_default(),
-                );
-        }
-        Role::SchoolAdmin => {
-            q.and_eq("a.school_id", actor.school_id.clone().unwrap_or_default());
-        }
-        Role::ProvincialAdmin => {}
-    }
+    let mut q = agreement_scope(actor);
     // Staff and employers do not see a graduate's unsubmitted paper drafts.
     if actor.role != Role::Graduate {
         q.and("a.state <> 'draft'");
@@ -138,6 +115,9 @@ pub async fn list_agreements(
     if let Some(y) = f.graduation_year {
         q.and_eq("a.graduation_year", y);
     }
+    if let Some(t) = f.todo {
+        todo_condition(&mut q, actor, t, now);
+    }
     // Only a keyword needs the graduate while choosing rows; otherwise the index on the
     // scope and `updated_at` gives the page in order and the joins touch its rows only.
     // `id IN (page)` rather than a joined derived table: SQLite then never plans the
@@ -153,6 +133,7 @@ pub async fn list_agreements(
     // more than those counts along them.
     let covered = keyword.is_none()
         && !f.awaiting_me
+        && f.todo.is_none()
         && f.graduation_year.is_none()
         && f.kind.as_deref().is_none_or(str::is_empty)
         && f.department_id.as_deref().is_none_or(str::is_empty);
@@ -456,78 +437,128 @@ pub async fn get_agreement_trail(
     })
 }
 
-/// Each role's to-do counts (SPEC §11): 签约待办, 解约待办, 待审核, plus unread messages.
+/// Each role's to-do counts (SPEC §11): 签约待办, 解约待办, 待审核, plus unread messages. Each
+/// count is the total of the list its home-page link opens (`todo=` on the agreement and
+/// destination lists), because both are built from the same condition.
 #[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, Eq, utoipa::ToSchema)]
 pub struct TodoCounts {
     pub signing: i64,
     pub termination: i64,
+    /// Other destinations waiting for the school (registration or release).
+    pub destinations: i64,
+    /// Everything the staff member reviews: signing + termination + destinations.
     pub review: i64,
     pub unread_messages: i64,
 }
 
+/// A to-do list of agreements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AgreementTodo {
+    /// 签约待办: invitations to answer (graduate), unanswered offers to follow up (employer),
+    /// signing and amendment reviews (staff).
+    Signing,
+    /// 解约待办: termination requests to answer or review.
+    Termination,
+}
+
+impl AgreementTodo {
+    pub fn parse(s: &str) -> Option<AgreementTodo> {
+        match s {
+            "signing" => Some(AgreementTodo::Signing),
+            "termination" => Some(AgreementTodo::Termination),
+            _ => None,
+        }
+    }
+}
+
+/// The rows of one to-do list, inside the actor's scope (which the caller has added).
+fn todo_condition(q: &mut Filter, actor: &Actor, todo: AgreementTodo, now: Millis) {
+    use AgreementTodo as T;
+    match (actor.role, todo) {
+        (Role::Graduate, T::Signing) => {
+            q.and("a.awaiting = 'graduate'")
+                .and("a.state <> 'termination_requested'")
+                .and_with(
+                    "(a.state <> 'invited' OR a.deadline_at > ?)",
+                    [Arg::from(now)],
+                );
+        }
+        (Role::Graduate, T::Termination) => {
+            q.and("a.awaiting = 'graduate'")
+                .and("a.state = 'termination_requested'");
+        }
+        // The employer follows up its offers still unanswered.
+        (Role::EmployerMember, T::Signing) => {
+            q.and("a.state = 'invited'")
+                .and_with("a.deadline_at > ?", [Arg::from(now)]);
+        }
+        (Role::EmployerMember, T::Termination) => {
+            q.and("a.awaiting = 'employer'")
+                .and("a.state = 'termination_requested'");
+        }
+        (Role::DepartmentReviewer | Role::SchoolAdmin, t) => {
+            q.and_eq("a.awaiting", my_awaiting(actor).unwrap_or_default());
+            q.and(match t {
+                T::Signing => "a.state IN ('signed', 'dept_approved', 'amendment_review', 'content_review', 'feedback_review')",
+                T::Termination => "a.state IN ('termination_review', 'termination_dept_approved')",
+            });
+        }
+        (Role::ProvincialAdmin, _) => {
+            q.and("1 = 0");
+        }
+    }
+}
+
+/// The actor's scope over agreements, as the list applies it.
+fn agreement_scope(actor: &Actor) -> Filter {
+    let mut q = Filter::new();
+    match actor.role {
+        Role::Graduate => {
+            q.and_eq(
+                "a.graduate_id",
+                actor.graduate_id.clone().unwrap_or_default(),
+            );
+        }
+        Role::EmployerMember => {
+            q.and_eq(
+                "a.employer_id",
+                actor.employer_id.clone().unwrap_or_default(),
+            );
+        }
+        Role::DepartmentReviewer => {
+            q.and_eq("a.school_id", actor.school_id.clone().unwrap_or_default())
+                .and_eq(
+                    "a.department_id",
+                    actor.department_id.clone().unwrap_or_default(),
+                );
+        }
+        Role::SchoolAdmin => {
+            q.and_eq("a.school_id", actor.school_id.clone().unwrap_or_default());
+        }
+        Role::ProvincialAdmin => {}
+    }
+    q
+}
+
 pub async fn todo_counts(store: &Store, actor: &Actor) -> ServiceResult<TodoCounts> {
     let now = store.now();
-    let one = |table: &'static str, q: Filter| async move {
-        let sql = format!("SELECT COUNT(*) FROM {table} {}", q.where_sql());
+    let agreements = |todo: AgreementTodo| async move {
+        let mut q = agreement_scope(actor);
+        todo_condition(&mut q, actor, todo, now);
+        let sql = format!("SELECT COUNT(*) FROM agreements a {}", q.where_sql());
         let r: Result<(i64,), sqlx::Error> =
             q.bind(sqlx::query_as(&sql)).fetch_one(store.reader()).await;
         r.map(|r| r.0)
     };
     let mut c = TodoCounts::default();
-    match actor.role {
-        Role::Graduate => {
-            let mut g = Filter::new();
-            g.and_eq("graduate_id", actor.graduate_id.clone().unwrap_or_default())
-                .and("awaiting = 'graduate'");
-            let mut signing = g.clone();
-            signing
-                .and("state <> 'termination_requested'")
-                .and_with("(state <> 'invited' OR deadline_at > ?)", [Arg::from(now)]);
-            c.signing = one("agreements", signing).await?;
-            g.and("state = 'termination_requested'");
-            c.termination = one("agreements", g).await?;
-        }
-        Role::EmployerMember => {
-            let mut e = Filter::new();
-            e.and_eq("employer_id", actor.employer_id.clone().unwrap_or_default());
-            // The employer's signing to-dos: invitations still unanswered (to follow up).
-            let mut signing = e.clone();
-            signing
-                .and("state = 'invited'")
-                .and_with("deadline_at > ?", [Arg::from(now)]);
-            c.signing = one("agreements", signing).await?;
-            e.and("awaiting = 'employer'")
-                .and("state = 'termination_requested'");
-            c.termination = one("agreements", e).await?;
-        }
-        Role::DepartmentReviewer | Role::SchoolAdmin => {
-            let mut scope = Filter::new();
-            scope.and_eq("school_id", actor.school_id.clone().unwrap_or_default());
-            if actor.role == Role::DepartmentReviewer {
-                scope.and_eq(
-                    "department_id",
-                    actor.department_id.clone().unwrap_or_default(),
-                );
-            }
-            let mut mine = scope.clone();
-            if actor.role == Role::DepartmentReviewer {
-                mine.and("awaiting = 'department_reviewer'");
-            } else {
-                mine.and("awaiting = 'school_admin'");
-            }
-            let mut signing = mine.clone();
-            signing.and(
-                "state IN ('signed', 'dept_approved', 'amendment_review', 'content_review', 'feedback_review')",
-            );
-            c.signing = one("agreements", signing).await?;
-            mine.and("state IN ('termination_review', 'termination_dept_approved')");
-            c.termination = one("agreements", mine).await?;
-            // Destinations are reviewed in one step by either level.
-            scope.and("state IN ('submitted', 'release_requested')");
-            let destinations = one("destinations", scope).await?;
-            c.review = c.signing + c.termination + destinations;
-        }
-        Role::ProvincialAdmin => {}
+    if actor.role != Role::ProvincialAdmin {
+        c.signing = agreements(AgreementTodo::Signing).await?;
+        c.termination = agreements(AgreementTodo::Termination).await?;
+    }
+    if matches!(actor.role, Role::DepartmentReviewer | Role::SchoolAdmin) {
+        c.destinations = super::destinations::count_awaiting_review(store, actor).await?;
+        c.review = c.signing + c.termination + c.destinations;
     }
     c.unread_messages = super::messages::unread_count(store, actor).await?;
     Ok(c)

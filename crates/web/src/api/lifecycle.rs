@@ -492,6 +492,9 @@ pub struct AgreementQuery {
     pub keyword: Option<String>,
     /// Only records whose next move is the viewer's.
     pub awaiting_me: Option<bool>,
+    /// One of the viewer's to-do lists, exactly as `todo_counts` counts it.
+    #[param(value_type = Option<views::AgreementTodo>, inline)]
+    pub todo: Option<views::AgreementTodo>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
     /// `meta.next` of the previous page: keyset paging for deep lists (`page` is then ignored).
@@ -514,6 +517,7 @@ pub async fn list_agreements(
         department_id: q.department_id,
         keyword: q.keyword,
         awaiting_me: q.awaiting_me.unwrap_or(false),
+        todo: q.todo,
         page: q.page,
         per_page: q.per_page,
         after: q.after,
@@ -890,6 +894,8 @@ pub struct DestinationQuery {
     pub graduation_year: Option<i64>,
     pub department_id: Option<String>,
     pub keyword: Option<String>,
+    /// Only what waits for the school's review, as `todo_counts.destinations` counts it.
+    pub awaiting_review: Option<bool>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
     /// `meta.next` of the previous page: keyset paging (`page` is then ignored).
@@ -905,6 +911,7 @@ pub async fn list_destinations(
     Query(q): Query<DestinationQuery>,
 ) -> ApiResult<Json<ListPage<destinations::DestinationRow>>> {
     let f = DestinationFilter {
+        awaiting_review: q.awaiting_review.unwrap_or(false),
         state: q.state,
         graduation_year: q.graduation_year,
         department_id: q.department_id,

@@ -33,6 +33,9 @@ use crate::AppState;
 struct ListPage {
     user: Option<UserBar>,
     todo: TodoCounts,
+    role: &'static str,
+    /// The to-do list being shown, if the page was opened from a count.
+    f_todo: Option<views::AgreementTodo>,
     page: Page<AgreementListRow>,
     pages: i64,
     states: Vec<(&'static str, &'static str)>,
@@ -46,6 +49,7 @@ pub(super) struct ListQuery {
     state: Option<String>,
     keyword: Option<String>,
     mine: Option<String>,
+    todo: Option<String>,
     page: Option<i64>,
 }
 
@@ -55,7 +59,10 @@ pub(super) async fn list(
     Query(q): Query<ListQuery>,
 ) -> PageResult {
     let mine = q.mine.as_deref() == Some("1");
+    // An unknown value shows the whole list rather than an error page.
+    let f_todo = q.todo.as_deref().and_then(views::AgreementTodo::parse);
     let filter = AgreementFilter {
+        todo: f_todo,
         state: q.state.clone(),
         keyword: q.keyword.clone(),
         awaiting_me: mine,
@@ -68,6 +75,8 @@ pub(super) async fn list(
     Ok(render(&ListPage {
         user: bar(&s),
         todo,
+        role: s.actor.role.as_str(),
+        f_todo,
         pages: page.pages().max(1),
         page,
         states: AgreementState::ALL
@@ -119,6 +128,21 @@ struct DetailPage {
     docs: super::documents::DocumentLinks,
     /// The 鉴证 cards, for the staff who review the agreement and the province.
     att: Option<super::attestation::AttestationCards>,
+}
+
+/// The heading of a to-do list opened from its count.
+fn todo_label(t: &views::AgreementTodo) -> &'static str {
+    match t {
+        views::AgreementTodo::Signing => "签约待办",
+        views::AgreementTodo::Termination => "解约待办",
+    }
+}
+
+fn todo_code(t: &views::AgreementTodo) -> &'static str {
+    match t {
+        views::AgreementTodo::Signing => "signing",
+        views::AgreementTodo::Termination => "termination",
+    }
 }
 
 impl DetailPage {

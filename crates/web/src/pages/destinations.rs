@@ -27,6 +27,8 @@ use crate::AppState;
 struct ListPage {
     user: Option<UserBar>,
     is_graduate: bool,
+    /// Opened from the home page's 其他去向审核 count.
+    f_review: bool,
     page: Page<DestinationRow>,
     pages: i64,
     states: Vec<(&'static str, &'static str)>,
@@ -38,6 +40,7 @@ struct ListPage {
 pub(super) struct ListQuery {
     state: Option<String>,
     keyword: Option<String>,
+    todo: Option<String>,
     page: Option<i64>,
 }
 
@@ -54,7 +57,9 @@ pub(super) async fn list(
     PageAuth(s): PageAuth,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
+    let f_review = q.todo.as_deref() == Some("review");
     let filter = DestinationFilter {
+        awaiting_review: f_review,
         state: q.state.clone(),
         keyword: q.keyword.clone(),
         page: q.page,
@@ -65,6 +70,7 @@ pub(super) async fn list(
     Ok(render(&ListPage {
         user: bar(&s),
         is_graduate: s.actor.role == Role::Graduate,
+        f_review,
         pages: page.pages().max(1),
         page,
         states: DestinationState::ALL

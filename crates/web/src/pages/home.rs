@@ -6,6 +6,7 @@ use axum::extract::{Query, State};
 use wangqian_domain::role::{EmployerRole, Role};
 use wangqian_store::employers::{self, EmployerDetail, MemberRow, VerificationFilter};
 use wangqian_store::graduates::{self, GraduateFilter, GraduateRecord};
+use wangqian_store::lifecycle::views::{self, TodoCounts};
 use wangqian_store::{demo, ServiceError};
 
 use super::error::PageResult;
@@ -34,6 +35,8 @@ struct HomePage {
     needs_signing_defaults: bool,
     /// A graduate who has not confirmed phone, e-mail and mailing address since binding.
     needs_contact: bool,
+    /// 签约待办, 解约待办, 待审核 …: each links to the list of exactly those records.
+    todo: TodoCounts,
 }
 
 pub(super) async fn home(
@@ -59,8 +62,10 @@ pub(super) async fn home(
         pending_employers: 0,
         needs_signing_defaults: false,
         needs_contact: false,
+        todo: TodoCounts::default(),
     };
     let result: Result<(), ServiceError> = async {
+        page.todo = views::todo_counts(&state.store, a).await?;
         match a.role {
             Role::Graduate => {
                 if let Some(g) = &a.graduate_id {

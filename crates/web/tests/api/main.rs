@@ -26,3 +26,4 @@ mod self_unbind;
 mod signing_defaults;
 mod signing_lock;
 mod system;
+mod todo_counts;
