@@ -33,6 +33,8 @@ use crate::AppState;
 struct ListPage {
     user: Option<UserBar>,
     is_graduate: bool,
+    /// The graduate's draft's category, when one is saved.
+    draft: Option<String>,
     page: Page<DestinationRow>,
     pages: i64,
     states: Vec<(&'static str, &'static str)>,
@@ -68,8 +70,20 @@ pub(super) async fn list(
         ..DestinationFilter::default()
     };
     let page = destinations::list_destinations(&state.store, &s.actor, &filter).await?;
+    let draft = match (s.actor.role, &s.actor.graduate_id) {
+        (Role::Graduate, Some(g)) => destinations::find_destination_draft(&state.store, &s.actor, g)
+            .await?
+            .map(|d| {
+                DESTINATION
+                    .name_of(&d.draft.category_code)
+                    .unwrap_or("未选择类别")
+                    .to_string()
+            }),
+        _ => None,
+    };
     Ok(render(&ListPage {
         user: bar(&s),
+        draft,
         is_graduate: s.actor.role == Role::Graduate,
         pages: page.pages().max(1),
         page,
@@ -369,6 +383,8 @@ struct DetailPage {
     r_reason: String,
     d: DestinationDetail,
     details: Vec<(String, String)>,
+    /// What the category calls its unit (录取学校, 公司名称 …).
+    unit_label: &'static str,
     trail: Vec<TrailLine>,
     /// (action, label, needs a reason, primary, confirmation question)
     buttons: Vec<(&'static str, &'static str, bool, bool, String)>,
@@ -442,13 +458,26 @@ async fn detail_page(
     let unreadable = |e: serde_json::Error| {
         ServiceError::Internal(anyhow::Error::from(e).context("destination record"))
     };
-    let details: Vec<(String, String)> =
+    let mut stored =
         serde_json::from_str::<std::collections::BTreeMap<String, String>>(&d.record.details)
-            .map_err(unreadable)?
-            .into_iter()
-            // The code is for statistics; the readable 所在地 line above it says the same.
-            .filter(|(k, _)| k != PLACE_CODE_LABEL)
-            .collect();
+            .map_err(unreadable)?;
+    // The code is for statistics; the readable 所在地 line says the same.
+    stored.remove(PLACE_CODE_LABEL);
+    // The category's fields first, in its form's order and with its labels, then the rest
+    // (所在地, and what older records kept).
+    let form = category(&d.record.category_code);
+    let mut details: Vec<(String, String)> = form
+        .map(|c| {
+            c.fields
+                .iter()
+                .filter_map(|f| stored.remove_entry(f.label))
+                .collect()
+        })
+        .unwrap_or_default();
+    details.extend(stored);
+    let unit_label = form
+        .and_then(|c| c.unit())
+        .map_or("单位 / 学校 / 项目", |u| u.label);
     let trail = d
         .trail
         .iter()
@@ -474,6 +503,7 @@ async fn detail_page(
         buttons: d.actions.iter().filter_map(|a| button(a)).collect(),
         can_request_release: d.actions.contains(&"request_release"),
         details,
+        unit_label,
         trail,
         d,
     };
