@@ -7,6 +7,7 @@ mod accounts;
 mod action_spec;
 mod clock;
 mod contract;
+mod destination_categories;
 mod destination_region;
 mod documents;
 mod employer_members;
