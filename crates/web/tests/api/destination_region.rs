@@ -123,7 +123,13 @@ async fn the_page_keeps_the_street_and_shows_a_missing_county_under_its_select()
     let app = TestApp::spawn().await;
     let g = graduate(&app, 0).await;
     let grad = app.login_as(&g.id_number).await;
-    let page = grad.get("/destinations/new").await.text().await.unwrap();
+    // The region is among 升学's fields (the third step, after category and sub-category).
+    let page = grad
+        .get("/destinations/new?category=80&subcategory=全日制")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("id=\"place_province\"") && page.contains("regions.js"));
     assert!(
         page.contains("id=\"detail-place\" name=\"detail_place\""),
