@@ -157,10 +157,7 @@ pub static CATEGORIES: &[CategoryForm] = &[
     CategoryForm {
         code: "46",
         subcategories: NO_SUB,
-        fields: &[
-            unit("应征地人民武装部", "如：合肥市蜀山区人民武装部"),
-            NOTE,
-        ],
+        fields: &[unit("应征地人民武装部", "如：合肥市蜀山区人民武装部"), NOTE],
         place: true,
         proof_hint: "入伍通知书",
     },
@@ -506,7 +503,11 @@ mod tests {
     }
 
     fn fields(r: Result<CheckedEntry, Vec<FieldProblem>>) -> Vec<String> {
-        let mut f: Vec<String> = r.expect_err("refused").into_iter().map(|p| p.field).collect();
+        let mut f: Vec<String> = r
+            .expect_err("refused")
+            .into_iter()
+            .map(|p| p.field)
+            .collect();
         f.sort();
         f
     }
@@ -574,7 +575,11 @@ mod tests {
         ))
         .expect_err("bad check character");
         assert_eq!(bad[0].field, "detail_credit_code");
-        assert!(bad[0].message.contains("统一社会信用代码"), "{}", bad[0].message);
+        assert!(
+            bad[0].message.contains("统一社会信用代码"),
+            "{}",
+            bad[0].message
+        );
         let ok = check(&entry(
             "75",
             "",
@@ -596,10 +601,18 @@ mod tests {
         assert_eq!(fields(check(&entry("76", "", "", &[]))), ["unit_name"]);
         assert_eq!(fields(check(&entry("11", "", "", &[]))), ["unit_name"]);
         assert_eq!(fields(check(&entry("46", "", "", &[]))), ["unit_name"]);
-        assert_eq!(fields(check(&entry("27", "", "", &[]))), ["subcategory", "unit_name"]);
+        assert_eq!(
+            fields(check(&entry("27", "", "", &[]))),
+            ["subcategory", "unit_name"]
+        );
         // A labour contract's credit code is optional, but checked when given.
         assert_eq!(
-            fields(check(&entry("11", "", "某公司", &[("统一社会信用代码", "123")]))),
+            fields(check(&entry(
+                "11",
+                "",
+                "某公司",
+                &[("统一社会信用代码", "123")]
+            ))),
             ["detail_credit_code"]
         );
         // Not yet employed: only the sub-category.
@@ -615,7 +628,12 @@ mod tests {
         let ten = check(&entry("10", "", "", &[])).expect_err("agreement");
         assert!(ten[0].message.contains("网上签约"));
         assert_eq!(
-            fields(check(&entry("80", "博士后", "江淮大学", &[("录取专业", "数学")]))),
+            fields(check(&entry(
+                "80",
+                "博士后",
+                "江淮大学",
+                &[("录取专业", "数学")]
+            ))),
             ["subcategory"]
         );
         assert_eq!(
@@ -626,7 +644,12 @@ mod tests {
 
     #[test]
     fn lengths_proofs_and_region_are_checked_with_the_rest() {
-        let mut e = entry("80", "全日制", &"学".repeat(101), &[("录取专业", &"长".repeat(201))]);
+        let mut e = entry(
+            "80",
+            "全日制",
+            &"学".repeat(101),
+            &[("录取专业", &"长".repeat(201))],
+        );
         e.proofs = 5;
         e.place_region = Some(RegionAddress {
             county_code: "340000".into(),
@@ -634,7 +657,12 @@ mod tests {
         });
         assert_eq!(
             fields(check(&e)),
-            ["detail_major", "place_region.county_code", "proofs", "unit_name"]
+            [
+                "detail_major",
+                "place_region.county_code",
+                "proofs",
+                "unit_name"
+            ]
         );
         e.place_region = Some(RegionAddress {
             county_code: "340104".into(),
@@ -653,8 +681,7 @@ mod tests {
         assert!(check_draft(&entry("", "", "", &[])).is_ok());
         assert!(check_draft(&entry("80", "", "", &[])).is_ok());
         assert!(check_draft(&entry("75", "", "某公司", &[("统一社会信用代码", "12")])).is_ok());
-        let bad = check_draft(&entry("80", "博士后", &"学".repeat(101), &[]))
-            .expect_err("refused");
+        let bad = check_draft(&entry("80", "博士后", &"学".repeat(101), &[])).expect_err("refused");
         let f: Vec<_> = bad.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(f, ["subcategory", "unit_name"]);
         assert!(check_draft(&entry("10", "", "", &[])).is_err());

@@ -1110,10 +1110,12 @@ pub fn decide_destination(
     let mut effects = destination_effects(to, slot, party);
     if action == A::Register {
         let Some(entry) = &facts.entry else {
-            return Err(Refusal::Fields(vec![crate::destination_form::FieldProblem {
-                field: "category_code".into(),
-                message: "请选择毕业去向类别".into(),
-            }]));
+            return Err(Refusal::Fields(vec![
+                crate::destination_form::FieldProblem {
+                    field: "category_code".into(),
+                    message: "请选择毕业去向类别".into(),
+                },
+            ]));
         };
         effects.entry = Some(crate::destination_form::check(entry).map_err(Refusal::Fields)?);
     }

@@ -784,12 +784,11 @@ pub async fn save_destination_draft(
     let content = serde_json::to_string(&input.draft).map_err(anyhow::Error::from)?;
     let now = store.now();
     let mut tx = store.writer().begin().await?;
-    let current: Option<(i64, String)> = sqlx::query_as(
-        "SELECT version, account_id FROM destination_drafts WHERE graduate_id = $1",
-    )
-    .bind(graduate_id.to_string())
-    .fetch_optional(&mut *tx)
-    .await?;
+    let current: Option<(i64, String)> =
+        sqlx::query_as("SELECT version, account_id FROM destination_drafts WHERE graduate_id = $1")
+            .bind(graduate_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
     let version = match current {
         // Another account's draft (a binding released since) is replaced, never shown.
         Some((v, account)) => {
@@ -871,12 +870,13 @@ pub async fn delete_destination_draft(
     graduate_id: &GraduateId,
 ) -> ServiceResult<()> {
     allow(policy::keep_destination_draft(actor, graduate_id), DRAFT)?;
-    let n = sqlx::query("DELETE FROM destination_drafts WHERE graduate_id = $1 AND account_id = $2")
-        .bind(graduate_id.to_string())
-        .bind(actor.account_id.to_string())
-        .execute(store.writer())
-        .await?
-        .rows_affected();
+    let n =
+        sqlx::query("DELETE FROM destination_drafts WHERE graduate_id = $1 AND account_id = $2")
+            .bind(graduate_id.to_string())
+            .bind(actor.account_id.to_string())
+            .execute(store.writer())
+            .await?
+            .rows_affected();
     if n == 0 {
         return Err(ServiceError::NotFound(DRAFT));
     }

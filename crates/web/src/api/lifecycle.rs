@@ -720,37 +720,37 @@ pub(crate) async fn destination_from_form(
 pub(crate) fn destination_input(form: &Form) -> RegisterDestination {
     let category = form.text("category_code");
     RegisterDestination {
-    category_code: category.clone(),
-    subcategory: form.text("subcategory"),
-    unit_name: form.text("unit_name"),
-    details: form
-        .fields
-        .iter()
-        .filter_map(|(k, v)| {
-            // The page's fields have ASCII names (clients encode others unevenly): the
-            // category's own fields by their form name, then 所在地 and 补充说明.
-            let label = match wangqian_domain::destination_form::label_of(&category, k) {
-                Some(label) => label,
-                None => match k.strip_prefix("detail_")? {
-                    "place" => "所在地",
-                    "note" => "补充说明",
-                    other => other,
-                },
-            };
-            let value = v.first()?.trim();
-            (!value.is_empty()).then(|| (label.to_string(), value.to_string()))
-        })
-        .collect(),
-    // The page's selects: the innermost chosen level is the code, and nothing chosen
-    // leaves the free `detail_place`.
-    place_region: crate::pages::terms_form::RegionForm {
-        province: form.text("place_province"),
-        city: form.text("place_city"),
-        county: form.text("place_county"),
-        street: form.text("place_street"),
+        category_code: category.clone(),
+        subcategory: form.text("subcategory"),
+        unit_name: form.text("unit_name"),
+        details: form
+            .fields
+            .iter()
+            .filter_map(|(k, v)| {
+                // The page's fields have ASCII names (clients encode others unevenly): the
+                // category's own fields by their form name, then 所在地 and 补充说明.
+                let label = match wangqian_domain::destination_form::label_of(&category, k) {
+                    Some(label) => label,
+                    None => match k.strip_prefix("detail_")? {
+                        "place" => "所在地",
+                        "note" => "补充说明",
+                        other => other,
+                    },
+                };
+                let value = v.first()?.trim();
+                (!value.is_empty()).then(|| (label.to_string(), value.to_string()))
+            })
+            .collect(),
+        // The page's selects: the innermost chosen level is the code, and nothing chosen
+        // leaves the free `detail_place`.
+        place_region: crate::pages::terms_form::RegionForm {
+            province: form.text("place_province"),
+            city: form.text("place_city"),
+            county: form.text("place_county"),
+            street: form.text("place_street"),
+        }
+        .read(),
     }
-    .read(),
-}
 }
 
 #[utoipa::path(post, path = "/api/destinations/{id}/withdraw", operation_id = "withdraw_destination", tag = "destinations",

@@ -71,14 +71,16 @@ pub(super) async fn list(
     };
     let page = destinations::list_destinations(&state.store, &s.actor, &filter).await?;
     let draft = match (s.actor.role, &s.actor.graduate_id) {
-        (Role::Graduate, Some(g)) => destinations::find_destination_draft(&state.store, &s.actor, g)
-            .await?
-            .map(|d| {
-                DESTINATION
-                    .name_of(&d.draft.category_code)
-                    .unwrap_or("未选择类别")
-                    .to_string()
-            }),
+        (Role::Graduate, Some(g)) => {
+            destinations::find_destination_draft(&state.store, &s.actor, g)
+                .await?
+                .map(|d| {
+                    DESTINATION
+                        .name_of(&d.draft.category_code)
+                        .unwrap_or("未选择类别")
+                        .to_string()
+                })
+        }
         _ => None,
     };
     Ok(render(&ListPage {
@@ -262,6 +264,9 @@ pub(super) struct NewQuery {
     subcategory: Option<String>,
     /// Choose the category again even though a draft is open.
     choose: Option<String>,
+    /// The category the choice form was shown with: when the category changed since, the
+    /// sub-category sent beside it belongs to the old one and is dropped.
+    from: Option<String>,
     notice: Option<String>,
 }
 
@@ -291,7 +296,10 @@ pub(super) async fn new_form(
         (None, Some(d)) if q.choose.is_none() => NewTyped::from_draft(&d.draft),
         (None, _) => NewTyped::default(),
         (Some(code), d) => {
-            let sub = q.subcategory.clone().unwrap_or_default();
+            let sub = match &q.from {
+                Some(from) if from != code => String::new(),
+                _ => q.subcategory.clone().unwrap_or_default(),
+            };
             // The draft's fields stay when its category is chosen again.
             let mut t = match d {
                 Some(d) if d.draft.category_code == *code => NewTyped::from_draft(&d.draft),
@@ -348,7 +356,14 @@ pub(super) async fn new_submit(
             Ok(_) => Ok(Redirect::to("/destinations/new?notice=draft").into_response()),
             Err(e) => {
                 let errors = FormErrors::from_service(e, new_field)?;
-                Ok(new_page(&s, typed, step, draft_version(), String::new(), errors))
+                Ok(new_page(
+                    &s,
+                    typed,
+                    step,
+                    draft_version(),
+                    String::new(),
+                    errors,
+                ))
             }
         };
     }
@@ -359,7 +374,14 @@ pub(super) async fn new_submit(
         }
         Err(e) => {
             let errors = FormErrors::from_api(e, new_field)?;
-            Ok(new_page(&s, typed, step, draft_version(), String::new(), errors))
+            Ok(new_page(
+                &s,
+                typed,
+                step,
+                draft_version(),
+                String::new(),
+                errors,
+            ))
         }
     }
 }

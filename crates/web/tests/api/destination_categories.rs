@@ -155,7 +155,10 @@ async fn each_category_names_all_its_missing_fields_at_once() {
     let id = b["id"].as_str().unwrap();
     let (_, d) = grad.get_json(&format!("/api/destinations/{id}")).await;
     let details: Value = serde_json::from_str(d["details"].as_str().unwrap()).unwrap();
-    assert_eq!(details["统一社会信用代码"], "91440101MA5CJQ4N59", "{details}");
+    assert_eq!(
+        details["统一社会信用代码"], "91440101MA5CJQ4N59",
+        "{details}"
+    );
     assert_eq!(d["unit_name"], "合肥某某科技有限公司");
     // The record page shows them with the category's labels.
     let (_, page) = text(&grad, &format!("/destinations/{id}")).await;
@@ -202,20 +205,43 @@ async fn the_page_chooses_category_then_sub_category_and_shows_each_error_beside
     let (s, page) = text(&grad, "/destinations/new").await;
     assert_eq!(s, 200);
     assert!(page.contains("<form method=\"get\" action=\"/destinations/new\""));
-    assert!(page.contains("<option value=\"80\">升学</option>"), "{page}");
+    assert!(
+        page.contains("<option value=\"80\">升学</option>"),
+        "{page}"
+    );
     assert!(!page.contains("签就业协议形式就业</option>"));
-    assert!(!page.contains("id=\"unit_name\""), "no fields before a category");
+    assert!(
+        !page.contains("id=\"unit_name\""),
+        "no fields before a category"
+    );
     // Step 2: only the chosen category's sub-categories.
     let (_, page) = text(&grad, "/destinations/new?category=80").await;
-    assert!(page.contains("<option value=\"全日制\">全日制</option>"), "{page}");
+    assert!(
+        page.contains("<option value=\"全日制\">全日制</option>"),
+        "{page}"
+    );
     assert!(!page.contains("出国出境学习"), "{page}");
     assert!(!page.contains("id=\"unit_name\""));
+    assert!(page.contains("name=\"from\" value=\"80\""));
+    // The category changed in the same form: the old sub-category is dropped, not refused.
+    let (s, page) = text(
+        &grad,
+        "/destinations/new?category=85&from=80&subcategory=全日制",
+    )
+    .await;
+    assert_eq!(s, 200, "{page}");
+    assert!(page.contains("<option value=\"出国出境学习\">"), "{page}");
+    assert!(!page.contains("id=\"unit_name\""), "{page}");
     // A category without sub-categories goes straight to its fields.
     let (_, page) = text(&grad, "/destinations/new?category=75").await;
     assert!(page.contains(">公司名称 *</label>"), "{page}");
     assert!(page.contains(">统一社会信用代码 *</label>"), "{page}");
     // Step 3: the category's own fields with their labels.
-    let (_, page) = text(&grad, "/destinations/new?category=85&subcategory=出国出境学习").await;
+    let (_, page) = text(
+        &grad,
+        "/destinations/new?category=85&subcategory=出国出境学习",
+    )
+    .await;
     assert!(
         page.contains(">国家（地区） *</label>") && page.contains(">院校/单位 *</label>"),
         "{page}"
@@ -223,9 +249,16 @@ async fn the_page_chooses_category_then_sub_category_and_shows_each_error_beside
     assert!(page.contains("<option value=\"出国出境学习\" selected>"));
     assert!(page.contains("value=\"submit\">保存并送审") && page.contains("value=\"draft\""));
     // A sub-category that is not the category's asks again.
-    let (s, page) = text(&grad, "/destinations/new?category=80&subcategory=出国出境学习").await;
+    let (s, page) = text(
+        &grad,
+        "/destinations/new?category=80&subcategory=出国出境学习",
+    )
+    .await;
     assert_eq!(s, 422);
-    assert!(error_under(&page, "subcategory").contains("具体类型"), "{page}");
+    assert!(
+        error_under(&page, "subcategory").contains("具体类型"),
+        "{page}"
+    );
 
     // Submitted incomplete: every error beside its field, what was typed kept.
     let body = Form::new()
@@ -336,7 +369,10 @@ async fn a_draft_is_saved_reopened_submitted_and_approved() {
     let (_, page) = text(&grad, "/destinations/new").await;
     assert_eq!(value_of(&page, "unit_name"), "江淮大学");
     assert_eq!(value_of(&page, "detail_major"), "数学");
-    assert!(page.contains("<option value=\"全日制\" selected>"), "{page}");
+    assert!(
+        page.contains("<option value=\"全日制\" selected>"),
+        "{page}"
+    );
     // Submitted (保存并送审) from the draft's content: registered, the draft gone.
     let (_, d) = grad.get_json(&draft_path(&g)).await;
     let (s, b) = register(&grad, d["draft"].clone()).await;
@@ -386,7 +422,10 @@ async fn the_page_saves_a_draft_then_submits_it_for_review() {
         .text("detail_service_unit", "某县人民医院");
     let (s, _, page) = post_page(&grad, "dd-2", body).await;
     assert_eq!(s, 422, "{page}");
-    assert!(error_under(&page, "unit_name").contains("项目名称"), "{page}");
+    assert!(
+        error_under(&page, "unit_name").contains("项目名称"),
+        "{page}"
+    );
     assert_eq!(value_of(&page, "detail_service_unit"), "某县人民医院");
     // Complete: registered and waiting for review.
     let body = Form::new()
