@@ -688,6 +688,43 @@ mod tests {
     }
 
     #[test]
+    fn only_the_graduate_keeps_their_draft() {
+        use crate::policy::{keep_destination_draft, Access};
+        use crate::role::{Actor, EmployerRole, Role};
+        let actor = |role, graduate: Option<&str>| Actor {
+            account_id: "a1".into(),
+            role,
+            school_id: Some("s1".into()),
+            department_id: Some("d1".into()),
+            employer_id: None,
+            employer_role: (role == Role::EmployerMember).then_some(EmployerRole::Manager),
+            graduate_id: graduate.map(Into::into),
+        };
+        let g1 = "g1".into();
+        assert_eq!(
+            keep_destination_draft(&actor(Role::Graduate, Some("g1")), &g1),
+            Access::Allowed
+        );
+        // Another graduate learns nothing, not even that a draft exists.
+        assert_eq!(
+            keep_destination_draft(&actor(Role::Graduate, Some("g2")), &g1),
+            Access::NotFound
+        );
+        for role in [
+            Role::EmployerMember,
+            Role::DepartmentReviewer,
+            Role::SchoolAdmin,
+            Role::ProvincialAdmin,
+        ] {
+            assert_eq!(
+                keep_destination_draft(&actor(role, None), &g1),
+                Access::Forbidden,
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
     fn plain_form_names_map_to_the_category_labels() {
         assert_eq!(label_of("80", "detail_major"), Some("录取专业"));
         assert_eq!(label_of("85", "detail_country"), Some("国家（地区）"));
