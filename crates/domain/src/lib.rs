@@ -6,6 +6,7 @@ pub mod binding;
 pub mod codes;
 pub mod contact;
 pub mod credit_code;
+pub mod destination_form;
 pub mod document;
 pub mod id_number;
 pub mod ids;

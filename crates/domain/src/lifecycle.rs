@@ -381,6 +381,8 @@ pub enum Refusal {
     /// The action exists here but a rule or setting forbids it now (message in Chinese; most
     /// are fixed texts, a school's signing lock carries the reason it gave).
     Rule(Cow<'static, str>),
+    /// What was typed does not pass (a destination's category form): every field's problem.
+    Fields(Vec<crate::destination_form::FieldProblem>),
 }
 
 impl Refusal {
@@ -393,6 +395,11 @@ impl Refusal {
                 action.label()
             ),
             Refusal::Rule(m) => m.to_string(),
+            Refusal::Fields(p) => p
+                .iter()
+                .map(|p| p.message.as_str())
+                .collect::<Vec<_>>()
+                .join("；"),
         }
     }
 }
@@ -1047,14 +1054,17 @@ pub fn place_destination(
 }
 
 /// What a destination decision depends on besides state, action and party.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DestinationFacts {
     /// Another record holds the graduate's one outcome.
     pub outcome_held: Option<Holder>,
+    /// For a registration: the form as typed, checked by its category's rules
+    /// ([`crate::destination_form::check`]).
+    pub entry: Option<crate::destination_form::DestinationEntry>,
 }
 
 /// The answer to an allowed destination action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DestinationEffects {
     pub to: DestinationState,
     pub slot: OutcomeSlot,
@@ -1062,12 +1072,16 @@ pub struct DestinationEffects {
     /// The graduate is told (staff acted), or the department (the graduate acted and it awaits review).
     pub notify_graduate: bool,
     pub notify_department: bool,
+    /// A registration's checked form: what the record keeps.
+    pub entry: Option<crate::destination_form::CheckedEntry>,
 }
 
 /// Decides an action on a destination registration (`None`: registering a new one). Reviews
 /// are one step, by the graduate's department reviewer or the school administrator; only the
 /// school administrator unlocks an approved destination (管理员后台解锁), which sets the
-/// graduate back to 待就业.
+/// graduate back to 待就业. A registration passes only with its category's form complete
+/// (`facts.entry`, every problem named at once); a draft (暂存) is not a registration and takes
+/// no outcome.
 pub fn decide_destination(
     state: Option<DestinationState>,
     action: DestinationAction,
@@ -1093,7 +1107,19 @@ pub fn decide_destination(
     if slot == OutcomeSlot::Take && facts.outcome_held.is_some() {
         return Err(Refusal::Rule(OUTCOME_TAKEN.into()));
     }
-    Ok(destination_effects(to, slot, party))
+    let mut effects = destination_effects(to, slot, party);
+    if action == A::Register {
+        let Some(entry) = &facts.entry else {
+            return Err(Refusal::Fields(vec![
+                crate::destination_form::FieldProblem {
+                    field: "category_code".into(),
+                    message: "请选择毕业去向类别".into(),
+                },
+            ]));
+        };
+        effects.entry = Some(crate::destination_form::check(entry).map_err(Refusal::Fields)?);
+    }
+    Ok(effects)
 }
 
 fn destination_effects(
@@ -1108,6 +1134,7 @@ fn destination_effects(
         awaiting,
         notify_graduate: party != Party::Graduate,
         notify_department: party == Party::Graduate && awaiting.is_some(),
+        entry: None,
     }
 }
 

@@ -344,6 +344,18 @@ pub fn fill_attestation(actor: &Actor, r: RecordScope<'_>) -> Access {
     }
 }
 
+/// A graduate's destination draft (暂存): their own unfinished form, which nobody reviews, so
+/// only the graduate reads or writes it; staff see a registration once it is submitted.
+pub fn keep_destination_draft(actor: &Actor, graduate_id: &GraduateId) -> Access {
+    match actor.role {
+        Role::Graduate => scoped(same(&actor.graduate_id, graduate_id)),
+        Role::EmployerMember
+        | Role::DepartmentReviewer
+        | Role::SchoolAdmin
+        | Role::ProvincialAdmin => Access::Forbidden,
+    }
+}
+
 /// The record an uploaded file belongs to, as the store found it. A file is shown to whoever may
 /// see that record, so a reviewer sees the evidence of everything they attest.
 #[derive(Debug, Clone, PartialEq, Eq)]

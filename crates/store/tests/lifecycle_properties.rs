@@ -534,9 +534,9 @@ async fn run(w: &World, s: &Step, counter: &mut u32) -> Result<(), String> {
             &w.actors[graduate % w.graduates.len()],
             RegisterDestination {
                 category_code: "80".into(),
-                subcategory: String::new(),
-                unit_name: String::new(),
-                details: Default::default(),
+                subcategory: "全日制".into(),
+                unit_name: "江淮大学".into(),
+                details: [("录取专业".to_string(), "数学".to_string())].into(),
                 place_region: None,
             },
             vec![],

@@ -462,7 +462,11 @@ mod tests {
 
     #[test]
     fn every_destination_action_names_exactly_the_parties_that_decide_lets_take_it() {
-        let facts = DestinationFacts::default();
+        // A complete form, so that the registration is decided by its parties alone.
+        let facts = DestinationFacts {
+            entry: Some(crate::destination_form::DestinationEntry::sample()),
+            ..DestinationFacts::default()
+        };
         for a in DestinationAction::ALL {
             for p in Party::ALL {
                 let may = DestinationState::ALL

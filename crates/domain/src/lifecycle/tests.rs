@@ -565,15 +565,20 @@ fn destination_transitions_for_every_party() {
 
 #[test]
 fn a_graduate_registers_a_destination_only_while_holding_no_outcome() {
-    let free = DestinationFacts::default();
+    let free = DestinationFacts {
+        outcome_held: None,
+        entry: Some(crate::destination_form::DestinationEntry::sample()),
+    };
     let e = decide_destination(None, DestinationAction::Register, Party::Graduate, &free).unwrap();
     assert_eq!(
         (e.to, e.slot),
         (DestinationState::Submitted, OutcomeSlot::Take)
     );
     assert!(e.notify_department && !e.notify_graduate);
+    assert_eq!(e.entry.expect("checked form").unit_name, "江淮大学");
     let held = DestinationFacts {
         outcome_held: Some(Holder::Agreement),
+        ..free.clone()
     };
     assert_eq!(
         decide_destination(None, DestinationAction::Register, Party::Graduate, &held),
@@ -583,6 +588,38 @@ fn a_graduate_registers_a_destination_only_while_holding_no_outcome() {
         decide_destination(None, DestinationAction::Register, Party::SchoolAdmin, &free),
         Err(Refusal::Role)
     );
+}
+
+#[test]
+fn a_registration_is_decided_with_its_category_form_every_problem_at_once() {
+    let incomplete = DestinationFacts {
+        outcome_held: None,
+        entry: Some(crate::destination_form::DestinationEntry {
+            category_code: "80".into(),
+            ..Default::default()
+        }),
+    };
+    let Err(Refusal::Fields(p)) = decide_destination(
+        None,
+        DestinationAction::Register,
+        Party::Graduate,
+        &incomplete,
+    ) else {
+        panic!("an incomplete form is refused by its fields");
+    };
+    let mut fields: Vec<_> = p.iter().map(|p| p.field.as_str()).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["detail_major", "subcategory", "unit_name"]);
+    // Nothing typed at all is no registration either.
+    assert!(matches!(
+        decide_destination(
+            None,
+            DestinationAction::Register,
+            Party::Graduate,
+            &DestinationFacts::default()
+        ),
+        Err(Refusal::Fields(_))
+    ));
 }
 
 #[test]

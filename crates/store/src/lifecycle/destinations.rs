@@ -4,9 +4,10 @@
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use wangqian_domain::codes;
+use wangqian_domain::destination_form;
 use wangqian_domain::lifecycle::spec::ProofNeed;
 use wangqian_domain::lifecycle::{
-    self, decide_destination, DestinationAction as A, DestinationFacts, DestinationState as S,
+    decide_destination, DestinationAction as A, DestinationFacts, DestinationState as S,
     OutcomeSlot, Party, Refusal,
 };
 use wangqian_domain::policy::{self, Access};
@@ -29,20 +30,25 @@ use crate::{
 };
 
 const DESTINATION: &str = "去向登记";
-pub const MAX_PROOFS: usize = 4;
+pub const MAX_PROOFS: usize = destination_form::MAX_PROOFS;
 
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterDestination {
     /// 毕业去向代码 (not 10: agreement employment comes from an agreement).
+    #[serde(default)]
     pub category_code: String,
-    /// e.g. 全日制 / 非全日制 for 升学, 求职中 for 待就业.
+    /// One of the category's sub-categories (e.g. 全日制 for 升学, 求职中 for 待就业), or
+    /// empty where it has none.
     #[serde(default)]
     pub subcategory: String,
-    /// Employer, school or project name where the category has one.
+    /// The category's unit: 录取学校 (升学), 院校/单位 (出国出境), 公司名称 (自主创业),
+    /// 项目名称 (基层项目), 工作内容/单位 (自由职业) …; errors name it `unit_name`.
     #[serde(default)]
     pub unit_name: String,
-    /// The category's other fields, as label → value.
+    /// The category's other fields, as label → value (录取专业, 国家（地区）, 统一社会信用代码 …);
+    /// an error names the field's form name (`detail_major`, `detail_country`,
+    /// `detail_credit_code` …).
     #[serde(default)]
     pub details: std::collections::BTreeMap<String, String>,
     /// 所在地（到区县） chosen from the region table. When present it is kept as the readable
@@ -125,6 +131,28 @@ async fn load(
     Ok(row)
 }
 
+impl RegisterDestination {
+    /// The form as the domain checks it.
+    fn entry(&self, proofs: usize) -> destination_form::DestinationEntry {
+        destination_form::DestinationEntry {
+            category_code: self.category_code.clone(),
+            subcategory: self.subcategory.clone(),
+            unit_name: self.unit_name.clone(),
+            details: self.details.clone(),
+            place_region: self.place_region.clone(),
+            proofs,
+        }
+    }
+}
+
+fn field_errors(p: Vec<destination_form::FieldProblem>) -> ServiceError {
+    ServiceError::Validation(
+        p.into_iter()
+            .map(|p| FieldError::new(p.field, p.message))
+            .collect(),
+    )
+}
+
 fn state_of(row: &DestinationRow) -> ServiceResult<S> {
     Ok(row.state.0)
 }
@@ -147,7 +175,9 @@ fn uploads(
     }
 }
 
-/// Registers an other destination; the graduate's one outcome is taken at once.
+/// Registers an other destination; the graduate's one outcome is taken at once. The category's
+/// form is checked by the decision (every field's problem at once); the graduate's draft, if
+/// any, is deleted with the registration.
 pub async fn register_destination(
     store: &Store,
     blobs: &dyn BlobStore,
@@ -159,45 +189,6 @@ pub async fn register_destination(
     let (Role::Graduate, Some(graduate_id)) = (actor.role, actor.graduate_id.clone()) else {
         return Err(ServiceError::Forbidden);
     };
-    let mut errors = Vec::new();
-    let code = input.category_code.trim();
-    match codes::DESTINATION.by_code(code) {
-        None => errors.push(FieldError::new("category_code", "请选择毕业去向类别")),
-        Some(e) if e.code == "10" => errors.push(FieldError::new(
-            "category_code",
-            "签就业协议形式就业请通过网上签约或登记纸质协议书办理",
-        )),
-        Some(_) => {}
-    }
-    if input.subcategory.chars().count() > 50 || input.unit_name.chars().count() > 100 {
-        errors.push(FieldError::new("unit_name", "内容过长"));
-    }
-    if input.details.len() > 20
-        || input
-            .details
-            .iter()
-            .any(|(k, v)| k.chars().count() > 30 || v.chars().count() > 200)
-    {
-        errors.push(FieldError::new("details", "补充信息过多或过长"));
-    }
-    if proofs.len() > MAX_PROOFS {
-        errors.push(FieldError::new("proofs", "证明材料最多上传 4 张"));
-    }
-    // After the length check: the region's line may run past 200 with a long street.
-    let mut details = input.details.clone();
-    if let Err(e) = lifecycle::place_destination(&mut details, input.place_region.clone()) {
-        errors.extend(e.into_iter().map(|e| {
-            let label = match e.field {
-                "place_region.county_code" => "所在地（省市区县）：",
-                "place_region.street" => "所在地（街道地址）：",
-                _ => "",
-            };
-            FieldError::new(e.field, format!("{label}{}", e.reason))
-        }));
-    }
-    if !errors.is_empty() {
-        return Err(ServiceError::Validation(errors));
-    }
     let mut tx = store.writer().begin().await?;
     if let Some(done) = idempotency::claim::<DestinationApplied>(
         &mut tx,
@@ -214,9 +205,15 @@ pub async fn register_destination(
     let g = graduate_facts(&mut tx, &graduate_id, None).await?;
     let facts = DestinationFacts {
         outcome_held: holder(g.held_by.as_deref()),
+        entry: Some(input.entry(proofs.len())),
     };
     let effects = decide_destination(None, A::Register, Party::Graduate, &facts)
         .map_err(|r| refused_destination(r, S::Submitted, A::Register))?;
+    let entry = effects
+        .entry
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("a registration is decided with its checked form"))?;
+    let code = entry.category_code;
     let (school_id, department_id, year) = (g.school_id, g.department_id, g.graduation_year);
     let now = store.now();
     let id: DestinationId = crate::fresh();
@@ -258,9 +255,9 @@ pub async fn register_destination(
     .bind(graduate_id.clone())
     .bind(year)
     .bind(code.to_string())
-    .bind(input.subcategory.trim().to_string())
-    .bind(input.unit_name.trim().to_string())
-    .bind(serde_json::to_string(&details).map_err(anyhow::Error::from)?)
+    .bind(entry.subcategory.clone())
+    .bind(entry.unit_name.clone())
+    .bind(serde_json::to_string(&entry.details).map_err(anyhow::Error::from)?)
     .bind(serde_json::to_string(&proof_ids).map_err(anyhow::Error::from)?)
     .bind(seq)
     .bind(hash.clone())
@@ -271,6 +268,10 @@ pub async fn register_destination(
     .await?;
     take_outcome(&mut tx, &graduate_id, &school_id, "destination", &id, now).await?;
     trail::insert(&mut tx, &event, seq, trail::GENESIS, &hash).await?;
+    sqlx::query("DELETE FROM destination_drafts WHERE graduate_id = $1")
+        .bind(graduate_id.clone())
+        .execute(&mut *tx)
+        .await?;
     messages::send(
         &mut tx,
         Recipient::Department(&department_id),
@@ -535,6 +536,7 @@ pub async fn unlock_destination(
 fn refused_destination(r: Refusal, state: S, action: A) -> ServiceError {
     match r {
         Refusal::Role => ServiceError::Forbidden,
+        Refusal::Fields(p) => field_errors(p),
         Refusal::Rule(m) => ServiceError::Conflict(m.to_string()),
         Refusal::State => ServiceError::Conflict(format!(
             "当前状态为“{}”，不能执行“{}”",
@@ -738,4 +740,173 @@ pub async fn list_destinations(
     Ok(Page::from_rows(rows, paging, total, |d| {
         encode_cursor(&[&d.updated_at.to_string(), &d.id])
     }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drafts (暂存): the graduate's unfinished form, which takes no outcome and nobody reviews.
+
+const DRAFT: &str = "去向登记草稿";
+
+/// A graduate's saved draft.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct DestinationDraft {
+    pub graduate_id: GraduateId,
+    /// The form as typed (it may be incomplete; 保存并送审 checks it).
+    pub draft: RegisterDestination,
+    pub version: i64,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaveDestinationDraft {
+    pub draft: RegisterDestination,
+    /// The version read: a stale one answers 409. Absent: the draft is written whatever it was.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DraftRow {
+    content: String,
+    version: i64,
+    updated_at: Millis,
+}
+
+/// The graduate's draft written by this account, if any.
+async fn draft_row(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    graduate_id: &GraduateId,
+) -> ServiceResult<Option<DraftRow>> {
+    Ok(sqlx::query_as::<_, DraftRow>(
+        "SELECT content, version, updated_at FROM destination_drafts WHERE graduate_id = $1 AND account_id = $2",
+    )
+    .bind(graduate_id.to_string())
+    .bind(actor.account_id.to_string())
+    .fetch_optional(conn)
+    .await?)
+}
+
+fn draft_of(graduate_id: &GraduateId, row: DraftRow) -> ServiceResult<DestinationDraft> {
+    Ok(DestinationDraft {
+        graduate_id: graduate_id.clone(),
+        draft: serde_json::from_str(&row.content)
+            .map_err(|e| anyhow::Error::from(e).context("destination draft"))?,
+        version: row.version,
+        updated_at: row.updated_at,
+    })
+}
+
+/// Saves (暂存) the graduate's draft: incomplete is fine, but what it holds must fit the
+/// category's form (every problem at once). It takes no outcome: an invitation can still be
+/// accepted, and the draft waits.
+pub async fn save_destination_draft(
+    store: &Store,
+    actor: &Actor,
+    graduate_id: &GraduateId,
+    input: SaveDestinationDraft,
+) -> ServiceResult<DestinationDraft> {
+    allow(policy::keep_destination_draft(actor, graduate_id), DRAFT)?;
+    destination_form::check_draft(&input.draft.entry(0)).map_err(field_errors)?;
+    let content = serde_json::to_string(&input.draft).map_err(anyhow::Error::from)?;
+    let now = store.now();
+    let mut tx = store.writer().begin().await?;
+    let current: Option<(i64, String)> =
+        sqlx::query_as("SELECT version, account_id FROM destination_drafts WHERE graduate_id = $1")
+            .bind(graduate_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let version = match current {
+        // Another account's draft (a binding released since) is replaced, never shown.
+        Some((v, account)) => {
+            let mine = account == actor.account_id.as_str();
+            if mine && input.version.is_some_and(|expected| expected != v) {
+                return Err(ServiceError::Conflict(STALE.into()));
+            }
+            let n = sqlx::query(
+                "UPDATE destination_drafts SET content = $1, account_id = $2, version = version + 1, updated_at = $3 \
+                 WHERE graduate_id = $4 AND version = $5",
+            )
+            .bind(content)
+            .bind(actor.account_id.to_string())
+            .bind(now)
+            .bind(graduate_id.to_string())
+            .bind(v)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(ServiceError::Conflict(STALE.into()));
+            }
+            v + 1
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO destination_drafts (graduate_id, school_id, account_id, content, version, created_at, updated_at) \
+                 SELECT g.id, g.school_id, $2, $3, 1, $4, $4 FROM graduates g WHERE g.id = $1",
+            )
+            .bind(graduate_id.to_string())
+            .bind(actor.account_id.to_string())
+            .bind(content)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            1
+        }
+    };
+    tx.commit().await?;
+    Ok(DestinationDraft {
+        graduate_id: graduate_id.clone(),
+        draft: input.draft,
+        version,
+        updated_at: now,
+    })
+}
+
+/// The graduate's draft (404 when there is none).
+pub async fn get_destination_draft(
+    store: &Store,
+    actor: &Actor,
+    graduate_id: &GraduateId,
+) -> ServiceResult<DestinationDraft> {
+    allow(policy::keep_destination_draft(actor, graduate_id), DRAFT)?;
+    let mut conn = store.reader().acquire().await?;
+    let row = draft_row(&mut conn, actor, graduate_id)
+        .await?
+        .ok_or(ServiceError::NotFound(DRAFT))?;
+    draft_of(graduate_id, row)
+}
+
+/// The graduate's draft, or none: for the form, which opens the draft when there is one.
+pub async fn find_destination_draft(
+    store: &Store,
+    actor: &Actor,
+    graduate_id: &GraduateId,
+) -> ServiceResult<Option<DestinationDraft>> {
+    match get_destination_draft(store, actor, graduate_id).await {
+        Ok(d) => Ok(Some(d)),
+        Err(ServiceError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Discards the graduate's draft (404 when there is none).
+pub async fn delete_destination_draft(
+    store: &Store,
+    actor: &Actor,
+    graduate_id: &GraduateId,
+) -> ServiceResult<()> {
+    allow(policy::keep_destination_draft(actor, graduate_id), DRAFT)?;
+    let n =
+        sqlx::query("DELETE FROM destination_drafts WHERE graduate_id = $1 AND account_id = $2")
+            .bind(graduate_id.to_string())
+            .bind(actor.account_id.to_string())
+            .execute(store.writer())
+            .await?
+            .rows_affected();
+    if n == 0 {
+        return Err(ServiceError::NotFound(DRAFT));
+    }
+    Ok(())
 }

@@ -254,6 +254,9 @@ pub struct AgreementDetail {
     pub deadline_at: Option<Millis>,
     pub termination_requested_by: Option<String>,
     pub termination_reason: Option<String>,
+    /// Terminations the graduate has used and the school's maximum, told before answering one.
+    pub terminations_used: u8,
+    pub max_terminations: u8,
     pub termination_proof_id: Option<BlobId>,
     pub signed_scan_id: Option<BlobId>,
     pub sent_at: Option<Millis>,
@@ -369,6 +372,8 @@ pub async fn get_agreement(
         deadline_at: row.deadline_at,
         termination_requested_by: row.termination_requested_by.map(|p| p.as_str().to_string()),
         termination_reason: row.termination_reason,
+        terminations_used: ctx.terminations_used,
+        max_terminations: ctx.max_terminations,
         termination_proof_id: row.termination_proof_id,
         signed_scan_id: row.signed_scan_id,
         sent_at: row.sent_at,

@@ -15,8 +15,8 @@ use wangqian_domain::attestation::AttestationFields;
 use wangqian_store::employers::UploadedFile;
 use wangqian_store::lifecycle::attestation::{self, AttestationView};
 use wangqian_store::lifecycle::destinations::{
-    self, DestinationApplied, DestinationDecision, DestinationDetail, DestinationFilter,
-    RegisterDestination,
+    self, DestinationApplied, DestinationDecision, DestinationDetail, DestinationDraft,
+    DestinationFilter, RegisterDestination, SaveDestinationDraft,
 };
 use wangqian_store::lifecycle::find::{self, FindGraduates, FoundGraduate, ImportLine};
 use wangqian_store::lifecycle::invitations::{
@@ -685,10 +685,15 @@ pub struct DestinationForm {
     pub proof_4: Option<Vec<u8>>,
 }
 
-/// Registers an other destination. Multipart: `data` (JSON: category_code, subcategory,
-/// unit_name, details, place_region) — or the same as plain fields, with `detail_place`,
-/// `detail_note` and `detail_<label>` for details and `place_province` … `place_street` for the
-/// region — and up to four images `proof_1` … `proof_4` (JPG/PNG ≤ 2 MB).
+/// Registers an other destination (保存并送审). Multipart: `data` (JSON: category_code,
+/// subcategory, unit_name, details, place_region) — or the same as plain fields, with the
+/// category's `detail_<name>` fields (`detail_major`, `detail_country`, `detail_credit_code` …),
+/// `detail_place`, `detail_note` and `place_province` … `place_street` for the region — and up
+/// to four images `proof_1` … `proof_4` (JPG/PNG ≤ 2 MB). Each category requires its own fields
+/// (升学: unit_name = 录取学校 and 录取专业; 出国出境: 国家（地区） and unit_name = 院校/单位;
+/// 自主创业: unit_name = 公司名称 and a valid 统一社会信用代码; 基层项目: unit_name = 项目名称 …):
+/// a 422 names every missing or wrong field at once (`unit_name`, `subcategory`,
+/// `detail_major` …). The graduate's draft is deleted with the registration.
 #[utoipa::path(post, path = "/api/destinations", operation_id = "register_destination", tag = "destinations",
     params(IdempotencyHeader),
     request_body(content_type = "multipart/form-data", content = DestinationForm),
@@ -720,34 +725,7 @@ pub(crate) async fn destination_from_form(
     {
         Some(d) => serde_json::from_str(d)
             .map_err(|e| ApiError::bad_request(format!("data 字段不是有效的登记信息：{e}")))?,
-        None => RegisterDestination {
-            category_code: form.text("category_code"),
-            subcategory: form.text("subcategory"),
-            unit_name: form.text("unit_name"),
-            details: form
-                .fields
-                .iter()
-                .filter_map(|(k, v)| {
-                    let label = match k.strip_prefix("detail_")? {
-                        // The page's fields have ASCII names: clients encode others unevenly.
-                        "place" => "所在地",
-                        "note" => "补充说明",
-                        other => other,
-                    };
-                    let value = v.first()?.trim();
-                    (!value.is_empty()).then(|| (label.to_string(), value.to_string()))
-                })
-                .collect(),
-            // The page's selects: the innermost chosen level is the code, and nothing chosen
-            // leaves the free `detail_place`.
-            place_region: crate::pages::terms_form::RegionForm {
-                province: form.text("place_province"),
-                city: form.text("place_city"),
-                county: form.text("place_county"),
-                street: form.text("place_street"),
-            }
-            .read(),
-        },
+        None => destination_input(&form),
     };
     let extra = form
         .files
@@ -774,6 +752,44 @@ pub(crate) async fn destination_from_form(
         key,
     )
     .await?)
+}
+
+/// A registration from plain form fields (the page's form, or a multipart client without
+/// `data`): the category's fields by their form names, the region by its selects.
+pub(crate) fn destination_input(form: &Form) -> RegisterDestination {
+    let category = form.text("category_code");
+    RegisterDestination {
+        category_code: category.clone(),
+        subcategory: form.text("subcategory"),
+        unit_name: form.text("unit_name"),
+        details: form
+            .fields
+            .iter()
+            .filter_map(|(k, v)| {
+                // The page's fields have ASCII names (clients encode others unevenly): the
+                // category's own fields by their form name, then 所在地 and 补充说明.
+                let label = match wangqian_domain::destination_form::label_of(&category, k) {
+                    Some(label) => label,
+                    None => match k.strip_prefix("detail_")? {
+                        "place" => "所在地",
+                        "note" => "补充说明",
+                        other => other,
+                    },
+                };
+                let value = v.first()?.trim();
+                (!value.is_empty()).then(|| (label.to_string(), value.to_string()))
+            })
+            .collect(),
+        // The page's selects: the innermost chosen level is the code, and nothing chosen
+        // leaves the free `detail_place`.
+        place_region: crate::pages::terms_form::RegionForm {
+            province: form.text("place_province"),
+            city: form.text("place_city"),
+            county: form.text("place_county"),
+            street: form.text("place_street"),
+        }
+        .read(),
+    }
 }
 
 #[utoipa::path(post, path = "/api/destinations/{id}/withdraw", operation_id = "withdraw_destination", tag = "destinations",
@@ -936,4 +952,53 @@ pub async fn get_destination(
     Ok(Json(
         destinations::get_destination(&state.store, &s.actor, &id).await?,
     ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Destination drafts (暂存)
+
+/// The graduate's saved draft of an other-destination registration. Only the graduate
+/// themselves: another graduate gets 404, staff and employers 403.
+#[utoipa::path(get, path = "/api/graduates/{id}/destination-draft", operation_id = "get_destination_draft", tag = "destinations",
+    params(("id" = String, Path, description = "the graduate's id")), security(("session" = [])),
+    responses((status = 200, body = DestinationDraft), Session, NotFound))]
+pub async fn get_destination_draft(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<GraduateId>,
+) -> ApiResult<Json<DestinationDraft>> {
+    Ok(Json(
+        destinations::get_destination_draft(&state.store, &s.actor, &id).await?,
+    ))
+}
+
+/// Saves (暂存) the graduate's draft: it may be incomplete, but what it holds must fit the
+/// category's form (422 names every field). A draft takes no outcome: the graduate may still
+/// sign an agreement. A stale `version` answers 409. Submit with `register_destination`.
+#[utoipa::path(put, path = "/api/graduates/{id}/destination-draft", operation_id = "save_destination_draft", tag = "destinations",
+    params(("id" = String, Path, description = "the graduate's id")), request_body = SaveDestinationDraft,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = DestinationDraft), Session, BadRequest, NotFound, Conflict, Unprocessable))]
+pub async fn save_destination_draft(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<GraduateId>,
+    ApiJson(body): ApiJson<SaveDestinationDraft>,
+) -> ApiResult<Json<DestinationDraft>> {
+    Ok(Json(
+        destinations::save_destination_draft(&state.store, &s.actor, &id, body).await?,
+    ))
+}
+
+/// Discards the graduate's draft.
+#[utoipa::path(delete, path = "/api/graduates/{id}/destination-draft", operation_id = "delete_destination_draft", tag = "destinations",
+    params(("id" = String, Path, description = "the graduate's id")), security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "已删除"), Session, NotFound))]
+pub async fn delete_destination_draft(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    Path(id): Path<GraduateId>,
+) -> ApiResult<StatusCode> {
+    destinations::delete_destination_draft(&state.store, &s.actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

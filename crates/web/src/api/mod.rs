@@ -125,6 +125,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(lifecycle::review_destination))
         .routes(routes!(lifecycle::unlock_destination))
         .routes(routes!(lifecycle::request_destination_release))
+        .routes(routes!(
+            lifecycle::get_destination_draft,
+            lifecycle::save_destination_draft,
+            lifecycle::delete_destination_draft
+        ))
         .routes(routes!(documents::download_agreement_pdf))
         .routes(routes!(documents::download_termination_form))
         .routes(routes!(documents::download_evidence_package))

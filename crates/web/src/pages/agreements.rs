@@ -110,6 +110,9 @@ struct DetailPage {
     amendment: Vec<TermRow>,
     trail: TrailView,
     can_accept: bool,
+    /// The other party asked to terminate: the answer card with the notice, 同意解约 (confirmed)
+    /// and 暂不处理.
+    can_answer_termination: bool,
     can_request_termination: bool,
     /// The viewer must attach the employer's stamped letter (a graduate's online request).
     termination_proof_required: bool,
@@ -273,6 +276,7 @@ pub(super) async fn detail_page(
     let can = |action: &str| a.actions.iter().any(|x| x.action == action);
     let can_accept = can("accept");
     let can_request_termination = can("request_termination");
+    let can_answer_termination = can("agree_termination");
     let can_upload_scan = can("upload_signed_scan");
     let can_edit_paper = a.kind == "paper" && a.state == "draft" && s.actor.role == Role::Graduate;
     let terms_links = a
@@ -285,6 +289,7 @@ pub(super) async fn detail_page(
     let (dangerous, buttons): (Vec<_>, Vec<_>) = a
         .actions
         .iter()
+        .filter(|x| x.action != "agree_termination")
         .filter_map(|x| button(x.action))
         .partition(|(_, _, needs_reason, _, question)| *needs_reason && !question.is_empty());
     let page = DetailPage {
@@ -298,6 +303,7 @@ pub(super) async fn detail_page(
         termination_proof_required: s.actor.role == Role::Graduate,
         idem: wangqian_store::new_id(),
         can_request_termination,
+        can_answer_termination,
         can_upload_scan,
         can_edit_paper,
         is_staff: matches!(s.actor.role, Role::SchoolAdmin | Role::DepartmentReviewer),

@@ -5,15 +5,21 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use wangqian_domain::codes::{CodeEntry, DESTINATION};
+use std::collections::HashMap;
+
+use wangqian_domain::codes::DESTINATION;
+use wangqian_domain::destination_form::{category, CategoryForm, CATEGORIES, UNIT_NAME};
 use wangqian_domain::lifecycle::spec::{Confirm, Control, Need};
-use wangqian_domain::lifecycle::{DestinationAction, DestinationState, Party, PLACE_CODE_LABEL};
+use wangqian_domain::lifecycle::{
+    DestinationAction, DestinationState, Party, PLACE_CODE_LABEL, PLACE_LABEL,
+};
 use wangqian_domain::role::Role;
 use wangqian_store::accounts::SessionInfo;
 use wangqian_store::lifecycle::destinations::{
     self, DestinationDecision, DestinationDetail, DestinationFilter, DestinationRow,
+    RegisterDestination, SaveDestinationDraft,
 };
-use wangqian_store::DestinationId;
+use wangqian_store::{DestinationId, GraduateId};
 use wangqian_store::{Page, ServiceError};
 
 use super::error::{form_page, FormErrors, PageError, PageResult};
@@ -29,6 +35,8 @@ struct ListPage {
     is_graduate: bool,
     /// Opened from the home page's 其他去向审核 count.
     f_review: bool,
+    /// The graduate's draft's category, when one is saved.
+    draft: Option<String>,
     page: Page<DestinationRow>,
     pages: i64,
     states: Vec<(&'static str, &'static str)>,
@@ -67,8 +75,22 @@ pub(super) async fn list(
         ..DestinationFilter::default()
     };
     let page = destinations::list_destinations(&state.store, &s.actor, &filter).await?;
+    let draft = match (s.actor.role, &s.actor.graduate_id) {
+        (Role::Graduate, Some(g)) => {
+            destinations::find_destination_draft(&state.store, &s.actor, g)
+                .await?
+                .map(|d| {
+                    DESTINATION
+                        .name_of(&d.draft.category_code)
+                        .unwrap_or("未选择类别")
+                        .to_string()
+                })
+        }
+        _ => None,
+    };
     Ok(render(&ListPage {
         user: bar(&s),
+        draft,
         is_graduate: s.actor.role == Role::Graduate,
         f_review,
         pages: page.pages().max(1),
@@ -88,34 +110,143 @@ struct NewPage {
     user: Option<UserBar>,
     csrf: String,
     idem: String,
-    categories: Vec<&'static CodeEntry>,
+    notice: String,
+    /// 1: choose the category; 2: its sub-category; 3: the category's fields.
+    step: u8,
+    /// (code, name) of every category a graduate registers here.
+    categories: Vec<(&'static str, &'static str)>,
+    /// The chosen category's form (steps 2 and 3).
+    form: Option<&'static CategoryForm>,
+    /// The chosen category's fields, as typed (step 3).
+    fields: Vec<FieldView>,
+    /// The graduate has a saved draft (暂存).
+    has_draft: bool,
+    draft_version: i64,
     errors: FormErrors,
     f: NewTyped,
 }
 
-/// The registration as typed, shown again when it is refused (the images must be chosen again).
+/// One field of the category's form with what was typed in it.
+struct FieldView {
+    name: &'static str,
+    label: &'static str,
+    required: bool,
+    hint: &'static str,
+    value: String,
+    max: usize,
+}
+
+/// The registration as typed, shown again when it is refused or reopened as a draft (the
+/// images must be chosen again).
 #[derive(Default)]
 struct NewTyped {
     category_code: String,
     subcategory: String,
-    unit_name: String,
+    /// The category's fields by form name (`unit_name`, `detail_major` …).
+    values: HashMap<String, String>,
     detail_place: String,
-    detail_note: String,
     /// 所在地 by region (nothing chosen: the free `detail_place`).
     place: RegionForm,
 }
 
-fn new_page(s: &SessionInfo, f: NewTyped, errors: FormErrors) -> Response {
+impl NewTyped {
+    /// What the page's form sent.
+    fn from_form(form: &crate::uploads::Form) -> NewTyped {
+        let code = form.text("category_code");
+        let values = category(&code)
+            .map(|c| {
+                c.fields
+                    .iter()
+                    .map(|f| (f.name.to_string(), form.text(f.name)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        NewTyped {
+            category_code: code,
+            subcategory: form.text("subcategory"),
+            values,
+            detail_place: form.text("detail_place"),
+            place: RegionForm {
+                province: form.text("place_province"),
+                city: form.text("place_city"),
+                county: form.text("place_county"),
+                street: form.text("place_street"),
+            },
+        }
+    }
+
+    /// A saved draft, its details put back under the category's field names.
+    fn from_draft(d: &RegisterDestination) -> NewTyped {
+        let form = category(&d.category_code);
+        let mut values = HashMap::new();
+        values.insert(UNIT_NAME.to_string(), d.unit_name.clone());
+        for (label, v) in &d.details {
+            if let Some(f) = form.and_then(|c| c.fields.iter().find(|f| f.label == *label)) {
+                values.insert(f.name.to_string(), v.clone());
+            }
+        }
+        NewTyped {
+            category_code: d.category_code.clone(),
+            subcategory: d.subcategory.clone(),
+            values,
+            detail_place: if d.place_region.is_none() {
+                d.details.get(PLACE_LABEL).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            },
+            place: d
+                .place_region
+                .as_ref()
+                .map(RegionForm::from_domain)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Which step the typed form is at: a category unknown → 1, a sub-category missing → 2, else 3.
+fn step_of(f: &NewTyped) -> (u8, Option<&'static CategoryForm>) {
+    match category(&f.category_code) {
+        None => (1, None),
+        Some(c) if !c.subcategories.is_empty() && f.subcategory.trim().is_empty() => (2, Some(c)),
+        Some(c) => (3, Some(c)),
+    }
+}
+
+fn new_page(
+    s: &SessionInfo,
+    f: NewTyped,
+    step: (u8, Option<&'static CategoryForm>),
+    draft: Option<i64>,
+    notice: String,
+    errors: FormErrors,
+) -> Response {
+    let (step, form) = step;
+    let fields = form
+        .map(|c| {
+            c.fields
+                .iter()
+                .map(|x| FieldView {
+                    name: x.name,
+                    label: x.label,
+                    required: x.required,
+                    hint: x.hint,
+                    value: f.values.get(x.name).cloned().unwrap_or_default(),
+                    max: if x.name == UNIT_NAME { 100 } else { 200 },
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let page = NewPage {
         user: bar(s),
         csrf: s.csrf_token.clone(),
         idem: wangqian_store::new_id(),
-        // 签就业协议形式就业 comes from an agreement, never from this form.
-        categories: DESTINATION
-            .entries
-            .iter()
-            .filter(|e| e.code != "10")
-            .collect(),
+        notice,
+        step,
+        categories: CATEGORIES.iter().map(|c| (c.code, c.name())).collect(),
+        form,
+        fields,
+        has_draft: draft.is_some(),
+        draft_version: draft.unwrap_or_default(),
         errors,
         f,
     };
@@ -133,40 +264,130 @@ fn new_field(field: &str) -> Option<String> {
     })
 }
 
-pub(super) async fn new_form(PageAuth(s): PageAuth) -> PageResult {
-    if s.actor.role != Role::Graduate {
-        return Err(PageError::forbidden());
-    }
-    Ok(new_page(&s, NewTyped::default(), FormErrors::default()))
+#[derive(Deserialize, Default)]
+pub(super) struct NewQuery {
+    category: Option<String>,
+    subcategory: Option<String>,
+    /// Choose the category again even though a draft is open.
+    choose: Option<String>,
+    /// The category the choice form was shown with: when the category changed since, the
+    /// sub-category sent beside it belongs to the old one and is dropped.
+    from: Option<String>,
+    notice: Option<String>,
 }
 
+fn graduate_of(s: &SessionInfo) -> Result<GraduateId, PageError> {
+    match (s.actor.role, s.actor.graduate_id.clone()) {
+        (Role::Graduate, Some(g)) => Ok(g),
+        _ => Err(PageError::forbidden()),
+    }
+}
+
+/// The two-step choice (category, then sub-category: plain GET forms, so they work without
+/// scripts), then the category's own fields. A saved draft opens where it was left.
+pub(super) async fn new_form(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    Query(q): Query<NewQuery>,
+) -> PageResult {
+    let graduate = graduate_of(&s)?;
+    let draft = destinations::find_destination_draft(&state.store, &s.actor, &graduate).await?;
+    let notice = match q.notice.as_deref() {
+        Some("draft") => "已暂存。证明材料图片不随草稿保存，保存并送审时请选择。".to_string(),
+        _ => String::new(),
+    };
+    let mut errors = FormErrors::default();
+    let typed = match (&q.category, &draft) {
+        // Nothing chosen: the draft, if any and not asked to choose again.
+        (None, Some(d)) if q.choose.is_none() => NewTyped::from_draft(&d.draft),
+        (None, _) => NewTyped::default(),
+        (Some(code), d) => {
+            let sub = match &q.from {
+                Some(from) if from != code => String::new(),
+                _ => q.subcategory.clone().unwrap_or_default(),
+            };
+            // The draft's fields stay when its category is chosen again.
+            let mut t = match d {
+                Some(d) if d.draft.category_code == *code => NewTyped::from_draft(&d.draft),
+                _ => NewTyped::default(),
+            };
+            t.category_code = code.clone();
+            t.subcategory = sub;
+            t
+        }
+    };
+    let step = step_of(&typed);
+    match (step, q.category.as_deref()) {
+        ((1, _), Some(c)) if !c.is_empty() || q.subcategory.is_some() => {
+            errors.add("category_code", "请选择毕业去向类别");
+        }
+        ((_, Some(c)), _)
+            if !typed.subcategory.trim().is_empty()
+                && !c.subcategories.contains(&typed.subcategory.trim()) =>
+        {
+            errors.add("subcategory", "请从列表中选择具体类型");
+        }
+        _ => {}
+    }
+    Ok(new_page(
+        &s,
+        typed,
+        step,
+        draft.map(|d| d.version),
+        notice,
+        errors,
+    ))
+}
+
+/// 暂存 saves the form as a draft (no outcome taken); 保存并送审 registers it.
 pub(super) async fn new_submit(
     State(state): State<AppState>,
     PageAuth(s): PageAuth,
     Query(q): Query<UploadQuery>,
     req: axum::extract::Request,
 ) -> PageResult {
-    let key = page_idem(q.idem.as_deref(), "register_destination")?;
+    let graduate = graduate_of(&s)?;
     let (form, mp) = super::kept_multipart(req, state.config.max_upload_mib).await?;
+    let typed = NewTyped::from_form(&form);
+    let step = step_of(&typed);
+    let draft_version = || form.text("draft_version").trim().parse::<i64>().ok();
+    if form.text("intent") == "draft" {
+        let input = SaveDestinationDraft {
+            draft: crate::api::destination_input(&form),
+            version: draft_version(),
+        };
+        return match destinations::save_destination_draft(&state.store, &s.actor, &graduate, input)
+            .await
+        {
+            Ok(_) => Ok(Redirect::to("/destinations/new?notice=draft").into_response()),
+            Err(e) => {
+                let errors = FormErrors::from_service(e, new_field)?;
+                Ok(new_page(
+                    &s,
+                    typed,
+                    step,
+                    draft_version(),
+                    String::new(),
+                    errors,
+                ))
+            }
+        };
+    }
+    let key = page_idem(q.idem.as_deref(), "register_destination")?;
     match crate::api::destination_from_form(&state, &s.actor, key.as_ref(), mp).await {
         Ok(d) => {
             Ok(Redirect::to(&format!("/destinations/{}?notice={}", d.id, d.state)).into_response())
         }
         Err(e) => {
-            let typed = NewTyped {
-                category_code: form.text("category_code"),
-                subcategory: form.text("subcategory"),
-                unit_name: form.text("unit_name"),
-                detail_place: form.text("detail_place"),
-                detail_note: form.text("detail_note"),
-                place: RegionForm {
-                    province: form.text("place_province"),
-                    city: form.text("place_city"),
-                    county: form.text("place_county"),
-                    street: form.text("place_street"),
-                },
-            };
-            Ok(new_page(&s, typed, FormErrors::from_api(e, new_field)?))
+            let errors = FormErrors::from_api(e, new_field)?;
+            Ok(new_page(
+                &s,
+                typed,
+                step,
+                draft_version(),
+                String::new(),
+                errors,
+            ))
         }
     }
 }
@@ -190,6 +411,8 @@ struct DetailPage {
     r_reason: String,
     d: DestinationDetail,
     details: Vec<(String, String)>,
+    /// What the category calls its unit (录取学校, 公司名称 …).
+    unit_label: &'static str,
     trail: Vec<TrailLine>,
     /// (action, label, needs a reason, primary, confirmation question)
     buttons: Vec<(&'static str, &'static str, bool, bool, String)>,
@@ -263,13 +486,26 @@ async fn detail_page(
     let unreadable = |e: serde_json::Error| {
         ServiceError::Internal(anyhow::Error::from(e).context("destination record"))
     };
-    let details: Vec<(String, String)> =
+    let mut stored =
         serde_json::from_str::<std::collections::BTreeMap<String, String>>(&d.record.details)
-            .map_err(unreadable)?
-            .into_iter()
-            // The code is for statistics; the readable 所在地 line above it says the same.
-            .filter(|(k, _)| k != PLACE_CODE_LABEL)
-            .collect();
+            .map_err(unreadable)?;
+    // The code is for statistics; the readable 所在地 line says the same.
+    stored.remove(PLACE_CODE_LABEL);
+    // The category's fields first, in its form's order and with its labels, then the rest
+    // (所在地, and what older records kept).
+    let form = category(&d.record.category_code);
+    let mut details: Vec<(String, String)> = form
+        .map(|c| {
+            c.fields
+                .iter()
+                .filter_map(|f| stored.remove_entry(f.label))
+                .collect()
+        })
+        .unwrap_or_default();
+    details.extend(stored);
+    let unit_label = form
+        .and_then(|c| c.unit())
+        .map_or("单位 / 学校 / 项目", |u| u.label);
     let trail = d
         .trail
         .iter()
@@ -295,6 +531,7 @@ async fn detail_page(
         buttons: d.actions.iter().filter_map(|a| button(a)).collect(),
         can_request_release: d.actions.contains(&"request_release"),
         details,
+        unit_label,
         trail,
         d,
     };

@@ -128,7 +128,7 @@ async fn every_page_button_is_dispatched_by_its_page_and_nothing_else_is() {
 async fn approved_destination(app: &TestApp, n: usize) -> (crate::lifecycle::Grad, String) {
     let g = graduate(app, n).await;
     let grad = app.login_as(&g.id_number).await;
-    let data = json!({ "category_code": "80", "subcategory": "全日制", "unit_name": "江淮大学研究生院", "details": {} });
+    let data = json!({ "category_code": "80", "subcategory": "全日制", "unit_name": "江淮大学研究生院", "details": { "录取专业": "数学" } });
     let (s, b) = grad
         .post_multipart(
             "/api/destinations",

@@ -28,9 +28,10 @@ async fn a_destination_by_region_reads_as_the_full_place_name_with_its_code() {
         &grad,
         json!({
             "category_code": "80",
+            "subcategory": "全日制",
             "unit_name": "江淮大学研究生院",
             // The region wins over a free line sent beside it.
-            "details": { "所在地": "合肥" },
+            "details": { "所在地": "合肥", "录取专业": "数学" },
             "place_region": { "county_code": "340104", "street": "长江西路 1 号" },
         }),
     )
@@ -85,7 +86,7 @@ async fn a_city_or_unknown_code_is_refused_on_its_field_and_free_text_still_regi
     // No region: the free text stands, as on older records.
     let (s, b) = register(
         &grad,
-        json!({ "category_code": "80", "details": { "所在地": "安徽省合肥市" } }),
+        json!({ "category_code": "76", "unit_name": "自由撰稿", "details": { "所在地": "安徽省合肥市" } }),
     )
     .await;
     assert_eq!(s, 201, "{b}");
@@ -122,7 +123,13 @@ async fn the_page_keeps_the_street_and_shows_a_missing_county_under_its_select()
     let app = TestApp::spawn().await;
     let g = graduate(&app, 0).await;
     let grad = app.login_as(&g.id_number).await;
-    let page = grad.get("/destinations/new").await.text().await.unwrap();
+    // The region is among 升学's fields (the third step, after category and sub-category).
+    let page = grad
+        .get("/destinations/new?category=80&subcategory=全日制")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("id=\"place_province\"") && page.contains("regions.js"));
     assert!(
         page.contains("id=\"detail-place\" name=\"detail_place\""),
@@ -131,7 +138,9 @@ async fn the_page_keeps_the_street_and_shows_a_missing_county_under_its_select()
     let form = |county: &str| {
         Form::new()
             .text("category_code", "80")
+            .text("subcategory", "全日制")
             .text("unit_name", "江淮大学研究生院")
+            .text("detail_major", "数学")
             .text("place_province", "340000")
             .text("place_city", "340100")
             .text("place_county", county.to_string())

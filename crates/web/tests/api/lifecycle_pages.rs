@@ -429,8 +429,9 @@ async fn a_graduate_registers_a_destination_on_the_page_and_the_school_approves_
     assert!(page.contains("升学") && !page.contains("签就业协议形式就业</option>"));
     let body = Form::new()
         .text("category_code", "80")
-        .text("subcategory", "全日制硕士")
+        .text("subcategory", "全日制")
         .text("unit_name", "江淮大学研究生院")
+        .text("detail_major", "计算机科学与技术")
         .text("detail_place", "安徽省合肥市")
         .part("proof_1", Part::bytes(png_bytes()).file_name("offer.png"));
     let (s, location, page) = upload(&grad, "/destinations/new", "d-1", body).await;

@@ -8,6 +8,7 @@ mod action_spec;
 mod attestation;
 mod clock;
 mod contract;
+mod destination_categories;
 mod destination_region;
 mod documents;
 mod employer_members;

@@ -374,17 +374,20 @@ async fn a_refused_destination_registration_keeps_what_was_typed() {
     let g = graduate(&app, 0).await;
     let grad = app.login_as(&g.id_number).await;
     let body = Form::new()
-        .text("category_code", "")
+        .text("category_code", "80")
         .text("subcategory", "全日制硕士")
         .text("unit_name", "江淮大学研究生院")
         .text("detail_place", "安徽省合肥市");
     let (s, page) = upload(&grad, "/destinations/new", "pf-3", body).await;
     assert_eq!(s, 422, "{page}");
     assert!(
-        error_under(&page, "category_code").contains("毕业去向类别"),
+        error_under(&page, "subcategory").contains("具体类型"),
         "{page}"
     );
-    assert_eq!(value_of(&page, "subcategory"), "全日制硕士");
+    assert!(
+        error_under(&page, "detail_major").contains("录取专业"),
+        "{page}"
+    );
     assert_eq!(value_of(&page, "unit_name"), "江淮大学研究生院");
     assert_eq!(value_of(&page, "detail-place"), "安徽省合肥市");
     let (_, list) = grad.get_json("/api/destinations").await;

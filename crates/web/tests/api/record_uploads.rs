@@ -162,8 +162,8 @@ async fn destination_proofs_open_for_the_school_and_never_for_a_company() {
             Form::new()
                 .text(
                     "data",
-                    json!({ "category_code": "80", "unit_name": "江淮大学研究生院",
-                            "details": { "所在地": "合肥" } })
+                    json!({ "category_code": "80", "subcategory": "全日制", "unit_name": "江淮大学研究生院",
+                            "details": { "所在地": "合肥", "录取专业": "数学" } })
                     .to_string(),
                 )
                 .part("proof_1", Part::bytes(png_bytes()).file_name("offer.png"))

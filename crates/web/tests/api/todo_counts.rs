@@ -123,8 +123,8 @@ async fn every_roles_counts_link_to_lists_of_exactly_those_records() {
             Form::new()
                 .text(
                     "data",
-                    json!({ "category_code": "80", "unit_name": "皖南理工学院研究生院",
-                            "details": { "所在地": "芜湖" } })
+                    json!({ "category_code": "80", "subcategory": "全日制", "unit_name": "皖南理工学院研究生院",
+                            "details": { "所在地": "芜湖", "录取专业": "数学" } })
                     .to_string(),
                 )
                 .part("proof_1", Part::bytes(png_bytes()).file_name("offer.png")),
