@@ -481,8 +481,11 @@ pub(crate) async fn import_reopenings(
         &data_changed_sql("g", "n"),
         &review_on_sql("n"),
     );
+    // Only the rows whose state changes leave the database (a re-import of a whole school
+    // changes few).
     let sql = format!(
-        "SELECT g.id, g.school_id, g.review_state, {next} AS next_state FROM \
+        "SELECT x.id, x.school_id, x.review_state, x.next_state FROM (\
+         SELECT g.id, g.school_id, g.review_state, {next} AS next_state FROM \
            (SELECT s.school_id, s.student_no, d.id AS department_id, m.id AS major_id, c.id AS class_id, s.graduation_year, \
               s.name, s.gender, s.ethnicity_code, s.political_status_code, s.id_number_hash, s.education_level_code, \
               s.training_mode_code, s.years_of_schooling, s.origin_location \
@@ -491,13 +494,14 @@ pub(crate) async fn import_reopenings(
             JOIN majors m ON m.department_id = d.id AND m.name = s.major \
             LEFT JOIN classes c ON c.major_id = m.id AND c.name = s.class_name \
             WHERE s.job_id = $1) n \
-         JOIN graduates g ON g.school_id = n.school_id AND g.student_no = n.student_no"
+         JOIN graduates g ON g.school_id = n.school_id AND g.student_no = n.student_no) x \
+         WHERE x.review_state <> x.next_state"
     );
     let rows: Vec<(GraduateId, SchoolId, String, String)> = sqlx::query_as(&sql)
         .bind(job_id.to_string())
         .fetch_all(&mut *conn)
         .await?;
-    Ok(rows.into_iter().filter(|r| r.2 != r.3).collect())
+    Ok(rows)
 }
 
 /// Audits the review states an import changed (no actor: the import job's own audit row names
