@@ -648,7 +648,8 @@ async fn merge(
     // their id, binding and locks; everything from the roster is refreshed. The review state
     // follows the domain's rule (generated CASE): new records start pending when the school
     // reviews its roster, changed ones reopen, unchanged ones keep theirs.
-    let new_state = crate::roster_review::new_record_state_sql(&crate::roster_review::review_on_sql("s"));
+    let new_state =
+        crate::roster_review::new_record_state_sql(&crate::roster_review::review_on_sql("s"));
     let next_state = crate::roster_review::after_import_sql(
         "graduates.review_state",
         &crate::roster_review::data_changed_sql("graduates", "excluded"),

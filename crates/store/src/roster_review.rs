@@ -372,12 +372,9 @@ pub async fn count_pending_roster(store: &Store, actor: &Actor) -> ServiceResult
     let school = actor.school_id.clone().ok_or(ServiceError::Forbidden)?;
     allow(policy::review_school_roster(actor, &school), "学校")?;
     let department = match actor.role {
-        Role::DepartmentReviewer => Some(
-            actor
-                .department_id
-                .clone()
-                .ok_or(ServiceError::Forbidden)?,
-        ),
+        Role::DepartmentReviewer => {
+            Some(actor.department_id.clone().ok_or(ServiceError::Forbidden)?)
+        }
         _ => None,
     };
     let (n,): (i64,) = sqlx::query_as(
@@ -547,7 +544,9 @@ mod tests {
             new_record_state_sql("on"),
             "CASE WHEN on = 1 THEN 'pending' ELSE 'approved' END"
         );
-        assert!(sql.contains("WHEN g.review_state = 'approved' AND NOT (x) AND on = 1 THEN 'approved'"));
+        assert!(
+            sql.contains("WHEN g.review_state = 'approved' AND NOT (x) AND on = 1 THEN 'approved'")
+        );
         assert!(sql.contains("WHEN g.review_state = 'approved' AND (x) AND on = 1 THEN 'pending'"));
         assert!(sql.contains("WHEN g.review_state = 'returned' AND (x) AND on = 0 THEN 'approved'"));
     }

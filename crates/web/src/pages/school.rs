@@ -198,7 +198,10 @@ pub(super) async fn roster_review(
         ids: (!by_filter).then(|| ticked.clone()),
         filter: by_filter.then(|| RosterReviewFilter {
             school_id: None,
-            graduation_year: q.graduation_year.as_deref().and_then(|y| y.trim().parse().ok()),
+            graduation_year: q
+                .graduation_year
+                .as_deref()
+                .and_then(|y| y.trim().parse().ok()),
             department_id: q.department_id.clone(),
             keyword: q.keyword.clone(),
             bound: None,
@@ -218,8 +221,16 @@ pub(super) async fn roster_review(
                 decision: label,
                 ..ReviewForm::default()
             };
-            graduates_page(&state, &s, q, FormErrors::default(), String::new(), String::new(), review)
-                .await
+            graduates_page(
+                &state,
+                &s,
+                q,
+                FormErrors::default(),
+                String::new(),
+                String::new(),
+                review,
+            )
+            .await
         }
         Err(e) => {
             // The form's own names: the list's lock forms have a `reason` of their own.

@@ -52,7 +52,10 @@ async fn import(c: &Client, csv: String) -> Value {
     let (status, job) = c
         .post_multipart(
             "/api/roster-imports",
-            Form::new().part("file", Part::bytes(csv.into_bytes()).file_name("roster.csv")),
+            Form::new().part(
+                "file",
+                Part::bytes(csv.into_bytes()).file_name("roster.csv"),
+            ),
         )
         .await;
     assert_eq!(status, 202, "{job}");
@@ -442,7 +445,10 @@ async fn the_graduate_list_reviews_ticked_records_and_the_whole_filter() {
     assert!(page.contains("id=\"review_reason-error\""), "{page}");
     assert!(page.contains("请填写退回原因"), "{page}");
     assert!(
-        page.contains(&format!("id=\"{tick}\" name=\"{tick}\" value=\"1\" aria-label=\"选择 {}\" checked", rows[0].name)),
+        page.contains(&format!(
+            "id=\"{tick}\" name=\"{tick}\" value=\"1\" aria-label=\"选择 {}\" checked",
+            rows[0].name
+        )),
         "{page}"
     );
     // Nothing ticked: said next to the buttons.
