@@ -516,3 +516,31 @@ async fn the_graduate_list_reviews_ticked_records_and_the_whole_filter() {
     assert_eq!(r.status(), 403);
     assert_eq!(state_of(&admin, &rows[0].student_no).await, "returned");
 }
+
+#[tokio::test]
+async fn the_review_operation_and_the_state_filter_are_typed_in_the_openapi_document() {
+    let app = TestApp::spawn_empty().await;
+    let (_, doc) = app.client().get_json("/api/openapi.json").await;
+    let op = &doc["paths"]["/api/graduates/review"]["post"];
+    assert_eq!(op["operationId"], "review_roster_records", "{op}");
+    assert!(
+        op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap()
+            .ends_with("RosterReviewRequest")
+    );
+    for status in ["200", "401", "403", "404", "409", "422"] {
+        assert!(op["responses"].get(status).is_some(), "{status}: {op}");
+    }
+    let list = &doc["paths"]["/api/graduates"]["get"];
+    let param = list["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "review_state")
+        .expect("review_state parameter");
+    let text = param.to_string();
+    for state in ["pending", "approved", "returned"] {
+        assert!(text.contains(state), "{param}");
+    }
+}
