@@ -15,6 +15,7 @@ pub mod policy;
 pub mod regions;
 pub mod role;
 pub mod roster;
+pub mod roster_review;
 pub mod school;
 pub mod school_code;
 pub mod settings;

@@ -442,6 +442,9 @@ pub struct Facts {
     pub signing_lock_reason: Option<String>,
     /// The school closed online signing for the graduate's department or major (签约开放列表).
     pub signing_closed: Option<SigningClosure>,
+    /// The graduate's source record passed the school's review (生源审核): employers invite
+    /// only approved records.
+    pub roster_approved: bool,
     /// Another record holds the graduate's one outcome.
     pub outcome_held: Option<Holder>,
     /// The employer already has an unanswered, unexpired invitation to this graduate.
@@ -470,6 +473,7 @@ impl Facts {
             signing_locked: false,
             signing_lock_reason: None,
             signing_closed: None,
+            roster_approved: true,
             outcome_held: None,
             pending_invitation: false,
             employer_may_sign: true,
@@ -550,6 +554,9 @@ pub fn check_signing_lock_reason(reason: &str) -> Result<String, &'static str> {
 /// employer's search shows all of them; [`decide`] refuses with the first).
 pub fn invite_obstacles(f: &Facts) -> Vec<Cow<'static, str>> {
     let mut why: Vec<Cow<'static, str>> = Vec::new();
+    if !f.roster_approved {
+        why.push(crate::roster_review::NOT_REVIEWED.into());
+    }
     if !f.training_mode_may_sign {
         why.push(TRAINING_MODE_ONLINE.into());
     }

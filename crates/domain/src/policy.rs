@@ -65,6 +65,28 @@ pub fn list_school_graduates(actor: &Actor, school_id: &SchoolId) -> Access {
     }
 }
 
+/// 生源审核 of one record: the department reviewer of the record's department and the school
+/// administrator of its school. The province reads rosters but does not review them: the
+/// school answers for its own graduates' data.
+pub fn review_roster(actor: &Actor, g: GraduateScope<'_>) -> Access {
+    match actor.role {
+        Role::DepartmentReviewer => scoped(
+            same(&actor.school_id, g.school_id) && same(&actor.department_id, g.department_id),
+        ),
+        Role::SchoolAdmin => scoped(same(&actor.school_id, g.school_id)),
+        Role::Graduate | Role::EmployerMember | Role::ProvincialAdmin => Access::Forbidden,
+    }
+}
+
+/// 生源审核 over a school's list (bulk by filter, the list's review buttons): its reviewers
+/// (whose lists hold their department only) and its administrator.
+pub fn review_school_roster(actor: &Actor, school_id: &SchoolId) -> Access {
+    match actor.role {
+        Role::DepartmentReviewer | Role::SchoolAdmin => scoped(same(&actor.school_id, school_id)),
+        Role::Graduate | Role::EmployerMember | Role::ProvincialAdmin => Access::Forbidden,
+    }
+}
+
 /// Roster import, unbinding, reviewer accounts, settings: the school administrator's own school.
 pub fn administer_school(actor: &Actor, school_id: &SchoolId) -> Access {
     match actor.role {
@@ -565,6 +587,35 @@ mod tests {
         assert_eq!(
             view_graduate(&employer("e1", EmployerRole::Manager), g()),
             Access::Forbidden
+        );
+    }
+
+    #[test]
+    fn a_record_is_reviewed_by_its_departments_reviewer_and_its_schools_administrator() {
+        assert_eq!(review_roster(&reviewer("s1", "d1"), g()), Access::Allowed);
+        assert_eq!(review_roster(&reviewer("s1", "d2"), g()), Access::NotFound);
+        assert_eq!(review_roster(&reviewer("s2", "d1"), g()), Access::NotFound);
+        assert_eq!(review_roster(&school_admin("s1"), g()), Access::Allowed);
+        assert_eq!(review_roster(&school_admin("s2"), g()), Access::NotFound);
+        for a in [
+            graduate("g1", "s1"),
+            employer("e1", EmployerRole::Manager),
+            actor(Role::ProvincialAdmin),
+        ] {
+            assert_eq!(review_roster(&a, g()), Access::Forbidden, "{a:?}");
+            assert_eq!(
+                review_school_roster(&a, &"s1".into()),
+                Access::Forbidden,
+                "{a:?}"
+            );
+        }
+        assert_eq!(
+            review_school_roster(&reviewer("s1", "d2"), &"s1".into()),
+            Access::Allowed
+        );
+        assert_eq!(
+            review_school_roster(&school_admin("s2"), &"s1".into()),
+            Access::NotFound
         );
     }
 

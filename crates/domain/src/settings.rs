@@ -151,10 +151,18 @@ pub struct SigningSettings {
     #[serde(default = "three_copies")]
     #[schema(maximum = 255)]
     pub agreement_copies: u8,
+    /// 生源审核: imported records wait for the department's or the school's review before
+    /// employers can find them (default on); off, imported records are approved at once.
+    #[serde(default = "on")]
+    pub roster_review: bool,
 }
 
 fn three_copies() -> u8 {
     3
+}
+
+fn on() -> bool {
+    true
 }
 
 /// One invalid setting.
@@ -180,7 +188,8 @@ impl SigningSettings {
     /// - at most 3 terminations per graduate (seed 003; seed 002 allows one);
     /// - invitations valid 5 days (seed 002's 反馈有效期 default);
     /// - platform verification of employers is enough (seeds 002 / 004);
-    /// - the printed agreement carries 3 copies (seed 001).
+    /// - the printed agreement carries 3 copies (seed 001);
+    /// - imported records are reviewed before employers find them (004 §4.2 note).
     pub fn defaults_for(graduation_year: u16) -> SigningSettings {
         let year = i32::from(graduation_year);
         let sept_first_before = date_or_max(year - 1, Month::September, 1);
@@ -196,6 +205,7 @@ impl SigningSettings {
             invitation_validity_days: 5,
             employer_verification: EmployerVerification::PlatformSufficient,
             agreement_copies: three_copies(),
+            roster_review: true,
         }
     }
 
@@ -295,6 +305,7 @@ mod tests {
             s.employer_verification,
             EmployerVerification::PlatformSufficient
         );
+        assert!(s.roster_review);
         assert_eq!(s.validate(), Ok(()));
     }
 

@@ -324,6 +324,26 @@ pub async fn seed(
         if report.error_count > 0 {
             anyhow::bail!("demo roster did not import: {:?}", report.errors);
         }
+        // The demo keeps 生源审核 on, with its roster already approved by the school's
+        // administrator (through the real review, so the audit shows it).
+        let (admin_id,): (String,) =
+            sqlx::query_as("SELECT id FROM accounts WHERE login_name = $1")
+                .bind(admin_login.clone())
+                .fetch_one(store.reader())
+                .await?;
+        let admin = crate::accounts::actor_of_account(store, &admin_id).await?;
+        crate::roster_review::review_roster_records(
+            store,
+            &admin,
+            crate::roster_review::RosterReviewRequest {
+                decision: wangqian_domain::roster_review::RosterDecision::Approve,
+                reason: None,
+                ids: None,
+                filter: Some(crate::roster_review::RosterReviewFilter::default()),
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo roster review failed: {e}"))?;
         accounts.push(DemoAccount {
             role: "学校管理员",
             login: admin_login,

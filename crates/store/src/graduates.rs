@@ -5,6 +5,7 @@ use wangqian_domain::codes;
 use wangqian_domain::contact::{Email, MobileNumber};
 use wangqian_domain::policy::{self, GraduateScope};
 use wangqian_domain::role::{Actor, Role};
+use wangqian_domain::roster_review::RosterReview;
 
 use crate::audit::{self, AuditEntry};
 use crate::error::allow;
@@ -36,6 +37,11 @@ pub struct GraduateSummary {
     pub signing_locked: i64,
     /// Why the school suspended the graduate's online signing (while locked).
     pub signing_lock_reason: Option<String>,
+    /// 生源审核: employers find only approved records.
+    #[schema(value_type = wangqian_domain::roster_review::RosterReview)]
+    pub review_state: String,
+    /// Why the reviewer returned the record (while returned).
+    pub review_return_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -44,6 +50,8 @@ pub struct GraduateFilter {
     pub department_id: Option<String>,
     pub keyword: Option<String>,
     pub bound: Option<bool>,
+    /// Only records in this review state (生源审核).
+    pub review_state: Option<RosterReview>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
     /// The `next` cursor of the previous page (keyset paging; `page` is then ignored).
@@ -57,10 +65,10 @@ const SUMMARY_COLUMNS: &str = "SELECT g.id, g.school_id, g.student_no, g.name, g
     (SELECT m.name FROM majors m WHERE m.id = g.major_id) AS major, \
     (SELECT c.name FROM classes c WHERE c.id = g.class_id) AS class_name, g.education_level_code, g.training_mode_code, \
     g.id_number_masked, g.mobile_masked, CASE WHEN g.account_id IS NULL THEN 0 ELSE 1 END AS bound, g.signing_locked, \
-    g.signing_lock_reason";
+    g.signing_lock_reason, g.review_state, g.review_return_reason";
 
 /// The conditions of a graduate list, after the access check.
-fn graduate_conditions(
+pub(crate) fn graduate_conditions(
     actor: &Actor,
     school_id: &str,
     filter: &GraduateFilter,
@@ -97,6 +105,9 @@ fn graduate_conditions(
             "(g.name LIKE ? ESCAPE '\\' OR g.student_no = ?)",
             [Arg::Text(contains_pattern(k)), Arg::Text(k.to_string())],
         );
+    }
+    if let Some(state) = filter.review_state {
+        q.and_eq("g.review_state", state.as_str());
     }
     match filter.bound {
         Some(true) => q.and("g.account_id IS NOT NULL"),

@@ -23,6 +23,7 @@ pub mod pii;
 pub mod query;
 pub mod record_uploads;
 pub mod roster_import;
+pub mod roster_review;
 pub mod settings;
 pub mod signing_defaults;
 pub mod system;

@@ -43,6 +43,9 @@ pub struct ImportReport {
     pub rows: usize,
     pub inserted: i64,
     pub updated: i64,
+    /// Existing records whose changed data sent them back to 待审核 (生源审核).
+    #[serde(default)]
+    pub review_reopened: i64,
     pub error_count: usize,
     pub errors: Vec<RowError>,
     pub message: String,
@@ -638,23 +641,37 @@ async fn merge(
     .bind(job_id.to_string())
     .fetch_one(&mut *tx)
     .await?;
+    // Review states the import changes (a reviewed record whose data changed goes back to
+    // 待审核), read before the merge overwrites the old data, audited per record below.
+    let reopened = crate::roster_review::import_reopenings(&mut tx, job_id).await?;
     // One set-based statement: the import lands whole or not at all. Existing records keep
-    // their id, binding and locks; everything from the roster is refreshed.
-    sqlx::query(
+    // their id, binding and locks; everything from the roster is refreshed. The review state
+    // follows the domain's rule (generated CASE): new records start pending when the school
+    // reviews its roster, changed ones reopen, unchanged ones keep theirs.
+    let new_state =
+        crate::roster_review::new_record_state_sql(&crate::roster_review::review_on_sql("s"));
+    let next_state = crate::roster_review::after_import_sql(
+        "graduates.review_state",
+        &crate::roster_review::data_changed_sql("graduates", "excluded"),
+        &crate::roster_review::review_on_sql("excluded"),
+    );
+    sqlx::query(&format!(
         "INSERT INTO graduates (id, school_id, department_id, major_id, class_id, graduation_year, student_no, name, gender, \
            ethnicity_code, political_status_code, id_number_enc, id_number_hash, id_number_masked, mobile_enc, mobile_hash, \
            mobile_masked, email, email_masked, home_address_enc, education_level_code, training_mode_code, years_of_schooling, \
-           origin_location, import_job_id, created_at, updated_at) \
+           origin_location, import_job_id, created_at, updated_at, review_state) \
          SELECT s.new_id, s.school_id, d.id, m.id, c.id, s.graduation_year, s.student_no, s.name, s.gender, s.ethnicity_code, \
            s.political_status_code, s.id_number_enc, s.id_number_hash, s.id_number_masked, s.mobile_enc, s.mobile_hash, \
            s.mobile_masked, s.email, s.email_masked, s.home_address_enc, s.education_level_code, s.training_mode_code, s.years_of_schooling, \
-           s.origin_location, s.job_id, $2, $2 \
+           s.origin_location, s.job_id, $2, $2, {new_state} \
          FROM roster_staging s \
          JOIN departments d ON d.school_id = s.school_id AND d.name = s.department \
          JOIN majors m ON m.department_id = d.id AND m.name = s.major \
          LEFT JOIN classes c ON c.major_id = m.id AND c.name = s.class_name \
          WHERE s.job_id = $1 \
-         ON CONFLICT (school_id, student_no) DO UPDATE SET department_id = excluded.department_id, major_id = excluded.major_id, \
+         ON CONFLICT (school_id, student_no) DO UPDATE SET review_state = {next_state}, \
+           review_return_reason = CASE WHEN ({next_state}) = 'returned' THEN graduates.review_return_reason ELSE NULL END, \
+           department_id = excluded.department_id, major_id = excluded.major_id, \
            class_id = excluded.class_id, graduation_year = excluded.graduation_year, name = excluded.name, gender = excluded.gender, \
            ethnicity_code = excluded.ethnicity_code, political_status_code = excluded.political_status_code, \
            id_number_enc = excluded.id_number_enc, id_number_hash = excluded.id_number_hash, id_number_masked = excluded.id_number_masked, \
@@ -662,11 +679,12 @@ async fn merge(
            email = excluded.email, email_masked = excluded.email_masked, home_address_enc = excluded.home_address_enc, education_level_code = excluded.education_level_code, \
            training_mode_code = excluded.training_mode_code, years_of_schooling = excluded.years_of_schooling, \
            origin_location = excluded.origin_location, import_job_id = excluded.import_job_id, updated_at = excluded.updated_at",
-    )
+    ))
     .bind(job_id.to_string())
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    crate::roster_review::audit_import_reopenings(&mut tx, now, job_id, &reopened).await?;
     // Bound graduates moved to another department keep a matching account scope.
     sqlx::query(
         "UPDATE accounts SET department_id = (SELECT g.department_id FROM graduates g WHERE g.id = accounts.graduate_id) \
@@ -681,13 +699,24 @@ async fn merge(
         .execute(&mut *tx)
         .await?;
     let inserted = staged as i64 - updated;
+    let review_reopened = reopened
+        .iter()
+        .filter(|r| r.3 == wangqian_domain::roster_review::RosterReview::Pending.as_str())
+        .count() as i64;
+    let mut message = format!("导入成功：共 {staged} 行，新增 {inserted} 人，更新 {updated} 人");
+    if review_reopened > 0 {
+        message.push_str(&format!(
+            "；其中 {review_reopened} 名已审核或已退回的毕业生信息有变化，已转为待审核"
+        ));
+    }
     let report = ImportReport {
         rows: staged,
         inserted,
         updated,
+        review_reopened,
         error_count: 0,
         errors: Vec::new(),
-        message: format!("导入成功：共 {staged} 行，新增 {inserted} 人，更新 {updated} 人"),
+        message,
     };
     audit::record(
         &mut tx,
@@ -698,7 +727,7 @@ async fn merge(
             target_kind: "job",
             target_id: job_id,
             school_id: Some(school_id),
-            detail: serde_json::json!({ "rows": staged, "inserted": inserted, "updated": updated }),
+            detail: serde_json::json!({ "rows": staged, "inserted": inserted, "updated": updated, "review_reopened": review_reopened }),
         },
     )
     .await?;

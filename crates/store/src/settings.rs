@@ -34,6 +34,7 @@ struct SettingsRow {
     invitation_validity_days: i64,
     employer_verification: String,
     agreement_copies: i64,
+    roster_review: i64,
 }
 
 impl SettingsRow {
@@ -54,6 +55,7 @@ impl SettingsRow {
             employer_verification: EmployerVerification::parse(&self.employer_verification)
                 .ok_or_else(|| bad("employer_verification"))?,
             agreement_copies: u8::try_from(self.agreement_copies)?,
+            roster_review: self.roster_review != 0,
         })
     }
 }
@@ -78,7 +80,7 @@ pub async fn effective_in(
     let row = sqlx::query_as::<_, SettingsRow>(
         "SELECT graduation_year, signing_opens_on, signing_closes_on, review_levels, binding_moment, \
          employer_may_request_termination, termination_not_before, max_terminations, invitation_validity_days, \
-         employer_verification, agreement_copies FROM signing_settings WHERE school_id = $1 AND graduation_year = $2",
+         employer_verification, agreement_copies, roster_review FROM signing_settings WHERE school_id = $1 AND graduation_year = $2",
     )
     .bind(school_id.to_string())
     .bind(i64::from(year))
@@ -126,12 +128,12 @@ pub async fn update_settings(
     sqlx::query(
         "INSERT INTO signing_settings (school_id, graduation_year, signing_opens_on, signing_closes_on, review_levels, \
            binding_moment, employer_may_request_termination, termination_not_before, max_terminations, \
-           invitation_validity_days, employer_verification, updated_by, created_at, updated_at, agreement_copies) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) \
+           invitation_validity_days, employer_verification, updated_by, created_at, updated_at, agreement_copies, roster_review) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15) \
          ON CONFLICT (school_id, graduation_year) DO UPDATE SET signing_opens_on = $3, signing_closes_on = $4, \
            review_levels = $5, binding_moment = $6, employer_may_request_termination = $7, termination_not_before = $8, \
            max_terminations = $9, invitation_validity_days = $10, employer_verification = $11, updated_by = $12, updated_at = $13, \
-           agreement_copies = $14",
+           agreement_copies = $14, roster_review = $15",
     )
     .bind(school_id.to_string())
     .bind(i64::from(settings.graduation_year))
@@ -147,6 +149,7 @@ pub async fn update_settings(
     .bind(actor.account_id.clone())
     .bind(now)
     .bind(i64::from(settings.agreement_copies))
+    .bind(i64::from(settings.roster_review))
     .execute(&mut *tx)
     .await?;
     audit::record(

@@ -371,6 +371,13 @@ fn domain_checks() -> BTreeMap<&'static str, BTreeSet<String>> {
         ("flow_events.party", party),
         ("flow_events.from_state", trail_states.clone()),
         ("flow_events.to_state", trail_states),
+        (
+            "graduates.review_state",
+            strings(
+                wangqian_domain::roster_review::RosterReview::ALL,
+                wangqian_domain::roster_review::RosterReview::as_str,
+            ),
+        ),
     ])
 }
 

@@ -72,12 +72,13 @@ struct Candidate {
     education_level_code: String,
     id_number_masked: String,
     mobile_masked: Option<String>,
+    review_state: String,
 }
 
 const CANDIDATE_SELECT: &str =
     "SELECT g.id, g.school_id, s.name AS school_name, g.graduation_year, g.name, g.gender, \
     d.name AS department, m.name AS major, g.education_level_code, \
-    g.id_number_masked, g.mobile_masked FROM graduates g JOIN schools s ON s.id = g.school_id \
+    g.id_number_masked, g.mobile_masked, g.review_state FROM graduates g JOIN schools s ON s.id = g.school_id \
     JOIN departments d ON d.id = g.department_id JOIN majors m ON m.id = g.major_id";
 
 pub(crate) fn employer_of(actor: &Actor) -> ServiceResult<EmployerId> {
@@ -246,7 +247,16 @@ async fn find_one(
         0 => Err(ServiceError::Missing(
             "没有找到该毕业生：请核对毕业学校、毕业年度、姓名和手机号/身份证号。学校尚未导入或审核生源信息的毕业生也无法查到，请联系毕业生所在学校".into(),
         )),
-        1 => Ok(rows.into_iter().next().expect("one row")),
+        1 => {
+            let found = rows.into_iter().next().expect("one row");
+            // 生源审核: a record the school has not approved is not found, and the answer
+            // says so (the domain's words) instead of "check what you typed".
+            let state = wangqian_domain::roster_review::RosterReview::parse(&found.review_state)
+                .ok_or_else(|| anyhow::anyhow!("unknown review_state {}", found.review_state))?;
+            wangqian_domain::roster_review::findable(state)
+                .map_err(|why| ServiceError::Missing(why.into()))?;
+            Ok(found)
+        }
         _ => Err(ServiceError::Conflict(
             "信息重复：有两条生源记录与之相符，请联系学校核实".into(),
         )),

@@ -162,6 +162,8 @@ pub(crate) struct GraduateFacts {
     pub terminations_used: i64,
     /// The kind of record holding the graduate's outcome, when it is another record.
     pub held_by: Option<String>,
+    /// 生源审核 state of the record.
+    pub review_state: String,
 }
 
 impl GraduateFacts {
@@ -177,7 +179,7 @@ pub(crate) async fn graduate_facts(
     except_record: Option<&AgreementId>,
 ) -> ServiceResult<GraduateFacts> {
     sqlx::query_as::<_, GraduateFacts>(
-        "SELECT g.school_id, g.department_id, g.graduation_year, g.training_mode_code, g.signing_locked, g.signing_lock_reason, g.terminations_used, \
+        "SELECT g.school_id, g.department_id, g.graduation_year, g.training_mode_code, g.signing_locked, g.signing_lock_reason, g.terminations_used, g.review_state, \
          (SELECT o.record_kind FROM graduate_outcomes o WHERE o.graduate_id = g.id AND o.record_id <> $2) AS held_by, \
          d.signing_closed_reason AS department_closed, d.name AS department_name, \
          m.signing_closed_reason AS major_closed, m.name AS major_name \
@@ -255,6 +257,9 @@ pub(crate) async fn load_facts(
         signing_locked: g.signing_locked != 0,
         signing_lock_reason: g.signing_lock_reason.clone(),
         signing_closed: g.closure(),
+        // Employers invite what they may find: an approved record.
+        roster_approved: wangqian_domain::roster_review::RosterReview::parse(&g.review_state)
+            .is_some_and(|r| wangqian_domain::roster_review::findable(r).is_ok()),
         outcome_held: holder(g.held_by.as_deref()),
         pending_invitation: false,
         employer_may_sign: true,

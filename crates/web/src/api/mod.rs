@@ -7,6 +7,7 @@ mod employers;
 mod lifecycle;
 mod province;
 mod roster;
+mod roster_review;
 mod school;
 mod signing_defaults;
 
@@ -28,6 +29,7 @@ pub use employers::*;
 pub use lifecycle::*;
 pub use province::*;
 pub use roster::*;
+pub use roster_review::*;
 pub use school::*;
 pub use signing_defaults::*;
 
@@ -51,6 +53,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(school::list_graduates))
         .routes(routes!(school::get_graduate))
         .routes(routes!(school::unbind_graduate))
+        .routes(routes!(roster_review::review_roster_records))
         .routes(routes!(roster::import_roster))
         .routes(routes!(roster::get_roster_import))
         .routes(routes!(roster::download_roster_template))

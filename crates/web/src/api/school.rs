@@ -28,6 +28,9 @@ pub struct GraduateQuery {
     /// Name fragment or exact student number.
     pub keyword: Option<String>,
     pub bound: Option<bool>,
+    /// 生源审核 state: `pending` (待审核), `approved` (已审核), `returned` (已退回).
+    #[param(inline)]
+    pub review_state: Option<wangqian_domain::roster_review::RosterReview>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
     /// `meta.next` of the previous page: keyset paging for deep lists (`page` is then ignored).
@@ -56,6 +59,7 @@ pub async fn list_graduates(
             department_id: q.department_id,
             keyword: q.keyword,
             bound: q.bound,
+            review_state: q.review_state,
             page: q.page,
             per_page: q.per_page,
             after: q.after,

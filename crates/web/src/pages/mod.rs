@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/school/graduates", get(school::graduate_list))
         .route("/school/graduates/{id}/unbind", post(school::unbind))
+        .route("/school/graduates/review", post(school::roster_review))
         .route(
             "/school/imports",
             get(school::imports).post(school::import_submit),

@@ -5,7 +5,9 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use wangqian_domain::policy;
 use wangqian_domain::role::Role;
+use wangqian_domain::roster_review::{RosterDecision, RosterReview};
 use wangqian_domain::settings::{
     BindingMoment, EmployerVerification, ReviewLevels, SigningSettings,
 };
@@ -13,7 +15,8 @@ use wangqian_store::accounts::{self, SessionInfo};
 use wangqian_store::graduates::{self, GraduateFilter, GraduateSummary};
 use wangqian_store::orgs::{self, DepartmentRow};
 use wangqian_store::roster_import::{self, RowError};
-use wangqian_store::{demo, jobs, settings, Page, ServiceError};
+use wangqian_store::roster_review::{RosterReviewFilter, RosterReviewRequest};
+use wangqian_store::{demo, jobs, settings, Page, SchoolId, ServiceError};
 
 use super::error::{form_page, same_name, FormErrors, PageError, PageResult};
 use super::{bar, china_time, notice_text, render, NoticeQuery, PageForm, UserBar};
@@ -47,6 +50,37 @@ struct GraduatesPage {
     errors: FormErrors,
     error_row: String,
     typed_reason: String,
+    /// 生源审核: the viewer reviews this list (reviewer or administrator of the school).
+    can_review: bool,
+    f_review_state: String,
+    review: ReviewForm,
+}
+
+/// The bulk review form as it came back (ticks and reason kept) and what it did.
+#[derive(Default)]
+struct ReviewForm {
+    ticked: Vec<String>,
+    reason: String,
+    outcome: Option<wangqian_store::roster_review::RosterReviewOutcome>,
+    decision: &'static str,
+}
+
+impl GraduatesPage {
+    fn review_label(&self, state: &str) -> &'static str {
+        RosterReview::parse(state).map_or("", RosterReview::label)
+    }
+
+    fn ticked(&self, id: &str) -> bool {
+        self.review.ticked.iter().any(|t| t == id)
+    }
+
+    /// The review states of the filter, as (value, label).
+    fn review_states(&self) -> Vec<(&'static str, &'static str)> {
+        RosterReview::ALL
+            .iter()
+            .map(|r| (r.as_str(), r.label()))
+            .collect()
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -54,6 +88,7 @@ pub(super) struct GraduateListQuery {
     graduation_year: Option<String>,
     department_id: Option<String>,
     keyword: Option<String>,
+    review_state: Option<String>,
     page: Option<i64>,
     notice: Option<String>,
 }
@@ -70,6 +105,7 @@ pub(super) async fn graduate_list(
         FormErrors::default(),
         String::new(),
         String::new(),
+        ReviewForm::default(),
     )
     .await
 }
@@ -81,6 +117,7 @@ async fn graduates_page(
     errors: FormErrors,
     error_row: String,
     typed_reason: String,
+    review: ReviewForm,
 ) -> PageResult {
     let a = &s.actor;
     let school = school_of(s)?;
@@ -96,6 +133,7 @@ async fn graduates_page(
         department_id: q.department_id.clone(),
         keyword: q.keyword.clone(),
         bound: None,
+        review_state: q.review_state.as_deref().and_then(RosterReview::parse),
         page: q.page,
         per_page: Some(30),
         after: None,
@@ -117,8 +155,98 @@ async fn graduates_page(
         errors,
         error_row,
         typed_reason,
+        can_review: policy::review_school_roster(a, &SchoolId::from(school.as_str())).is_allowed(),
+        f_review_state: q.review_state.unwrap_or_default(),
+        review,
     };
     Ok(form_page(&page, &page.errors))
+}
+
+/// 生源审核 from the list: 审核通过 / 退回 of the ticked graduates (`g_<id>` boxes), or
+/// 按当前筛选全部审核通过 over the list's filter (every page). The page comes back with what
+/// was done and, for a refused form, the ticks and the reason as typed.
+pub(super) async fn roster_review(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    PageForm(f): PageForm<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    let field = |k: &str| f.get(k).cloned().filter(|v| !v.trim().is_empty());
+    let q = GraduateListQuery {
+        graduation_year: field("graduation_year"),
+        department_id: field("department_id"),
+        keyword: field("keyword"),
+        review_state: field("review_state"),
+        page: None,
+        notice: None,
+    };
+    let mut ticked: Vec<String> = f
+        .keys()
+        .filter_map(|k| k.strip_prefix("g_"))
+        .map(str::to_string)
+        .collect();
+    ticked.sort();
+    let reason = f.get("reason").cloned().unwrap_or_default();
+    let (decision, by_filter) = match f.get("decision").map(String::as_str) {
+        Some("approve") => (RosterDecision::Approve, false),
+        Some("return") => (RosterDecision::Return, false),
+        Some("approve_filter") => (RosterDecision::Approve, true),
+        _ => return Err(PageError::bad_request("请选择审核通过或退回")),
+    };
+    let request = RosterReviewRequest {
+        decision,
+        reason: Some(reason.clone()),
+        ids: (!by_filter).then(|| ticked.clone()),
+        filter: by_filter.then(|| RosterReviewFilter {
+            school_id: None,
+            graduation_year: q
+                .graduation_year
+                .as_deref()
+                .and_then(|y| y.trim().parse().ok()),
+            department_id: q.department_id.clone(),
+            keyword: q.keyword.clone(),
+            bound: None,
+            review_state: q.review_state.as_deref().and_then(RosterReview::parse),
+        }),
+    };
+    let label = match decision {
+        RosterDecision::Approve => "审核通过",
+        RosterDecision::Return => "退回",
+    };
+    match wangqian_store::roster_review::review_roster_records(&state.store, &s.actor, request)
+        .await
+    {
+        Ok(outcome) => {
+            let review = ReviewForm {
+                outcome: Some(outcome),
+                decision: label,
+                ..ReviewForm::default()
+            };
+            graduates_page(
+                &state,
+                &s,
+                q,
+                FormErrors::default(),
+                String::new(),
+                String::new(),
+                review,
+            )
+            .await
+        }
+        Err(e) => {
+            // The form's own names: the list's lock forms have a `reason` of their own.
+            let errors = FormErrors::from_service(e, |f| match f {
+                "reason" => Some("review_reason".into()),
+                "ids" => Some("review_ids".into()),
+                _ => None,
+            })?;
+            let review = ReviewForm {
+                ticked,
+                reason,
+                ..ReviewForm::default()
+            };
+            graduates_page(&state, &s, q, errors, String::new(), String::new(), review).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -156,6 +284,7 @@ pub(super) async fn signing_lock(
                 errors,
                 id,
                 f.reason,
+                ReviewForm::default(),
             )
             .await
         }
@@ -458,6 +587,9 @@ pub(super) struct SettingsForm {
     employer_verification: String,
     #[serde(default)]
     agreement_copies: String,
+    /// "true" / "false"; a form without it (an older page) keeps the default, on.
+    #[serde(default)]
+    roster_review: String,
 }
 
 impl SettingsForm {
@@ -474,6 +606,7 @@ impl SettingsForm {
             invitation_validity_days: st.invitation_validity_days.to_string(),
             employer_verification: st.employer_verification.as_str().into(),
             agreement_copies: st.agreement_copies.to_string(),
+            roster_review: st.roster_review.to_string(),
         }
     }
 
@@ -530,6 +663,10 @@ impl SettingsForm {
                 "true" | "false"
             ),
         );
+        choice(
+            "roster_review",
+            matches!(self.roster_review.as_str(), "" | "true" | "false"),
+        );
         let narrow = |n: u16| u8::try_from(n).unwrap_or(u8::MAX);
         let st = SigningSettings {
             graduation_year: year,
@@ -543,6 +680,7 @@ impl SettingsForm {
             invitation_validity_days: narrow(validity),
             employer_verification: verification.unwrap_or(EmployerVerification::PlatformSufficient),
             agreement_copies: narrow(copies),
+            roster_review: self.roster_review != "false",
         };
         if errors.is_empty() {
             return Ok(st);

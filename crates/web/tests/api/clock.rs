@@ -141,6 +141,8 @@ async fn on_1_september_the_cohort_turns_and_the_next_cohorts_settings_apply() {
     let (_, mut s) = admin.get_json(&settings).await;
     assert_eq!(s["signing_opens_on"], format!("{year}-09-01"));
     s["review_levels"] = json!("one");
+    // Its roster needs no 生源审核 (imported records are approved at once).
+    s["roster_review"] = json!(false);
     let (status, b) = admin.put_json(&settings, &s).await;
     assert_eq!(status, 200, "{b}");
     let csv = format!(

@@ -22,6 +22,7 @@ mod password_reset;
 mod record_uploads;
 mod regions;
 mod roster;
+mod roster_review;
 mod schools;
 mod self_unbind;
 mod signing_defaults;

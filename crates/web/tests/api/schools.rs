@@ -480,6 +480,15 @@ async fn from_an_empty_database_to_an_agreement_in_force() {
         )
         .await;
     assert_eq!(s, 201, "{b}");
+    // 生源审核: the school approves its roster before employers can find anyone.
+    let (s, b) = admin
+        .post_json(
+            "/api/graduates/review",
+            &json!({ "decision": "approve", "filter": {} }),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["approved"], 1, "{b}");
 
     // An employer registers to recruit there; the province and the school verify it.
     let registration = json!({
