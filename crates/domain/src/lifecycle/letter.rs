@@ -46,7 +46,11 @@ impl InvitationLetter {
     /// The whole letter as plain text, paragraphs on their own lines.
     pub fn text(&self) -> String {
         let mut out = vec![self.greeting.clone(), self.offer.clone()];
-        out.extend(self.lines.iter().map(|l| format!("{}：{}", l.label, l.value)));
+        out.extend(
+            self.lines
+                .iter()
+                .map(|l| format!("{}：{}", l.label, l.value)),
+        );
         out.push(format!("{} {}", self.employer_name, self.dated));
         out.push("签约须知：".to_string());
         out.extend(self.notice.iter().cloned());
@@ -92,7 +96,10 @@ pub fn invitation_letter(
             format!("{}（元/月）", terms.probation_salary_yuan),
         );
     }
-    line("转正起薪", format!("{}（元/月）", terms.regular_salary_yuan));
+    line(
+        "转正起薪",
+        format!("{}（元/月）", terms.regular_salary_yuan),
+    );
     line("违约金", format!("{}（元）", terms.breach_penalty_yuan));
     line("报到地点", terms.report_place.clone());
     line("报到期限", terms.report_deadline.clone());
@@ -145,12 +152,10 @@ mod tests {
             "我单位拟录用（聘用）你为 市场助理 岗位员工，请于2026年12月13日24时之前反馈，办理网签手续。过期不反馈视为主动放弃。"
         );
         assert_eq!(l.dated, "2026年12月8日");
-        assert!(l
-            .lines
-            .contains(&LetterLine {
-                label: "试用起薪".into(),
-                value: "3000（元/月）".into()
-            }));
+        assert!(l.lines.contains(&LetterLine {
+            label: "试用起薪".into(),
+            value: "3000（元/月）".into()
+        }));
         assert!(l.text().contains("签约须知：\n一、符合下列情况之一"));
         assert!(!l.text().contains("劳动教养"));
     }

@@ -7,8 +7,8 @@ use wangqian_domain::lifecycle::letter::{self, InvitationLetter};
 use wangqian_domain::lifecycle::{
     self as lc, AgreementAction as A, AgreementKind, AgreementState, Facts, Party, Refusal,
 };
-use wangqian_domain::settings::SigningSettings;
 use wangqian_domain::role::Actor;
+use wangqian_domain::settings::SigningSettings;
 use wangqian_domain::terms::AgreementTerms;
 
 use super::find::{employer_of, require_on_send_list};
@@ -448,7 +448,13 @@ pub async fn preview_invitations(
             [one] => one.message.clone(),
             many => many
                 .iter()
-                .map(|l| format!("{}：{}", l.name.as_deref().unwrap_or("发送列表外的毕业生"), l.message))
+                .map(|l| {
+                    format!(
+                        "{}：{}",
+                        l.name.as_deref().unwrap_or("发送列表外的毕业生"),
+                        l.message
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("；"),
         };

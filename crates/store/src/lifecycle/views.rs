@@ -228,7 +228,10 @@ async fn mark_view_only(
     let (Role::Graduate, Some(graduate_id)) = (actor.role, &actor.graduate_id) else {
         return Ok(());
     };
-    if !rows.iter().any(|r| r.state == AgreementState::Invited.as_str()) {
+    if !rows
+        .iter()
+        .any(|r| r.state == AgreementState::Invited.as_str())
+    {
         return Ok(());
     }
     let subject = FactsOf::New {

@@ -295,10 +295,8 @@ pub(super) async fn preview_submit(
     };
     match invitations::preview_invitations(&state.store, &s.actor, input).await {
         Ok(preview) => {
-            let mut kept: Vec<(String, String)> = f
-                .into_iter()
-                .filter(|(k, _)| k != "_csrf")
-                .collect();
+            let mut kept: Vec<(String, String)> =
+                f.into_iter().filter(|(k, _)| k != "_csrf").collect();
             kept.sort();
             Ok(render(&PreviewPage {
                 user: bar(&s),

@@ -77,7 +77,10 @@ async fn written(app: &TestApp) -> Vec<i64> {
 }
 
 fn message(v: &Value) -> String {
-    v["error"]["message"].as_str().unwrap_or_default().to_string()
+    v["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[tokio::test]
@@ -94,7 +97,10 @@ async fn an_invitation_to_a_signed_graduate_is_sent_view_only_and_accepted_after
     let sent = send(&other, &g).await;
     assert_eq!(sent["sent"], 1, "{sent}");
     let told = sent["results"][0]["message"].as_str().unwrap();
-    assert!(told.starts_with("已发送") && told.contains("解约后才能接受"), "{told}");
+    assert!(
+        told.starts_with("已发送") && told.contains("解约后才能接受"),
+        "{told}"
+    );
     let id = sent["results"][0]["agreement_id"]
         .as_str()
         .unwrap()
@@ -117,7 +123,10 @@ async fn an_invitation_to_a_signed_graduate_is_sent_view_only_and_accepted_after
         html.contains("只能查看") && html.contains(ANSWER_HELD_AGREEMENT),
         "{html}"
     );
-    assert!(!html.contains("现在签约"), "no button that leads to a refusal");
+    assert!(
+        !html.contains("现在签约"),
+        "no button that leads to a refusal"
+    );
     assert!(!html.contains("value=\"reject\""), "{html}");
     let (_, list) = grad.get_json("/api/agreements").await;
     let row = list["items"]
@@ -228,19 +237,26 @@ async fn a_wrong_password_returns_to_the_letter_with_the_tick_kept() {
     assert!(html.contains("24时之前反馈，办理网签手续。过期不反馈视为主动放弃。"));
     assert!(html.contains("签约须知") && html.contains("本协议解除"));
     assert!(html.contains("签约成功后不能再与其他单位签约"));
-    assert!(!html.contains("id=\"a-agree\" type=\"checkbox\" name=\"agree\" value=\"1\" required checked"));
+    assert!(!html
+        .contains("id=\"a-agree\" type=\"checkbox\" name=\"agree\" value=\"1\" required checked"));
 
     let (s, _, html) = form(
         &grad,
         &format!("/agreements/{id}/accept"),
-        &[("agree", "1"), ("password", "Wrong2026x"), ("_idem", "de-1")],
+        &[
+            ("agree", "1"),
+            ("password", "Wrong2026x"),
+            ("_idem", "de-1"),
+        ],
     )
     .await;
     assert_eq!(s, 422, "{html}");
     assert!(html.contains("id=\"a-password-error\""), "{html}");
     assert!(html.contains("密码不正确"), "{html}");
     assert!(
-        html.contains("id=\"a-agree\" type=\"checkbox\" name=\"agree\" value=\"1\" required checked"),
+        html.contains(
+            "id=\"a-agree\" type=\"checkbox\" name=\"agree\" value=\"1\" required checked"
+        ),
         "the tick is kept: {html}"
     );
     assert!(html.contains("现在签约") && html.contains("同学，你好！"));
@@ -269,9 +285,18 @@ async fn rejecting_asks_first_and_the_reason_is_kept_in_the_trail() {
     let form_start = html[..start].rfind("<form").unwrap();
     let form_end = start + html[start..].find("</form>").unwrap();
     let reject = &html[form_start..form_end];
-    assert!(reject.contains("data-confirm=\"确定要拒绝邀约吗？"), "{reject}");
-    assert!(reject.contains("id=\"reason-reject\" name=\"reason\""), "{reject}");
-    assert!(!reject.contains("required"), "the reason is optional: {reject}");
+    assert!(
+        reject.contains("data-confirm=\"确定要拒绝邀约吗？"),
+        "{reject}"
+    );
+    assert!(
+        reject.contains("id=\"reason-reject\" name=\"reason\""),
+        "{reject}"
+    );
+    assert!(
+        !reject.contains("required"),
+        "the reason is optional: {reject}"
+    );
 
     const WHY: &str = "已接受升学录取，感谢贵单位";
     let (s, location, body) = form(
@@ -361,16 +386,25 @@ async fn the_desk_previews_then_sends_and_goes_back_with_everything_typed() {
         ("_idem", "desk-preview-1"),
     ];
     let (_, html) = page(&hr, "/employer/signing").await;
-    assert!(html.contains("action=\"/employer/signing/preview\""), "{html}");
+    assert!(
+        html.contains("action=\"/employer/signing/preview\""),
+        "{html}"
+    );
     assert!(html.contains("预览邀请函"));
 
     let before = written(&app).await;
     let (s, _, html) = form(&hr, "/employer/signing/preview", &fields).await;
     assert_eq!(s, 200, "{html}");
     assert_eq!(written(&app).await, before);
-    assert!(html.contains("我单位拟录用（聘用）你为 嵌入式工程师 岗位员工，请于"), "{html}");
+    assert!(
+        html.contains("我单位拟录用（聘用）你为 嵌入式工程师 岗位员工，请于"),
+        "{html}"
+    );
     assert!(html.contains("签约须知") && html.contains("确认发送") && html.contains("返回修改"));
-    assert!(html.contains(&format!("name=\"{tick}\" value=\"1\"")), "{html}");
+    assert!(
+        html.contains(&format!("name=\"{tick}\" value=\"1\"")),
+        "{html}"
+    );
     assert!(html.contains("name=\"position\" value=\"嵌入式工程师\""));
 
     // 返回修改: the desk with everything typed.

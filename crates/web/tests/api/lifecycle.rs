@@ -880,9 +880,10 @@ async fn fifty_invitations_accepted_at_once_leave_exactly_one_signed() {
             200 => ok += 1,
             // The database refused the second outcome, or the domain saw the first one.
             409 => assert!(
-                b["error"]["message"].as_str().is_some_and(|m| m
-                    .contains("只能有一个")
-                    || m == wangqian_domain::lifecycle::ANSWER_HELD_AGREEMENT),
+                b["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("只能有一个")
+                        || m == wangqian_domain::lifecycle::ANSWER_HELD_AGREEMENT),
                 "{b}"
             ),
             other => panic!("unexpected {other}: {b}"),
