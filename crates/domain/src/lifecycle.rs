@@ -484,10 +484,8 @@ const NOT_THE_REQUESTER: &str = "只有发起解约的一方可以撤回申请";
 const TRAINING_MODE_ONLINE: &str = "该毕业生为定向或委培培养，不能网上签约";
 const TRAINING_MODE_PAPER: &str = "定向或委培毕业生不能登记就业协议";
 const SIGNING_LOCKED: &str = "学校已暂停该毕业生的网签资格";
-const HOLDS_DESTINATION: &str =
-    "该毕业生已登记其他毕业去向，解除后才能接受贵单位的邀约（邀约仍可发送，对方可以查看）";
-const HOLDS_AGREEMENT: &str =
-    "该毕业生已与其他单位签约，解约后才能接受贵单位的邀约（邀约仍可发送，对方可以查看）";
+const HOLDS_DESTINATION: &str = "该毕业生已登记其他毕业去向，解除后才能接受贵单位的邀约";
+const HOLDS_AGREEMENT: &str = "该毕业生已与其他单位签约，解约后才能接受贵单位的邀约";
 /// The graduate's words for an invitation they cannot answer while holding an outcome.
 pub const ANSWER_HELD_AGREEMENT: &str = "你已签约，解约后才能处理其他邀请";
 pub const ANSWER_HELD_DESTINATION: &str = "你已登记其他毕业去向，解除后才能处理邀请";

@@ -345,7 +345,7 @@ fn sent_message(done: &str, facts: &Facts) -> String {
     if notes.is_empty() {
         done.to_string()
     } else {
-        format!("{done}（{}）", notes.join("；"))
+        format!("{done}。{}", notes.join("；"))
     }
 }
 
