@@ -702,7 +702,10 @@ pub async fn accept_invitation(
 ) -> ServiceResult<Applied> {
     // An answer the domain refuses (the graduate holds an outcome elsewhere, the deadline
     // passed) is told before the password is asked for: no attempt is spent on it.
-    super::check_allowed(store, actor, id, A::Accept).await?;
+    // A retry (a double click) skips it: its transaction replays the first answer.
+    if !idempotency::seen(store, actor, idem).await? {
+        super::check_allowed(store, actor, id, A::Accept).await?;
+    }
     // The tick-box and the password are reported together; the password is checked before the
     // transaction: hashing takes ~0.1 s and must not hold the write lock.
     let mut errors = Vec::new();
