@@ -50,7 +50,10 @@ test('an offer is sent, signed on a phone, approved twice and numbered', async (
   await hr.selectOption('#report_county', '340104');
   await hr.fill('#report_street', '长江西路1号');
   await hr.fill('#report_deadline', '2027-07-15');
-  await hr.click('button:has-text("发送邀约")');
+  // 预览: the letter as the graduate will read it, then 确认发送.
+  await hr.click('button:has-text("预览邀请函")');
+  await hr.waitForSelector('text=我单位拟录用（聘用）你为 测试工程师 岗位员工');
+  await hr.click('button:has-text("确认发送")');
   await hr.waitForSelector('text=发送成功 1 人');
   await hr.close();
 

@@ -8,6 +8,7 @@
 //! needs a reason, a proof or a confirmation, its button and its words — is one row of
 //! [`spec`]. Nothing reads the clock: callers say whether a deadline has passed.
 
+pub mod letter;
 pub mod spec;
 
 use std::borrow::Cow;
@@ -494,8 +495,11 @@ const NOT_THE_REQUESTER: &str = "只有发起解约的一方可以撤回申请";
 const TRAINING_MODE_ONLINE: &str = "该毕业生为定向或委培培养，不能网上签约";
 const TRAINING_MODE_PAPER: &str = "定向或委培毕业生不能登记就业协议";
 const SIGNING_LOCKED: &str = "学校已暂停该毕业生的网签资格";
-const HOLDS_DESTINATION: &str = "该毕业生已登记其他毕业去向";
-const HOLDS_AGREEMENT: &str = "该毕业生已签约（已有有效的就业协议）";
+const HOLDS_DESTINATION: &str = "该毕业生已登记其他毕业去向，解除后才能接受贵单位的邀约";
+const HOLDS_AGREEMENT: &str = "该毕业生已与其他单位签约，解约后才能接受贵单位的邀约";
+/// The graduate's words for an invitation they cannot answer while holding an outcome.
+pub const ANSWER_HELD_AGREEMENT: &str = "你已签约，解约后才能处理其他邀请";
+pub const ANSWER_HELD_DESTINATION: &str = "你已登记其他毕业去向，解除后才能处理邀请";
 const EMPLOYER_NOT_VERIFIED_BY_SCHOOL: &str = "该校要求用人单位经学校审核，贵单位尚未通过该校审核";
 const EMPLOYER_NOT_VERIFIED: &str = "贵单位尚未通过平台或该校审核，暂不能发起签约";
 pub const PENDING_INVITATION: &str = "已向该毕业生发出邀约，对方处理前不能再次发送";
@@ -566,11 +570,8 @@ pub fn invite_obstacles(f: &Facts) -> Vec<Cow<'static, str>> {
     if let Some(c) = &f.signing_closed {
         why.push(c.message().into());
     }
-    match f.outcome_held {
-        Some(Holder::Destination) => why.push(HOLDS_DESTINATION.into()),
-        Some(Holder::Agreement) => why.push(HOLDS_AGREEMENT.into()),
-        None => {}
-    }
+    // A held outcome is no obstacle: a graduate may receive invitations whatever their state
+    // (SPEC §5, 003 §4) and answers them after a termination or release ([`invite_notes`]).
     if !f.signing_open {
         why.push(WINDOW_CLOSED.into());
     }
@@ -587,6 +588,50 @@ pub fn invite_obstacles(f: &Facts) -> Vec<Cow<'static, str>> {
         why.push(PENDING_INVITATION.into());
     }
     why
+}
+
+/// What an employer is told about an invitation it may send but the graduate cannot answer yet
+/// (the graduate holds an outcome elsewhere): shown beside the send result and the preview.
+pub fn invite_notes(f: &Facts) -> Vec<Cow<'static, str>> {
+    match f.outcome_held {
+        Some(Holder::Destination) => vec![HOLDS_DESTINATION.into()],
+        Some(Holder::Agreement) => vec![HOLDS_AGREEMENT.into()],
+        None => Vec::new(),
+    }
+}
+
+/// Why the graduate may only look at an invitation (只能查看): each of their answers (接受,
+/// 拒绝) is refused by a rule now — another record holds their outcome (002: once signed, the
+/// other letters are view-only), the deadline passed. Read from [`decide`], so a page never
+/// offers an answer the service would refuse. `None` when they may answer, or never would.
+pub fn view_only_reason(
+    state: AgreementState,
+    party: Party,
+    facts: &Facts,
+) -> Option<Cow<'static, str>> {
+    if state != AgreementState::Invited || party != Party::Graduate {
+        return None;
+    }
+    let mut why = None;
+    for action in [AgreementAction::Accept, AgreementAction::Reject] {
+        match decide(Some(state), action, party, facts) {
+            Ok(_) => return None,
+            Err(Refusal::Rule(r)) => {
+                why.get_or_insert(r);
+            }
+            Err(_) => {}
+        }
+    }
+    why
+}
+
+/// The graduate's refusal of an answer while another record holds their outcome.
+fn answer_held(held: Option<Holder>) -> Result<(), Refusal> {
+    match held {
+        Some(Holder::Agreement) => Err(Refusal::Rule(ANSWER_HELD_AGREEMENT.into())),
+        Some(Holder::Destination) => Err(Refusal::Rule(ANSWER_HELD_DESTINATION.into())),
+        None => Ok(()),
+    }
 }
 
 /// Decides an action: on an existing record in `state`, or creating one (`None`: an invitation,
@@ -720,15 +765,19 @@ fn decide_step(
             }
             Ok(Effects::to(S::Invited))
         }
+        // While the graduate holds an outcome elsewhere, the letter is view-only: neither
+        // answer (002 §2.1.2); after a termination or release both come back.
         (S::Invited, A::Accept) if online => {
             only(&[P::Graduate])?;
             rule(!ctx.deadline_passed, DEADLINE_PASSED)?;
+            answer_held(ctx.outcome_held)?;
             rule(ctx.signing_open, WINDOW_CLOSED)?;
             Ok(Effects::to(S::Signed).take())
         }
         (S::Invited, A::Reject) if online => {
             only(&[P::Graduate])?;
             rule(!ctx.deadline_passed, DEADLINE_PASSED)?;
+            answer_held(ctx.outcome_held)?;
             Ok(Effects::to(S::Rejected))
         }
         (S::Invited, A::Expire) if online => {

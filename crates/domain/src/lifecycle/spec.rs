@@ -172,13 +172,17 @@ impl AgreementAction {
                 ),
                 Confirm::Password,
             ),
-            A::Reject => row(
-                Some("reject_invitation"),
-                GRADUATE,
-                Optional,
-                BUTTON,
-                "拒绝邀约",
-                w,
+            // Rejecting ends the offer at once: the page asks first (an optional reason).
+            A::Reject => confirmed(
+                row(
+                    Some("reject_invitation"),
+                    GRADUATE,
+                    Optional,
+                    BUTTON,
+                    "拒绝邀约",
+                    w,
+                ),
+                Confirm::Dialog,
             ),
             A::Expire => row(None, SYSTEM, No, System, "邀约过期", w),
             A::CancelSigning => row(

@@ -670,7 +670,9 @@ fn an_invitation_is_decided_with_every_obstacle_told_and_the_first_refusing() {
         ..online()
     };
     let all = invite_obstacles(&blocked);
-    assert_eq!(all.len(), 6, "{all:?}");
+    // The held outcome is no obstacle (SPEC §5): five reasons, and a note for the employer.
+    assert_eq!(all.len(), 5, "{all:?}");
+    assert_eq!(invite_notes(&blocked).len(), 1);
     assert_eq!(
         decide(None, AgreementAction::Invite, Party::Employer, &blocked),
         Err(Refusal::Rule(all[0].clone()))
@@ -743,6 +745,69 @@ fn a_signing_lock_refuses_invitations_and_resends_with_the_schools_reason() {
 }
 
 #[test]
+fn a_graduate_holding_an_outcome_is_invited_but_may_only_look_until_released() {
+    let held = Facts {
+        outcome_held: Some(Holder::Agreement),
+        ..online()
+    };
+    // The employer may send; the graduate may neither accept nor reject, and is told why.
+    assert!(decide(None, AgreementAction::Invite, Party::Employer, &held).is_ok());
+    assert!(invite_obstacles(&held).is_empty());
+    assert!(invite_notes(&held)[0].contains("解约后才能接受"));
+    for a in [AgreementAction::Accept, AgreementAction::Reject] {
+        assert_eq!(
+            decide(Some(AgreementState::Invited), a, Party::Graduate, &held),
+            Err(Refusal::Rule(ANSWER_HELD_AGREEMENT.into())),
+            "{a:?}"
+        );
+    }
+    assert!(available_actions(AgreementState::Invited, Party::Graduate, &held).is_empty());
+    assert_eq!(
+        view_only_reason(AgreementState::Invited, Party::Graduate, &held).as_deref(),
+        Some(ANSWER_HELD_AGREEMENT)
+    );
+    let destination = Facts {
+        outcome_held: Some(Holder::Destination),
+        ..online()
+    };
+    assert_eq!(
+        view_only_reason(AgreementState::Invited, Party::Graduate, &destination).as_deref(),
+        Some(ANSWER_HELD_DESTINATION)
+    );
+    // Released (a termination), the same letter can be answered again.
+    let free = online();
+    assert_eq!(
+        view_only_reason(AgreementState::Invited, Party::Graduate, &free),
+        None
+    );
+    assert!(decide(
+        Some(AgreementState::Invited),
+        AgreementAction::Accept,
+        Party::Graduate,
+        &free
+    )
+    .is_ok());
+    // Past the deadline the letter is view-only too, with that reason; others never answer.
+    let late = Facts {
+        deadline_passed: true,
+        ..online()
+    };
+    assert!(
+        view_only_reason(AgreementState::Invited, Party::Graduate, &late)
+            .is_some_and(|r| r.contains("反馈有效期"))
+    );
+    assert_eq!(
+        view_only_reason(AgreementState::Invited, Party::Employer, &held),
+        None
+    );
+    // The employer still withdraws or edits the pending letter.
+    assert_eq!(
+        available_actions(AgreementState::Invited, Party::Employer, &held),
+        [AgreementAction::EditInvitation, AgreementAction::Withdraw]
+    );
+}
+
+#[test]
 fn a_record_cannot_take_an_outcome_another_record_holds() {
     let held = Facts {
         outcome_held: Some(Holder::Agreement),
@@ -750,9 +815,9 @@ fn a_record_cannot_take_an_outcome_another_record_holds() {
     };
     assert_eq!(
         decide(
-            Some(AgreementState::Invited),
-            AgreementAction::Accept,
-            Party::Graduate,
+            Some(AgreementState::ReviewRejected),
+            AgreementAction::RevokeReview,
+            Party::SchoolAdmin,
             &held
         ),
         Err(Refusal::Rule(OUTCOME_TAKEN.into()))

@@ -88,6 +88,23 @@ pub async fn claim<T: DeserializeOwned>(
     Ok(Some(value))
 }
 
+/// Whether the key was already claimed by the actor: a retry, whose answer (or conflict) the
+/// action's own transaction gives, so that checks made before it must not answer instead.
+pub async fn seen(
+    store: &crate::Store,
+    actor: &Actor,
+    key: Option<&IdemKey>,
+) -> ServiceResult<bool> {
+    let Some(key) = key else { return Ok(false) };
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT 1 FROM idempotency_keys WHERE account_id = $1 AND idem_key = $2")
+            .bind(actor.account_id.clone())
+            .bind(key.key.clone())
+            .fetch_optional(store.reader())
+            .await?;
+    Ok(row.is_some())
+}
+
 /// Stores the answer with the claimed key, in the same transaction as the change.
 pub async fn remember<T: Serialize>(
     conn: &mut AnyConnection,

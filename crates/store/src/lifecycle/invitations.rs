@@ -3,10 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
+use wangqian_domain::lifecycle::letter::{self, InvitationLetter};
 use wangqian_domain::lifecycle::{
     self as lc, AgreementAction as A, AgreementKind, AgreementState, Facts, Party, Refusal,
 };
 use wangqian_domain::role::Actor;
+use wangqian_domain::settings::SigningSettings;
 use wangqian_domain::terms::AgreementTerms;
 
 use super::find::{employer_of, require_on_send_list};
@@ -172,22 +174,16 @@ async fn send_one(
     {
         return Ok(done);
     }
-    require_on_send_list(&mut tx, employer_id, graduate_id).await?;
     let now = store.now();
     // A pending invitation of this pair whose deadline has passed is expired first, in this
     // transaction, so that the one-pending rule sees the truth without waiting for a sweep.
     expire_pair(&mut tx, &store.pii, employer_id, graduate_id, now).await?;
-    let subject = FactsOf::New {
-        kind: AgreementKind::Online,
-        graduate_id,
-        employer_id: Some(employer_id),
-    };
-    let (facts, s, g) = load_facts(&mut tx, subject, A::Invite, now).await?;
-    let effects = lc::decide(None, A::Invite, Party::Employer, &facts).map_err(|r| match r {
-        // The employer is told every reason at once, as the search shows them.
-        Refusal::Rule(_) => ServiceError::Conflict(lc::invite_obstacles(&facts).join("；")),
-        other => refused(other, AgreementState::Invited, A::Invite),
-    })?;
+    let InviteDecision {
+        facts,
+        settings: s,
+        graduate: g,
+        effects,
+    } = decide_invite(&mut tx, employer_id, graduate_id, now).await?;
     let days = validity(validity_days, s.invitation_validity_days)?;
     let deadline = lc::invitation_deadline(now, days);
     let (employer_name, credit_code): (String, String) =
@@ -285,7 +281,7 @@ async fn send_one(
         ok: true,
         agreement_id: Some(id),
         deadline_at: Some(deadline),
-        message: "已发送".into(),
+        message: sent_message("已发送", &facts),
     };
     // Sent: the graduate leaves the send list (a later offer starts from a new search).
     sqlx::query("DELETE FROM send_list WHERE employer_id = $1 AND graduate_id = $2")
@@ -296,6 +292,188 @@ async fn send_one(
     idempotency::remember(&mut tx, actor, idem, &result).await?;
     tx.commit().await?;
     Ok(result)
+}
+
+/// The employer's scope for inviting is its send list; outside it the answer says so (and
+/// tells nothing about the graduate), instead of "不存在或无权访问".
+pub const NOT_ON_SEND_LIST: &str = "该毕业生不在贵单位的签约发送列表中：请先按毕业学校、毕业年度、姓名和手机号或身份证号查询，查询结果会说明能否邀约";
+
+/// An invitation the domain allows, with the facts it was decided on.
+struct InviteDecision {
+    facts: Facts,
+    settings: SigningSettings,
+    graduate: super::GraduateFacts,
+    effects: lc::Effects,
+}
+
+/// The one decision path of an invitation, for the send and its preview: the send list (the
+/// employer's scope), the facts, [`lc::decide`]; a refusal names every reason at once, as the
+/// search shows them.
+async fn decide_invite(
+    conn: &mut AnyConnection,
+    employer_id: &EmployerId,
+    graduate_id: &GraduateId,
+    now: Millis,
+) -> ServiceResult<InviteDecision> {
+    require_on_send_list(conn, employer_id, graduate_id)
+        .await
+        .map_err(|e| match e {
+            ServiceError::NotFound(_) => ServiceError::Conflict(NOT_ON_SEND_LIST.into()),
+            other => other,
+        })?;
+    let subject = FactsOf::New {
+        kind: AgreementKind::Online,
+        graduate_id,
+        employer_id: Some(employer_id),
+    };
+    let (facts, settings, graduate) = load_facts(conn, subject, A::Invite, now).await?;
+    let effects = lc::decide(None, A::Invite, Party::Employer, &facts).map_err(|r| match r {
+        Refusal::Rule(_) => ServiceError::Conflict(lc::invite_obstacles(&facts).join("；")),
+        other => refused(other, AgreementState::Invited, A::Invite),
+    })?;
+    Ok(InviteDecision {
+        facts,
+        settings,
+        graduate,
+        effects,
+    })
+}
+
+/// "已发送", with what the employer should know about the graduate's answer (a held outcome).
+fn sent_message(done: &str, facts: &Facts) -> String {
+    let notes = lc::invite_notes(facts);
+    if notes.is_empty() {
+        done.to_string()
+    } else {
+        format!("{done}。{}", notes.join("；"))
+    }
+}
+
+/// One graduate of a preview: whether the offer would be sent, and why not.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PreviewLine {
+    pub graduate_id: GraduateId,
+    /// The graduate's name, for graduates on the employer's send list.
+    pub name: Option<String>,
+    pub ok: bool,
+    /// Where the graduate's answer would end (24:00 China time of the last day).
+    pub deadline_at: Option<Millis>,
+    pub message: String,
+}
+
+/// What `preview_invitation` answers: the letter as the graduate will read it, and the send's
+/// answer for every graduate, nothing written.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct InvitationPreview {
+    /// The letter as the first graduate who can be invited reads it (the others differ only in
+    /// the greeting, and in the deadline where their school's default validity differs).
+    pub letter: InvitationLetter,
+    /// The same letter as plain text.
+    pub letter_text: String,
+    /// Graduates the offer would reach.
+    pub invitable: usize,
+    pub graduates: Vec<PreviewLine>,
+}
+
+/// Previews a send: validates exactly as [`send_invitations`] does (the same terms check and
+/// the same decision per graduate) and writes nothing. Refused for every graduate, the answer
+/// is the refusal with each reason.
+pub async fn preview_invitations(
+    store: &Store,
+    actor: &Actor,
+    input: SendInvitations,
+) -> ServiceResult<InvitationPreview> {
+    let employer_id = employer_of(actor)?;
+    let mut input = input;
+    if input.all_on_send_list {
+        input.graduate_ids = super::find::send_list_ids(store, &employer_id).await?;
+    }
+    let terms = checked_batch(&input)?;
+    let now = store.now();
+    let mut conn = store.reader().acquire().await?;
+    let (employer_name,): (String,) = sqlx::query_as("SELECT name FROM employers WHERE id = $1")
+        .bind(employer_id.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut seen = std::collections::HashSet::new();
+    let mut lines = Vec::new();
+    let mut letter = None;
+    for gid in input.graduate_ids {
+        if !seen.insert(gid.clone()) {
+            continue;
+        }
+        let line = match decide_invite(&mut conn, &employer_id, &gid, now).await {
+            Ok(d) => {
+                let days = validity(input.validity_days, d.settings.invitation_validity_days)?;
+                let deadline = lc::invitation_deadline(now, days);
+                let name = graduate_name(&mut conn, &gid).await?;
+                if letter.is_none() {
+                    letter = Some(letter::invitation_letter(
+                        &name,
+                        &employer_name,
+                        &terms,
+                        now,
+                        deadline,
+                    ));
+                }
+                PreviewLine {
+                    graduate_id: gid,
+                    name: Some(name),
+                    ok: true,
+                    deadline_at: Some(deadline),
+                    message: sent_message("可以发送", &d.facts),
+                }
+            }
+            Err(e @ (ServiceError::Internal(_) | ServiceError::Forbidden)) => return Err(e),
+            Err(e) => {
+                let on_list = !matches!(&e, ServiceError::Conflict(m) if m == NOT_ON_SEND_LIST);
+                PreviewLine {
+                    name: if on_list {
+                        Some(graduate_name(&mut conn, &gid).await?)
+                    } else {
+                        None
+                    },
+                    graduate_id: gid,
+                    ok: false,
+                    deadline_at: None,
+                    message: e.to_string(),
+                }
+            }
+        };
+        lines.push(line);
+    }
+    let Some(letter) = letter else {
+        // Nobody could be invited: the refusal itself, naming each graduate's reasons.
+        let why = match lines.as_slice() {
+            [one] => one.message.clone(),
+            many => many
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{}：{}",
+                        l.name.as_deref().unwrap_or("发送列表外的毕业生"),
+                        l.message
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("；"),
+        };
+        return Err(ServiceError::Conflict(why));
+    };
+    Ok(InvitationPreview {
+        letter_text: letter.text(),
+        letter,
+        invitable: lines.iter().filter(|l| l.ok).count(),
+        graduates: lines,
+    })
+}
+
+async fn graduate_name(conn: &mut AnyConnection, id: &GraduateId) -> ServiceResult<String> {
+    let (name,): (String,) = sqlx::query_as("SELECT name FROM graduates WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_one(conn)
+        .await?;
+    Ok(name)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -522,15 +700,29 @@ pub async fn accept_invitation(
     policy: &crate::accounts::SessionPolicy,
     idem: Option<&IdemKey>,
 ) -> ServiceResult<Applied> {
+    // An answer the domain refuses (the graduate holds an outcome elsewhere, the deadline
+    // passed) is told before the password is asked for: no attempt is spent on it.
+    // A retry (a double click) skips it: its transaction replays the first answer.
+    if !idempotency::seen(store, actor, idem).await? {
+        super::check_allowed(store, actor, id, A::Accept).await?;
+    }
+    // The tick-box and the password are reported together; the password is checked before the
+    // transaction: hashing takes ~0.1 s and must not hold the write lock.
+    let mut errors = Vec::new();
     if !input.agree {
-        return Err(ServiceError::field(
+        errors.push(FieldError::new(
             "agree",
             "请阅读并勾选“我同意并遵守以上规定”",
         ));
     }
-    // The password is checked before the transaction: hashing takes ~0.1 s and must not hold
-    // the write lock.
-    crate::accounts::reauthenticate(store, actor, &input.password, policy).await?;
+    match crate::accounts::reauthenticate(store, actor, &input.password, policy).await {
+        Ok(()) => {}
+        Err(ServiceError::Validation(fields)) => errors.extend(fields),
+        Err(e) => return Err(e),
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
     run_action(
         ActionRequest {
             store,

@@ -794,6 +794,42 @@ pub(crate) async fn lock_record(
     Ok(())
 }
 
+/// The refusal of a decision as the service answers it.
+fn refusal_answer(
+    r: Refusal,
+    action: AgreementAction,
+    party: Party,
+    kind: AgreementKind,
+    state: AgreementState,
+) -> ServiceError {
+    // A party that could take this action in another state lost a race or acts too late or
+    // too early: that is a conflict with the record's state, not a missing right.
+    let r = match r {
+        Refusal::Role if lc::party_may_ever(action, party, kind) => Refusal::State,
+        other => other,
+    };
+    refused(r, state, action)
+}
+
+/// Whether the actor may take the action on the record now, read outside any transaction: for
+/// an action that asks for something costly first (the password of an acceptance). The action
+/// itself decides again in its transaction.
+pub(crate) async fn check_allowed(
+    store: &Store,
+    actor: &Actor,
+    id: &AgreementId,
+    action: AgreementAction,
+) -> ServiceResult<()> {
+    let party = party_of(actor)?;
+    let mut conn = store.reader().acquire().await?;
+    let row = load_visible(&mut conn, actor, id).await?;
+    let (facts, _, _) = load_facts(&mut conn, FactsOf::Record(&row), action, store.now()).await?;
+    let state = row.stored_state()?;
+    lc::decide(Some(state), action, party, &facts)
+        .map(|_| ())
+        .map_err(|r| refusal_answer(r, action, party, facts.kind, state))
+}
+
 pub(crate) async fn prepare(
     conn: &mut AnyConnection,
     req: &ActionRequest<'_>,
@@ -809,15 +845,8 @@ pub(crate) async fn prepare(
     let now = req.store.now();
     let (facts, settings, _) = load_facts(conn, FactsOf::Record(&row), req.action, now).await?;
     let state = row.stored_state()?;
-    let effects = lc::decide(Some(state), req.action, party, &facts).map_err(|r| {
-        // A party that could take this action in another state lost a race or acts too late or
-        // too early: that is a conflict with the record's state, not a missing right.
-        let r = match r {
-            Refusal::Role if lc::party_may_ever(req.action, party, facts.kind) => Refusal::State,
-            other => other,
-        };
-        refused(r, state, req.action)
-    })?;
+    let effects = lc::decide(Some(state), req.action, party, &facts)
+        .map_err(|r| refusal_answer(r, req.action, party, facts.kind, state))?;
     Ok(Prepared {
         row,
         party,

@@ -54,6 +54,10 @@ pub struct AgreementListRow {
     pub state_label: String,
     #[sqlx(skip)]
     pub kind_label: String,
+    /// For the graduate: why this invitation may only be looked at (只能查看), e.g. they signed
+    /// elsewhere; `None` when they may answer it.
+    #[sqlx(skip)]
+    pub view_only: Option<String>,
 }
 
 /// The awaiting values that mean "the viewer's move".
@@ -189,7 +193,43 @@ pub async fn list_agreements(
             .map(|k| k.label().to_string())
             .unwrap_or_default();
     }
+    mark_view_only(&mut conn, actor, &mut page.items, now).await?;
     Ok(page)
+}
+
+/// Marks the graduate's invitations that may only be looked at, with the domain's reason. The
+/// graduate's facts are the same for every invitation of theirs (an invitation never holds the
+/// outcome), so they are read once, and only when the page shows an invitation.
+async fn mark_view_only(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    rows: &mut [AgreementListRow],
+    now: Millis,
+) -> ServiceResult<()> {
+    let (Role::Graduate, Some(graduate_id)) = (actor.role, &actor.graduate_id) else {
+        return Ok(());
+    };
+    if !rows
+        .iter()
+        .any(|r| r.state == AgreementState::Invited.as_str())
+    {
+        return Ok(());
+    }
+    let subject = FactsOf::New {
+        kind: lc::AgreementKind::Online,
+        graduate_id,
+        employer_id: None,
+    };
+    let (mut facts, _, _) = load_facts(conn, subject, lc::AgreementAction::Accept, now).await?;
+    for r in rows
+        .iter_mut()
+        .filter(|r| r.state == AgreementState::Invited.as_str())
+    {
+        facts.deadline_passed = r.deadline_at.is_some_and(|d| lc::deadline_passed(d, now));
+        r.view_only = lc::view_only_reason(AgreementState::Invited, Party::Graduate, &facts)
+            .map(std::borrow::Cow::into_owned);
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -265,6 +305,11 @@ pub struct AgreementDetail {
     pub updated_at: Millis,
     /// What the viewer may do now.
     pub actions: Vec<ActionView>,
+    /// Why the viewer may only look at this invitation (只能查看) though it waits for them,
+    /// e.g. "你已签约，解约后才能处理其他邀请".
+    pub view_only: Option<String>,
+    /// The invitation letter as the graduate reads it, while it waits for an answer.
+    pub letter: Option<wangqian_domain::lifecycle::letter::InvitationLetter>,
     /// The record's files (termination letter, signed scan), downloadable by every viewer.
     pub uploads: Vec<crate::record_uploads::RecordUpload>,
 }
@@ -297,6 +342,25 @@ pub async fn get_agreement(
             })
             .collect(),
         None => Vec::new(),
+    };
+    let view_only = Party::of(actor.role)
+        .and_then(|p| lc::view_only_reason(state, p, &ctx))
+        .map(std::borrow::Cow::into_owned);
+    let letter = match (state, row.sent_at, row.deadline_at) {
+        (AgreementState::Invited, Some(sent), Some(deadline)) => {
+            serde_json::from_str::<wangqian_domain::terms::AgreementTerms>(&row.terms)
+                .ok()
+                .map(|t| {
+                    wangqian_domain::lifecycle::letter::invitation_letter(
+                        &row.graduate_name,
+                        &row.employer_name,
+                        &t,
+                        sent,
+                        deadline,
+                    )
+                })
+        }
+        _ => None,
     };
     let graduate = sqlx::query_as::<_, GraduateView>(
         "SELECT g.id, g.name, g.student_no, g.gender, d.name AS department, m.name AS major, g.education_level_code, \
@@ -381,6 +445,8 @@ pub async fn get_agreement(
         effective_at: row.effective_at,
         updated_at: row.updated_at,
         actions,
+        view_only,
+        letter,
         uploads,
     })
 }

@@ -20,7 +20,7 @@ use wangqian_store::lifecycle::destinations::{
 };
 use wangqian_store::lifecycle::find::{self, FindGraduates, FoundGraduate, ImportLine};
 use wangqian_store::lifecycle::invitations::{
-    self, AcceptInvitation, EditInvitation, Remark, SendInvitations, SendResult,
+    self, AcceptInvitation, EditInvitation, InvitationPreview, Remark, SendInvitations, SendResult,
 };
 use wangqian_store::lifecycle::paper::{self, PaperAgreementInput, SubmitPaper};
 use wangqian_store::lifecycle::review::{
@@ -193,6 +193,23 @@ pub async fn send_invitations(
         failed: results.len() - sent,
         results,
     }))
+}
+
+/// Previews an invitation (预览): the same body as `send_invitations`, validated exactly as the
+/// send validates it, and nothing written. The answer is the letter as the graduate will read
+/// it (我单位拟录用（聘用）你为…，请于…24时之前反馈… and the 签约须知) and the send's answer for
+/// each graduate; when none could be invited, 409 names each reason.
+#[utoipa::path(post, path = "/api/invitations/preview", operation_id = "preview_invitation", tag = "signing",
+    request_body = SendInvitations, security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = InvitationPreview), Session, BadRequest, Conflict, Unprocessable))]
+pub async fn preview_invitation(
+    State(state): State<AppState>,
+    ApiAuth(s): ApiAuth,
+    ApiJson(input): ApiJson<SendInvitations>,
+) -> ApiResult<Json<InvitationPreview>> {
+    Ok(Json(
+        invitations::preview_invitations(&state.store, &s.actor, input).await?,
+    ))
 }
 
 /// The outcome of a batch of invitations, graduate by graduate.

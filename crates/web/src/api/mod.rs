@@ -89,6 +89,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(lifecycle::download_send_list_template))
         .routes(routes!(lifecycle::remove_from_send_list))
         .routes(routes!(lifecycle::send_invitations))
+        .routes(routes!(lifecycle::preview_invitation))
         .routes(routes!(lifecycle::list_agreements))
         .routes(routes!(lifecycle::get_agreement))
         .routes(routes!(lifecycle::get_agreement_trail))

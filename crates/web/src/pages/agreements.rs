@@ -105,6 +105,10 @@ struct DetailPage {
     errors: FormErrors,
     t_reason: String,
     t_acknowledged: bool,
+    /// The acceptance's tick-box, kept when the acceptance comes back (a wrong password).
+    a_agree: bool,
+    /// 签约前必读 (002 §2.1.2), above the tick-box.
+    before_signing: &'static str,
     a: AgreementDetail,
     terms: Vec<TermRow>,
     amendment: Vec<TermRow>,
@@ -123,10 +127,9 @@ struct DetailPage {
     terms_links: Vec<(&'static str, &'static str)>,
     /// A fresh key per rendering: a double-clicked button acts once.
     idem: String,
-    /// (action, button label, needs a reason, is the primary button)
-    buttons: Vec<(&'static str, &'static str, bool, bool, String)>,
-    /// Confirmed actions that need a reason, shown apart: same shape as `buttons`.
-    dangerous: Vec<(&'static str, &'static str, bool, bool, String)>,
+    buttons: Vec<ButtonView>,
+    /// Confirmed actions that need a reason, shown apart.
+    dangerous: Vec<ButtonView>,
     deadline: String,
     docs: super::documents::DocumentLinks,
     /// The 鉴证 cards, for the staff who review the agreement and the province.
@@ -191,26 +194,38 @@ fn marked_against(mut rows: Vec<TermRow>, before: Option<&serde_json::Value>) ->
     rows
 }
 
-/// The button of an action the record's page offers (its spec row says so): (action, label,
-/// needs a reason, primary, the confirmation question of a dangerous one).
-fn button(action: &str) -> Option<(&'static str, &'static str, bool, bool, String)> {
+/// A button of an action the record's page offers (its spec row says so).
+struct ButtonView {
+    action: &'static str,
+    label: &'static str,
+    reason_required: bool,
+    /// A confirmed action with an optional reason (拒绝邀约): the box goes in its form.
+    reason_optional: bool,
+    primary: bool,
+    /// The confirmation question of a confirmed action (data-confirm), empty otherwise.
+    question: String,
+}
+
+fn button(action: &str) -> Option<ButtonView> {
     let a = AgreementAction::parse(action)?;
     let spec = a.spec();
     let Control::Button { primary } = spec.control else {
         return None;
     };
-    let question = if spec.confirm == Confirm::Dialog {
+    let confirmed = spec.confirm == Confirm::Dialog;
+    let question = if confirmed {
         format!("确定要{}吗？此操作会通知双方并记入流转记录。", spec.button)
     } else {
         String::new()
     };
-    Some((
-        a.as_str(),
-        spec.button,
-        spec.reason == Need::Required,
+    Some(ButtonView {
+        action: a.as_str(),
+        label: spec.button,
+        reason_required: spec.reason == Need::Required,
+        reason_optional: confirmed && spec.reason == Need::Optional,
         primary,
         question,
-    ))
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -243,6 +258,7 @@ pub(super) struct Typed {
     pub(super) errors: FormErrors,
     pub(super) t_reason: String,
     pub(super) t_acknowledged: bool,
+    pub(super) a_agree: bool,
     /// The 鉴证 form as typed, when it came back refused.
     pub(super) att_form: Option<super::attestation::AttestationForm>,
 }
@@ -291,7 +307,7 @@ pub(super) async fn detail_page(
         .iter()
         .filter(|x| x.action != "agree_termination")
         .filter_map(|x| button(x.action))
-        .partition(|(_, _, needs_reason, _, question)| *needs_reason && !question.is_empty());
+        .partition(|b| b.reason_required && !b.question.is_empty());
     let page = DetailPage {
         dangerous,
         user: bar(s),
@@ -300,6 +316,8 @@ pub(super) async fn detail_page(
         errors: typed.errors,
         t_reason: typed.t_reason,
         t_acknowledged: typed.t_acknowledged,
+        a_agree: typed.a_agree,
+        before_signing: wangqian_domain::lifecycle::letter::BEFORE_SIGNING,
         termination_proof_required: s.actor.role == Role::Graduate,
         idem: wangqian_store::new_id(),
         can_request_termination,
@@ -352,9 +370,10 @@ pub(super) async fn accept(
     Path(id): Path<AgreementId>,
     PageForm(f): PageForm<AcceptForm>,
 ) -> PageResult {
+    let agree = f.agree.is_some();
     let input = AcceptInvitation {
         password: f.password,
-        agree: f.agree.is_some(),
+        agree,
         version: f.version,
     };
     let key = page_idem(f.idem.as_deref(), "accept")?;
@@ -369,10 +388,12 @@ pub(super) async fn accept(
     .await;
     match r {
         Ok(applied) => Ok(to_record(&id, &applied.state)),
-        // A wrong password comes back under the password box, on the offer itself.
+        // A wrong password comes back under the password box, on the offer itself, the
+        // tick-box as it was sent.
         Err(e) => {
             let typed = Typed {
                 errors: FormErrors::from_service(e, detail_field)?,
+                a_agree: agree,
                 ..Typed::default()
             };
             detail_page(&state, &s, &id, String::new(), typed).await
@@ -627,7 +648,7 @@ pub(super) async fn termination_submit(
                 errors: FormErrors::from_api(e, detail_field)?,
                 t_reason: form.text("reason"),
                 t_acknowledged: matches!(form.text("acknowledged").as_str(), "true" | "1" | "on"),
-                att_form: None,
+                ..Typed::default()
             };
             detail_page(&state, &s, &id, String::new(), typed).await
         }

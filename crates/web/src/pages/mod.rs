@@ -75,6 +75,8 @@ pub fn routes() -> Router<AppState> {
         .route("/employer/signing/remove", post(signing::remove))
         .route("/employer/signing/import", post(signing::import_submit))
         .route("/employer/signing/send", post(signing::send_submit))
+        .route("/employer/signing/preview", post(signing::preview_submit))
+        .route("/employer/signing/back", post(signing::back_submit))
         .route("/agreements", get(agreements::list))
         .route("/agreements/{id}", get(agreements::detail))
         .route("/agreements/{id}/accept", post(agreements::accept))

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use wangqian_store::accounts::SessionInfo;
 use wangqian_store::lifecycle::find::{self, FindGraduates, FoundGraduate, ImportLine};
-use wangqian_store::lifecycle::invitations::{self, SendInvitations};
+use wangqian_store::lifecycle::invitations::{self, InvitationPreview, SendInvitations};
 use wangqian_store::GraduateId;
 use wangqian_store::{orgs, Page, Paging};
 
@@ -239,6 +239,92 @@ pub(super) async fn import_submit(
     desk(&state, &s, x).await
 }
 
+/// 预览 (002 §2.1.1): the letter as the graduate will read it and who it would reach, with
+/// everything typed kept in the form, so that 确认发送 sends it and 返回修改 edits it.
+#[derive(Template)]
+#[template(path = "signing_preview.html")]
+struct PreviewPage {
+    user: Option<UserBar>,
+    csrf: String,
+    preview: InvitationPreview,
+    /// Every field of the submitted form but the CSRF token (sent again as typed).
+    kept: Vec<(String, String)>,
+}
+
+/// The send form as submitted: the terms as typed, the graduates ticked, the whole-list box.
+fn sent_form(f: &HashMap<String, String>) -> (TermsForm, Vec<GraduateId>, bool) {
+    let ticked = f
+        .keys()
+        .filter_map(|k| k.strip_prefix("g_"))
+        .map(GraduateId::from)
+        .collect();
+    (
+        TermsForm::from_form(f),
+        ticked,
+        f.contains_key("all_on_send_list"),
+    )
+}
+
+pub(super) async fn preview_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    PageForm(f): PageForm<HashMap<String, String>>,
+) -> PageResult {
+    let (tf, ticked, all_on_send_list) = sent_form(&f);
+    let back = |errors| Extras {
+        errors,
+        tf: Some(tf.clone()),
+        ticked: Some(ticked.clone()),
+        all_on_send_list,
+        ..Extras::default()
+    };
+    let (terms, validity_days) = match tf.read() {
+        Ok(read) => read,
+        Err(mut errors) => {
+            if ticked.is_empty() && !all_on_send_list {
+                errors.add("graduate_ids", "请至少选择一名毕业生");
+            }
+            return desk(&state, &s, back(errors)).await;
+        }
+    };
+    let input = SendInvitations {
+        graduate_ids: ticked.clone(),
+        all_on_send_list,
+        terms,
+        validity_days,
+    };
+    match invitations::preview_invitations(&state.store, &s.actor, input).await {
+        Ok(preview) => {
+            let mut kept: Vec<(String, String)> =
+                f.into_iter().filter(|(k, _)| k != "_csrf").collect();
+            kept.sort();
+            Ok(render(&PreviewPage {
+                user: bar(&s),
+                csrf: s.csrf_token.clone(),
+                preview,
+                kept,
+            }))
+        }
+        Err(e) => desk(&state, &s, back(FormErrors::from_service(e, form_field)?)).await,
+    }
+}
+
+/// 返回修改: the desk again with everything the preview kept.
+pub(super) async fn back_submit(
+    State(state): State<AppState>,
+    PageAuth(s): PageAuth,
+    PageForm(f): PageForm<HashMap<String, String>>,
+) -> PageResult {
+    let (tf, ticked, all_on_send_list) = sent_form(&f);
+    let x = Extras {
+        tf: Some(tf),
+        ticked: Some(ticked),
+        all_on_send_list,
+        ..Extras::default()
+    };
+    desk(&state, &s, x).await
+}
+
 struct SentLine {
     name: String,
     ok: bool,
@@ -260,13 +346,7 @@ pub(super) async fn send_submit(
     PageAuth(s): PageAuth,
     PageForm(f): PageForm<HashMap<String, String>>,
 ) -> PageResult {
-    let tf = TermsForm::from_form(&f);
-    let ticked: Vec<GraduateId> = f
-        .keys()
-        .filter_map(|k| k.strip_prefix("g_"))
-        .map(GraduateId::from)
-        .collect();
-    let all_on_send_list = f.contains_key("all_on_send_list");
+    let (tf, ticked, all_on_send_list) = sent_form(&f);
     let idem = page_idem(f.get("_idem").map(String::as_str), "send")?;
     let (terms, validity_days) = match tf.read() {
         Ok(read) => read,

@@ -14,6 +14,7 @@ mod documents;
 mod employer_members;
 mod employer_more;
 mod employers;
+mod invitation_dead_ends;
 mod lifecycle;
 mod lifecycle_pages;
 mod operations;
