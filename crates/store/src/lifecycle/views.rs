@@ -517,7 +517,9 @@ pub struct TodoCounts {
     pub termination: i64,
     /// Other destinations waiting for the school (registration or release).
     pub destinations: i64,
-    /// Everything the staff member reviews: signing + termination + destinations.
+    /// Imported roster records waiting for 生源审核 (the reviewer's department, the school).
+    pub roster: i64,
+    /// Everything the staff member reviews: signing + termination + destinations + roster.
     pub review: i64,
     pub unread_messages: i64,
 }
@@ -547,12 +549,18 @@ impl AgreementTodo {
 fn todo_condition(q: &mut Filter, actor: &Actor, todo: AgreementTodo, now: Millis) {
     use AgreementTodo as T;
     match (actor.role, todo) {
+        // An invitation the graduate may only look at (they hold an outcome: 只能查看) is no
+        // to-do until a termination or release frees them.
         (Role::Graduate, T::Signing) => {
             q.and("a.awaiting = 'graduate'")
                 .and("a.state <> 'termination_requested'")
                 .and_with(
                     "(a.state <> 'invited' OR a.deadline_at > ?)",
                     [Arg::from(now)],
+                )
+                .and(
+                    "(a.state <> 'invited' OR NOT EXISTS \
+                     (SELECT 1 FROM graduate_outcomes o WHERE o.graduate_id = a.graduate_id))",
                 );
         }
         (Role::Graduate, T::Termination) => {
@@ -629,7 +637,8 @@ pub async fn todo_counts(store: &Store, actor: &Actor) -> ServiceResult<TodoCoun
     }
     if matches!(actor.role, Role::DepartmentReviewer | Role::SchoolAdmin) {
         c.destinations = super::destinations::count_awaiting_review(store, actor).await?;
-        c.review = c.signing + c.termination + c.destinations;
+        c.roster = crate::roster_review::count_pending_roster(store, actor).await?;
+        c.review = c.signing + c.termination + c.destinations + c.roster;
     }
     c.unread_messages = super::messages::unread_count(store, actor).await?;
     Ok(c)

@@ -9,7 +9,7 @@ use crate::helpers::{wait_for_import, Client, TestApp};
 
 /// One synthetic graduate of school 19101, as the roster file holds them.
 #[derive(Debug, Clone)]
-struct Row {
+pub(crate) struct Row {
     student_no: String,
     name: String,
     id_number: String,
@@ -19,7 +19,7 @@ struct Row {
 
 /// A synthetic roster of `n` graduates of the app's cohort (numbered after the demo's), and
 /// its rows.
-fn roster(app: &TestApp, n: usize) -> (String, Vec<Row>) {
+pub(crate) fn roster(app: &TestApp, n: usize) -> (String, Vec<Row>) {
     let csv = String::from_utf8(wangqian_store::demo::synthetic_roster_csv(n, app.cohort()))
         .expect("utf-8");
     let rows = csv
@@ -48,7 +48,7 @@ fn file_of(header: &str, rows: &[Row]) -> String {
     out
 }
 
-async fn import(c: &Client, csv: String) -> Value {
+pub(crate) async fn import(c: &Client, csv: String) -> Value {
     let (status, job) = c
         .post_multipart(
             "/api/roster-imports",
