@@ -99,6 +99,48 @@ fn with_credit_check(first17: &str) -> String {
 }
 
 /// The cohort that graduates next summer: from September on, the following year.
+/// A placeholder certificate for the demo companies: a framed sheet with lines standing for
+/// text and a red seal (no words, so nobody mistakes it for a real document's content).
+fn demo_certificate_png(seed: u8) -> Vec<u8> {
+    const W: u32 = 360;
+    const H: u32 = 240;
+    let mut px = vec![0u8; (W * H * 3) as usize];
+    for y in 0..H {
+        for x in 0..W {
+            let border = x < 8 || y < 8 || x >= W - 8 || y >= H - 8;
+            let (cx, cy) = (f64::from(x) - 290.0, f64::from(y) - 175.0);
+            let r = (cx * cx + cy * cy).sqrt();
+            let seal = (30.0..36.0).contains(&r) || (r < 8.0);
+            let line_row = (60..200).contains(&y) && (y - 60) % 24 < 6;
+            let line_len = 250 - u32::from(seed % 5) * 12 - ((y / 24) % 3) * 30;
+            let line = line_row && (30..30 + line_len).contains(&x);
+            let title = (24..40).contains(&y) && (120..240).contains(&x);
+            let rgb = if seal || border {
+                [180, 30, 30]
+            } else if title {
+                [60, 60, 60]
+            } else if line {
+                [150, 150, 150]
+            } else {
+                [253, 248, 236]
+            };
+            let i = ((y * W + x) * 3) as usize;
+            px[i..i + 3].copy_from_slice(&rgb);
+        }
+    }
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, W, H);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        // Writing to a Vec cannot fail.
+        if let Ok(mut w) = enc.write_header() {
+            let _ = w.write_image_data(&px);
+        }
+    }
+    out
+}
+
 pub fn current_cohort(now: Millis) -> u16 {
     let secs = now.get() / 1000 + 8 * 3600; // China time
     let date = time::OffsetDateTime::from_unix_timestamp(secs)
@@ -460,6 +502,36 @@ pub async fn seed(
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        // Every demo company has a licence and a stamped letter on file, so the review pages
+        // show their evidence as they would in use.
+        for (kind, column, seed) in [
+            ("licence", "licence_upload_id", i as u8),
+            (
+                "authorisation_letter",
+                "authorisation_upload_id",
+                i as u8 + 100,
+            ),
+        ] {
+            let upload = crate::blobs::save_upload(
+                blobs,
+                &mut tx,
+                crate::blobs::NewUpload {
+                    kind,
+                    content_type: "image/png".into(),
+                    original_name: format!("{kind}.png"),
+                    bytes: demo_certificate_png(seed),
+                    uploaded_by: None,
+                    school_id: None,
+                    at: now,
+                },
+            )
+            .await?;
+            sqlx::query(&format!("UPDATE employers SET {column} = $1 WHERE id = $2"))
+                .bind(upload)
+                .bind(employer_id.clone())
+                .execute(&mut *tx)
+                .await?;
+        }
         for s in &school_ids {
             sqlx::query(
                 "INSERT INTO employer_schools (employer_id, school_id, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",

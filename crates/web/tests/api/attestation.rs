@@ -152,6 +152,23 @@ async fn the_review_page_shows_the_cards_keeps_what_was_typed_and_marks_an_amend
     ] {
         assert!(page.contains(card), "{card}");
     }
+    // The company's licence and letter are there to look at, and open.
+    let company = section(&page, "id=\"employer-record\"", "</div>\n<div");
+    assert_eq!(
+        company.matches("class=\"upload-thumb\"").count(),
+        2,
+        "{company}"
+    );
+    let file = company
+        .split("href=\"/api/uploads/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let r = admin.get(&format!("/api/uploads/{file}")).await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["content-type"].to_str().unwrap(), "image/png");
     // 撤回审核 and 强制解约 sit in their own card, each with a labelled reason and a question.
     let dangerous = section(&page, "id=\"dangerous\"", "</div>");
     for action in ["revoke_review", "force_terminate"] {
