@@ -87,12 +87,17 @@ pub fn review_school_roster(actor: &Actor, school_id: &SchoolId) -> Access {
     }
 }
 
-/// Asking to correct a locked field of the source record (纠错): the graduate, for their own.
-pub fn request_record_correction(actor: &Actor) -> Access {
+/// Confirming the source record's unlocked fields (生源信息确认): the graduate, their own.
+pub fn confirm_source_record(actor: &Actor) -> Access {
     match (actor.role, &actor.graduate_id) {
         (Role::Graduate, Some(_)) => Access::Allowed,
         _ => Access::Forbidden,
     }
+}
+
+/// Asking to correct a locked field of the source record (纠错): the graduate, for their own.
+pub fn request_record_correction(actor: &Actor) -> Access {
+    confirm_source_record(actor)
 }
 
 /// Reading a correction request and its proof: whoever reads the graduate's record, except the
