@@ -330,3 +330,127 @@ async fn the_proof_and_the_request_are_the_records_and_nobody_elses() {
     let (_, b) = reviewer.get_json(&format!("/api/record-corrections/{id}")).await;
     assert_eq!(b["state"], "pending");
 }
+
+#[tokio::test]
+async fn the_pages_confirm_the_record_and_carry_a_correction_to_its_decision() {
+    let app = TestApp::spawn().await;
+    let g = graduate(&app, 0).await;
+    let grad = app.login_as(&g.id_number).await;
+    let csrf = grad.csrf.clone().unwrap();
+    // The home card's "如有错误…更正" is a link to the 纠错 form.
+    let home = grad.get("/").await.text().await.unwrap();
+    assert!(home.contains("href=\"/account/record#correction\""), "{home}");
+    let page = grad.get("/account/record").await;
+    assert_eq!(page.status().as_u16(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("class=\"record locked\""), "locked fields grey");
+    assert!(page.contains("name=\"origin_county\""));
+    // A city is not enough and a bad phone: both next to their fields, what was typed kept.
+    let r = grad
+        .post_form(
+            "/account/record",
+            &[
+                ("_csrf", &csrf),
+                ("mobile", "1331234"),
+                ("email", "lin@example.cn"),
+                ("home_address", "合肥市蜀山区长江西路 1 号"),
+                ("origin_province", "340000"),
+                ("origin_city", "340100"),
+                ("origin_county", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("id=\"mobile-error\""), "{body}");
+    assert!(body.contains("id=\"origin_county-error\""), "{body}");
+    assert!(body.contains("value=\"1331234\""), "typed phone kept");
+    assert!(body.contains("value=\"340100\" selected"), "chosen city kept");
+    let r = grad
+        .post_form(
+            "/account/record",
+            &[
+                ("_csrf", &csrf),
+                ("mobile", "13312345660"),
+                ("email", "lin@example.cn"),
+                ("home_address", "合肥市蜀山区长江西路 1 号"),
+                ("origin_province", "340000"),
+                ("origin_city", "340100"),
+                ("origin_county", "340104"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    // The 纠错 form: a missing reason comes back with the typed name kept.
+    let send = |fields: Vec<(&'static str, String)>| {
+        let mut form = Form::new();
+        for (k, v) in fields {
+            form = form.text(k, v);
+        }
+        grad.http
+            .post(format!(
+                "{}/account/record/correction?_csrf={csrf}",
+                grad.base
+            ))
+            .multipart(form)
+            .send()
+    };
+    let r = send(vec![("change_name", "林页面".into()), ("reason", "".into())])
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("id=\"correction_reason-error\""), "{body}");
+    assert!(body.contains("value=\"林页面\""), "{body}");
+    let r = send(vec![
+        ("change_name", "林页面".into()),
+        ("reason", "姓名录入有误".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let page = grad.get("/account/record").await.text().await.unwrap();
+    assert!(page.contains("已有一条待审核的纠错申请"), "{page}");
+    assert!(page.contains("提交纠错申请"), "the trail shows the request");
+    // The reviewer's page lists it; a rejection without a reason comes back on its row.
+    let reviewer = reviewer_of(&app, &g.department_id).await;
+    let rcsrf = reviewer.csrf.clone().unwrap();
+    let home = reviewer.get("/").await.text().await.unwrap();
+    assert!(home.contains("href=\"/school/corrections\""));
+    let list = reviewer.get("/school/corrections").await.text().await.unwrap();
+    assert!(list.contains("林页面"), "{list}");
+    let (id,): (String,) =
+        sqlx::query_as("SELECT id FROM record_corrections WHERE graduate_id = $1")
+            .bind(g.id.clone())
+            .fetch_one(app.state.store.reader())
+            .await
+            .unwrap();
+    let r = reviewer
+        .post_form(
+            &format!("/school/corrections/{id}/review"),
+            &[("_csrf", &rcsrf), ("decision", "reject"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("id=\"review_reason-error\""));
+    let r = reviewer
+        .post_form(
+            &format!("/school/corrections/{id}/review"),
+            &[("_csrf", &rcsrf), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(graduate_row(&app, &g.id).await.0, "林页面");
+    let page = grad.get("/account/record").await.text().await.unwrap();
+    assert!(page.contains("同意更正"), "the decision is in 更正记录: {page}");
+    // Another school's administrator cannot decide it from the page either.
+    let other = other_admin(&app, &g).await;
+    let ocsrf = other.csrf.clone().unwrap();
+    let r = other
+        .post_form(
+            &format!("/school/corrections/{id}/review"),
+            &[("_csrf", &ocsrf), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 404);
+}
