@@ -1001,14 +1001,38 @@ mod tests {
             school_id: &sid,
             department_id: &did,
         };
-        assert_eq!(review_record_correction(&reviewer("s1", "d1"), g), Access::Allowed);
-        assert_eq!(review_record_correction(&school_admin("s1"), g), Access::Allowed);
-        assert_eq!(review_record_correction(&reviewer("s1", "d2"), g), Access::NotFound);
-        assert_eq!(review_record_correction(&school_admin("s2"), g), Access::NotFound);
-        assert_eq!(review_record_correction(&graduate("g1", "s1"), g), Access::Forbidden);
-        assert_eq!(view_record_correction(&graduate("g1", "s1"), g), Access::Allowed);
-        assert_eq!(view_record_correction(&graduate("g2", "s1"), g), Access::NotFound);
-        assert_eq!(view_record_correction(&actor(Role::ProvincialAdmin), g), Access::Forbidden);
+        assert_eq!(
+            review_record_correction(&reviewer("s1", "d1"), g),
+            Access::Allowed
+        );
+        assert_eq!(
+            review_record_correction(&school_admin("s1"), g),
+            Access::Allowed
+        );
+        assert_eq!(
+            review_record_correction(&reviewer("s1", "d2"), g),
+            Access::NotFound
+        );
+        assert_eq!(
+            review_record_correction(&school_admin("s2"), g),
+            Access::NotFound
+        );
+        assert_eq!(
+            review_record_correction(&graduate("g1", "s1"), g),
+            Access::Forbidden
+        );
+        assert_eq!(
+            view_record_correction(&graduate("g1", "s1"), g),
+            Access::Allowed
+        );
+        assert_eq!(
+            view_record_correction(&graduate("g2", "s1"), g),
+            Access::NotFound
+        );
+        assert_eq!(
+            view_record_correction(&actor(Role::ProvincialAdmin), g),
+            Access::Forbidden
+        );
         let proof = UploadOwner::CorrectionProof {
             graduate_id: "g1".into(),
             school_id: "s1".into(),
@@ -1018,11 +1042,20 @@ mod tests {
         assert_eq!(may(&reviewer("s1", "d1")), Access::Allowed);
         assert_eq!(may(&school_admin("s1")), Access::Allowed);
         assert_eq!(may(&graduate("g1", "s1")), Access::Allowed);
-        assert_eq!(may(&employer("e1", EmployerRole::Manager)), Access::NotFound);
+        assert_eq!(
+            may(&employer("e1", EmployerRole::Manager)),
+            Access::NotFound
+        );
         assert_eq!(may(&school_admin("s2")), Access::NotFound);
         assert_eq!(may(&reviewer("s1", "d2")), Access::NotFound);
-        assert_eq!(request_record_correction(&graduate("g1", "s1")), Access::Allowed);
-        assert_eq!(request_record_correction(&school_admin("s1")), Access::Forbidden);
+        assert_eq!(
+            request_record_correction(&graduate("g1", "s1")),
+            Access::Allowed
+        );
+        assert_eq!(
+            request_record_correction(&school_admin("s1")),
+            Access::Forbidden
+        );
     }
 
     #[test]

@@ -489,7 +489,10 @@ mod tests {
             assert!(f.check("").is_err(), "{f:?}");
         }
         assert_eq!(LockedField::EducationLevel.display("31"), "本科生毕业");
-        assert_eq!(LockedField::YearsOfSchooling.check("9"), Err("学制：请填写 1–8 之间的整数（年）".into()));
+        assert_eq!(
+            LockedField::YearsOfSchooling.check("9"),
+            Err("学制：请填写 1–8 之间的整数（年）".into())
+        );
     }
 
     #[test]
@@ -497,16 +500,29 @@ mod tests {
         use CorrectionDecision::*;
         use CorrectionState::*;
         let ok = decide_correction(Pending, Approve, "").expect("approve");
-        assert_eq!((ok.state, ok.apply_changes, ok.reason), (Approved, true, None));
+        assert_eq!(
+            (ok.state, ok.apply_changes, ok.reason),
+            (Approved, true, None)
+        );
         let no = decide_correction(Pending, Reject, " 证明不清 ").expect("reject");
         assert_eq!(
             (no.state, no.apply_changes, no.reason.as_deref()),
             (Rejected, false, Some("证明不清"))
         );
-        assert_eq!(decide_correction(Pending, Reject, " ").expect_err("reason").field, "reason");
+        assert_eq!(
+            decide_correction(Pending, Reject, " ")
+                .expect_err("reason")
+                .field,
+            "reason"
+        );
         for done in [Approved, Rejected] {
             for d in [Approve, Reject] {
-                assert_eq!(decide_correction(done, d, "原因原因").expect_err("done").field, "state");
+                assert_eq!(
+                    decide_correction(done, d, "原因原因")
+                        .expect_err("done")
+                        .field,
+                    "state"
+                );
             }
         }
     }

@@ -260,10 +260,7 @@ pub async fn request_record_correction(
     let graduate_id = own_graduate(actor, policy::request_record_correction(actor))?;
     let row = locked_row(&mut *store.reader().acquire().await?, &graduate_id).await?;
     let (changes, reason) = rc::check_correction_request(
-        input
-            .changes
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
+        input.changes.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         &input.reason,
         |f| row.value(f),
     )
@@ -471,7 +468,10 @@ pub async fn get_record_correction(
     id: &str,
 ) -> ServiceResult<RecordCorrection> {
     let row = correction_row(store, id).await?;
-    allow(policy::view_record_correction(actor, row.scope()), "纠错申请")?;
+    allow(
+        policy::view_record_correction(actor, row.scope()),
+        "纠错申请",
+    )?;
     Ok(view_rows(store, actor, vec![row]).await?.remove(0))
 }
 
@@ -576,7 +576,10 @@ pub async fn review_record_correction(
     review: RecordCorrectionReview,
 ) -> ServiceResult<RecordCorrection> {
     let row = correction_row(store, id).await?;
-    allow(policy::review_record_correction(actor, row.scope()), "纠错申请")?;
+    allow(
+        policy::review_record_correction(actor, row.scope()),
+        "纠错申请",
+    )?;
     let current = CorrectionState::parse(&row.state)
         .ok_or_else(|| anyhow::anyhow!("unknown correction state {}", row.state))?;
     let outcome = rc::decide_correction(current, review.decision, &review.reason).map_err(|p| {
@@ -756,7 +759,9 @@ pub async fn correction_trail(
         ),
         "毕业生",
     )?;
-    let marks: Vec<String> = (0..TRAIL_ACTIONS.len()).map(|i| format!("${}", i + 2)).collect();
+    let marks: Vec<String> = (0..TRAIL_ACTIONS.len())
+        .map(|i| format!("${}", i + 2))
+        .collect();
     let sql = format!(
         "SELECT l.at, l.action, (SELECT a.display_name FROM accounts a WHERE a.id = l.actor_account_id), l.detail \
          FROM audit_log l WHERE l.target_kind = 'graduate' AND l.target_id = $1 AND l.action IN ({}) ORDER BY l.at, l.id",
@@ -811,7 +816,7 @@ fn trail_text(action: &str, detail: &serde_json::Value) -> String {
     };
     if !reason.is_empty() {
         if !text.is_empty() {
-            text.push_str("。");
+            text.push('。');
         }
         text.push_str(&format!("原因：{reason}"));
     }

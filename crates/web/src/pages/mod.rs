@@ -168,7 +168,10 @@ pub fn routes() -> Router<AppState> {
             "/account/record",
             get(record::show).post(record::confirm_submit),
         )
-        .route("/account/record/correction", post(record::correction_submit))
+        .route(
+            "/account/record/correction",
+            post(record::correction_submit),
+        )
         .route("/school/corrections", get(record::corrections))
         .route(
             "/school/corrections/{id}/review",

@@ -125,7 +125,8 @@ async fn record_page(
     let g = graduates::get_graduate(&state.store, a, &gid).await?;
     let st = record_corrections::source_record_state(&state.store, a).await?;
     let confirm = confirm.unwrap_or_else(|| {
-        let chain = wangqian_domain::regions::path(st.origin_location_code.as_deref().unwrap_or(""));
+        let chain =
+            wangqian_domain::regions::path(st.origin_location_code.as_deref().unwrap_or(""));
         let at = |i: usize| chain.get(i).map(|r| r.code.to_string()).unwrap_or_default();
         ConfirmForm {
             home_address: g.home_address.clone().unwrap_or_default(),
@@ -276,16 +277,7 @@ pub(super) async fn correction_submit(
         Ok(_) => Ok(Redirect::to("/account/record?notice=requested").into_response()),
         Err(e) => {
             let errors = FormErrors::from_api(e, correction_field)?;
-            record_page(
-                &state,
-                &s,
-                "",
-                None,
-                FormErrors::default(),
-                typed,
-                errors,
-            )
-            .await
+            record_page(&state, &s, "", None, FormErrors::default(), typed, errors).await
         }
     }
 }
@@ -313,7 +305,8 @@ impl CorrectionsPage {
     }
 
     fn decided(&self, at: &Option<wangqian_store::Millis>) -> String {
-        at.map(|at| format!("，{}", china_time(at))).unwrap_or_default()
+        at.map(|at| format!("，{}", china_time(at)))
+            .unwrap_or_default()
     }
 
     fn states(&self) -> Vec<(&'static str, &'static str)> {
@@ -404,9 +397,10 @@ pub(super) async fn review_submit(
         decision,
         reason: f.reason.clone(),
     };
-    match record_corrections::review_record_correction(&state.store, &s.actor, &id, review).await
-    {
-        Ok(c) => Ok(Redirect::to(&format!("/school/corrections?notice={}", c.state)).into_response()),
+    match record_corrections::review_record_correction(&state.store, &s.actor, &id, review).await {
+        Ok(c) => {
+            Ok(Redirect::to(&format!("/school/corrections?notice={}", c.state)).into_response())
+        }
         Err(e) => {
             let errors = FormErrors::from_service(e, |f| {
                 (f == "reason").then(|| "review_reason".to_string())

@@ -241,7 +241,9 @@ async fn a_rejected_correction_leaves_the_record_and_needs_a_reason() {
     assert_eq!(b["state"], "rejected");
     assert_eq!(b["decision_reason"], "与学籍档案一致，无需更正");
     assert_eq!(graduate_row(&app, &g.id).await, before);
-    let (s, mine) = grad.get_json(&format!("/api/record-corrections/{id}")).await;
+    let (s, mine) = grad
+        .get_json(&format!("/api/record-corrections/{id}"))
+        .await;
     assert_eq!((s, mine["state"].as_str()), (200, Some("rejected")));
 }
 
@@ -258,7 +260,10 @@ async fn the_proof_and_the_request_are_the_records_and_nobody_elses() {
     .await;
     assert_eq!(s, 201, "{c}");
     let id = c["id"].as_str().unwrap().to_string();
-    let proof = c["uploads"][0]["id"].as_str().expect("proof listed").to_string();
+    let proof = c["uploads"][0]["id"]
+        .as_str()
+        .expect("proof listed")
+        .to_string();
     assert_eq!(c["uploads"][0]["kind"], "correction_proof");
     let reviewer = reviewer_of(&app, &g.department_id).await;
     let admin = admin_of(&app, &g).await;
@@ -266,7 +271,11 @@ async fn the_proof_and_the_request_are_the_records_and_nobody_elses() {
     let elsewhere = other_reviewer(&app, &g).await;
     let other_school = other_admin(&app, &g).await;
     let employer = app.login_as("hr1").await;
-    for (who, c) in [("graduate", &grad), ("reviewer", &reviewer), ("school", &admin)] {
+    for (who, c) in [
+        ("graduate", &grad),
+        ("reviewer", &reviewer),
+        ("school", &admin),
+    ] {
         let r = c.get(&format!("/api/uploads/{proof}")).await;
         assert_eq!(r.status().as_u16(), 200, "{who}");
         assert_eq!(r.bytes().await.unwrap().to_vec(), png_bytes(), "{who}");
@@ -327,7 +336,9 @@ async fn the_proof_and_the_request_are_the_records_and_nobody_elses() {
     .await;
     assert_eq!(s, 403);
     // Still pending: none of the refused decisions changed it.
-    let (_, b) = reviewer.get_json(&format!("/api/record-corrections/{id}")).await;
+    let (_, b) = reviewer
+        .get_json(&format!("/api/record-corrections/{id}"))
+        .await;
     assert_eq!(b["state"], "pending");
 }
 
@@ -339,11 +350,17 @@ async fn the_pages_confirm_the_record_and_carry_a_correction_to_its_decision() {
     let csrf = grad.csrf.clone().unwrap();
     // The home card's "如有错误…更正" is a link to the 纠错 form.
     let home = grad.get("/").await.text().await.unwrap();
-    assert!(home.contains("href=\"/account/record#correction\""), "{home}");
+    assert!(
+        home.contains("href=\"/account/record#correction\""),
+        "{home}"
+    );
     let page = grad.get("/account/record").await;
     assert_eq!(page.status().as_u16(), 200);
     let page = page.text().await.unwrap();
-    assert!(page.contains("class=\"record locked\""), "locked fields grey");
+    assert!(
+        page.contains("class=\"record locked\""),
+        "locked fields grey"
+    );
     assert!(page.contains("name=\"origin_county\""));
     // A city is not enough and a bad phone: both next to their fields, what was typed kept.
     let r = grad
@@ -365,7 +382,10 @@ async fn the_pages_confirm_the_record_and_carry_a_correction_to_its_decision() {
     assert!(body.contains("id=\"mobile-error\""), "{body}");
     assert!(body.contains("id=\"origin_county-error\""), "{body}");
     assert!(body.contains("value=\"1331234\""), "typed phone kept");
-    assert!(body.contains("value=\"340100\" selected"), "chosen city kept");
+    assert!(
+        body.contains("value=\"340100\" selected"),
+        "chosen city kept"
+    );
     let r = grad
         .post_form(
             "/account/record",
@@ -395,9 +415,12 @@ async fn the_pages_confirm_the_record_and_carry_a_correction_to_its_decision() {
             .multipart(form)
             .send()
     };
-    let r = send(vec![("change_name", "林页面".into()), ("reason", "".into())])
-        .await
-        .unwrap();
+    let r = send(vec![
+        ("change_name", "林页面".into()),
+        ("reason", "".into()),
+    ])
+    .await
+    .unwrap();
     assert_eq!(r.status().as_u16(), 422);
     let body = r.text().await.unwrap();
     assert!(body.contains("id=\"correction_reason-error\""), "{body}");
@@ -417,7 +440,12 @@ async fn the_pages_confirm_the_record_and_carry_a_correction_to_its_decision() {
     let rcsrf = reviewer.csrf.clone().unwrap();
     let home = reviewer.get("/").await.text().await.unwrap();
     assert!(home.contains("href=\"/school/corrections\""));
-    let list = reviewer.get("/school/corrections").await.text().await.unwrap();
+    let list = reviewer
+        .get("/school/corrections")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(list.contains("林页面"), "{list}");
     let (id,): (String,) =
         sqlx::query_as("SELECT id FROM record_corrections WHERE graduate_id = $1")
@@ -432,7 +460,11 @@ async fn the_pages_confirm_the_record_and_carry_a_correction_to_its_decision() {
         )
         .await;
     assert_eq!(r.status().as_u16(), 422);
-    assert!(r.text().await.unwrap().contains("id=\"review_reason-error\""));
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("id=\"review_reason-error\""));
     let r = reviewer
         .post_form(
             &format!("/school/corrections/{id}/review"),
@@ -442,7 +474,10 @@ async fn the_pages_confirm_the_record_and_carry_a_correction_to_its_decision() {
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(graduate_row(&app, &g.id).await.0, "林页面");
     let page = grad.get("/account/record").await.text().await.unwrap();
-    assert!(page.contains("同意更正"), "the decision is in 更正记录: {page}");
+    assert!(
+        page.contains("同意更正"),
+        "the decision is in 更正记录: {page}"
+    );
     // Another school's administrator cannot decide it from the page either.
     let other = other_admin(&app, &g).await;
     let ocsrf = other.csrf.clone().unwrap();
