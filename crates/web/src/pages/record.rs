@@ -293,6 +293,9 @@ struct CorrectionsPage {
     notice: &'static str,
     page: Page<RecordCorrection>,
     f_state: String,
+    /// One graduate's requests and 更正记录 (from a request's "该生更正记录" link).
+    f_graduate: String,
+    trail: Vec<TrailEntry>,
     /// The request whose form came back, what was typed and what is wrong.
     error_row: String,
     typed_reason: String,
@@ -320,6 +323,7 @@ impl CorrectionsPage {
 #[derive(Deserialize, Default)]
 pub(super) struct CorrectionsQuery {
     state: Option<String>,
+    graduate_id: Option<String>,
     page: Option<i64>,
     notice: Option<String>,
 }
@@ -334,11 +338,15 @@ async fn corrections_page(
 ) -> PageResult {
     let filter = CorrectionFilter {
         state: q.state.as_deref().and_then(CorrectionState::parse),
+        graduate_id: q.graduate_id.clone().filter(|g| !g.is_empty()),
         page: q.page,
         per_page: Some(20),
-        ..CorrectionFilter::default()
     };
     let page = record_corrections::list_record_corrections(&state.store, &s.actor, &filter).await?;
+    let trail = match &filter.graduate_id {
+        Some(g) => record_corrections::correction_trail(&state.store, &s.actor, g).await?,
+        None => Vec::new(),
+    };
     let view = CorrectionsPage {
         user: bar(s),
         csrf: s.csrf_token.clone(),
@@ -349,6 +357,8 @@ async fn corrections_page(
         },
         page,
         f_state: q.state.unwrap_or_default(),
+        f_graduate: filter.graduate_id.unwrap_or_default(),
+        trail,
         error_row,
         typed_reason,
         errors,

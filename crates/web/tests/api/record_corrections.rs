@@ -488,4 +488,8 @@ async fn the_pages_confirm_the_record_and_carry_a_correction_to_its_decision() {
         )
         .await;
     assert_eq!(r.status().as_u16(), 404);
+    let r = other
+        .get(&format!("/school/corrections?graduate_id={}", g.id))
+        .await;
+    assert_eq!(r.status().as_u16(), 404);
 }
