@@ -12,6 +12,7 @@ pub mod id_number;
 pub mod ids;
 pub mod lifecycle;
 pub mod policy;
+pub mod record_correction;
 pub mod regions;
 pub mod role;
 pub mod roster;

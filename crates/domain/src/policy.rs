@@ -87,6 +87,43 @@ pub fn review_school_roster(actor: &Actor, school_id: &SchoolId) -> Access {
     }
 }
 
+/// Confirming the source record's unlocked fields (生源信息确认): the graduate, their own.
+pub fn confirm_source_record(actor: &Actor) -> Access {
+    match (actor.role, &actor.graduate_id) {
+        (Role::Graduate, Some(_)) => Access::Allowed,
+        _ => Access::Forbidden,
+    }
+}
+
+/// Asking to correct a locked field of the source record (纠错): the graduate, for their own.
+pub fn request_record_correction(actor: &Actor) -> Access {
+    confirm_source_record(actor)
+}
+
+/// Reading a correction request and its proof: whoever reads the graduate's record, except the
+/// province, which does not take part in correcting a school's roster.
+pub fn view_record_correction(actor: &Actor, g: GraduateScope<'_>) -> Access {
+    match actor.role {
+        Role::ProvincialAdmin => Access::Forbidden,
+        _ => view_graduate(actor, g),
+    }
+}
+
+/// Deciding a correction request: those who review the record's roster (the department
+/// reviewer, the school administrator), since approving it rewrites what they attested.
+pub fn review_record_correction(actor: &Actor, g: GraduateScope<'_>) -> Access {
+    review_roster(actor, g)
+}
+
+/// The list of correction requests: a graduate their own, staff their school (a reviewer's
+/// list holds their department only).
+pub fn list_record_corrections(actor: &Actor) -> Access {
+    match actor.role {
+        Role::Graduate | Role::DepartmentReviewer | Role::SchoolAdmin => Access::Allowed,
+        Role::EmployerMember | Role::ProvincialAdmin => Access::Forbidden,
+    }
+}
+
 /// Roster import, unbinding, reviewer accounts, settings: the school administrator's own school.
 pub fn administer_school(actor: &Actor, school_id: &SchoolId) -> Access {
     match actor.role {
@@ -407,6 +444,12 @@ pub enum UploadOwner {
     GraduateSignature { graduate_id: GraduateId },
     /// The company's signature or seal image, kept by its members.
     EmployerSignature { employer_id: EmployerId },
+    /// The proof sent with a graduate's correction request (纠错): the graduate record's.
+    CorrectionProof {
+        graduate_id: GraduateId,
+        school_id: SchoolId,
+        department_id: DepartmentId,
+    },
 }
 
 /// Downloading an uploaded file: decided by the record it belongs to. A file that belongs to no
@@ -453,6 +496,18 @@ pub fn download_upload(actor: &Actor, owner: Option<&UploadOwner>) -> Access {
             Role::EmployerMember => scoped(same(&actor.employer_id, employer_id)),
             _ => Access::NotFound,
         },
+        Some(UploadOwner::CorrectionProof {
+            graduate_id,
+            school_id,
+            department_id,
+        }) => view_record_correction(
+            actor,
+            GraduateScope {
+                graduate_id,
+                school_id,
+                department_id,
+            },
+        ),
     }
     // Whatever the role, a refused file answers as absent: its id reveals nothing.
     .not_found_if_refused()
@@ -480,6 +535,7 @@ pub fn upload_kind_label(kind: &str) -> &'static str {
         "employer_signature" => "单位签字",
         "employer_seal" => "单位印章",
         "employer_logo" => "单位标志",
+        "correction_proof" => "纠错证明材料",
         "roster" => "生源名单",
         _ => "附件",
     }
@@ -931,6 +987,75 @@ mod tests {
         );
         assert_eq!(may(&reviewer("s1", "d2")), Access::NotFound);
         assert_eq!(may(&school_admin("s2")), Access::NotFound);
+    }
+
+    #[test]
+    fn a_correction_is_the_graduate_records() {
+        let (gid, sid, did) = (
+            GraduateId::from("g1"),
+            SchoolId::from("s1"),
+            DepartmentId::from("d1"),
+        );
+        let g = GraduateScope {
+            graduate_id: &gid,
+            school_id: &sid,
+            department_id: &did,
+        };
+        assert_eq!(
+            review_record_correction(&reviewer("s1", "d1"), g),
+            Access::Allowed
+        );
+        assert_eq!(
+            review_record_correction(&school_admin("s1"), g),
+            Access::Allowed
+        );
+        assert_eq!(
+            review_record_correction(&reviewer("s1", "d2"), g),
+            Access::NotFound
+        );
+        assert_eq!(
+            review_record_correction(&school_admin("s2"), g),
+            Access::NotFound
+        );
+        assert_eq!(
+            review_record_correction(&graduate("g1", "s1"), g),
+            Access::Forbidden
+        );
+        assert_eq!(
+            view_record_correction(&graduate("g1", "s1"), g),
+            Access::Allowed
+        );
+        assert_eq!(
+            view_record_correction(&graduate("g2", "s1"), g),
+            Access::NotFound
+        );
+        assert_eq!(
+            view_record_correction(&actor(Role::ProvincialAdmin), g),
+            Access::Forbidden
+        );
+        let proof = UploadOwner::CorrectionProof {
+            graduate_id: "g1".into(),
+            school_id: "s1".into(),
+            department_id: "d1".into(),
+        };
+        let may = |a: &Actor| download_upload(a, Some(&proof));
+        assert_eq!(may(&reviewer("s1", "d1")), Access::Allowed);
+        assert_eq!(may(&school_admin("s1")), Access::Allowed);
+        assert_eq!(may(&graduate("g1", "s1")), Access::Allowed);
+        assert_eq!(
+            may(&employer("e1", EmployerRole::Manager)),
+            Access::NotFound
+        );
+        assert_eq!(may(&school_admin("s2")), Access::NotFound);
+        assert_eq!(may(&reviewer("s1", "d2")), Access::NotFound);
+        assert_eq!(
+            request_record_correction(&graduate("g1", "s1")),
+            Access::Allowed
+        );
+        assert_eq!(
+            request_record_correction(&school_admin("s1")),
+            Access::Forbidden
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod orgs;
 pub mod password;
 pub mod pii;
 pub mod query;
+pub mod record_corrections;
 pub mod record_uploads;
 pub mod roster_import;
 pub mod roster_review;

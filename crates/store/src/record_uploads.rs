@@ -178,6 +178,18 @@ pub async fn owner_of_upload(
         .map(|(e,)| UploadOwner::EmployerSignature {
             employer_id: e.into(),
         }),
+        "correction_proof" => sqlx::query_as::<_, (String, String, String)>(
+            "SELECT c.graduate_id, c.school_id, g.department_id FROM record_corrections c \
+             JOIN graduates g ON g.id = c.graduate_id WHERE c.proof_upload_id = $1",
+        )
+        .bind(id)
+        .fetch_optional(db)
+        .await?
+        .map(|(g, s, d)| UploadOwner::CorrectionProof {
+            graduate_id: g.into(),
+            school_id: s.into(),
+            department_id: d.into(),
+        }),
         // Roster files are deleted once imported; logos have their own route.
         _ => None,
     })

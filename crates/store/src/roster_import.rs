@@ -647,7 +647,8 @@ async fn merge(
     // One set-based statement: the import lands whole or not at all. Existing records keep
     // their id, binding and locks; everything from the roster is refreshed. The review state
     // follows the domain's rule (generated CASE): new records start pending when the school
-    // reviews its roster, changed ones reopen, unchanged ones keep theirs.
+    // reviews its roster, changed ones reopen, unchanged ones keep theirs. The graduate's
+    // county code of 生源所在地 stays only while the roster's origin is the one it names.
     let new_state =
         crate::roster_review::new_record_state_sql(&crate::roster_review::review_on_sql("s"));
     let next_state = crate::roster_review::after_import_sql(
@@ -678,6 +679,7 @@ async fn merge(
            mobile_enc = excluded.mobile_enc, mobile_hash = excluded.mobile_hash, mobile_masked = excluded.mobile_masked, \
            email = excluded.email, email_masked = excluded.email_masked, home_address_enc = excluded.home_address_enc, education_level_code = excluded.education_level_code, \
            training_mode_code = excluded.training_mode_code, years_of_schooling = excluded.years_of_schooling, \
+           origin_location_code = CASE WHEN graduates.origin_location = excluded.origin_location THEN graduates.origin_location_code ELSE NULL END, \
            origin_location = excluded.origin_location, import_job_id = excluded.import_job_id, updated_at = excluded.updated_at",
     ))
     .bind(job_id.to_string())

@@ -378,6 +378,13 @@ fn domain_checks() -> BTreeMap<&'static str, BTreeSet<String>> {
                 wangqian_domain::roster_review::RosterReview::as_str,
             ),
         ),
+        (
+            "record_corrections.state",
+            strings(
+                wangqian_domain::record_correction::CorrectionState::ALL,
+                wangqian_domain::record_correction::CorrectionState::as_str,
+            ),
+        ),
     ])
 }
 

@@ -6,6 +6,7 @@ mod documents;
 mod employers;
 mod lifecycle;
 mod province;
+mod record_corrections;
 mod roster;
 mod roster_review;
 mod school;
@@ -28,6 +29,7 @@ pub use documents::*;
 pub use employers::*;
 pub use lifecycle::*;
 pub use province::*;
+pub use record_corrections::*;
 pub use roster::*;
 pub use roster_review::*;
 pub use school::*;
@@ -54,6 +56,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(school::get_graduate))
         .routes(routes!(school::unbind_graduate))
         .routes(routes!(roster_review::review_roster_records))
+        .routes(routes!(record_corrections::confirm_source_record))
+        .routes(routes!(
+            record_corrections::list_record_corrections,
+            record_corrections::request_record_correction
+        ))
+        .routes(routes!(record_corrections::get_record_correction))
+        .routes(routes!(record_corrections::review_record_correction))
         .routes(routes!(roster::import_roster))
         .routes(routes!(roster::get_roster_import))
         .routes(routes!(roster::download_roster_template))

@@ -23,6 +23,7 @@ pub mod error;
 mod home;
 mod messages;
 mod province;
+mod record;
 mod school;
 mod signing;
 mod signing_defaults;
@@ -162,6 +163,19 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/account/unbind",
             get(account::unbind).post(account::unbind_submit),
+        )
+        .route(
+            "/account/record",
+            get(record::show).post(record::confirm_submit),
+        )
+        .route(
+            "/account/record/correction",
+            post(record::correction_submit),
+        )
+        .route("/school/corrections", get(record::corrections))
+        .route(
+            "/school/corrections/{id}/review",
+            post(record::review_submit),
         )
         .route(
             "/account/contact",

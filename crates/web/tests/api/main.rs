@@ -20,6 +20,7 @@ mod lifecycle_pages;
 mod operations;
 mod page_forms;
 mod password_reset;
+mod record_corrections;
 mod record_uploads;
 mod regions;
 mod roster;
