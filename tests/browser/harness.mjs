@@ -74,16 +74,24 @@ export function cohort(now = new Date()) {
  * answers { status, body }; pages opened in `context` share the session.
  */
 export async function apiSession(browser, base, login, password = 'Demo2026') {
+  return apiSessionBy(browser, base, '/api/session', { login, password });
+}
+
+/**
+ * The same for a session that another request opens (binding a graduate: `/api/graduates/bind`),
+ * which must answer the session with its CSRF token.
+ */
+export async function apiSessionBy(browser, base, path, body) {
   const context = await browser.newContext();
-  const r = await context.request.post(`${base}/api/session`, { data: { login, password } });
-  assert.equal(r.status(), 200, `API login ${login}: ${await r.text()}`);
+  const r = await context.request.post(`${base}${path}`, { data: body });
+  assert.ok([200, 201].includes(r.status()), `${path}: ${r.status()} ${await r.text()}`);
   const { csrf_token: csrf } = await r.json();
-  async function call(method, path, body) {
-    const res = await context.request.fetch(`${base}${path}`, {
-      method, data: body, headers: { 'x-csrf-token': csrf },
+  async function call(method, where, data) {
+    const res = await context.request.fetch(`${base}${where}`, {
+      method, data, headers: { 'x-csrf-token': csrf },
     });
     const text = await res.text();
-    let json = null;
+    let json;
     try { json = JSON.parse(text); } catch { json = text; }
     return { status: res.status(), body: json };
   }
