@@ -93,7 +93,24 @@ test('a destination proof registered on the page is a thumbnail the school revie
   await assertThumbnail(grad.locator('#uploads img.upload-thumb'), 48);
   await grad.close();
 
-  // The school reviews with the proof in view: a thumbnail that loaded and opens full size.
+  // The graduate's department reviewer sees the proof the same way …
+  let seen = 0;
+  for (const login of ['rev19101a', 'rev19101b', 'rev19101c']) {
+    const r = await newPage(browser);
+    await logIn(r, base, login);
+    await r.goto(`${base}/destinations?keyword=${encodeURIComponent(g.name)}`);
+    const link = r.locator(`a:has-text("${g.name}")`);
+    if (await link.count() > 0) {
+      await link.first().click();
+      await r.waitForURL(url);
+      await assertThumbnail(r.locator('#uploads img.upload-thumb'), 48);
+      seen += 1;
+    }
+    await r.close();
+  }
+  assert.equal(seen, 1, "exactly the graduate's department reviewer has the registration");
+
+  // … and the school reviews with the proof in view: a thumbnail that loaded and opens full size.
   const admin = await newPage(browser);
   await logIn(admin, base, 'admin19101');
   await admin.goto(`${base}/destinations?todo=review`);
