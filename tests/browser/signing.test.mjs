@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, logIn, newPage, assertNoCspViolations } from './harness.mjs';
+import { startServer, launchBrowser, logIn, newPage, assertNoCspViolations, cohort } from './harness.mjs';
 
 let server, base, banner = '', browser;
 
@@ -49,7 +49,7 @@ test('an offer is sent, signed on a phone, approved twice and numbered', async (
   await hr.waitForSelector('#report_county option[value="340104"]', { state: 'attached' });
   await hr.selectOption('#report_county', '340104');
   await hr.fill('#report_street', '长江西路1号');
-  await hr.fill('#report_deadline', '2027-07-15');
+  await hr.fill('#report_deadline', `${cohort()}-07-15`);
   // 预览: the letter as the graduate will read it, then 确认发送.
   await hr.click('button:has-text("预览邀请函")');
   await hr.waitForSelector('text=我单位拟录用（聘用）你为 测试工程师 岗位员工');
