@@ -1,7 +1,8 @@
-// What a reviewer and a graduate see (issue 11): a destination's proof as a thumbnail that has
-// really loaded and opens full size, the company's certificates on the 鉴证 page, and an
-// invitation the graduate may only look at (只能查看) after signing elsewhere. Records are set up
-// through the JSON API; what is checked is what a person sees. No page may break the CSP.
+// What a reviewer and a graduate see (issue 11), in one journey on the first demo graduate: a
+// destination's proof as a thumbnail that has really loaded and opens full size, the company's
+// certificates on the 鉴证 page, and an invitation the graduate may only look at (只能查看) after
+// signing elsewhere. Records are set up through the JSON API; what is checked is what a person
+// sees. No page may break the CSP.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, logIn, newPage, assertNoCspViolations } from './harness.mjs';
