@@ -728,9 +728,19 @@ fn random_action_sequences_keep_the_invariants() {
     let cases: u32 = std::env::var("WANGQIAN_PROP_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(48);
+        // Since offers may go to graduates who already hold an outcome (only an offer to a
+        // free graduate can be accepted), 48 walks reached a signing review only two times in
+        // three; 160 reach every deep state the check below asks for.
+        .unwrap_or(160);
+    // A fixed seed, so that a run is repeatable and CI cannot pass or fail by luck;
+    // `WANGQIAN_PROP_SEED` explores other walks.
+    let seed: u64 = std::env::var("WANGQIAN_PROP_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2026);
     let mut runner = TestRunner::new(Config {
         cases,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(seed),
         failure_persistence: None,
         ..Config::default()
     });
